@@ -1,0 +1,136 @@
+// Package app wires Mamori together: configuration → database → migrations
+// → features → routes. Tests start it on a random port with a temp database.
+package app
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"mamori/internal/auditlog"
+	"mamori/internal/config"
+	"mamori/internal/database"
+	"mamori/internal/org"
+	"mamori/internal/web"
+)
+
+// App is a running Mamori: its database, features and HTTP handler.
+type App struct {
+	Config  config.Config
+	DB      *database.DB
+	Log     *auditlog.Log
+	Org     *org.Service
+	Router  *web.Router
+	Logger  *slog.Logger
+	Now     func() time.Time
+	handler http.Handler
+}
+
+// Options adjust New for tests and sub-commands.
+type Options struct {
+	Now    func() time.Time
+	Logger *slog.Logger
+	Argon  org.ArgonParams // zero: production cost
+}
+
+// Open opens the database, applies migrations and builds the features,
+// without routes (enough for sub-commands).
+func Open(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level(cfg.LogLevel)}))
+	}
+	db, err := database.Open(ctx, cfg.DSN())
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	a := &App{Config: cfg, DB: db, Logger: opt.Logger, Now: opt.Now}
+	a.Log = auditlog.New(db, opt.Now)
+	a.Org = org.New(db, a.Log, org.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimout: cfg.MaxSession, Argon: opt.Argon,
+		SecureCookies: cfg.TLSCert != ""}, opt.Now, opt.Logger)
+	return a, nil
+}
+
+func level(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+// New is Open plus the web routes.
+func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
+	a, err := Open(ctx, cfg, opt)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.routes(); err != nil {
+		a.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.DB.Close() }
+
+// Handler is the whole web application.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Listen serves on ln until ctx ends. ready, when not nil, is called once
+// the server accepts connections.
+func (a *App) Listen(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: a.handler, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 5 * time.Minute,
+		WriteTimeout: 10 * time.Minute, IdleTimeout: 2 * time.Minute, ErrorLog: slog.NewLogLogger(a.Logger.Handler(), slog.LevelWarn)}
+	if a.Config.TLSCert != "" {
+		cert, err := tls.LoadX509KeyPair(a.Config.TLSCert, a.Config.TLSKey)
+		if err != nil {
+			return fmt.Errorf("TLS 証明書を読み込めません: %w", err)
+		}
+		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+		ln = tls.NewListener(ln, srv.TLSConfig)
+	}
+	go a.housekeeping(ctx)
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	case err := <-errc:
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return err
+	}
+}
+
+// housekeeping purges expired sessions every few minutes.
+func (a *App) housekeeping(ctx context.Context) {
+	t := time.NewTicker(5 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := a.Org.PurgeSessions(ctx); err != nil {
+				a.Logger.Warn("purge sessions", "err", err)
+			}
+		}
+	}
+}

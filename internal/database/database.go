@@ -1,0 +1,262 @@
+// Package database opens Mamori's storage (an embedded SQLite file or a
+// PostgreSQL server), applies the embedded migrations and carries
+// transactions in the context so that a change and its audit-log entry
+// commit together.
+package database
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Dialect names the SQL dialect behind a DB.
+type Dialect string
+
+// The two supported dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// DB is Mamori's handle on its database. Queries are written once with "?"
+// placeholders and rebound for PostgreSQL. On SQLite, writes go through a
+// single writer connection and reads through a separate pool.
+type DB struct {
+	dialect Dialect
+	write   *sql.DB
+	read    *sql.DB
+	dsn     string
+}
+
+// IsPostgres reports whether the DSN names a PostgreSQL server.
+func IsPostgres(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open opens dsn: a postgres:// URL or a SQLite file path.
+func Open(ctx context.Context, dsn string) (*DB, error) {
+	if IsPostgres(dsn) {
+		pool, err := sql.Open("pgx", dsn)
+		if err != nil {
+			return nil, fmt.Errorf("database.Open: %w", err)
+		}
+		pool.SetMaxOpenConns(20)
+		pool.SetMaxIdleConns(10)
+		pool.SetConnMaxIdleTime(5 * time.Minute)
+		if err := pool.PingContext(ctx); err != nil {
+			pool.Close()
+			return nil, fmt.Errorf("database.Open: PostgreSQL に接続できません: %w", err)
+		}
+		return &DB{dialect: Postgres, write: pool, read: pool, dsn: dsn}, nil
+	}
+	path := strings.TrimPrefix(dsn, "sqlite://")
+	path = strings.TrimPrefix(path, "file:")
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o750); err != nil {
+			return nil, fmt.Errorf("database.Open: %w", err)
+		}
+	}
+	pragmas := "_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	if err != nil {
+		return nil, fmt.Errorf("database.Open: %w", err)
+	}
+	w.SetMaxOpenConns(1)
+	w.SetMaxIdleConns(1)
+	w.SetConnMaxLifetime(0)
+	w.SetConnMaxIdleTime(0)
+	if err := w.PingContext(ctx); err != nil {
+		w.Close()
+		return nil, fmt.Errorf("database.Open: SQLite ファイルを開けません (%s): %w", path, err)
+	}
+	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
+	if err != nil {
+		w.Close()
+		return nil, fmt.Errorf("database.Open: %w", err)
+	}
+	r.SetMaxOpenConns(4)
+	r.SetMaxIdleConns(4)
+	return &DB{dialect: SQLite, write: w, read: r, dsn: path}, nil
+}
+
+// Close closes every pool.
+func (db *DB) Close() error {
+	err := db.write.Close()
+	if db.read != db.write {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// Dialect returns the SQL dialect.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Path returns the SQLite file path (empty on PostgreSQL).
+func (db *DB) Path() string {
+	if db.dialect == SQLite {
+		return db.dsn
+	}
+	return ""
+}
+
+type txKey struct{}
+
+// Tx is a transaction carried in a context.
+type Tx struct {
+	tx      *sql.Tx
+	dialect Dialect
+}
+
+// WithTx runs fn in a transaction. If ctx already carries one, fn joins it
+// and the outermost WithTx commits. fn's error rolls everything back.
+func (db *DB) WithTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if _, ok := ctx.Value(txKey{}).(*Tx); ok {
+		return fn(ctx)
+	}
+	sqlTx, err := db.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("database.WithTx: begin: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = sqlTx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			_ = sqlTx.Rollback()
+			return
+		}
+		if cerr := sqlTx.Commit(); cerr != nil {
+			err = fmt.Errorf("database.WithTx: commit: %w", cerr)
+		}
+	}()
+	return fn(context.WithValue(ctx, txKey{}, &Tx{tx: sqlTx, dialect: db.dialect}))
+}
+
+// InTx reports whether ctx carries a transaction.
+func InTx(ctx context.Context) bool {
+	_, ok := ctx.Value(txKey{}).(*Tx)
+	return ok
+}
+
+// Rebind turns "?" placeholders into "$1, $2 …" for PostgreSQL. Question
+// marks inside single-quoted literals are left alone.
+func (db *DB) Rebind(q string) string { return rebind(db.dialect, q) }
+
+func rebind(d Dialect, q string) string {
+	if d != Postgres || !strings.Contains(q, "?") {
+		return q
+	}
+	var b strings.Builder
+	b.Grow(len(q) + 16)
+	n := 0
+	inQuote := false
+	for i := 0; i < len(q); i++ {
+		c := q[i]
+		switch {
+		case c == '\'':
+			inQuote = !inQuote
+			b.WriteByte(c)
+		case c == '?' && !inQuote:
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// Exec runs a statement in the context's transaction or on the writer.
+func (db *DB) Exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	q = db.Rebind(q)
+	if tx, ok := ctx.Value(txKey{}).(*Tx); ok {
+		return tx.tx.ExecContext(ctx, q, args...)
+	}
+	return db.write.ExecContext(ctx, q, args...)
+}
+
+// Query runs a query in the context's transaction or on the read pool.
+func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	q = db.Rebind(q)
+	if tx, ok := ctx.Value(txKey{}).(*Tx); ok {
+		return tx.tx.QueryContext(ctx, q, args...)
+	}
+	return db.read.QueryContext(ctx, q, args...)
+}
+
+// QueryRow runs a single-row query in the context's transaction or on the read pool.
+func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	q = db.Rebind(q)
+	if tx, ok := ctx.Value(txKey{}).(*Tx); ok {
+		return tx.tx.QueryRowContext(ctx, q, args...)
+	}
+	return db.read.QueryRowContext(ctx, q, args...)
+}
+
+// QueryRowWrite is QueryRow on the writer: for INSERT … RETURNING outside a
+// transaction, or reads that must see the latest write.
+func (db *DB) QueryRowWrite(ctx context.Context, q string, args ...any) *sql.Row {
+	q = db.Rebind(q)
+	if tx, ok := ctx.Value(txKey{}).(*Tx); ok {
+		return tx.tx.QueryRowContext(ctx, q, args...)
+	}
+	return db.write.QueryRowContext(ctx, q, args...)
+}
+
+// Prepare prepares a statement in the context's transaction (required).
+func (db *DB) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
+	tx, ok := ctx.Value(txKey{}).(*Tx)
+	if !ok {
+		return nil, errors.New("database.Prepare: no transaction in context")
+	}
+	return tx.tx.PrepareContext(ctx, db.Rebind(q))
+}
+
+// InsertID runs an INSERT … RETURNING id and returns the id.
+func (db *DB) InsertID(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	if err := db.QueryRowWrite(ctx, q+" RETURNING id", args...).Scan(&id); err != nil {
+		return 0, err
+	}
+	return id, nil
+}
+
+// Placeholders returns "?, ?, …" with n marks, for IN lists and multi-row inserts.
+func Placeholders(n int) string {
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat("?, ", n-1) + "?"
+}
+
+// IsUniqueViolation reports whether err is a unique-constraint violation on either dialect.
+func IsUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	s := err.Error()
+	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505") || strings.Contains(s, "duplicate key value")
+}
+
+// ErrNotFound is returned (wrapped) when a looked-up row does not exist.
+var ErrNotFound = errors.New("見つかりません")
+
+// NotFound maps sql.ErrNoRows to ErrNotFound with the operation's name.
+func NotFound(op string, err error) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("%s: %w", op, ErrNotFound)
+	}
+	return fmt.Errorf("%s: %w", op, err)
+}

@@ -1,0 +1,170 @@
+package database_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"sort"
+	"strings"
+	"testing"
+
+	"mamori/internal/database"
+	"mamori/internal/database/dbtest"
+)
+
+func TestRebind(t *testing.T) {
+	db := &database.DB{}
+	_ = db
+	cases := []struct{ name, in, want string }{
+		{"none", "SELECT 1", "SELECT 1"},
+		{"two", "SELECT a FROM t WHERE a = ? AND b = ?", "SELECT a FROM t WHERE a = $1 AND b = $2"},
+		{"quoted", "SELECT '?' WHERE x = ?", "SELECT '?' WHERE x = $1"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := database.RebindFor(database.Postgres, c.in); got != c.want {
+				t.Fatalf("got %q want %q", got, c.want)
+			}
+		})
+	}
+}
+
+// columns lists table.column:type-class for the whole schema.
+func columns(t *testing.T, db *database.DB) []string {
+	t.Helper()
+	ctx := context.Background()
+	var out []string
+	class := func(typ string) string {
+		typ = strings.ToUpper(typ)
+		switch {
+		case strings.Contains(typ, "INT"):
+			return "int"
+		case strings.Contains(typ, "BOOL"):
+			return "bool"
+		case strings.Contains(typ, "BLOB"), strings.Contains(typ, "BYTEA"):
+			return "bytes"
+		case strings.Contains(typ, "TEXT"), strings.Contains(typ, "CHAR"):
+			return "text"
+		}
+		return typ
+	}
+	if db.Dialect() == database.Postgres {
+		rows, err := db.Query(ctx, `SELECT table_name, column_name, data_type, is_nullable FROM information_schema.columns
+			WHERE table_schema = current_schema()`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var tb, col, typ, null string
+			if err := rows.Scan(&tb, &col, &typ, &null); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, tb+"."+col+":"+class(typ)+":"+null)
+		}
+	} else {
+		rows, err := db.Query(ctx, `SELECT m.name, p.name, p.type, p."notnull", p.pk FROM sqlite_master m, pragma_table_info(m.name) p
+			WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var tb, col, typ string
+			var notnull, pk int
+			if err := rows.Scan(&tb, &col, &typ, &notnull, &pk); err != nil {
+				t.Fatal(err)
+			}
+			null := "YES"
+			if notnull == 1 || pk == 1 {
+				null = "NO"
+			}
+			out = append(out, tb+"."+col+":"+class(typ)+":"+null)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+func TestSameSchemaOnBothDialects(t *testing.T) {
+	if os.Getenv("MAMORI_TEST_PG") == "" {
+		t.Skip("MAMORI_TEST_PG not set: PostgreSQL comparison skipped")
+	}
+	bs := dbtest.Backends(t)
+	a := columns(t, dbtest.Open(t, bs[0]))
+	b := columns(t, dbtest.Open(t, bs[1]))
+	if strings.Join(a, "\n") != strings.Join(b, "\n") {
+		t.Fatalf("schemas differ:\nsqlite:\n%s\n\npostgres:\n%s", strings.Join(a, "\n"), strings.Join(b, "\n"))
+	}
+	if len(a) < 50 {
+		t.Fatalf("schema suspiciously small: %d columns", len(a))
+	}
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		applied, err := db.Migrate(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(applied) != 0 {
+			t.Fatalf("second migrate applied %v", applied)
+		}
+	})
+}
+
+func TestWithTxRollsBackAndJoins(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		boom := errors.New("boom")
+		err := db.WithTx(ctx, func(ctx context.Context) error {
+			if _, err := db.Exec(ctx, "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)", "a", "1", "x"); err != nil {
+				return err
+			}
+			// A nested WithTx joins the outer transaction.
+			return db.WithTx(ctx, func(ctx context.Context) error {
+				if _, err := db.Exec(ctx, "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)", "b", "2", "x"); err != nil {
+					return err
+				}
+				return boom
+			})
+		})
+		if !errors.Is(err, boom) {
+			t.Fatalf("got %v", err)
+		}
+		var n int
+		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM settings").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 0 {
+			t.Fatalf("rollback left %d rows", n)
+		}
+		if err := db.WithTx(ctx, func(ctx context.Context) error {
+			_, err := db.Exec(ctx, "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)", "c", "3", "x")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		var v string
+		if err := db.QueryRow(ctx, "SELECT value FROM settings WHERE key = ?", "c").Scan(&v); err != nil || v != "3" {
+			t.Fatalf("commit: %v %q", err, v)
+		}
+	})
+}
+
+func TestTimeRoundTrip(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		now := database.T(database.FixedTimeForTest())
+		if _, err := db.Exec(ctx, "INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)", "t", "v", now); err != nil {
+			t.Fatal(err)
+		}
+		var got database.Time
+		if err := db.QueryRow(ctx, "SELECT updated_at FROM settings WHERE key = ?", "t").Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !got.Equal(now.Time) {
+			t.Fatalf("got %v want %v", got, now)
+		}
+	})
+}

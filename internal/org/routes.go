@@ -1,0 +1,80 @@
+package org
+
+import (
+	"embed"
+	"net/http"
+
+	"mamori/internal/web"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// Routes registers the organisation feature's pages, each with its rule.
+func (s *Service) Routes(rt *web.Router) error {
+	if err := rt.Renderer().Add("org", templateFS, "templates"); err != nil {
+		return err
+	}
+	admin := web.Allow(web.RoleAdmin)
+	mfa := web.SignedIn()
+	mfa.AllowMFA = true
+	// Who may read the roster: the office, the consultant and the viewers
+	// ward-wide; an audited department's own staff for its own sub-tree.
+	roster := web.Allow(web.RoleAdmin, web.RoleConsultant, web.RoleViewer).Scoped(web.RoleAuditee)
+
+	rt.Handle("GET /login", web.PublicRule(), s.loginPage)
+	rt.Handle("POST /login", web.PublicRule(), s.loginSubmit)
+	rt.Handle("GET /login/totp", mfa, s.totpLoginPage)
+	rt.Handle("POST /login/totp", mfa, s.totpLoginSubmit)
+	rt.Handle("POST /logout", mfa, s.logout)
+
+	rt.Handle("GET /account", web.SignedIn(), s.accountPage)
+	rt.Handle("POST /account/password", web.SignedIn(), s.accountPassword)
+	rt.Handle("POST /account/logout-all", web.SignedIn(), s.accountLogoutAll)
+	rt.Handle("GET /account/totp", mfa, s.totpSetupPage)
+	rt.Handle("GET /account/totp/qr.png", mfa, s.totpQR)
+	rt.Handle("POST /account/totp", mfa, s.totpSetupSubmit)
+	rt.Handle("POST /account/totp/disable", web.SignedIn(), s.totpDisable)
+
+	rt.Handle("GET /staff", roster, s.staffList)
+	rt.Handle("GET /staff/export", roster, s.staffExport)
+	rt.Handle("GET /staff/new", admin, s.staffNew)
+	rt.Handle("POST /staff", admin, s.staffCreate)
+	rt.Handle("GET /staff/{id}", roster, s.staffShow)
+	rt.Handle("GET /staff/{id}/edit", admin, s.staffEdit)
+	rt.Handle("POST /staff/{id}", admin, s.staffUpdate)
+
+	rt.Handle("GET /admin/departments", roster, s.deptList)
+	rt.Handle("GET /admin/departments/export", roster, s.deptExport)
+	rt.Handle("GET /admin/departments/new", admin, s.deptNew)
+	rt.Handle("POST /admin/departments", admin, s.deptCreate)
+	rt.Handle("GET /admin/departments/{id}/edit", admin, s.deptEdit)
+	rt.Handle("POST /admin/departments/{id}", admin, s.deptUpdate)
+
+	rt.Handle("GET /admin/years", admin, s.yearList)
+	rt.Handle("POST /admin/years", admin, s.yearCreate)
+	rt.Handle("POST /admin/years/{year}/current", admin, s.yearCurrent)
+
+	rt.Handle("GET /admin/users", admin, s.userList)
+	rt.Handle("GET /admin/users/new", admin, s.userNew)
+	rt.Handle("POST /admin/users", admin, s.userCreate)
+	rt.Handle("GET /admin/users/{id}/edit", admin, s.userEdit)
+	rt.Handle("POST /admin/users/{id}", admin, s.userUpdate)
+	rt.Handle("POST /admin/users/{id}/disable", admin, s.userDisable)
+	rt.Handle("POST /admin/users/{id}/enable", admin, s.userEnable)
+	rt.Handle("POST /admin/users/{id}/totp-reset", admin, s.userTOTPReset)
+	rt.Handle("POST /admin/settings/totp", admin, s.settingTOTP)
+
+	rt.Handle("GET /admin/auditlog", admin, s.auditList)
+	rt.Handle("GET /admin/auditlog/export", admin, s.auditExport)
+
+	s.importRoutes(rt, admin)
+	return nil
+}
+
+// setDownload sets the headers of a file download with a Japanese name.
+func setDownload(w http.ResponseWriter, name, contentType string) {
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", "attachment; filename=\"download\"; filename*=UTF-8''"+pathEscape(name))
+	w.Header().Set("Cache-Control", "no-store")
+}

@@ -1,0 +1,240 @@
+package org
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"math"
+	"strings"
+	"time"
+
+	"mamori/internal/auditlog"
+	"mamori/internal/database"
+	"mamori/internal/web"
+)
+
+// hashToken is how session tokens are stored: only their SHA-256, so a
+// copy of the database does not hold usable cookies.
+func hashToken(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:])
+}
+
+// TokenHash exposes hashToken to the handlers that keep the current session.
+func TokenHash(tok string) string { return hashToken(tok) }
+
+// ErrLoginFailed is the one answer to any failed login, so that the
+// response never tells whether the account exists.
+var ErrLoginFailed = errors.New("ログインIDまたはパスワードが正しくありません。続けて失敗すると、しばらくログインできなくなります。")
+
+// Throttle thresholds: failures before delays start, per account and per
+// address. An address is shared by a whole office behind a proxy, so it
+// tolerates more.
+const (
+	accountFailures = 5
+	addressFailures = 20
+	maxDelay        = 15 * time.Minute
+	failureMemory   = time.Hour
+)
+
+// dummyHash keeps the time of a login for an unknown account the same as
+// for a known one.
+var dummyHash = HashPassword("mamori-timing-equaliser", DefaultArgon)
+
+// Login checks a password and, on success, starts a session. It returns the
+// session token and whether a second factor is still needed.
+func (s *Service) Login(ctx context.Context, login, password, ip, userAgent string) (string, bool, error) {
+	login = strings.ToLower(strings.TrimSpace(login))
+	now := s.now()
+	ctx = auditlog.WithActor(ctx, auditlog.Actor{Login: login, IP: ip})
+	keys := []string{"account:" + login, "ip:" + ip}
+	for _, k := range keys {
+		if until, blocked := s.blocked(ctx, k, now); blocked {
+			_ = s.log.Record(ctx, "login.throttled", "login:"+login, fmt.Sprintf("%s は %s まで待機中", k, until.Format(time.RFC3339)))
+			return "", false, ErrLoginFailed
+		}
+	}
+	id, hash, disabled, err := s.passwordHash(ctx, login)
+	if err != nil {
+		return "", false, fmt.Errorf("org.Login: %w", err)
+	}
+	ok := false
+	if id == 0 || hash == "" {
+		CheckPassword(dummyHash, password)
+	} else {
+		ok = CheckPassword(hash, password) && !disabled
+	}
+	if !ok {
+		reason := "パスワード不一致"
+		switch {
+		case id == 0:
+			reason = "存在しないログインID"
+		case disabled:
+			reason = "無効化された利用者"
+		}
+		err := s.db.WithTx(ctx, func(ctx context.Context) error {
+			if err := s.fail(ctx, "account:"+login, accountFailures, now); err != nil {
+				return err
+			}
+			if err := s.fail(ctx, "ip:"+ip, addressFailures, now); err != nil {
+				return err
+			}
+			return s.log.Record(ctx, "login.failure", "login:"+login, reason)
+		})
+		if err != nil {
+			return "", false, fmt.Errorf("org.Login: %w", err)
+		}
+		return "", false, ErrLoginFailed
+	}
+	var totp bool
+	if err := s.db.QueryRow(ctx, "SELECT totp_enabled FROM users WHERE id = ?", id).Scan(&totp); err != nil {
+		return "", false, fmt.Errorf("org.Login: %w", err)
+	}
+	tok := web.NewToken(32)
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		if _, err := s.db.Exec(ctx, "DELETE FROM login_throttle WHERE key = ?", "account:"+login); err != nil {
+			return err
+		}
+		if _, err := s.db.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, mfa_pending, ip, user_agent, created_at, last_seen_at, expires_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(tok), id, web.NewToken(24), totp, ip, truncate(userAgent, 200),
+			database.T(now), database.T(now), database.T(now.Add(s.cfg.AbsoluteTimout))); err != nil {
+			return err
+		}
+		if !totp {
+			if _, err := s.db.Exec(ctx, "UPDATE users SET last_login_at = ? WHERE id = ?", database.T(now), id); err != nil {
+				return err
+			}
+		}
+		ctx = auditlog.WithActor(ctx, auditlog.Actor{UserID: id, Login: login, IP: ip})
+		action := "login.success"
+		if totp {
+			action = "login.password_ok"
+		}
+		return s.log.Record(ctx, action, fmt.Sprintf("user:%d", id), "")
+	})
+	if err != nil {
+		return "", false, fmt.Errorf("org.Login: %w", err)
+	}
+	return tok, totp, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+func (s *Service) blocked(ctx context.Context, key string, now time.Time) (time.Time, bool) {
+	var until database.Time
+	if err := s.db.QueryRow(ctx, "SELECT blocked_until FROM login_throttle WHERE key = ?", key).Scan(&until); err != nil {
+		return time.Time{}, false
+	}
+	return until.Time, now.Before(until.Time)
+}
+
+// fail counts a failure for key and sets the delay once threshold is reached:
+// 2, 4, 8 … seconds, at most maxDelay.
+func (s *Service) fail(ctx context.Context, key string, threshold int, now time.Time) error {
+	var failures int
+	var last database.Time
+	err := s.db.QueryRow(ctx, "SELECT failures, last_failure_at FROM login_throttle WHERE key = ?", key).Scan(&failures, &last)
+	if err != nil || now.Sub(last.Time) > failureMemory {
+		failures = 0
+	}
+	failures++
+	until := now
+	if failures >= threshold {
+		d := time.Duration(math.Pow(2, float64(failures-threshold+1))) * time.Second
+		if d > maxDelay || d <= 0 {
+			d = maxDelay
+		}
+		until = now.Add(d)
+	}
+	_, err = s.db.Exec(ctx, `INSERT INTO login_throttle (key, failures, last_failure_at, blocked_until) VALUES (?, ?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, blocked_until = excluded.blocked_until`,
+		key, failures, database.T(now), database.T(until))
+	return err
+}
+
+// Session implements web.Auth: it resolves a cookie to a user, enforcing the
+// idle and absolute timeouts, and refreshes the idle clock.
+func (s *Service) Session(ctx context.Context, tok string) (*web.User, string, error) {
+	h := hashToken(tok)
+	var u web.User
+	var role, csrf string
+	var lastSeen, expires database.Time
+	var totpEnabled, disabled bool
+	err := s.db.QueryRow(ctx, `SELECT u.id, u.login, u.display_name, u.role, COALESCE(u.department_id, 0), u.is_demo, u.totp_enabled, u.disabled,
+			s.csrf_token, s.mfa_pending, s.last_seen_at, s.expires_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, h).
+		Scan(&u.ID, &u.Login, &u.DisplayName, &role, &u.DepartmentID, &u.IsDemo, &totpEnabled, &disabled, &csrf, &u.MFAPending, &lastSeen, &expires)
+	if err != nil {
+		return nil, "", nil
+	}
+	now := s.now()
+	if disabled || now.After(expires.Time) || now.Sub(lastSeen.Time) > s.cfg.IdleTimeout {
+		_, _ = s.db.Exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", h)
+		return nil, "", nil
+	}
+	if now.Sub(lastSeen.Time) > time.Minute {
+		if _, err := s.db.Exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", database.T(now), h); err != nil {
+			return nil, "", fmt.Errorf("org.Session: %w", err)
+		}
+	}
+	u.Role = web.Role(role)
+	if !totpEnabled && (u.Role == web.RoleAdmin || u.Role == web.RoleConsultant) {
+		req, err := s.TOTPRequired(ctx)
+		if err != nil {
+			return nil, "", err
+		}
+		u.MFARequired = req
+	}
+	return &u, csrf, nil
+}
+
+// Denied implements web.Auth: a permission denial goes into the audit log.
+func (s *Service) Denied(ctx context.Context, u *web.User, method, path string) {
+	ctx = auditlog.WithActor(ctx, auditlog.Actor{UserID: u.ID, Login: u.Login, IP: auditlog.ActorFrom(ctx).IP})
+	if err := s.log.Record(ctx, "access.denied", path, method+" "+path+" を "+u.Role.Label()+" が要求"); err != nil {
+		s.slog.Error("audit denial", "err", err)
+	}
+}
+
+// Logout ends one session, or every session of its user when everywhere is set.
+func (s *Service) Logout(ctx context.Context, tok string, everywhere bool) error {
+	h := hashToken(tok)
+	var uid int64
+	if err := s.db.QueryRow(ctx, "SELECT user_id FROM sessions WHERE token_hash = ?", h).Scan(&uid); err != nil {
+		return nil
+	}
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		q, arg, detail := "DELETE FROM sessions WHERE token_hash = ?", any(h), ""
+		if everywhere {
+			q, arg, detail = "DELETE FROM sessions WHERE user_id = ?", any(uid), "すべての端末からログアウト"
+		}
+		if _, err := s.db.Exec(ctx, q, arg); err != nil {
+			return fmt.Errorf("org.Logout: %w", err)
+		}
+		return s.log.Record(ctx, "logout", fmt.Sprintf("user:%d", uid), detail)
+	})
+}
+
+// SessionCount returns how many live sessions an account has.
+func (s *Service) SessionCount(ctx context.Context, uid int64) (int, error) {
+	var n int
+	err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM sessions WHERE user_id = ? AND expires_at > ?", uid, database.T(s.now())).Scan(&n)
+	return n, err
+}
+
+// PurgeSessions deletes expired sessions and stale throttle rows.
+func (s *Service) PurgeSessions(ctx context.Context) error {
+	now := s.now()
+	if _, err := s.db.Exec(ctx, "DELETE FROM sessions WHERE expires_at < ? OR last_seen_at < ?", database.T(now), database.T(now.Add(-s.cfg.IdleTimeout))); err != nil {
+		return err
+	}
+	_, err := s.db.Exec(ctx, "DELETE FROM login_throttle WHERE last_failure_at < ?", database.T(now.Add(-24*time.Hour)))
+	return err
+}

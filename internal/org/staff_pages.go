@@ -1,0 +1,272 @@
+package org
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"time"
+
+	"mamori/internal/jp"
+	"mamori/internal/tabular"
+	"mamori/internal/web"
+)
+
+const pageSize = 50
+
+type staffListView struct {
+	Staff     []Staff
+	Total     int
+	Page      int
+	Pages     int
+	Query     url.Values
+	Depts     []*Department
+	CanEdit   bool
+	Scoped    bool
+	Formats   []tabular.Format
+	PrevQuery string
+	NextQuery string
+}
+
+// staffFilter reads the list filters from the query and applies the scope.
+func (s *Service) staffFilter(r *http.Request, tree *Tree) (StaffFilter, error) {
+	q := r.URL.Query()
+	f := StaffFilter{Q: q.Get("q"), JobClass: q.Get("job_class"), Flag: q.Get("flag"), Status: q.Get("status")}
+	if id, _ := strconv.ParseInt(q.Get("department"), 10, 64); id > 0 {
+		f.DepartmentIDs = tree.Subtree(id)
+		if f.DepartmentIDs == nil {
+			f.DepartmentIDs = []int64{}
+		}
+	}
+	visible, err := s.VisibleDepartments(r.Context(), web.UserFrom(r.Context()), web.ScopeFrom(r.Context()))
+	if err != nil {
+		return f, err
+	}
+	if visible != nil {
+		f.DepartmentIDs = intersect(f.DepartmentIDs, visible)
+	}
+	return f, nil
+}
+
+// intersect narrows a (nil = everything) to the ids in b.
+func intersect(a, b []int64) []int64 {
+	if a == nil {
+		return b
+	}
+	in := map[int64]bool{}
+	for _, id := range b {
+		in[id] = true
+	}
+	out := []int64{}
+	for _, id := range a {
+		if in[id] {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (s *Service) staffList(w http.ResponseWriter, r *http.Request) error {
+	tree, err := s.Departments(r.Context())
+	if err != nil {
+		return err
+	}
+	f, err := s.staffFilter(r, tree)
+	if err != nil {
+		return err
+	}
+	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
+	page = max(page, 1)
+	f.Limit, f.Offset = pageSize, (page-1)*pageSize
+	list, total, err := s.StaffList(r.Context(), f, tree)
+	if err != nil {
+		return err
+	}
+	u := web.UserFrom(r.Context())
+	v := staffListView{Staff: list, Total: total, Page: page, Pages: (total + pageSize - 1) / pageSize, Query: r.URL.Query(),
+		CanEdit: u.Role == web.RoleAdmin, Scoped: web.ScopeFrom(r.Context()) != web.ScopeAll, Formats: tabular.Formats}
+	for _, d := range tree.Flat() {
+		if f.DepartmentIDs == nil || contains(f.DepartmentIDs, d.ID) || !v.Scoped {
+			v.Depts = append(v.Depts, d)
+		}
+	}
+	pq := r.URL.Query()
+	pq.Set("page", strconv.Itoa(page-1))
+	v.PrevQuery = pq.Encode()
+	pq.Set("page", strconv.Itoa(page+1))
+	v.NextQuery = pq.Encode()
+	return web.Render(w, r, http.StatusOK, "org/staff_list", "職員名簿", v)
+}
+
+func contains(xs []int64, x int64) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func flagMark(b bool) string {
+	if b {
+		return "○"
+	}
+	return ""
+}
+
+func (s *Service) staffExport(w http.ResponseWriter, r *http.Request) error {
+	format, err := tabular.ParseFormat(r.URL.Query().Get("format"))
+	if err != nil {
+		return web.Invalid("%s", err.Error())
+	}
+	tree, err := s.Departments(r.Context())
+	if err != nil {
+		return err
+	}
+	f, err := s.staffFilter(r, tree)
+	if err != nil {
+		return err
+	}
+	list, _, err := s.StaffList(r.Context(), f, tree)
+	if err != nil {
+		return err
+	}
+	t := StaffTable(list)
+	name := tabular.FileName("職員名簿", stamp(s.now()), format)
+	if err := s.log.Record(r.Context(), "download", "staff.export", fmt.Sprintf("%s（%d 件）", name, len(list))); err != nil {
+		return err
+	}
+	setDownload(w, name, format.ContentType)
+	return tabular.Write(w, format, t)
+}
+
+// StaffTable is the roster in the column layout the importer reads back.
+func StaffTable(list []Staff) tabular.Table {
+	t := tabular.Table{Sheet: "職員名簿", Headers: []string{"職員番号", "氏名", "フリガナ", "所属コード", "所属名", "職名", "職層", "メールアドレス",
+		"システム担当者", "保護担当者", "個人番号事務取扱担当者", "在籍区分"}}
+	for _, p := range list {
+		status := "在籍"
+		if !p.Active {
+			status = "退職"
+		}
+		t.Rows = append(t.Rows, []string{p.EmployeeNo, p.Name, p.Kana, p.DeptCode, p.Department, p.JobTitle, p.JobClass, p.Email,
+			flagMark(p.IsSystem), flagMark(p.IsProtection), flagMark(p.IsMyNumber), status})
+	}
+	return t
+}
+
+type staffShowView struct {
+	Staff   Staff
+	History []Assignment
+	CanEdit bool
+}
+
+func (s *Service) staffShow(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.StaffMember(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := s.checkStaffScope(r, p); err != nil {
+		return err
+	}
+	tree, err := s.Departments(r.Context())
+	if err != nil {
+		return err
+	}
+	if d := tree.ByID[p.DepartmentID]; d != nil {
+		p.Department = d.Path
+	}
+	hist, err := s.History(r.Context(), id, tree)
+	if err != nil {
+		return err
+	}
+	return web.Render(w, r, http.StatusOK, "org/staff_show", p.Name, staffShowView{Staff: p, History: hist, CanEdit: web.UserFrom(r.Context()).Role == web.RoleAdmin})
+}
+
+// checkStaffScope refuses a person outside the user's department scope.
+func (s *Service) checkStaffScope(r *http.Request, p Staff) error {
+	visible, err := s.VisibleDepartments(r.Context(), web.UserFrom(r.Context()), web.ScopeFrom(r.Context()))
+	if err != nil {
+		return err
+	}
+	if visible != nil && !contains(visible, p.DepartmentID) {
+		s.Denied(r.Context(), web.UserFrom(r.Context()), r.Method, r.URL.Path)
+		return web.Forbidden()
+	}
+	return nil
+}
+
+func staffValues(p Staff) url.Values {
+	return url.Values{"employee_no": {p.EmployeeNo}, "name": {p.Name}, "kana": {p.Kana}, "department_id": {strconv.FormatInt(p.DepartmentID, 10)},
+		"job_class": {p.JobClass}, "job_title": {p.JobTitle}, "is_system": {boolValue(p.IsSystem)}, "is_protection": {boolValue(p.IsProtection)},
+		"is_mynumber": {boolValue(p.IsMyNumber)}, "email": {p.Email}, "active": {boolValue(p.Active)}}
+}
+
+func staffInput(r *http.Request) StaffInput {
+	return StaffInput{EmployeeNo: r.FormValue("employee_no"), Name: r.FormValue("name"), Kana: r.FormValue("kana"),
+		DepartmentID: formInt(r, "department_id"), JobClass: r.FormValue("job_class"), JobTitle: r.FormValue("job_title"),
+		IsSystem: formBool(r, "is_system"), IsProtection: formBool(r, "is_protection"), IsMyNumber: formBool(r, "is_mynumber"),
+		Email: r.FormValue("email"), Active: formBool(r, "active")}
+}
+
+type staffFormView struct {
+	ID    int64
+	Form  formView
+	Depts []*Department
+}
+
+func (s *Service) renderStaffForm(w http.ResponseWriter, r *http.Request, status int, id int64, f formView) error {
+	tree, err := s.Departments(r.Context())
+	if err != nil {
+		return err
+	}
+	title := "職員の登録"
+	if id != 0 {
+		title = "職員情報の編集"
+	}
+	return web.Render(w, r, status, "org/staff_form", title, staffFormView{ID: id, Form: f, Depts: tree.Flat()})
+}
+
+func (s *Service) staffNew(w http.ResponseWriter, r *http.Request) error {
+	return s.renderStaffForm(w, r, http.StatusOK, 0, formView{Values: url.Values{"job_class": {JobGeneral}, "active": {"1"}}})
+}
+
+func (s *Service) staffEdit(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	p, err := s.StaffMember(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return s.renderStaffForm(w, r, http.StatusOK, id, formView{Values: staffValues(p)})
+}
+
+func (s *Service) staffCreate(w http.ResponseWriter, r *http.Request) error { return s.staffSave(w, r, 0) }
+
+func (s *Service) staffUpdate(w http.ResponseWriter, r *http.Request) error {
+	id, err := idParam(r, "id")
+	if err != nil {
+		return err
+	}
+	return s.staffSave(w, r, id)
+}
+
+func (s *Service) staffSave(w http.ResponseWriter, r *http.Request, id int64) error {
+	newID, err := s.SaveStaff(r.Context(), id, staffInput(r))
+	if fe, ok := asFieldErrors(err); ok {
+		return s.renderStaffForm(w, r, http.StatusBadRequest, id, formView{Values: r.PostForm, Errors: fe})
+	}
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/staff/%d", newID), "保存しました。", true)
+}
+
+// stamp is the date part of download names.
+func stamp(t time.Time) string { return t.In(jp.JST).Format("20060102") }

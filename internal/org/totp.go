@@ -1,0 +1,137 @@
+package org
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image/png"
+	"strings"
+
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
+	"mamori/internal/database"
+)
+
+const settingTOTPRequired = "totp_required_privileged"
+
+// TOTPRequired reports whether admins and consultants must use a second factor.
+func (s *Service) TOTPRequired(ctx context.Context) (bool, error) {
+	v, err := s.Setting(ctx, settingTOTPRequired)
+	return v == "1", err
+}
+
+// SetTOTPRequired turns the requirement on or off.
+func (s *Service) SetTOTPRequired(ctx context.Context, on bool) error {
+	v := "0"
+	if on {
+		v = "1"
+	}
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.SetSetting(ctx, settingTOTPRequired, v); err != nil {
+			return err
+		}
+		return s.log.Record(ctx, "setting.update", settingTOTPRequired, "管理者・支援事業者の二要素認証必須: "+v)
+	})
+}
+
+// BeginTOTP creates (or reuses) an unconfirmed secret and returns the
+// otpauth URL and a QR code PNG for an authenticator app.
+func (s *Service) BeginTOTP(ctx context.Context, uid int64) (string, []byte, error) {
+	a, err := s.Account(ctx, uid)
+	if err != nil {
+		return "", nil, err
+	}
+	var secret string
+	var enabled bool
+	if err := s.db.QueryRow(ctx, "SELECT totp_secret, totp_enabled FROM users WHERE id = ?", uid).Scan(&secret, &enabled); err != nil {
+		return "", nil, fmt.Errorf("org.BeginTOTP: %w", err)
+	}
+	var key *otp.Key
+	if secret == "" || enabled {
+		key, err = totp.Generate(totp.GenerateOpts{Issuer: "Mamori", AccountName: a.Login})
+		if err != nil {
+			return "", nil, fmt.Errorf("org.BeginTOTP: %w", err)
+		}
+		if !enabled {
+			if _, err := s.db.Exec(ctx, "UPDATE users SET totp_secret = ? WHERE id = ?", key.Secret(), uid); err != nil {
+				return "", nil, fmt.Errorf("org.BeginTOTP: %w", err)
+			}
+		}
+	} else {
+		key, err = otp.NewKeyFromURL(fmt.Sprintf("otpauth://totp/Mamori:%s?secret=%s&issuer=Mamori", a.Login, secret))
+		if err != nil {
+			return "", nil, fmt.Errorf("org.BeginTOTP: %w", err)
+		}
+	}
+	img, err := key.Image(200, 200)
+	if err != nil {
+		return "", nil, fmt.Errorf("org.BeginTOTP: %w", err)
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		return "", nil, err
+	}
+	return key.Secret(), buf.Bytes(), nil
+}
+
+// ConfirmTOTP enables the second factor once the user proves the app works.
+func (s *Service) ConfirmTOTP(ctx context.Context, uid int64, code string) error {
+	var secret string
+	if err := s.db.QueryRow(ctx, "SELECT totp_secret FROM users WHERE id = ?", uid).Scan(&secret); err != nil {
+		return database.NotFound("org.ConfirmTOTP", err)
+	}
+	if secret == "" || !totp.Validate(strings.TrimSpace(code), secret) {
+		return FieldErrors{"code": "確認コードが正しくありません。認証アプリに表示されている 6 桁の数字を入力してください。"}
+	}
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		if _, err := s.db.Exec(ctx, "UPDATE users SET totp_enabled = TRUE, updated_at = ? WHERE id = ?", database.T(s.now()), uid); err != nil {
+			return err
+		}
+		return s.log.Record(ctx, "user.totp_enable", fmt.Sprintf("user:%d", uid), "")
+	})
+}
+
+// DisableTOTP removes the second factor (admin reset or the user's own choice).
+func (s *Service) DisableTOTP(ctx context.Context, uid int64) error {
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		if _, err := s.db.Exec(ctx, "UPDATE users SET totp_enabled = FALSE, totp_secret = '', updated_at = ? WHERE id = ?", database.T(s.now()), uid); err != nil {
+			return err
+		}
+		return s.log.Record(ctx, "user.totp_disable", fmt.Sprintf("user:%d", uid), "")
+	})
+}
+
+// VerifyTOTP completes a login whose session waits for the second factor.
+func (s *Service) VerifyTOTP(ctx context.Context, tok, code string) error {
+	h := hashToken(tok)
+	var uid int64
+	var secret string
+	err := s.db.QueryRow(ctx, "SELECT u.id, u.totp_secret FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.mfa_pending = TRUE", h).Scan(&uid, &secret)
+	if err != nil {
+		return database.NotFound("org.VerifyTOTP", err)
+	}
+	now := s.now()
+	key := fmt.Sprintf("totp:%d", uid)
+	if _, blocked := s.blocked(ctx, key, now); blocked {
+		return FieldErrors{"code": "確認コードの誤りが続いたため、しばらく待ってから入力してください。"}
+	}
+	if !totp.Validate(strings.TrimSpace(code), secret) {
+		_ = s.db.WithTx(ctx, func(ctx context.Context) error {
+			if err := s.fail(ctx, key, accountFailures, now); err != nil {
+				return err
+			}
+			return s.log.Record(ctx, "login.totp_failure", fmt.Sprintf("user:%d", uid), "")
+		})
+		return FieldErrors{"code": "確認コードが正しくありません。"}
+	}
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		if _, err := s.db.Exec(ctx, "UPDATE sessions SET mfa_pending = FALSE WHERE token_hash = ?", h); err != nil {
+			return err
+		}
+		if _, err := s.db.Exec(ctx, "UPDATE users SET last_login_at = ? WHERE id = ?", database.T(now), uid); err != nil {
+			return err
+		}
+		return s.log.Record(ctx, "login.success", fmt.Sprintf("user:%d", uid), "二要素認証")
+	})
+}

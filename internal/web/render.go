@@ -1,0 +1,230 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"mamori/internal/jp"
+	"embed"
+)
+
+//go:embed templates
+var layoutFS embed.FS
+
+// NavItem is one entry of the side navigation.
+type NavItem struct {
+	Label  string
+	Path   string
+	Group  string // heading the item is listed under
+	Active bool
+}
+
+// Site is what every page shows about the deployment.
+type Site struct {
+	WardName   string
+	FiscalYear int // current 年度 (西暦 start year)
+	Demo       bool
+}
+
+// Page is the data every template receives.
+type Page struct {
+	Title   string
+	User    *User
+	CSRF    string
+	Nav     []NavItem
+	Path    string
+	Site    Site
+	Flash   string
+	FlashOK bool
+	Data    any
+}
+
+// Renderer parses templates once at start and renders pages in the layout.
+type Renderer struct {
+	base      *template.Template
+	errorPage *template.Template
+	pages  map[string]*template.Template
+	static *Static
+	log    *slog.Logger
+	// Nav builds the navigation for a user; set by the app.
+	Nav func(r *http.Request, u *User) []NavItem
+	// Site returns deployment facts; set by the app.
+	Site func(ctx context.Context) Site
+}
+
+// Funcs are the template helpers every page may use.
+func (rd *Renderer) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset":     func(name string) string { return rd.static.URL(name) },
+		"wareki":    func(t time.Time) string { return zeroOr(t, jp.FormatWareki) },
+		"warekiDT":  func(t time.Time) string { return zeroOr(t, jp.FormatWarekiDateTime) },
+		"fyLabel":   jp.FiscalYearLabel,
+		"roleLabel": func(r Role) string { return r.Label() },
+		"add":       func(a, b int) int { return a + b },
+		"query":     url.QueryEscape,
+		"yesno": func(b bool) string {
+			if b {
+				return "○"
+			}
+			return ""
+		},
+		"join": strings.Join,
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
+	}
+}
+
+func zeroOr(t time.Time, f func(time.Time) string) string {
+	if t.IsZero() {
+		return ""
+	}
+	return f(t)
+}
+
+// NewRenderer parses the shared layout.
+func NewRenderer(log *slog.Logger) (*Renderer, error) {
+	rd := &Renderer{pages: map[string]*template.Template{}, static: newStatic(), log: log}
+	base, err := template.New("layout").Funcs(rd.funcs()).ParseFS(layoutFS, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("web.NewRenderer: %w", err)
+	}
+	rd.base = base
+	errT, err := base.Clone()
+	if err == nil {
+		_, err = errT.Parse(`{{define "content"}}<h1>{{.Title}}</h1><p class="error-status">HTTP {{.Data.Status}}</p><div class="alert alert-error" role="alert">{{.Data.Message}}</div><p><a href="/">ホームへ戻る</a></p>{{end}}`)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("web.NewRenderer: %w", err)
+	}
+	rd.errorPage = errT
+	rd.Nav = func(*http.Request, *User) []NavItem { return nil }
+	rd.Site = func(context.Context) Site { return Site{} }
+	return rd, nil
+}
+
+// Static returns the asset server.
+func (rd *Renderer) Static() *Static { return rd.static }
+
+// Add parses a feature's page templates: each file under dir defines
+// "content" (and optionally "head"); pages are named prefix/file-without-ext.
+func (rd *Renderer) Add(prefix string, fsys fs.FS, dir string) error {
+	entries, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return fmt.Errorf("web.Add %s: %w", prefix, err)
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".html") {
+			continue
+		}
+		t, err := rd.base.Clone()
+		if err != nil {
+			return err
+		}
+		if _, err := t.ParseFS(fsys, dir+"/"+e.Name()); err != nil {
+			return fmt.Errorf("web.Add %s: %w", e.Name(), err)
+		}
+		rd.pages[prefix+"/"+strings.TrimSuffix(e.Name(), ".html")] = t
+	}
+	return nil
+}
+
+// Pages lists every parsed page name (the template test renders them all).
+func (rd *Renderer) Pages() []string {
+	var out []string
+	for k := range rd.pages {
+		out = append(out, k)
+	}
+	return out
+}
+
+// Render writes page name with data inside the layout.
+func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) error {
+	t, ok := rd.pages[name]
+	if !ok {
+		return fmt.Errorf("web.Render: no page %q", name)
+	}
+	p := rd.page(w, r, title, data)
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+		return fmt.Errorf("web.Render %s: %w", name, err)
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, err := buf.WriteTo(w)
+	return err
+}
+
+func (rd *Renderer) page(w http.ResponseWriter, r *http.Request, title string, data any) Page {
+	u := UserFrom(r.Context())
+	p := Page{Title: title, User: u, CSRF: CSRFFrom(r.Context()), Path: r.URL.Path, Site: rd.Site(r.Context()), Data: data}
+	if u != nil && !u.MFAPending && !u.MFARequired {
+		p.Nav = rd.Nav(r, u)
+	}
+	if c, err := r.Cookie(flashCookie); err == nil {
+		if v, err := url.QueryUnescape(c.Value); err == nil {
+			p.FlashOK = strings.HasPrefix(v, "ok:")
+			p.Flash = strings.TrimPrefix(strings.TrimPrefix(v, "ok:"), "ng:")
+		}
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1})
+	}
+	return p
+}
+
+// Error renders the error page (or plain text when even that fails).
+func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, status int, msg string) {
+	if strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html") {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(status)
+		fmt.Fprintf(w, "{\"error\":%q}\n", msg)
+		return
+	}
+	p := rd.page(w, r, "エラー", map[string]any{"Status": status, "Message": msg})
+	var buf bytes.Buffer
+	if err := rd.errorPage.ExecuteTemplate(&buf, "layout", p); err != nil {
+		rd.log.Error("render error page", "err", err)
+		http.Error(w, msg, status)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_, _ = buf.WriteTo(w)
+}
+
+const flashCookie = "mamori_flash"
+
+// Redirect sends the browser to path with a one-time message.
+func Redirect(w http.ResponseWriter, r *http.Request, path, msg string, ok bool) error {
+	if msg != "" {
+		prefix := "ng:"
+		if ok {
+			prefix = "ok:"
+		}
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(prefix + msg), Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	}
+	http.Redirect(w, r, path, http.StatusSeeOther)
+	return nil
+}
+
+// Render renders a page with the renderer of the router serving r.
+func Render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) error {
+	rd, ok := r.Context().Value(rendererKey).(*Renderer)
+	if !ok {
+		return fmt.Errorf("web.Render: no renderer in request context")
+	}
+	return rd.Render(w, r, status, name, title, data)
+}
