@@ -197,7 +197,9 @@ type Break struct {
 	Reason string
 }
 
-func (b *Break) Error() string { return fmt.Sprintf("監査ログの連鎖が ID %d で壊れています: %s", b.ID, b.Reason) }
+func (b *Break) Error() string {
+	return fmt.Sprintf("監査ログの連鎖が ID %d で壊れています: %s", b.ID, b.Reason)
+}
 
 // Verify walks the whole chain and returns how many entries it checked and
 // the first broken link, or nil when the chain is intact.

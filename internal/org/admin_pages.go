@@ -105,7 +105,9 @@ func (s *Service) deptEdit(w http.ResponseWriter, r *http.Request) error {
 	return s.renderDeptForm(w, r, http.StatusOK, id, formView{Values: v})
 }
 
-func (s *Service) deptCreate(w http.ResponseWriter, r *http.Request) error { return s.deptSave(w, r, 0) }
+func (s *Service) deptCreate(w http.ResponseWriter, r *http.Request) error {
+	return s.deptSave(w, r, 0)
+}
 
 func (s *Service) deptUpdate(w http.ResponseWriter, r *http.Request) error {
 	id, err := idParam(r, "id")

@@ -247,7 +247,9 @@ func (s *Service) staffEdit(w http.ResponseWriter, r *http.Request) error {
 	return s.renderStaffForm(w, r, http.StatusOK, id, formView{Values: staffValues(p)})
 }
 
-func (s *Service) staffCreate(w http.ResponseWriter, r *http.Request) error { return s.staffSave(w, r, 0) }
+func (s *Service) staffCreate(w http.ResponseWriter, r *http.Request) error {
+	return s.staffSave(w, r, 0)
+}
 
 func (s *Service) staffUpdate(w http.ResponseWriter, r *http.Request) error {
 	id, err := idParam(r, "id")

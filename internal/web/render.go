@@ -12,8 +12,8 @@ import (
 	"strings"
 	"time"
 
-	"mamori/internal/jp"
 	"embed"
+	"mamori/internal/jp"
 )
 
 //go:embed templates
@@ -51,9 +51,9 @@ type Page struct {
 type Renderer struct {
 	base      *template.Template
 	errorPage *template.Template
-	pages  map[string]*template.Template
-	static *Static
-	log    *slog.Logger
+	pages     map[string]*template.Template
+	static    *Static
+	log       *slog.Logger
 	// Nav builds the navigation for a user; set by the app.
 	Nav func(r *http.Request, u *User) []NavItem
 	// Site returns deployment facts; set by the app.

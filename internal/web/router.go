@@ -23,11 +23,11 @@ const (
 // Rule says who may use a route. Every route is registered with one; the
 // route×role test walks them all.
 type Rule struct {
-	Public     bool           // no login needed
-	AllowMFA   bool           // usable while the second factor is pending or enrolment is required
-	Roles      map[Role]Scope // allowed roles and how far each sees
-	AnyRole    bool           // every signed-in role, whole-ward scope
-	Label      string         // for the route list and the test's error messages
+	Public   bool           // no login needed
+	AllowMFA bool           // usable while the second factor is pending or enrolment is required
+	Roles    map[Role]Scope // allowed roles and how far each sees
+	AnyRole  bool           // every signed-in role, whole-ward scope
+	Label    string         // for the route list and the test's error messages
 }
 
 // PublicRule is for the login page, static assets and health checks.
