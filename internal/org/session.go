@@ -92,14 +92,13 @@ func (s *Service) Login(ctx context.Context, login, password, ip, userAgent stri
 	if err := s.db.QueryRow(ctx, "SELECT totp_enabled FROM users WHERE id = ?", id).Scan(&totp); err != nil {
 		return "", false, fmt.Errorf("org.Login: %w", err)
 	}
-	tok := web.NewToken(32)
+	var tok string
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
 		if _, err := s.db.Exec(ctx, "DELETE FROM login_throttle WHERE key = ?", "account:"+login); err != nil {
 			return err
 		}
-		if _, err := s.db.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, mfa_pending, ip, user_agent, created_at, last_seen_at, expires_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(tok), id, web.NewToken(24), totp, ip, truncate(userAgent, 200),
-			database.T(now), database.T(now), database.T(now.Add(s.cfg.AbsoluteTimout))); err != nil {
+		var err error
+		if tok, err = s.StartSession(ctx, id, totp, ip, userAgent); err != nil {
 			return err
 		}
 		if !totp {
@@ -118,6 +117,21 @@ func (s *Service) Login(ctx context.Context, login, password, ip, userAgent stri
 		return "", false, fmt.Errorf("org.Login: %w", err)
 	}
 	return tok, totp, nil
+}
+
+// StartSession creates a session for an account whose identity has been
+// proven and returns the cookie token. mfaPending sessions can only finish
+// the second factor.
+func (s *Service) StartSession(ctx context.Context, uid int64, mfaPending bool, ip, userAgent string) (string, error) {
+	tok := web.NewToken(32)
+	now := s.now()
+	_, err := s.db.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, mfa_pending, ip, user_agent, created_at, last_seen_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(tok), uid, web.NewToken(24), mfaPending, ip, truncate(userAgent, 200),
+		database.T(now), database.T(now), database.T(now.Add(s.cfg.AbsoluteTimout)))
+	if err != nil {
+		return "", fmt.Errorf("org.StartSession: %w", err)
+	}
+	return tok, nil
 }
 
 func truncate(s string, n int) string {

@@ -64,4 +64,7 @@ func (s *statusWriter) Write(b []byte) (int, error) {
 	return s.ResponseWriter.Write(b)
 }
 
+// Written reports whether the response has started.
+func (s *statusWriter) Written() bool { return s.written }
+
 func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }

@@ -244,6 +244,12 @@ func (rt *Router) guard(rule Rule, h HandlerFunc) http.Handler {
 }
 
 func (rt *Router) fail(w http.ResponseWriter, r *http.Request, err error) {
+	if ww, ok := w.(interface{ Written() bool }); ok && ww.Written() {
+		// The response has started (a download cut off by the client):
+		// nothing can be sent any more.
+		rt.log.WarnContext(r.Context(), "response aborted", "method", r.Method, "path", r.URL.Path, "err", err)
+		return
+	}
 	status, msg := statusOf(err)
 	if status >= 500 {
 		rt.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)

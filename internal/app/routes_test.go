@@ -1,0 +1,166 @@
+package app
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"mamori/internal/web"
+)
+
+// routeRules is the expected access of every route: "public", "all" (any
+// signed-in role) or the roles allowed. A route missing here fails the test,
+// so a new route cannot be added without deciding who may use it.
+var routeRules = map[string]string{
+	"GET /static/{hash}/{name...}": "public",
+	"GET /healthz":                 "public",
+	"GET /login":                   "public",
+	"POST /login":                  "public",
+	"GET /login/totp":              "all",
+	"POST /login/totp":             "all",
+	"POST /logout":                 "all",
+	"GET /{$}":                     "all",
+	"GET /audit":                   "all",
+	"GET /selfcheck":               "all",
+	"GET /external":                "all",
+	"GET /learning":                "all",
+	"GET /drill":                   "all",
+	"GET /incident":                "all",
+	"GET /vendor":                  "all",
+	"GET /policy":                  "all",
+	"GET /program":                 "all",
+
+	"GET /account":                      "all",
+	"POST /account/password":            "all",
+	"POST /account/logout-all":          "all",
+	"GET /account/totp":                 "all",
+	"GET /account/totp/qr.png":          "all",
+	"POST /account/totp":                "all",
+	"POST /account/totp/disable":        "all",
+	"GET /staff":                        "admin consultant viewer auditee",
+	"GET /staff/export":                 "admin consultant viewer auditee",
+	"GET /staff/{id}":                   "admin consultant viewer auditee",
+	"GET /staff/new":                    "admin",
+	"POST /staff":                       "admin",
+	"GET /staff/{id}/edit":              "admin",
+	"POST /staff/{id}":                  "admin",
+	"GET /admin/departments":            "admin consultant viewer auditee",
+	"GET /admin/departments/export":     "admin consultant viewer auditee",
+	"GET /admin/departments/new":        "admin",
+	"POST /admin/departments":           "admin",
+	"GET /admin/departments/{id}/edit":  "admin",
+	"POST /admin/departments/{id}":      "admin",
+	"GET /admin/years":                  "admin",
+	"POST /admin/years":                 "admin",
+	"POST /admin/years/{year}/current":  "admin",
+	"GET /admin/users":                  "admin",
+	"GET /admin/users/new":              "admin",
+	"POST /admin/users":                 "admin",
+	"GET /admin/users/{id}/edit":        "admin",
+	"POST /admin/users/{id}":            "admin",
+	"POST /admin/users/{id}/disable":    "admin",
+	"POST /admin/users/{id}/enable":     "admin",
+	"POST /admin/users/{id}/totp-reset": "admin",
+	"POST /admin/settings/totp":         "admin",
+	"GET /admin/auditlog":               "admin",
+	"GET /admin/auditlog/export":        "admin",
+}
+
+// concrete turns a pattern into a path: ids that do not exist, so allowed
+// requests end in 404 or 400 instead of changing data.
+func concrete(p string) string {
+	r := strings.NewReplacer("{id}", "999999", "{year}", "1999", "{hash}", "0", "{name...}", "style.css", "{$}", "", "{job}", "999999")
+	return r.Replace(p)
+}
+
+func TestRouteRoleMatrix(t *testing.T) {
+	ta := newTestApp(t, sqliteDSN(t), true, nil)
+	routes := ta.Router.Routes()
+	checks := 0
+	seen := map[string]bool{}
+	for _, rt := range routes {
+		seen[rt.Pattern] = true
+		rule, ok := routeRules[rt.Pattern]
+		if !ok {
+			t.Errorf("route %q has no expectation in routeRules: decide who may use it", rt.Pattern)
+			continue
+		}
+		method, pattern, _ := strings.Cut(rt.Pattern, " ")
+		path := concrete(pattern)
+		allowed := map[string]bool{}
+		for _, r := range strings.Fields(rule) {
+			allowed[r] = true
+		}
+		// Anonymous visitor.
+		c := ta.client()
+		anonToken := ""
+		if method != "GET" && rule == "public" {
+			anonToken = c.csrf()
+		}
+		resp := do(t, c, method, path, anonToken)
+		checks++
+		switch {
+		case rule == "public":
+			if resp.StatusCode == http.StatusForbidden {
+				t.Errorf("%s anonymous: %d, want public", rt.Pattern, resp.StatusCode)
+			}
+		case method == "GET":
+			if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/login") {
+				t.Errorf("%s anonymous: %d %s, want redirect to /login", rt.Pattern, resp.StatusCode, resp.Header.Get("Location"))
+			}
+		default:
+			if resp.StatusCode != http.StatusUnauthorized && resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s anonymous: %d, want 401", rt.Pattern, resp.StatusCode)
+			}
+		}
+		for _, role := range web.AllRoles {
+			c := ta.as(string(role))
+			token := ""
+			if method != "GET" {
+				token = c.csrf()
+			}
+			resp := do(t, c, method, path, token)
+			checks++
+			want := rule == "public" || rule == "all" || allowed[string(role)]
+			denied := resp.StatusCode == http.StatusForbidden ||
+				(rule != "public" && resp.StatusCode == http.StatusUnauthorized) ||
+				(resp.StatusCode == http.StatusSeeOther && strings.HasPrefix(resp.Header.Get("Location"), "/login?next="))
+			if want && denied {
+				t.Errorf("%s as %s: %d, want allowed", rt.Pattern, role, resp.StatusCode)
+			}
+			if !want && resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s as %s: %d, want 403", rt.Pattern, role, resp.StatusCode)
+			}
+		}
+	}
+	for p := range routeRules {
+		if !seen[p] {
+			t.Errorf("routeRules names %q but no such route is registered", p)
+		}
+	}
+	t.Logf("route×role matrix: %d routes × %d roles (+ anonymous) = %d checks", len(routes), len(web.AllRoles), checks)
+	// Denials are audited.
+	var n int
+	if err := ta.DB.QueryRow(t.Context(), "SELECT COUNT(*) FROM audit_log WHERE action = 'access.denied'").Scan(&n); err != nil || n == 0 {
+		t.Fatalf("no access.denied entries recorded (%v)", err)
+	}
+}
+
+func do(t *testing.T, c *client, method, path, token string) *http.Response {
+	t.Helper()
+	var req *http.Request
+	if method == http.MethodGet {
+		req, _ = http.NewRequest(method, c.base+path, nil)
+	} else {
+		req, _ = http.NewRequest(method, c.base+path, strings.NewReader(url.Values{"csrf_token": {token}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", c.base)
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	resp.Body.Close()
+	return resp
+}
