@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/blob"
 	"mamori/internal/config"
 	"mamori/internal/database"
+	"mamori/internal/jobs"
 	"mamori/internal/org"
 	"mamori/internal/web"
 )
@@ -27,6 +29,8 @@ type App struct {
 	Log     *auditlog.Log
 	Org     *org.Service
 	Router  *web.Router
+	Blobs   *blob.Store
+	Jobs    *jobs.Runner
 	Logger  *slog.Logger
 	Now     func() time.Time
 	handler http.Handler
@@ -60,6 +64,13 @@ func Open(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	a.Log = auditlog.New(db, opt.Now)
 	a.Org = org.New(db, a.Log, org.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimout: cfg.MaxSession, Argon: opt.Argon,
 		SecureCookies: cfg.TLSCert != ""}, opt.Now, opt.Logger)
+	a.Blobs = blob.New(db, cfg.Data, "", opt.Now)
+	a.Jobs = jobs.New(context.Background(), db, opt.Logger, opt.Now)
+	a.Org.SetImportDeps(org.ImportDeps{Blobs: a.Blobs, Jobs: a.Jobs})
+	if err := a.Jobs.MarkAbandoned(ctx, 10*time.Minute); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return a, nil
 }
 
@@ -84,8 +95,11 @@ func New(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	return a, nil
 }
 
-// Close releases the database.
-func (a *App) Close() error { return a.DB.Close() }
+// Close waits for running jobs and releases the database.
+func (a *App) Close() error {
+	a.Jobs.Wait()
+	return a.DB.Close()
+}
 
 // Handler is the whole web application.
 func (a *App) Handler() http.Handler { return a.handler }

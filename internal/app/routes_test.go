@@ -65,6 +65,11 @@ var routeRules = map[string]string{
 	"POST /admin/settings/totp":         "admin",
 	"GET /admin/auditlog":               "admin",
 	"GET /admin/auditlog/export":        "admin",
+	"GET /staff/import":                 "admin",
+	"POST /staff/import":                "admin",
+	"GET /staff/import/{id}/preview":    "admin",
+	"POST /staff/import/{id}/apply":     "admin",
+	"GET /jobs/{id}":                    "all",
 }
 
 // concrete turns a pattern into a path: ids that do not exist, so allowed

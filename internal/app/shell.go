@@ -82,6 +82,9 @@ func (a *App) routes() error {
 	if err := a.Org.Routes(rt); err != nil {
 		return err
 	}
+	if err := a.Jobs.Routes(rt); err != nil {
+		return err
+	}
 	a.Router = rt
 	a.handler = web.Secure(rt, a.Logger, rd)
 	return nil

@@ -36,11 +36,11 @@ var demoAccounts = []struct {
 	role        web.Role
 	dept        string // department code; "" for none
 }{
-	{"admin", "情報セキュリティ係（管理者）", web.RoleAdmin, ""},
+	{"admin", "情報政策課 情報セキュリティ係", web.RoleAdmin, ""},
 	{"consultant", "支援事業者 担当コンサルタント", web.RoleConsultant, ""},
-	{"auditor", "内部監査人（総務課）", web.RoleAuditor, ""},
-	{"auditee", "戸籍住民課（被監査所属）", web.RoleAuditee, ""},
-	{"staff", "一般職員（住民記録係）", web.RoleStaff, ""},
+	{"auditor", "総務課 内部監査担当", web.RoleAuditor, ""},
+	{"auditee", "戸籍住民課 庶務担当", web.RoleAuditee, ""},
+	{"staff", "住民記録係 職員", web.RoleStaff, ""},
 	{"vendor", "委託事業者 ひので情報サービス株式会社", web.RoleVendor, ""},
 	{"viewer", "CISO（副区長）", web.RoleViewer, ""},
 }

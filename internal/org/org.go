@@ -26,6 +26,7 @@ type Service struct {
 	cfg  Config
 	now  func() time.Time
 	slog *slog.Logger
+	imp  ImportDeps
 }
 
 // New returns the service.

@@ -127,7 +127,7 @@ func (rt *Router) HandleRaw(pattern string, rule Rule, h http.Handler) {
 func (rt *Router) Allowed(role Role, path string) bool {
 	for _, route := range rt.routes {
 		method, p, _ := strings.Cut(route.Pattern, " ")
-		if method == "GET" && p == path {
+		if method == "GET" && strings.TrimSuffix(p, "{$}") == path {
 			_, ok := route.Rule.Permits(role)
 			return ok
 		}

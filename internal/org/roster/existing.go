@@ -50,6 +50,13 @@ type Existing struct {
 func LoadExisting(ctx context.Context, db *database.DB) (*Existing, error) {
 	const op = "roster.LoadExisting"
 	ex := &Existing{Staff: map[string]Staff{}}
+	// The stamp is taken first: a change made while the rows are read
+	// then makes Apply refuse the plan rather than miss the change.
+	stamp, err := loadStamp(ctx, db)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", op, err)
+	}
+	ex.stamp = stamp
 	rows, err := db.Query(ctx, "SELECT id, code, name, level, COALESCE(parent_id, 0), active FROM departments ORDER BY sort_order, code")
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
@@ -84,9 +91,6 @@ func LoadExisting(ctx context.Context, db *database.DB) (*Existing, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
-	if ex.stamp, err = loadStamp(ctx, db); err != nil {
-		return nil, fmt.Errorf("%s: %w", op, err)
-	}
 	return ex, nil
 }
 
@@ -97,7 +101,7 @@ func loadStamp(ctx context.Context, db *database.DB) (string, error) {
 	for _, table := range []string{"departments", "staff"} {
 		var n, ids int64
 		var last string
-		if err := db.QueryRowWrite(ctx, "SELECT COUNT(*), COALESCE(SUM(id), 0), COALESCE(MAX(updated_at), '') FROM "+table).Scan(&n, &ids, &last); err != nil {
+		if err := db.QueryRow(ctx, "SELECT COUNT(*), COALESCE(SUM(id), 0), COALESCE(MAX(updated_at), '') FROM "+table).Scan(&n, &ids, &last); err != nil {
 			return "", err
 		}
 		parts = append(parts, fmt.Sprintf("%s:%d:%d:%s", table, n, ids, last))

@@ -1,11 +1,13 @@
 package roster
 
 import (
+	"archive/zip"
 	"bytes"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/xuri/excelize/v2"
@@ -55,7 +57,7 @@ const (
 
 var (
 	magicZip = []byte("PK\x03\x04")
-	magicOLE = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
+	magicOLE = []byte{0xD0, 0xCF, 0x11, 0xE0}
 	// encryptionInfo is the stream name (UTF-16LE) an encrypted OOXML
 	// package carries inside its OLE container.
 	encryptionInfo = []byte("E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o\x00")
@@ -149,6 +151,8 @@ func readCSV(b []byte) ([][]string, []int, string, error) {
 		lines []int
 		row   int // Excel row of the previous record
 		end   int // physical line the previous record ended on
+
+		lastLine, lastCol int // where the last field read starts
 	)
 	for {
 		rec, err := r.Read()
@@ -168,6 +172,7 @@ func readCSV(b []byte) ([][]string, []int, string, error) {
 			return nil, nil, "", err
 		}
 		start, _ := r.FieldPos(0)
+		lastLine, lastCol = r.FieldPos(len(rec) - 1)
 		row += start - end // blank lines in between are rows too
 		nl := 0
 		for _, f := range rec {
@@ -179,6 +184,10 @@ func readCSV(b []byte) ([][]string, []int, string, error) {
 		if len(recs) > MaxRows+headerScanRows+1 {
 			return nil, nil, "", tooManyRows()
 		}
+	}
+	if len(recs) > 0 && unclosedQuote(text, lastLine, lastCol) {
+		line := lines[len(lines)-1]
+		return nil, nil, "", &InputError{Line: line, Msg: fmt.Sprintf("%d行目: CSV の引用符（\"）が閉じられていません。", line)}
 	}
 	sep := "カンマ区切り"
 	if r.Comma == '\t' {
@@ -211,6 +220,13 @@ func tooManyRows() error {
 // readXLSX reads the first visible sheet that has data, every cell as
 // Excel displays it, with its sheet row number.
 func readXLSX(b []byte) ([][]string, []int, string, error) {
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		return nil, nil, "", &InputError{Msg: msgBadXLSX, Err: err}
+	}
+	if !slices.ContainsFunc(zr.File, func(f *zip.File) bool { return strings.HasPrefix(f.Name, "xl/") }) {
+		return nil, nil, "", &InputError{Msg: msgNotRoster} // a .docx, .ods or plain zip
+	}
 	f, err := excelize.OpenReader(bytes.NewReader(b), excelize.Options{UnzipSizeLimit: 512 << 20})
 	if err != nil {
 		return nil, nil, "", &InputError{Msg: msgBadXLSX, Err: err}
@@ -320,4 +336,24 @@ func makeTable(recs [][]string, lines []int) (*Table, error) {
 		return nil, err
 	}
 	return t, nil
+}
+
+// unclosedQuote reports whether the field starting at line:col (1-based,
+// col in bytes) opens a quote that is never closed. encoding/csv with
+// LazyQuotes takes the rest of the file into such a field without
+// complaint, which would silently drop every row below it.
+func unclosedQuote(text string, line, col int) bool {
+	off := 0
+	for n := 1; n < line; n++ {
+		i := strings.IndexByte(text[off:], '\n')
+		if i < 0 {
+			return false
+		}
+		off += i + 1
+	}
+	off += col - 1
+	if off >= len(text) || text[off] != '"' {
+		return false
+	}
+	return !strings.HasSuffix(strings.TrimRight(text[off+1:], "\r\n"), `"`)
 }

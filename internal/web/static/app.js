@@ -14,7 +14,7 @@
   });
   // Progress pages: poll the job's JSON and update the bar without a reload.
   var prog = document.querySelector("[data-job-url]");
-  if (prog) {
+  if (prog && prog.getAttribute("data-job-url")) {
     var url = prog.getAttribute("data-job-url");
     var bar = prog.querySelector("progress");
     var text = prog.querySelector("[data-job-text]");

@@ -1,0 +1,31 @@
+# Mamori — the two commands of the README:
+#   make run    build and start Mamori with the demo ward on http://127.0.0.1:8080
+#   make test   the whole test suite (gofmt, go vet, tests with -race; PostgreSQL too when MAMORI_TEST_PG is set)
+
+export GOTOOLCHAIN := local
+GO ?= go
+BIN := bin/mamori
+
+.PHONY: run build test fmt-check vet bench clean
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/mamori
+
+run: build
+	./$(BIN) serve --demo
+
+fmt-check:
+	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
+	if [ -n "$$out" ]; then echo "gofmt が必要なファイル:"; echo "$$out"; exit 1; fi
+
+vet:
+	$(GO) vet ./...
+
+test: fmt-check vet
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/org/roster/
+
+clean:
+	rm -rf bin

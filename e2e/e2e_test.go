@@ -1,0 +1,198 @@
+// Package e2e drives the real mamori binary with a real browser (headless
+// Chromium): the journeys a ward's staff take, end to end.
+package e2e
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "mamori-e2e")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "mamori")
+	build := exec.Command("go", "build", "-o", binary, "../cmd/mamori")
+	build.Stdout, build.Stderr = os.Stdout, os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+var urlRe = regexp.MustCompile(`https?://127\.0\.0\.1:\d+`)
+
+// serve starts `mamori serve --demo` on a free port and returns its URL.
+func serve(t *testing.T, extra ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	args := append([]string{"serve", "--demo", "--data", t.TempDir(), "--addr", "127.0.0.1:0"}, extra...)
+	cmd := exec.CommandContext(ctx, binary, args...)
+	cmd.Env = append(os.Environ(), "MAMORI_DB=")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	found := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if u := urlRe.FindString(sc.Text()); u != "" {
+				select {
+				case found <- u:
+				default:
+				}
+			}
+		}
+	}()
+	select {
+	case u := <-found:
+		return u
+	case <-time.After(90 * time.Second):
+		t.Fatal("mamori serve did not start")
+	}
+	return ""
+}
+
+func chromium() string {
+	for _, p := range []string{os.Getenv("MAMORI_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if p != "" {
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// browser returns a chromedp context on a fresh headless Chromium.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path := chromium()
+	if path == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("Chromium not found (CI must install it)")
+		}
+		t.Skip("Chromium not installed")
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("lang", "ja-JP"), chromedp.WindowSize(1280, 900), chromedp.UserDataDir(t.TempDir()),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelC(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// shot saves a screenshot when MAMORI_SHOTS names a folder (for looking at pages).
+func shot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("MAMORI_SHOTS")
+	if dir == "" {
+		return
+	}
+	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	_ = os.MkdirAll(dir, 0o755)
+	_ = os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644)
+}
+
+// step runs actions with a time limit so a broken page fails fast.
+func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		body, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("body")))
+		t.Fatalf("%s: %v\npage text: %s", what, err, truncate(body, 1500))
+	}
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text %s: %v", sel, err)
+	}
+	return s
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
+
+func login(t *testing.T, ctx context.Context, base, user string) {
+	t.Helper()
+	step(t, ctx, "login as "+user,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS("#login")),
+		chromedp.SendKeys(chromedp.CSS("#login"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), "mamori-demo"),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("nav.side-nav")),
+	)
+}
+
+// TestEveryRoleSeesTheShell logs in as each demo role and checks the home
+// page names every workstream.
+func TestEveryRoleSeesTheShell(t *testing.T) {
+	base := serve(t)
+	ctx := browser(t)
+	step(t, ctx, "login page", chromedp.Navigate(base+"/login"), chromedp.WaitVisible(chromedp.CSS("#login")))
+	shot(t, ctx, "login")
+	for _, role := range []string{"admin", "consultant", "auditor", "auditee", "staff", "vendor", "viewer"} {
+		login(t, ctx, base, role)
+		nav := text(t, ctx, "nav.side-nav")
+		for _, ws := range []string{"内部監査", "自己点検", "外部監査", "研修", "事故対応訓練", "インシデント", "委託・クラウド", "ポリシー改訂", "進捗管理"} {
+			if !strings.Contains(nav, ws) {
+				t.Errorf("%s: navigation lacks %s", role, ws)
+			}
+		}
+		if !strings.Contains(text(t, ctx, "body"), "デモ") {
+			t.Errorf("%s: home does not say it is demo data", role)
+		}
+		shot(t, ctx, "home-"+role)
+		step(t, ctx, "logout", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS("#login")))
+	}
+	login(t, ctx, base, "admin")
+	for _, p := range []string{"/staff", "/admin/departments", "/admin/users", "/admin/auditlog", "/admin/years", "/audit", "/account"} {
+		step(t, ctx, p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
+		shot(t, ctx, "admin"+strings.ReplaceAll(p, "/", "-"))
+	}
+}
