@@ -46,6 +46,9 @@ type Runner struct {
 	now  func() time.Time
 	wg   sync.WaitGroup
 	base context.Context
+
+	mu   sync.Mutex
+	live map[int64]Job // progress of jobs running in this instance
 }
 
 // New returns a runner. Jobs run under base (cancelled at shutdown).
@@ -53,7 +56,7 @@ func New(base context.Context, db *database.DB, log *slog.Logger, now func() tim
 	if now == nil {
 		now = time.Now
 	}
-	return &Runner{db: db, log: log, now: now, base: base}
+	return &Runner{db: db, log: log, now: now, base: base, live: map[int64]Job{}}
 }
 
 // Start records a job and runs fn in the background. link is the page to
@@ -77,7 +80,13 @@ func (r *Runner) Start(ctx context.Context, kind, link string, total int, fn Fun
 		jctx := auditlog.WithActor(r.base, actor)
 		last := time.Time{}
 		progress := func(done, total int, msg string) {
-			if time.Since(last) < 300*time.Millisecond && done < total {
+			r.mu.Lock()
+			r.live[id] = Job{Progress: done, Total: total, Message: msg}
+			r.mu.Unlock()
+			// SQLite has one writer connection, which the job's own
+			// transaction holds: progress then lives in memory only. On
+			// PostgreSQL it is also written so that other instances see it.
+			if r.db.Dialect() != database.Postgres || (time.Since(last) < 300*time.Millisecond && done < total) {
 				return
 			}
 			last = time.Now()
@@ -94,6 +103,9 @@ func (r *Runner) Start(ctx context.Context, kind, link string, total int, fn Fun
 			}()
 			return fn(jctx, progress)
 		}()
+		r.mu.Lock()
+		delete(r.live, id)
+		r.mu.Unlock()
 		status, msg := Done, "完了しました"
 		if err != nil {
 			status, msg, result = Failed, "失敗しました", err.Error()
@@ -114,7 +126,7 @@ func (r *Runner) Wait() { r.wg.Wait() }
 func (r *Runner) Get(ctx context.Context, id int64) (Job, error) {
 	var j Job
 	var payload string
-	err := r.db.QueryRowWrite(ctx, "SELECT id, kind, status, progress, total, message, result, payload, COALESCE(created_by, 0), created_at FROM jobs WHERE id = ?", id).
+	err := r.db.QueryRow(ctx, "SELECT id, kind, status, progress, total, message, result, payload, COALESCE(created_by, 0), created_at FROM jobs WHERE id = ?", id).
 		Scan(&j.ID, &j.Kind, &j.Status, &j.Progress, &j.Total, &j.Message, &j.Result, &payload, &j.CreatedBy, &j.CreatedAt)
 	if err != nil {
 		return j, database.NotFound("jobs.Get", err)
@@ -123,6 +135,11 @@ func (r *Runner) Get(ctx context.Context, id int64) (Job, error) {
 	if json.Unmarshal([]byte(payload), &p) == nil {
 		j.Link = p["link"]
 	}
+	r.mu.Lock()
+	if l, ok := r.live[id]; ok && j.Status == Running {
+		j.Progress, j.Total, j.Message = l.Progress, l.Total, l.Message
+	}
+	r.mu.Unlock()
 	return j, nil
 }
 
