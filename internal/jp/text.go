@@ -178,3 +178,35 @@ func HasControl(s string) bool {
 	}
 	return false
 }
+
+// CleanName tidies a person's name without changing its characters: it
+// removes zero-width characters, widens half-width katakana, trims, and
+// makes every run of white space one full-width space. Unlike Normalize it
+// leaves compatibility ideographs and circled or enclosed characters alone,
+// since those are how some people's names are registered (異体字).
+func CleanName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\u200b' || r == '\u200c' || r == '\u200d' || r == '\u2060' || r == '\ufeff':
+			return -1
+		}
+		return r
+	}, s)
+	var b strings.Builder
+	rs := []rune(s)
+	for i := 0; i < len(rs); i++ {
+		r := rs[i]
+		if r >= 0xFF61 && r <= 0xFF9F {
+			seg := string(r)
+			// A half-width voiced mark joins the kana before it (ｶﾞ → ガ).
+			if i+1 < len(rs) && (rs[i+1] == 0xFF9E || rs[i+1] == 0xFF9F) {
+				seg += string(rs[i+1])
+				i++
+			}
+			b.WriteString(norm.NFKC.String(seg))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return strings.Join(strings.Fields(b.String()), "\u3000")
+}

@@ -187,3 +187,20 @@ func TestHasControl(t *testing.T) {
 		})
 	}
 }
+
+func TestCleanName(t *testing.T) {
+	cases := []struct{ name, in, want string }{
+		{"spaces", "  山田 \u3000 太郎 ", "山田\u3000太郎"},
+		{"compatibility ideograph kept", "\uFA11田\u3000\uF929", "\uFA11田\u3000\uF929"},
+		{"circled kept", "渡邉　①太", "渡邉\u3000①太"},
+		{"half-width kana widened", "ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダ\u3000タロウ"},
+		{"zero width removed", "佐\u200b藤", "佐藤"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := CleanName(c.in); got != c.want {
+				t.Fatalf("CleanName(%q) = %q, want %q", c.in, got, c.want)
+			}
+		})
+	}
+}

@@ -205,6 +205,8 @@ type previewView struct {
 	Query     string
 	Errors    []roster.Issue
 	MoreErrs  int
+	Warnings  []roster.Issue
+	MoreWarn  int
 }
 
 type kindGroup struct {
@@ -230,6 +232,11 @@ func (s *Service) renderPreview(w http.ResponseWriter, r *http.Request, status i
 	if len(v.Errors) > 1000 {
 		v.MoreErrs = len(v.Errors) - 1000
 		v.Errors = v.Errors[:1000]
+	}
+	v.Warnings = p.Warnings
+	if len(v.Warnings) > 30 {
+		v.MoreWarn = len(v.Warnings) - 30
+		v.Warnings = v.Warnings[:30]
 	}
 	for _, k := range []roster.Kind{roster.KindNew, roster.KindMoved, roster.KindChanged, roster.KindReactivated, roster.KindLeaver} {
 		cs := p.ByKind(k)

@@ -191,7 +191,7 @@ type StaffInput struct {
 func (s *Service) validateStaff(ctx context.Context, in *StaffInput) FieldErrors {
 	fe := FieldErrors{}
 	in.EmployeeNo = jp.Normalize(in.EmployeeNo)
-	in.Name = jp.Normalize(in.Name)
+	in.Name = jp.CleanName(in.Name)
 	in.Kana = jp.ToKatakana(jp.Normalize(in.Kana))
 	in.JobTitle = jp.Normalize(in.JobTitle)
 	in.Email = strings.TrimSpace(in.Email)

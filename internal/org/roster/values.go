@@ -39,11 +39,10 @@ func show(v string) string {
 	return jp.TruncateWidth(v, 40)
 }
 
-// personName normalises a name or its kana: NFKC, trimmed, and runs of
-// white space made one full-width space, as Japanese rosters write it.
-func personName(s string) string {
-	return strings.ReplaceAll(jp.Normalize(s), " ", "\u3000")
-}
+// personName tidies a name or its kana (see jp.CleanName): trimmed, runs
+// of white space made one full-width space as Japanese rosters write it,
+// and the characters themselves left as registered (異体字 survive).
+func personName(s string) string { return jp.CleanName(s) }
 
 // sameText compares two stored texts ignoring the kind of space, so that
 // "山田 太郎" saved from a form and "山田　太郎" from a roster are equal.
