@@ -43,6 +43,8 @@ const usage = `守り Mamori — 自治体の情報セキュリティ対策を�
                              一覧を出力します（既定は Shift_JIS の CSV）
   user add|passwd|disable    利用者を管理します
   auditlog verify            監査ログのハッシュ連鎖を検証します
+  backup FILE | restore FILE データとファイルを 1 つの ZIP に保存／空のデータベースに復元します
+  bench import [--rows N]    名簿取り込みの速度を測って表示します
   version                    バージョンを表示します
 
 共通オプション: --data DIR（MAMORI_DATA）、--db PATH|postgres://…（MAMORI_DB）
@@ -78,6 +80,12 @@ func Run(ctx context.Context, args []string, c CLI) int {
 		err = c.user(ctx, args[1:])
 	case "auditlog":
 		err = c.auditlog(ctx, args[1:])
+	case "backup":
+		err = c.backup(ctx, args[1:])
+	case "restore":
+		err = c.restore(ctx, args[1:])
+	case "bench":
+		err = c.bench(ctx, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(c.Stdout, "mamori", Version)
 	case "help", "-h", "--help":
