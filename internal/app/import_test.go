@@ -70,6 +70,10 @@ func TestImportThroughTheWeb(t *testing.T) {
 				t.Fatalf("%s: %d", name, resp.StatusCode)
 			}
 		}
+		big := bytes.Repeat([]byte("000001,山田　太郎\r\n"), 21<<20/20)
+		if resp, body := c.upload("/staff/import", "big.csv", big, nil); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "ファイルが大きすぎます") {
+			t.Fatalf("21 MB file: %d", resp.StatusCode)
+		}
 		var blobs int
 		_ = ta.DB.QueryRow(t.Context(), "SELECT COUNT(*) FROM blobs").Scan(&blobs)
 		if blobs != 0 {

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/http"
@@ -230,12 +231,15 @@ func (rt *Router) guard(rule Rule, h HandlerFunc) http.Handler {
 			}
 			r = r.WithContext(context.WithValue(r.Context(), scopeKey, scope))
 		}
-		if unsafeMethod(r.Method) && !validCSRF(r, csrf) {
-			if user != nil {
-				rt.auth.Denied(ctx, user, r.Method, r.URL.Path+" (CSRF)")
+		if unsafeMethod(r.Method) {
+			if err := checkCSRF(r, csrf); err != nil {
+				var we *Error
+				if user != nil && errors.As(err, &we) && we.Status == http.StatusForbidden {
+					rt.auth.Denied(ctx, user, r.Method, r.URL.Path+" (CSRF)")
+				}
+				rt.fail(w, r, err)
+				return
 			}
-			rt.fail(w, r, &Error{Status: http.StatusForbidden, Msg: "フォームの有効期限が切れたか、不正な送信です。ページを再読み込みしてからもう一度操作してください。"})
-			return
 		}
 		if err := h(w, r); err != nil {
 			rt.fail(w, r, err)
