@@ -195,8 +195,17 @@ func TestEveryRoleSeesTheShell(t *testing.T) {
 		step(t, ctx, "logout", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS("#login")))
 	}
 	login(t, ctx, base, "admin")
-	for _, p := range []string{"/staff", "/admin/departments", "/admin/users", "/admin/auditlog", "/admin/years", "/audit", "/account"} {
+	for _, p := range []string{"/staff", "/admin/departments", "/admin/users", "/admin/auditlog", "/admin/years", "/audit", "/account", "/staff/import", "/account/totp"} {
 		step(t, ctx, p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		shot(t, ctx, "admin"+strings.ReplaceAll(p, "/", "-"))
 	}
+	// A person's page, reached by keyboard-free clicking from the list.
+	step(t, ctx, "staff detail", chromedp.Navigate(base+"/staff"), chromedp.Click(chromedp.CSS("table tbody tr:nth-child(3) a")), chromedp.WaitVisible(chromedp.CSS("main h2")))
+	if !strings.Contains(text(t, ctx, "main"), "年度ごとの所属") {
+		t.Error("staff page lacks the yearly history")
+	}
+	shot(t, ctx, "admin-staff-detail")
+	// Tablet width: the navigation folds above the content.
+	step(t, ctx, "tablet", chromedp.EmulateViewport(768, 1024), chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	shot(t, ctx, "tablet-home")
 }
