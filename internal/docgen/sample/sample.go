@@ -59,12 +59,12 @@ func Sample() *docgen.Document {
 		findingsTable(40),
 		docgen.Chart{Caption: "図1 所属別の指摘件数", Chart: chart.Chart{Kind: chart.Bar, Title: "所属別の指摘件数", Unit: "件", ValueLabel: true, Legend: true,
 			Categories: []string{"戸籍住民課", "税務課", "福祉管理課", "保育課", "情報政策課"},
-			Series: []chart.Series{{Name: "令和7年度", Values: []float64{5, 3, 4, 2, 1}}, {Name: "令和8年度", Values: []float64{3, 2, 4, 1, 0}}}}},
+			Series:     []chart.Series{{Name: "令和7年度", Values: []float64{5, 3, 4, 2, 1}}, {Name: "令和8年度", Values: []float64{3, 2, 4, 1, 0}}}}},
 		docgen.Chart{Caption: "図2 判定の内訳", Chart: chart.Chart{Kind: chart.Donut, Title: "判定の内訳", ValueLabel: true, Legend: true,
 			Categories: []string{"適合", "一部不適合", "不適合", "該当なし"}, Series: []chart.Series{{Name: "項目数", Values: []float64{182, 24, 6, 11}}}}},
 		docgen.Chart{Caption: "図3 自己点検の理解度", Chart: chart.Chart{Kind: chart.Radar, Title: "分野別の理解度", Unit: "%", Max: 100, Legend: true,
 			Categories: []string{"パスワード", "メール", "持出し", "廃棄", "事故報告", "SNS"},
-			Series: []chart.Series{{Name: "一般職員", Values: []float64{82, 74, 65, 70, 58, 77}}, {Name: "管理職", Values: []float64{88, 80, 72, 79, 71, 69}}}}},
+			Series:     []chart.Series{{Name: "一般職員", Values: []float64{82, 74, 65, 70, 58, 77}}, {Name: "管理職", Values: []float64{88, 80, 72, 79, 71, 69}}}}},
 		docgen.PageBreak{},
 		docgen.Heading{Level: 2, Text: "決裁", Numbered: true},
 		docgen.ApprovalBox{Titles: []string{"課長", "係長", "担当"}},
@@ -75,7 +75,7 @@ func Sample() *docgen.Document {
 		mergedTable(),
 		docgen.Chart{Caption: "図4 月別の進捗", Chart: chart.Chart{Kind: chart.Line, Title: "月別の進捗率", Unit: "%", Max: 100, Legend: true,
 			Categories: []string{"4月", "5月", "6月", "7月", "8月", "9月", "10月", "11月", "12月", "1月", "2月", "3月"},
-			Series: []chart.Series{{Name: "計画", Values: []float64{5, 12, 20, 30, 38, 47, 58, 67, 75, 84, 93, 100}}, {Name: "実績", Values: []float64{4, 10, 19, 27, 35, 44, 52, 63}}}}},
+			Series:     []chart.Series{{Name: "計画", Values: []float64{5, 12, 20, 30, 38, 47, 58, 67, 75, 84, 93, 100}}, {Name: "実績", Values: []float64{4, 10, 19, 27, 35, 44, 52, 63}}}}},
 	}
 	d.Sections = []docgen.Section{{Tab: "本編", Blocks: body}, {Orientation: docgen.Landscape, Tab: "別表", Blocks: wide}}
 	return d
