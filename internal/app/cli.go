@@ -224,31 +224,19 @@ func demoAccountList() []org.DemoLogin {
 }
 
 func (c CLI) migrate(ctx context.Context, args []string) error {
-	cfg := loadConfig()
-	fs := c.flags("migrate", "migrate [--db …] [--data DIR]", &cfg)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	a, err := c.open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	fmt.Fprintln(c.Stdout, "データベースは最新の構造です。")
-	return nil
+	return c.runData(ctx, args, dataCommand{name: "migrate", synopsis: "migrate [--db …] [--data DIR]",
+		run: func(*App, config.Config, []string) error {
+			fmt.Fprintln(c.Stdout, "データベースは最新の構造です。")
+			return nil
+		}})
 }
 
 func (c CLI) demo(ctx context.Context, args []string) error {
-	cfg := loadConfig()
-	fs := c.flags("demo", "demo [--db …] [--data DIR]", &cfg)
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	a, err := c.open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	return c.runData(ctx, args, dataCommand{name: "demo", synopsis: "demo [--db …] [--data DIR]",
+		run: func(a *App, cfg config.Config, _ []string) error { return c.createDemo(ctx, a, cfg) }})
+}
+
+func (c CLI) createDemo(ctx context.Context, a *App, cfg config.Config) error {
 	start := time.Now()
 	if err := a.Org.CreateDemo(ctx, cfg.DemoPassword, func(s string) { fmt.Fprintln(c.Stdout, s) }); err != nil {
 		return err
@@ -259,37 +247,34 @@ func (c CLI) demo(ctx context.Context, args []string) error {
 }
 
 func (c CLI) export(ctx context.Context, args []string) error {
-	cfg := loadConfig()
-	fs := c.flags("export", "export staff|departments|auditlog -o FILE [--format csv|csv-utf8|xlsx] [--all]", &cfg)
-	out := fs.String("o", "", "出力ファイル（- で標準出力）")
-	format := fs.String("format", "", "出力形式: csv（Shift_JIS、既定）, csv-utf8（BOM付き）, xlsx")
-	all := fs.Bool("all", false, "staff: 退職者も含める")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 || *out == "" {
-		fs.Usage()
-		return exitError(2)
-	}
-	f, err := tabular.ParseFormat(*format)
-	if err != nil {
-		return err
-	}
-	a, err := c.open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	var out, format *string
+	var all *bool
+	return c.runData(ctx, args, dataCommand{name: "export", synopsis: "export staff|departments|auditlog -o FILE [--format csv|csv-utf8|xlsx] [--all]",
+		flags: func(fs *flag.FlagSet) {
+			out = fs.String("o", "", "出力ファイル（- で標準出力）")
+			format = fs.String("format", "", "出力形式: csv（Shift_JIS、既定）, csv-utf8（BOM付き）, xlsx")
+			all = fs.Bool("all", false, "staff: 退職者も含める")
+		},
+		args: func(pos []string) bool { return len(pos) == 1 && *out != "" },
+		run: func(a *App, _ config.Config, pos []string) error {
+			f, err := tabular.ParseFormat(*format)
+			if err != nil {
+				return err
+			}
+			return c.writeList(ctx, a, pos[0], *out, f, *all)
+		}})
+}
+
+func (c CLI) writeList(ctx context.Context, a *App, list, out string, f tabular.Format, all bool) error {
 	var t tabular.Table
-	switch pos[0] {
+	switch list {
 	case "staff":
 		tree, err := a.Org.Departments(ctx)
 		if err != nil {
 			return err
 		}
 		filter := org.StaffFilter{}
-		if *all {
+		if all {
 			filter.Status = "all"
 		}
 		list, _, err := a.Org.StaffList(ctx, filter, tree)
@@ -310,45 +295,36 @@ func (c CLI) export(ctx context.Context, args []string) error {
 		}
 		t = org.DepartmentTable(tree)
 	default:
-		return fmt.Errorf("出力できる一覧は staff, departments, auditlog です（指定: %s）", pos[0])
+		return fmt.Errorf("出力できる一覧は staff, departments, auditlog です（指定: %s）", list)
 	}
 	var w io.Writer = c.Stdout
-	if *out != "-" {
-		file, err := os.Create(*out)
+	if out != "-" {
+		file, err := os.Create(out)
 		if err != nil {
 			return err
 		}
 		defer file.Close()
 		w = file
 	}
-	if err := a.Log.Record(ctx, "download", pos[0]+".export", fmt.Sprintf("%s（%d 件, %s）", *out, len(t.Rows), f.Label)); err != nil {
+	if err := a.Log.Record(ctx, "download", list+".export", fmt.Sprintf("%s（%d 件, %s）", out, len(t.Rows), f.Label)); err != nil {
 		return err
 	}
 	if err := tabular.Write(w, f, t); err != nil {
 		return err
 	}
-	if *out != "-" {
-		fmt.Fprintf(c.Stdout, "%d 件を %s に出力しました（%s）。\n", len(t.Rows), *out, f.Label)
+	if out != "-" {
+		fmt.Fprintf(c.Stdout, "%d 件を %s に出力しました（%s）。\n", len(t.Rows), out, f.Label)
 	}
 	return nil
 }
 
 func (c CLI) auditlog(ctx context.Context, args []string) error {
-	cfg := loadConfig()
-	fs := c.flags("auditlog", "auditlog verify [--db …] [--data DIR]", &cfg)
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) != 1 || pos[0] != "verify" {
-		fs.Usage()
-		return exitError(2)
-	}
-	a, err := c.open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	return c.runData(ctx, args, dataCommand{name: "auditlog", synopsis: "auditlog verify [--db …] [--data DIR]",
+		args: func(pos []string) bool { return len(pos) == 1 && pos[0] == "verify" },
+		run:  func(a *App, _ config.Config, _ []string) error { return c.verifyLog(ctx, a) }})
+}
+
+func (c CLI) verifyLog(ctx context.Context, a *App) error {
 	n, br, err := a.Log.Verify(ctx)
 	if err != nil {
 		return err
@@ -382,51 +358,45 @@ func (c CLI) readPassword(file string) (string, error) {
 }
 
 func (c CLI) user(ctx context.Context, args []string) error {
-	cfg := loadConfig()
-	fs := c.flags("user", "user add --login ID --name 表示名 --role ROLE [--department CODE] | user passwd LOGIN | user disable LOGIN", &cfg)
-	login := fs.String("login", "", "add: ログインID")
-	name := fs.String("name", "", "add: 表示名")
-	role := fs.String("role", "", "add: 役割（admin, consultant, auditor, auditee, staff, vendor, viewer）")
-	dept := fs.String("department", "", "add: 所属コード")
-	pwFile := fs.String("password-file", "", "パスワードを読むファイル（省略時は MAMORI_PASSWORD か標準入力）")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return err
-	}
-	if len(pos) == 0 {
-		fs.Usage()
-		return exitError(2)
-	}
-	a, err := c.open(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
+	var login, name, role, dept, pwFile *string
+	return c.runData(ctx, args, dataCommand{name: "user", synopsis: "user add --login ID --name 表示名 --role ROLE [--department CODE] | user passwd LOGIN | user disable LOGIN",
+		flags: func(fs *flag.FlagSet) {
+			login = fs.String("login", "", "add: ログインID")
+			name = fs.String("name", "", "add: 表示名")
+			role = fs.String("role", "", "add: 役割（admin, consultant, auditor, auditee, staff, vendor, viewer）")
+			dept = fs.String("department", "", "add: 所属コード")
+			pwFile = fs.String("password-file", "", "パスワードを読むファイル（省略時は MAMORI_PASSWORD か標準入力）")
+		},
+		args: func(pos []string) bool {
+			return len(pos) == 1 && pos[0] == "add" || len(pos) == 2 && (pos[0] == "passwd" || pos[0] == "disable")
+		},
+		run: func(a *App, _ config.Config, pos []string) error {
+			return c.manageUser(ctx, a, pos, *login, *name, *role, *dept, *pwFile)
+		}})
+}
+
+func (c CLI) manageUser(ctx context.Context, a *App, pos []string, login, name, role, dept, pwFile string) error {
 	switch pos[0] {
 	case "add":
-		r, ok := web.ParseRole(*role)
+		r, ok := web.ParseRole(role)
 		if !ok {
 			return fmt.Errorf("--role には admin, consultant, auditor, auditee, staff, vendor, viewer のいずれかを指定してください")
 		}
 		var deptID int64
-		if *dept != "" {
-			if err := a.DB.QueryRow(ctx, "SELECT id FROM departments WHERE code = ?", *dept).Scan(&deptID); err != nil {
-				return fmt.Errorf("所属コード %s は登録されていません", *dept)
+		if dept != "" {
+			if err := a.DB.QueryRow(ctx, "SELECT id FROM departments WHERE code = ?", dept).Scan(&deptID); err != nil {
+				return fmt.Errorf("所属コード %s は登録されていません", dept)
 			}
 		}
-		pw, err := c.readPassword(*pwFile)
+		pw, err := c.readPassword(pwFile)
 		if err != nil {
 			return err
 		}
-		if _, err := a.Org.CreateAccount(ctx, org.AccountInput{Login: *login, DisplayName: *name, Role: r, DepartmentID: deptID, Password: pw}); err != nil {
+		if _, err := a.Org.CreateAccount(ctx, org.AccountInput{Login: login, DisplayName: name, Role: r, DepartmentID: deptID, Password: pw}); err != nil {
 			return err
 		}
-		fmt.Fprintf(c.Stdout, "利用者 %s（%s）を追加しました。\n", strings.ToLower(*login), r.Label())
+		fmt.Fprintf(c.Stdout, "利用者 %s（%s）を追加しました。\n", strings.ToLower(login), r.Label())
 	case "passwd", "disable":
-		if len(pos) != 2 {
-			fs.Usage()
-			return exitError(2)
-		}
 		acc, err := a.Org.AccountByLogin(ctx, pos[1])
 		if err != nil {
 			return fmt.Errorf("利用者 %s は登録されていません", pos[1])
@@ -438,7 +408,7 @@ func (c CLI) user(ctx context.Context, args []string) error {
 			fmt.Fprintf(c.Stdout, "利用者 %s を無効にしました。\n", acc.Login)
 			return nil
 		}
-		pw, err := c.readPassword(*pwFile)
+		pw, err := c.readPassword(pwFile)
 		if err != nil {
 			return err
 		}
@@ -446,9 +416,6 @@ func (c CLI) user(ctx context.Context, args []string) error {
 			return err
 		}
 		fmt.Fprintf(c.Stdout, "利用者 %s のパスワードを変更しました（ログイン中のセッションは終了しました）。\n", acc.Login)
-	default:
-		fs.Usage()
-		return exitError(2)
 	}
 	return nil
 }

@@ -34,15 +34,14 @@ type DemoLogin struct {
 var demoAccounts = []struct {
 	login, name string
 	role        web.Role
-	dept        string // department code; "" for none
 }{
-	{"admin", "情報政策課 情報セキュリティ係", web.RoleAdmin, ""},
-	{"consultant", "支援事業者 担当コンサルタント", web.RoleConsultant, ""},
-	{"auditor", "総務課 内部監査担当", web.RoleAuditor, ""},
-	{"auditee", "戸籍住民課 庶務担当", web.RoleAuditee, ""},
-	{"staff", "住民記録係 職員", web.RoleStaff, ""},
-	{"vendor", "委託事業者 ひので情報サービス株式会社", web.RoleVendor, ""},
-	{"viewer", "CISO（副区長）", web.RoleViewer, ""},
+	{"admin", "情報政策課 情報セキュリティ係", web.RoleAdmin},
+	{"consultant", "支援事業者 担当コンサルタント", web.RoleConsultant},
+	{"auditor", "総務課 内部監査担当", web.RoleAuditor},
+	{"auditee", "戸籍住民課 庶務担当", web.RoleAuditee},
+	{"staff", "住民記録係 職員", web.RoleStaff},
+	{"vendor", "委託事業者 ひので情報サービス株式会社", web.RoleVendor},
+	{"viewer", "CISO（副区長）", web.RoleViewer},
 }
 
 // IsDemo reports whether the database holds the demo ward.
