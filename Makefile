@@ -1,14 +1,23 @@
 # Mamori — the two commands of the README:
-#   make run    build and start Mamori with the demo ward on http://127.0.0.1:8080
+#   make run    fetch the PDF fonts (npm ci), build and start Mamori with the demo ward on http://127.0.0.1:8080
 #   make test   the whole test suite (gofmt, go vet, tests with -race; PostgreSQL too when MAMORI_TEST_PG is set)
 
 export GOTOOLCHAIN := local
 GO ?= go
 BIN := bin/mamori
 
-.PHONY: run build test fmt-check vet bench clean
+.PHONY: run build fonts test fmt-check vet bench clean
 
-build:
+# The PDF fonts come from the npm registry (package-lock.json) and are
+# embedded at build time; they are never committed.
+FONTS := internal/docgen/fonts/files/serif-regular.ttf
+
+fonts: $(FONTS)
+
+$(FONTS): package.json package-lock.json scripts/fonts.sh
+	sh scripts/fonts.sh
+
+build: fonts
 	$(GO) build -trimpath -o $(BIN) ./cmd/mamori
 
 run: build
@@ -18,10 +27,10 @@ fmt-check:
 	@out="$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))"; \
 	if [ -n "$$out" ]; then echo "gofmt が必要なファイル:"; echo "$$out"; exit 1; fi
 
-vet:
+vet: fonts
 	$(GO) vet ./...
 
-test: fmt-check vet
+test: fonts fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 bench:

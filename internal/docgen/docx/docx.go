@@ -1,0 +1,279 @@
+// Package docx writes a docgen.Document as a Word (OOXML) package. It is
+// written by hand with archive/zip because no Go library writes tracked
+// changes (w:ins / w:del), which 見え消し drafts of regulations need so
+// that a ward can accept or reject each change in Word or LibreOffice.
+package docx
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/flate"
+	"fmt"
+	"io"
+	"time"
+
+	"mamori/internal/docgen"
+)
+
+// Page geometry in twips (1/1440 inch): A4 and the margins Japanese
+// ward documents commonly use (top 30 mm, others 25 mm).
+const (
+	a4Short    = 11906
+	a4Long     = 16838
+	marginTop  = 1701
+	marginBot  = 1417
+	marginSide = 1417
+	headerDist = 851
+	footerDist = 567
+	// charTwips is one full-width character of 10.5 pt body text, the
+	// unit of 字下げ.
+	charTwips = 210
+)
+
+// Fonts. Word falls back to the w:altName in fontTable.xml (ＭＳ 明朝 /
+// ＭＳ ゴシック) where 游明朝 / 游ゴシック are missing; LibreOffice
+// substitutes a Japanese serif or sans font through fontconfig.
+const (
+	fontMincho = "游明朝"
+	fontGothic = "游ゴシック"
+)
+
+// Render writes d to w as a .docx package.
+func Render(w io.Writer, d *docgen.Document) error {
+	if d == nil {
+		return fmt.Errorf("docx render: nil document")
+	}
+	r := newRenderer(d)
+	r.body()
+
+	zw := zip.NewWriter(w)
+	// The body of a long report is megabytes of repetitive XML; the
+	// fastest deflate level keeps a 100-page report well under a second
+	// and costs little size.
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	mod := d.Meta.Date
+	if mod.IsZero() || mod.Year() < 1980 {
+		mod = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
+	}
+	add := func(name string, data []byte) error {
+		f, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: mod})
+		if err != nil {
+			return fmt.Errorf("docx render: %s: %w", name, err)
+		}
+		if _, err := f.Write(data); err != nil {
+			return fmt.Errorf("docx render: %s: %w", name, err)
+		}
+		return nil
+	}
+	// [Content_Types].xml must come first for some readers.
+	parts := []struct {
+		name string
+		data []byte
+	}{
+		{"[Content_Types].xml", r.contentTypes()},
+		{"_rels/.rels", []byte(rootRels)},
+		{"docProps/core.xml", r.coreProps()},
+		{"docProps/app.xml", []byte(appProps)},
+		{"word/document.xml", r.document()},
+		{"word/styles.xml", []byte(stylesXML)},
+		{"word/settings.xml", []byte(settingsXML)},
+		{"word/fontTable.xml", []byte(fontTableXML)},
+		{"word/numbering.xml", r.numbering()},
+		{"word/_rels/document.xml.rels", r.documentRels()},
+	}
+	for _, p := range parts {
+		if err := add(p.name, p.data); err != nil {
+			return err
+		}
+	}
+	for _, hf := range r.hdrftr {
+		if err := add("word/"+hf.file, hf.data); err != nil {
+			return err
+		}
+	}
+	for _, m := range r.media {
+		if err := add("word/media/"+m.file, m.data); err != nil {
+			return err
+		}
+	}
+	if err := zw.Close(); err != nil {
+		return fmt.Errorf("docx render: close zip: %w", err)
+	}
+	return nil
+}
+
+// rel is one relationship of word/document.xml.
+type rel struct{ id, typ, target string }
+
+// media is an image stored under word/media.
+type media struct {
+	file string
+	data []byte
+}
+
+// part is a header or footer part.
+type part struct {
+	file, kind string // kind: "header" or "footer"
+	data       []byte
+}
+
+// headingRef is a heading as numbered in document order, for the TOC.
+type headingRef struct {
+	level    int
+	text     string // as printed, with its number
+	bookmark string
+	inTOC    bool
+}
+
+type renderer struct {
+	d        *docgen.Document
+	b        *bytes.Buffer
+	id       int // w:id for changes and bookmarks, unique in the document
+	docPr    int // wp:docPr ids
+	rels     []rel
+	media    []media
+	hdrftr   []part
+	lists    int // ordered list instances (each restarts at 1)
+	headings []headingRef
+	nextHead int
+	width    int // text width of the current section in twips
+}
+
+func newRenderer(d *docgen.Document) *renderer {
+	r := &renderer{d: d, b: &bytes.Buffer{}}
+	r.rels = []rel{
+		{"rIdStyles", relStyles, "styles.xml"},
+		{"rIdSettings", relSettings, "settings.xml"},
+		{"rIdFonts", relFontTable, "fontTable.xml"},
+		{"rIdNumbering", relNumbering, "numbering.xml"},
+	}
+	var n docgen.Numberer
+	for _, s := range d.Sections {
+		for _, bl := range s.Blocks {
+			h, ok := bl.(docgen.Heading)
+			if !ok {
+				continue
+			}
+			num := ""
+			if h.Numbered {
+				num = n.Next(h.Level)
+			}
+			r.headings = append(r.headings, headingRef{
+				level:    clamp(h.Level, 1, 4),
+				text:     docgen.HeadingText(num, h),
+				bookmark: fmt.Sprintf("_TocMamori%d", len(r.headings)+1),
+				inTOC:    !h.NoTOC && h.Level <= 3,
+			})
+		}
+	}
+	return r
+}
+
+func clamp(v, lo, hi int) int {
+	if v < lo {
+		return lo
+	}
+	if v > hi {
+		return hi
+	}
+	return v
+}
+
+func (r *renderer) newID() int {
+	r.id++
+	return r.id
+}
+
+func (r *renderer) addRel(typ, target string) string {
+	id := fmt.Sprintf("rId%d", len(r.rels)+1)
+	r.rels = append(r.rels, rel{id, typ, target})
+	return id
+}
+
+// addPart adds a header or footer part and returns its relationship id.
+func (r *renderer) addPart(kind string, data []byte) string {
+	file := fmt.Sprintf("%s%d.xml", kind, len(r.hdrftr)+1)
+	r.hdrftr = append(r.hdrftr, part{file: file, kind: kind, data: data})
+	typ := relHeader
+	if kind == "footer" {
+		typ = relFooter
+	}
+	return r.addRel(typ, file)
+}
+
+func (r *renderer) document() []byte {
+	var out bytes.Buffer
+	out.Grow(r.b.Len() + 1024)
+	out.WriteString(xmlHeader)
+	out.WriteString(`<w:document ` + nsDoc + `><w:body>`)
+	out.Write(r.b.Bytes())
+	out.WriteString(`</w:body></w:document>`)
+	return out.Bytes()
+}
+
+func (r *renderer) documentRels() []byte {
+	var b bytes.Buffer
+	b.WriteString(xmlHeader)
+	b.WriteString(`<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">`)
+	for _, rl := range r.rels {
+		fmt.Fprintf(&b, `<Relationship Id="%s" Type="%s" Target="%s"/>`, rl.id, rl.typ, rl.target)
+	}
+	b.WriteString(`</Relationships>`)
+	return b.Bytes()
+}
+
+func (r *renderer) contentTypes() []byte {
+	var b bytes.Buffer
+	b.WriteString(xmlHeader)
+	b.WriteString(`<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">`)
+	b.WriteString(`<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/>`)
+	b.WriteString(`<Default Extension="xml" ContentType="application/xml"/>`)
+	b.WriteString(`<Default Extension="png" ContentType="image/png"/>`)
+	b.WriteString(`<Default Extension="jpeg" ContentType="image/jpeg"/>`)
+	ov := func(part, ct string) {
+		fmt.Fprintf(&b, `<Override PartName="%s" ContentType="%s"/>`, part, ct)
+	}
+	const wml = "application/vnd.openxmlformats-officedocument.wordprocessingml."
+	ov("/word/document.xml", wml+"document.main+xml")
+	ov("/word/styles.xml", wml+"styles+xml")
+	ov("/word/settings.xml", wml+"settings+xml")
+	ov("/word/fontTable.xml", wml+"fontTable+xml")
+	ov("/word/numbering.xml", wml+"numbering+xml")
+	for _, p := range r.hdrftr {
+		ov("/word/"+p.file, wml+p.kind+"+xml")
+	}
+	ov("/docProps/core.xml", "application/vnd.openxmlformats-package.core-properties+xml")
+	ov("/docProps/app.xml", "application/vnd.openxmlformats-officedocument.extended-properties+xml")
+	b.WriteString(`</Types>`)
+	return b.Bytes()
+}
+
+func (r *renderer) coreProps() []byte {
+	m := r.d.Meta
+	var b bytes.Buffer
+	b.WriteString(xmlHeader)
+	b.WriteString(`<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" xmlns:dcmitype="http://purl.org/dc/dcmitype/" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">`)
+	el := func(name, v string) {
+		if v == "" {
+			return
+		}
+		b.WriteString("<" + name + ">")
+		escape(&b, v)
+		b.WriteString("</" + name + ">")
+	}
+	el("dc:title", m.Title)
+	el("dc:subject", m.Subtitle)
+	el("dc:creator", m.Author)
+	el("cp:lastModifiedBy", m.Author)
+	el("cp:category", m.Classification)
+	el("cp:version", m.Version)
+	if !m.Date.IsZero() {
+		ts := m.Date.UTC().Format("2006-01-02T15:04:05Z")
+		b.WriteString(`<dcterms:created xsi:type="dcterms:W3CDTF">` + ts + `</dcterms:created>`)
+		b.WriteString(`<dcterms:modified xsi:type="dcterms:W3CDTF">` + ts + `</dcterms:modified>`)
+	}
+	b.WriteString(`</cp:coreProperties>`)
+	return b.Bytes()
+}
