@@ -24,15 +24,19 @@ import (
 func (c CLI) bench(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	fs.SetOutput(c.Stderr)
-	rows := fs.Int("rows", 10000, "取り込む行数")
+	rows := fs.Int("rows", 10000, "import: 取り込む行数")
+	pages := fs.Int("pages", 100, "docgen: 報告書のおよそのページ数")
 	dbURL := fs.String("db", "", "測るデータベース（省略時は一時 SQLite ファイル。postgres://… なら一時スキーマを作って測り、最後に削除）")
 	fs.Usage = func() {
-		fmt.Fprint(c.Stderr, "使い方: mamori bench import [--rows 10000] [--db postgres://…]\n\nオプション:\n")
+		fmt.Fprint(c.Stderr, "使い方: mamori bench import [--rows 10000] [--db postgres://…] | mamori bench docgen [--pages 100]\n\nオプション:\n")
 		fs.PrintDefaults()
 	}
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if len(pos) == 1 && pos[0] == "docgen" {
+		return c.benchDocgen(*pages)
 	}
 	if len(pos) != 1 || pos[0] != "import" {
 		fs.Usage()

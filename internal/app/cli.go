@@ -44,7 +44,9 @@ const usage = `守り Mamori — 自治体の情報セキュリティ対策を�
   user add|passwd|disable    利用者を管理します
   auditlog verify            監査ログのハッシュ連鎖を検証します
   backup FILE | restore FILE データとファイルを 1 つの ZIP に保存／空のデータベースに復元します
-  bench import [--rows N]    名簿取り込みの速度を測って表示します
+  bench import|docgen        名簿取り込み・文書生成の速度を測って表示します
+  docgen sample -o DIR       全要素を含む見本文書を PDF・DOCX・XLSX・HTML で出力します
+  binder --year 2026 -o DIR  成果物一式（製本 PDF と電子データの ZIP）を作成します
   version                    バージョンを表示します
 
 共通オプション: --data DIR（MAMORI_DATA）、--db PATH|postgres://…（MAMORI_DB）
@@ -86,6 +88,10 @@ func Run(ctx context.Context, args []string, c CLI) int {
 		err = c.restore(ctx, args[1:])
 	case "bench":
 		err = c.bench(ctx, args[1:])
+	case "docgen":
+		err = c.docgenCmd(ctx, args[1:])
+	case "binder":
+		err = c.binderCmd(ctx, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(c.Stdout, "mamori", Version)
 	case "help", "-h", "--help":

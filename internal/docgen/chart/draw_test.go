@@ -370,3 +370,20 @@ func BenchmarkDrawSVG(b *testing.B) {
 		}
 	}
 }
+
+// TestDumpSmall writes every sample chart at 80×50 mm on one page when
+// CHART_DUMP is set, to look at small layouts.
+func TestDumpSmall(t *testing.T) {
+	dump := os.Getenv("CHART_DUMP")
+	if dump == "" {
+		t.Skip("CHART_DUMP not set")
+	}
+	var b strings.Builder
+	b.WriteString(`<!doctype html><meta charset="utf-8"><body style="margin:4px">`)
+	for _, name := range []string{"bar", "stacked", "hbar", "line", "radar", "heatmap", "pie", "donut"} {
+		b.WriteString(`<span style="display:inline-block;border:1px solid #ccc;margin:2px">` + SVG(sampleCharts()[name], 80, 50) + `</span>`)
+	}
+	if err := os.WriteFile(filepath.Join(dump, "small.html"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
