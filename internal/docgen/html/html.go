@@ -33,6 +33,9 @@ func Render(w io.Writer, d *docgen.Document) error {
 	if d == nil {
 		return fmt.Errorf("html render: nil document")
 	}
+	if err := docgen.Validate(d); err != nil {
+		return err
+	}
 	bw := bufio.NewWriterSize(w, 64<<10)
 	r := newRenderer(d, bw)
 	r.s(`<!DOCTYPE html>` + "\n" + `<html lang="ja"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>`)

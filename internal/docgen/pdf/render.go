@@ -21,6 +21,45 @@ type Options struct {
 	// DrawChart draws a chart as shapes in a w×h mm box; nil is
 	// chart.Draw, the painter web pages share.
 	DrawChart func(c chart.Chart, w, h float64) []chart.Shape
+	// OnMissing, when set, is told which characters the embedded fonts
+	// lack; they print as 〓 (the customary mark for a missing glyph).
+	OnMissing func(missing []rune)
+}
+
+// Substitute is what prints in place of a character the fonts lack.
+const Substitute = '〓'
+
+// substitute replaces the characters the fonts lack with Substitute and
+// returns the document to lay out and the characters replaced.
+func substitute(d *docgen.Document, fs *fonts.Set) (*docgen.Document, []rune) {
+	seen := map[rune]bool{}
+	var missing []rune
+	out := docgen.MapText(d, func(s string) string {
+		ok := true
+		for _, r := range s {
+			if r < 0x20 || r == ' ' || r == '\u3000' || (fs.SerifRegular.Has(r) && fs.GothicRegular.Has(r)) {
+				continue
+			}
+			ok = false
+			break
+		}
+		if ok {
+			return s
+		}
+		b := []rune(s)
+		for i, r := range b {
+			if r < 0x20 || r == ' ' || r == '\u3000' || (fs.SerifRegular.Has(r) && fs.GothicRegular.Has(r)) {
+				continue
+			}
+			if !seen[r] {
+				seen[r] = true
+				missing = append(missing, r)
+			}
+			b[i] = Substitute
+		}
+		return string(b)
+	})
+	return out, missing
 }
 
 // DefaultOptions is what Render uses.
@@ -33,9 +72,16 @@ func Render(w io.Writer, d *docgen.Document) error {
 
 // RenderWith writes d as a PDF to w with options.
 func RenderWith(w io.Writer, d *docgen.Document, opt Options) error {
+	if err := docgen.Validate(d); err != nil {
+		return err
+	}
 	fs, err := fonts.Load()
 	if err != nil {
 		return fmt.Errorf("pdf: %w", err)
+	}
+	d, missing := substitute(d, fs)
+	if len(missing) > 0 && opt.OnMissing != nil {
+		opt.OnMissing(missing)
 	}
 	l := &layouter{fs: fs, faces: [4]*fonts.Face{fs.SerifRegular, fs.SerifBold, fs.GothicRegular, fs.GothicBold}, opt: opt, doc: d}
 	l.layout()

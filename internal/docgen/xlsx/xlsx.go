@@ -60,6 +60,9 @@ func Render(w io.Writer, d *docgen.Document) error {
 // RenderWithOptions writes d as an XLSX workbook to w with the
 // spreadsheet-only options opt.
 func RenderWithOptions(w io.Writer, d *docgen.Document, opt Options) error {
+	if err := docgen.Validate(d); err != nil {
+		return err
+	}
 	f := excelize.NewFile()
 	defer f.Close()
 	r := &renderer{f: f, d: d, opt: opt, styles: map[styleKey]int{}, names: map[string]bool{}}
