@@ -26,6 +26,7 @@ func (c CLI) bench(ctx context.Context, args []string) error {
 	fs.SetOutput(c.Stderr)
 	rows := fs.Int("rows", 10000, "import: 取り込む行数")
 	pages := fs.Int("pages", 100, "docgen: 報告書のおよそのページ数")
+	outDir := fs.String("o", "", "docgen: 生成した報告書を保存するフォルダ（LibreOffice との比較用）")
 	dbURL := fs.String("db", "", "測るデータベース（省略時は一時 SQLite ファイル。postgres://… なら一時スキーマを作って測り、最後に削除）")
 	fs.Usage = func() {
 		fmt.Fprint(c.Stderr, "使い方: mamori bench import [--rows 10000] [--db postgres://…] | mamori bench docgen [--pages 100]\n\nオプション:\n")
@@ -36,7 +37,7 @@ func (c CLI) bench(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) == 1 && pos[0] == "docgen" {
-		return c.benchDocgen(*pages)
+		return c.benchDocgen(*pages, *outDir)
 	}
 	if len(pos) != 1 || pos[0] != "import" {
 		fs.Usage()

@@ -70,7 +70,7 @@ func writeFile(path string, fn func(io.Writer) error) error {
 
 // benchDocgen builds the 100-page report in every format and prints time
 // and peak memory per format.
-func (c CLI) benchDocgen(pages int) error {
+func (c CLI) benchDocgen(pages int, outDir string) error {
 	d := sample.Report(pages)
 	fmt.Fprintf(c.Stdout, "文書生成のベンチマーク（約 %d ページの報告書: 1,000 行の表 %d 個、グラフ %d 個）\n", pages, max(1, pages/50), max(1, pages/5))
 	for _, ext := range formatOrder {
@@ -87,6 +87,14 @@ func (c CLI) benchDocgen(pages int) error {
 			return fmt.Errorf("%s: %w", ext, err)
 		}
 		fmt.Fprintf(c.Stdout, "  %-5s %.2f 秒、ヒープ最大 %.0f MB、%.1f MB\n", ext, el.Seconds(), float64(pk-min(pk, before.HeapInuse))/(1<<20), float64(buf.Len())/(1<<20))
+		if outDir != "" {
+			if err := os.MkdirAll(outDir, 0o755); err != nil {
+				return err
+			}
+			if err := os.WriteFile(filepath.Join(outDir, "report."+ext), buf.Bytes(), 0o644); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
