@@ -77,3 +77,30 @@ func pdfText(t *testing.T, b []byte) string {
 	}
 	return strings.ReplaceAll(string(out), "\n", "")
 }
+
+// TestConcurrentRenders renders documents in parallel: the fonts are parsed
+// once per process and shared, so this must be race-free (go test -race)
+// and each document must carry its own text.
+func TestConcurrentRenders(t *testing.T) {
+	texts := []string{"第一の文書", "第二の文書", "第三の文書", "第四の文書"}
+	out := make([][]byte, len(texts))
+	errs := make(chan error, len(texts))
+	for i, s := range texts {
+		go func() {
+			var buf bytes.Buffer
+			err := Render(&buf, &docgen.Document{Sections: []docgen.Section{{Blocks: []docgen.Block{docgen.P(s)}}}})
+			out[i] = buf.Bytes()
+			errs <- err
+		}()
+	}
+	for range texts {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, s := range texts {
+		if txt := pdfText(t, out[i]); !strings.Contains(txt, s) {
+			t.Fatalf("document %d lacks %q: %q", i, s, txt)
+		}
+	}
+}

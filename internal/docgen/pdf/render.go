@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"sync"
 
 	"github.com/signintech/gopdf"
 
@@ -145,6 +146,28 @@ func (l *layouter) layout() {
 // subset fonts (gopdf writes the family as the BaseFont name).
 var families = [4]string{"MAMORA+NotoSerifJP-Regular", "MAMORB+NotoSerifJP-Bold", "MAMORC+BIZUDPGothic-Regular", "MAMORD+BIZUDPGothic-Bold"}
 
+var (
+	fcOnce sync.Once
+	fc     *gopdf.FontContainer
+	fcErr  error
+)
+
+// fontContainer parses the four TrueType fonts for gopdf once per process;
+// each document then takes a copy with its own subset of glyphs.
+func fontContainer(faces [4]*fonts.Face) (*gopdf.FontContainer, error) {
+	fcOnce.Do(func() {
+		c := &gopdf.FontContainer{}
+		for i, f := range faces {
+			if err := c.AddTTFFontData(families[i], f.Data); err != nil {
+				fcErr = fmt.Errorf("font %s: %w", f.Name, err)
+				return
+			}
+		}
+		fc = c
+	})
+	return fc, fcErr
+}
+
 // write replays the pages through gopdf.
 func (l *layouter) write(w io.Writer) error {
 	var gp gopdf.GoPdf
@@ -155,9 +178,13 @@ func (l *layouter) write(w io.Writer) error {
 		info.CreationDate = m.Date
 	}
 	gp.SetInfo(info)
-	for i, f := range l.faces {
-		if err := gp.AddTTFFontData(families[i], f.Data); err != nil {
-			return fmt.Errorf("font %s: %w", f.Name, err)
+	fc, err := fontContainer(l.faces)
+	if err != nil {
+		return err
+	}
+	for i := range l.faces {
+		if err := gp.AddTTFFontFromFontContainer(families[i], fc); err != nil {
+			return fmt.Errorf("font %s: %w", families[i], err)
 		}
 	}
 	wr := &writer{gp: &gp, l: l}
@@ -175,7 +202,7 @@ func (l *layouter) write(w io.Writer) error {
 			}
 		}
 	}
-	_, err := gp.WriteTo(w)
+	_, err = gp.WriteTo(w)
 	return err
 }
 
