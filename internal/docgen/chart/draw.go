@@ -6,6 +6,12 @@ import (
 	"strings"
 )
 
+// The smallest box a chart is laid out in, in millimetres.
+const (
+	MinWidth  = 20.0
+	MinHeight = 12.0
+)
+
 // Draw lays out chart c in a w×h millimetre box and returns the shapes to
 // paint, in painting order. Every kind is drawn; charts without usable
 // data draw their title and 「データがありません」. Text colour is the
@@ -13,6 +19,11 @@ import (
 func Draw(c Chart, w, h float64) []Shape {
 	if !(w > 0 && h > 0) || math.IsInf(w, 0) || math.IsInf(h, 0) {
 		return nil
+	}
+	if w < MinWidth || h < MinHeight {
+		// Too small for axes and labels: a frame only, so a mistake in a
+		// layout shows instead of crashing the document.
+		return []Shape{{Kind: RectShape, X: 0, Y: 0, W: w, H: h, Stroke: "808080", StrokeWidth: 0.2}}
 	}
 	d := newDrawer(c, w, h)
 	d.drawTitle()
@@ -435,7 +446,7 @@ func (d *drawer) layoutCats(n int, band, maxH float64) catLayout {
 	size := math.Max(d.minFont, math.Min(d.fLabel, band*0.9/PtMM))
 	step := 1
 	if em(size) > band*0.9 {
-		step = int(math.Ceil(em(size) / (band * 0.9)))
+		step = max(1, int(math.Ceil(em(size)/(band*0.9))))
 	}
 	per := em(size) * 1.02
 	maxChars := max(1, int((maxH-em(size)*0.3)/per))
@@ -713,7 +724,7 @@ func (d *drawer) drawHBar() {
 	}
 	step := 1
 	if em(size)*1.1 > band {
-		step = int(math.Ceil(em(size) * 1.1 / band))
+		step = max(1, int(math.Ceil(em(size)*1.1/band)))
 	}
 	maxLabelW := d.w * 0.32
 	var labels [][]string

@@ -387,3 +387,16 @@ func TestDumpSmall(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestTinyBoxes draws every kind in boxes too small to hold anything: no
+// chart may panic, however little room it has.
+func TestTinyBoxes(t *testing.T) {
+	for k := Bar; k <= Donut; k++ {
+		for _, size := range [][2]float64{{5, 3}, {1, 1}, {12, 4}, {20, 12}, {24, 14}, {30, 12}, {20, 40}} {
+			for _, labels := range [][]string{{"a"}, {"x"}, {"あい"}, {"Information"}, {"0"}} {
+				c := Chart{Kind: k, Title: "t", Categories: labels, Series: []Series{{Name: "s", Values: []float64{0}}}, ValueLabel: true, Legend: true}
+				_ = Draw(c, size[0], size[1])
+			}
+		}
+	}
+}

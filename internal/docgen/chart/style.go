@@ -116,7 +116,7 @@ func wrapText(s string, maxW, size float64, maxLines int) ([]string, bool) {
 			end = start + 1
 		}
 		// prefer a space inside a run of ASCII
-		if isASCIIWord(rs[end-1]) && isASCIIWord(rs[end]) {
+		if end < len(rs) && isASCIIWord(rs[end-1]) && isASCIIWord(rs[end]) {
 			for k := end - 1; k > start; k-- {
 				if rs[k] == ' ' {
 					end = k + 1

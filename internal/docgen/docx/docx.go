@@ -43,6 +43,9 @@ func Render(w io.Writer, d *docgen.Document) error {
 	if d == nil {
 		return fmt.Errorf("docx render: nil document")
 	}
+	if err := docgen.Validate(d); err != nil {
+		return err
+	}
 	r := newRenderer(d)
 	r.body()
 
@@ -134,6 +137,7 @@ type renderer struct {
 	docPr    int // wp:docPr ids
 	rels     []rel
 	media    []media
+	charts   int // charts drawn as pictures (word/media/chartN.png)
 	hdrftr   []part
 	lists    int // ordered list instances (each restarts at 1)
 	headings []headingRef

@@ -39,6 +39,8 @@ const appProps = xmlHeader + `<Properties xmlns="http://schemas.openxmlformats.o
 const settingsXML = xmlHeader + `<w:settings ` + nsW + `>` +
 	`<w:zoom w:percent="100"/><w:defaultTabStop w:val="840"/><w:evenAndOddHeaders w:val="false"/>` +
 	`<w:characterSpacingControl w:val="compressPunctuation"/>` +
+	// Word refreshes the table of contents' page numbers when it opens the file.
+	`<w:updateFields w:val="true"/>` +
 	`<w:compat><w:compatSetting w:name="compatibilityMode" w:uri="http://schemas.microsoft.com/office/word" w:val="15"/></w:compat>` +
 	`<w:themeFontLang w:val="en-US" w:eastAsia="ja-JP"/>` +
 	`</w:settings>`

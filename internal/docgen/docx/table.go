@@ -154,10 +154,10 @@ func (r *renderer) cellStart(width, span int, vmerge, fill string) {
 	b.WriteString(`<w:vAlign w:val="center"/></w:tcPr>`)
 }
 
-// chart writes a chart. The chart package has no rasteriser yet and Word
-// cannot show SVG without a PNG fallback, so the chart's data is written
-// as a table labelled 「グラフのデータ」 under the chart's caption.
-func (r *renderer) chart(c docgen.Chart) {
+// chartTable writes a chart's data as a table labelled 「グラフのデータ」
+// under the chart's caption: the fallback when the chart cannot be drawn
+// as a picture (a binary built without fonts).
+func (r *renderer) chartTable(c docgen.Chart) {
 	ch := c.Chart
 	title := c.Caption
 	if title == "" {
