@@ -1,11 +1,11 @@
 // Package content embeds Mamori's authored default content (demo ward data,
-// security word lists, and later checklists, questionnaires and courses) so
-// that reviewers who do not read Go can read and correct it.
+// security word lists, the catalogue of standards and checklists, the demo
+// ward's policy) so that reviewers who do not read Go can read and correct it.
 package content
 
 import "embed"
 
 // FS holds every content file, by its path under content/.
 //
-//go:embed demo security
+//go:embed demo security catalog
 var FS embed.FS

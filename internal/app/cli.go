@@ -45,6 +45,7 @@ const usage = `守り Mamori — 自治体の情報セキュリティ対策を�
   auditlog verify            監査ログのハッシュ連鎖を検証します
   backup FILE | restore FILE データとファイルを 1 つの ZIP に保存／空のデータベースに復元します
   bench import|docgen        名簿取り込み・文書生成の速度を測って表示します
+  catalog stats|coverage     監査項目カタログの件数・条項の網羅を表示します
   docgen sample -o DIR       全要素を含む見本文書を PDF・DOCX・XLSX・HTML で出力します
   binder --year 2026 -o DIR  成果物一式（製本 PDF と電子データの ZIP）を作成します
   version                    バージョンを表示します
@@ -92,6 +93,8 @@ func Run(ctx context.Context, args []string, c CLI) int {
 		err = c.docgenCmd(ctx, args[1:])
 	case "binder":
 		err = c.binderCmd(ctx, args[1:])
+	case "catalog":
+		err = c.catalogCmd(ctx, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(c.Stdout, "mamori", Version)
 	case "help", "-h", "--help":
