@@ -11,17 +11,21 @@ import (
 
 	"mamori/content"
 	"mamori/internal/catalog"
+	"mamori/internal/config"
 )
 
 // catalogCmd: `mamori catalog stats [--json]` and `mamori catalog coverage`
 // on the shipped catalogue (or --dir, a folder laid out like content/catalog).
-func (c CLI) catalogCmd(_ context.Context, args []string) error {
+func (c CLI) catalogCmd(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "import" {
+		return c.catalogImport(ctx, args[1:])
+	}
 	flags := flag.NewFlagSet("catalog", flag.ContinueOnError)
 	flags.SetOutput(c.Stderr)
 	asJSON := flags.Bool("json", false, "stats: JSON で出力します")
 	dir := flags.String("dir", "", "検査するフォルダ（content/catalog と同じ構成。省略時は組み込みの内容）")
 	flags.Usage = func() {
-		fmt.Fprint(c.Stderr, "使い方: mamori catalog stats [--json] | mamori catalog coverage [--dir DIR]\n\nオプション:\n")
+		fmt.Fprint(c.Stderr, "使い方: mamori catalog stats [--json] | mamori catalog coverage [--dir DIR] | mamori catalog import [--dir DIR] [--db …] [--data DIR]\n\nオプション:\n")
 		flags.PrintDefaults()
 	}
 	pos, err := parse(flags, args)
@@ -32,15 +36,9 @@ func (c CLI) catalogCmd(_ context.Context, args []string) error {
 		flags.Usage()
 		return exitError(2)
 	}
-	var fsys fs.FS
-	if *dir != "" {
-		fsys = os.DirFS(*dir)
-	} else if fsys, err = fs.Sub(content.FS, "catalog"); err != nil {
-		return err
-	}
-	cat, err := catalog.Load(fsys)
+	cat, err := loadCatalog(*dir)
 	if err != nil {
-		return fmt.Errorf("カタログの内容に問題があります:\n%w", err)
+		return err
 	}
 	if pos[0] == "stats" {
 		st := cat.Stats()
@@ -75,4 +73,42 @@ func (c CLI) catalogCmd(_ context.Context, args []string) error {
 	}
 	fmt.Fprintln(c.Stdout, "すべての必須条項に、確認する項目があります。")
 	return nil
+}
+
+// loadCatalog reads and validates the catalogue from dir, or the shipped one.
+func loadCatalog(dir string) (*catalog.Content, error) {
+	var fsys fs.FS
+	var err error
+	if dir != "" {
+		fsys = os.DirFS(dir)
+	} else if fsys, err = fs.Sub(content.FS, "catalog"); err != nil {
+		return nil, err
+	}
+	cat, err := catalog.Load(fsys)
+	if err != nil {
+		return nil, fmt.Errorf("カタログの内容に問題があります。何も書き込んでいません:\n%w", err)
+	}
+	return cat, nil
+}
+
+// catalogImport stores the catalogue in the database (one transaction).
+func (c CLI) catalogImport(ctx context.Context, args []string) error {
+	var dir *string
+	return c.runData(ctx, args, dataCommand{name: "catalog import", synopsis: "catalog import [--dir DIR] [--db …] [--data DIR]",
+		flags: func(fs *flag.FlagSet) {
+			dir = fs.String("dir", "", "取り込むフォルダ（省略時は組み込みの内容）")
+		},
+		run: func(a *App, _ config.Config, _ []string) error {
+			cat, err := loadCatalog(*dir)
+			if err != nil {
+				return err
+			}
+			res, err := catalog.Import(ctx, a.DB, a.Log, cat, a.Now())
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(c.Stdout, "取り込みました: 枠組み %d（既存の版 %d）、条項 %d、チェックリスト %d（凍結済みで据え置き %d）、項目 %d\n",
+				res.Frameworks, res.SkippedFrameworks, res.Clauses, res.Templates, res.SkippedFrozenTemplates, res.Items)
+			return nil
+		}})
 }

@@ -25,7 +25,8 @@ import (
 // restored in the same order. Skipped tables hold nothing worth restoring:
 // sessions and login throttling must not survive a restore.
 var (
-	Tables  = []string{"settings", "fiscal_years", "departments", "staff", "staff_assignments", "users", "blobs", "jobs", "audit_log", "audit_head"}
+	Tables = []string{"settings", "fiscal_years", "departments", "staff", "staff_assignments", "users", "blobs", "jobs",
+		"frameworks", "clauses", "clause_mappings", "checklist_templates", "checklist_items", "checklist_item_clauses", "audit_log", "audit_head"}
 	Skipped = []string{"schema_migrations", "sessions", "login_throttle"}
 )
 
