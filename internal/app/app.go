@@ -7,14 +7,17 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"time"
 
+	"mamori/content"
 	"mamori/internal/auditlog"
 	"mamori/internal/blob"
+	"mamori/internal/catalog"
 	"mamori/internal/config"
 	"mamori/internal/database"
 	"mamori/internal/jobs"
@@ -147,4 +150,25 @@ func (a *App) housekeeping(ctx context.Context) {
 			}
 		}
 	}
+}
+
+// CreateDemo fills an empty database with the demo ward and imports the
+// shipped catalogue of standards and checklists.
+func (a *App) CreateDemo(ctx context.Context, password string, progress func(string)) error {
+	if err := a.Org.CreateDemo(ctx, password, progress); err != nil {
+		return err
+	}
+	if progress != nil {
+		progress("監査項目カタログを取り込んでいます")
+	}
+	sub, err := fs.Sub(content.FS, "catalog")
+	if err != nil {
+		return err
+	}
+	cat, err := catalog.Load(sub)
+	if err != nil {
+		return err
+	}
+	_, err = catalog.Import(ctx, a.DB, a.Log, cat, a.Now())
+	return err
 }

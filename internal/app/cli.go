@@ -195,7 +195,7 @@ func (c CLI) serve(ctx context.Context, args []string) error {
 		}
 		if empty {
 			fmt.Fprintln(c.Stdout, "デモの区（ひので区）を作成しています…")
-			if err := a.Org.CreateDemo(ctx, cfg.DemoPassword, func(s string) { fmt.Fprintln(c.Stdout, "  "+s) }); err != nil {
+			if err := a.CreateDemo(ctx, cfg.DemoPassword, func(s string) { fmt.Fprintln(c.Stdout, "  "+s) }); err != nil {
 				return err
 			}
 		}
@@ -247,7 +247,7 @@ func (c CLI) demo(ctx context.Context, args []string) error {
 
 func (c CLI) createDemo(ctx context.Context, a *App, cfg config.Config) error {
 	start := time.Now()
-	if err := a.Org.CreateDemo(ctx, cfg.DemoPassword, func(s string) { fmt.Fprintln(c.Stdout, s) }); err != nil {
+	if err := a.CreateDemo(ctx, cfg.DemoPassword, func(s string) { fmt.Fprintln(c.Stdout, s) }); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.Stdout, "デモの区を作成しました（%.1f 秒）。ログイン: admin, consultant, auditor, auditee, staff, vendor, viewer（パスワード %s）\n",

@@ -58,7 +58,7 @@ func newTestApp(t testing.TB, dsn string, demo bool, now func() time.Time) *test
 		t.Fatalf("app.New: %v", err)
 	}
 	if demo {
-		if err := a.Org.CreateDemo(context.Background(), "mamori-demo", nil); err != nil {
+		if err := a.CreateDemo(context.Background(), "mamori-demo", nil); err != nil {
 			t.Fatalf("demo: %v", err)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 
+	"mamori/internal/catalog"
 	"mamori/internal/org"
 	"mamori/internal/web"
 )
@@ -37,6 +38,7 @@ var Workstreams = []Workstream{
 }
 
 var orgNav = []web.NavItem{
+	{Label: "監査項目カタログ", Path: "/catalog", Group: "基準"},
 	{Label: "職員名簿", Path: "/staff", Group: "組織"},
 	{Label: "所属（組織）", Path: "/admin/departments", Group: "組織"},
 	{Label: "年度", Path: "/admin/years", Group: "組織"},
@@ -83,6 +85,9 @@ func (a *App) routes() error {
 		return err
 	}
 	if err := a.Jobs.Routes(rt); err != nil {
+		return err
+	}
+	if err := catalog.NewWeb(catalog.NewStore(a.DB), a.Log).Routes(rt); err != nil {
 		return err
 	}
 	a.Router = rt

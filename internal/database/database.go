@@ -253,8 +253,12 @@ func IsUniqueViolation(err error) bool {
 // ErrNotFound is returned (wrapped) when a looked-up row does not exist.
 var ErrNotFound = errors.New("見つかりません")
 
-// NotFound maps sql.ErrNoRows to ErrNotFound with the operation's name.
+// NotFound maps sql.ErrNoRows to ErrNotFound with the operation's name;
+// a nil error stays nil.
 func NotFound(op string, err error) error {
+	if err == nil {
+		return nil
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return fmt.Errorf("%s: %w", op, ErrNotFound)
 	}

@@ -1,0 +1,286 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"mamori/internal/database"
+)
+
+// StoredFramework is a framework edition in the database.
+type StoredFramework struct {
+	ID               int64
+	Code, Version    string
+	Title, Publisher string
+	Clauses, Covered int
+}
+
+// StoredClause is a clause in the database, with how many items check it.
+type StoredClause struct {
+	ID            int64
+	FrameworkID   int64
+	Framework     string // code
+	Number, Title string
+	Summary, Note string
+	Required      bool
+	ParentID      int64
+	Depth         int
+	Items         int
+}
+
+// StoredTemplate is a checklist template version.
+type StoredTemplate struct {
+	ID      int64
+	Kind    string
+	Version int
+	Title   string
+	Frozen  bool
+	Items   int
+}
+
+// KindLabel is the template kind's Japanese name.
+func (t StoredTemplate) KindLabel() string { return Kinds[t.Kind] }
+
+// StoredItem is a checklist item as stored.
+type StoredItem struct {
+	ID             int64
+	TemplateID     int64
+	Code           string
+	Category       string
+	Question       string
+	Criteria       Criteria
+	Evidence       []string
+	Methods        []string
+	Techniques     []string
+	Priority       string
+	SiteInspection bool
+	Applicability  []string
+	Threats        []string
+	PreSurvey      bool
+	Notes          string
+	Clauses        []StoredClause
+}
+
+// Store reads the catalogue from the database.
+type Store struct{ db *database.DB }
+
+// NewStore returns a store on db.
+func NewStore(db *database.DB) *Store { return &Store{db: db} }
+
+// Frameworks lists every stored edition with clause and coverage counts.
+func (s *Store) Frameworks(ctx context.Context) ([]StoredFramework, error) {
+	rows, err := s.db.Query(ctx, `SELECT f.id, f.code, f.version, f.title, f.publisher,
+		(SELECT COUNT(*) FROM clauses c WHERE c.framework_id = f.id),
+		(SELECT COUNT(DISTINCT ic.clause_id) FROM checklist_item_clauses ic JOIN clauses c ON c.id = ic.clause_id WHERE c.framework_id = f.id)
+		FROM frameworks f ORDER BY f.code, f.version`)
+	if err != nil {
+		return nil, fmt.Errorf("catalog.Frameworks: %w", err)
+	}
+	defer rows.Close()
+	var out []StoredFramework
+	for rows.Next() {
+		var f StoredFramework
+		if err := rows.Scan(&f.ID, &f.Code, &f.Version, &f.Title, &f.Publisher, &f.Clauses, &f.Covered); err != nil {
+			return nil, err
+		}
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// Framework returns one edition.
+func (s *Store) Framework(ctx context.Context, id int64) (StoredFramework, error) {
+	var f StoredFramework
+	err := s.db.QueryRow(ctx, "SELECT id, code, version, title, publisher FROM frameworks WHERE id = ?", id).Scan(&f.ID, &f.Code, &f.Version, &f.Title, &f.Publisher)
+	return f, database.NotFound("catalog.Framework", err)
+}
+
+// ClauseTree returns a framework's clauses in document order with depth
+// and the number of items that check each.
+func (s *Store) ClauseTree(ctx context.Context, fid int64) ([]StoredClause, error) {
+	rows, err := s.db.Query(ctx, `SELECT c.id, c.number, c.title, c.summary, c.note, c.required, COALESCE(c.parent_id, 0),
+		(SELECT COUNT(*) FROM checklist_item_clauses ic WHERE ic.clause_id = c.id)
+		FROM clauses c WHERE c.framework_id = ? ORDER BY c.sort_order`, fid)
+	if err != nil {
+		return nil, fmt.Errorf("catalog.ClauseTree: %w", err)
+	}
+	defer rows.Close()
+	depth := map[int64]int{}
+	var out []StoredClause
+	for rows.Next() {
+		c := StoredClause{FrameworkID: fid}
+		if err := rows.Scan(&c.ID, &c.Number, &c.Title, &c.Summary, &c.Note, &c.Required, &c.ParentID, &c.Items); err != nil {
+			return nil, err
+		}
+		if c.ParentID != 0 {
+			c.Depth = depth[c.ParentID] + 1
+		}
+		depth[c.ID] = c.Depth
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Clause returns one clause with its framework code.
+func (s *Store) Clause(ctx context.Context, id int64) (StoredClause, error) {
+	var c StoredClause
+	err := s.db.QueryRow(ctx, `SELECT c.id, c.framework_id, f.code, c.number, c.title, c.summary, c.note, c.required, COALESCE(c.parent_id, 0)
+		FROM clauses c JOIN frameworks f ON f.id = c.framework_id WHERE c.id = ?`, id).
+		Scan(&c.ID, &c.FrameworkID, &c.Framework, &c.Number, &c.Title, &c.Summary, &c.Note, &c.Required, &c.ParentID)
+	return c, database.NotFound("catalog.Clause", err)
+}
+
+// Templates lists the checklist templates, newest version first per kind.
+func (s *Store) Templates(ctx context.Context) ([]StoredTemplate, error) {
+	rows, err := s.db.Query(ctx, `SELECT t.id, t.kind, t.version, t.title, t.frozen, (SELECT COUNT(*) FROM checklist_items i WHERE i.template_id = t.id)
+		FROM checklist_templates t ORDER BY t.kind, t.version DESC`)
+	if err != nil {
+		return nil, fmt.Errorf("catalog.Templates: %w", err)
+	}
+	defer rows.Close()
+	var out []StoredTemplate
+	for rows.Next() {
+		var t StoredTemplate
+		if err := rows.Scan(&t.ID, &t.Kind, &t.Version, &t.Title, &t.Frozen, &t.Items); err != nil {
+			return nil, err
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// Template returns one template.
+func (s *Store) Template(ctx context.Context, id int64) (StoredTemplate, error) {
+	var t StoredTemplate
+	err := s.db.QueryRow(ctx, "SELECT id, kind, version, title, frozen FROM checklist_templates WHERE id = ?", id).Scan(&t.ID, &t.Kind, &t.Version, &t.Title, &t.Frozen)
+	return t, database.NotFound("catalog.Template", err)
+}
+
+// ItemFilter selects items of a template.
+type ItemFilter struct {
+	TemplateID     int64
+	ClauseID       int64 // items that check this clause (any template when TemplateID is 0)
+	Q              string
+	Priority       string
+	Technique      string
+	Threat         string
+	Applicability  string
+	SiteInspection bool
+}
+
+const itemCols = `i.id, i.template_id, i.code, i.category, i.question, i.criteria_conform, i.criteria_partial, i.criteria_nonconform,
+	i.evidence, i.methods, i.techniques, i.priority, i.site_inspection, i.applicability, i.threats, i.pre_survey, i.notes`
+
+func splitList(s, sep string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, sep)
+}
+
+// Items returns the items matching f, in template order, with their clauses.
+func (s *Store) Items(ctx context.Context, f ItemFilter) ([]StoredItem, error) {
+	var conds []string
+	var args []any
+	if f.TemplateID != 0 {
+		conds, args = append(conds, "i.template_id = ?"), append(args, f.TemplateID)
+	}
+	if f.ClauseID != 0 {
+		conds, args = append(conds, "i.id IN (SELECT item_id FROM checklist_item_clauses WHERE clause_id = ?)"), append(args, f.ClauseID)
+	}
+	if q := strings.TrimSpace(f.Q); q != "" {
+		like := "%" + strings.NewReplacer("%", "", "_", "").Replace(q) + "%"
+		conds = append(conds, "(i.code LIKE ? OR i.question LIKE ? OR i.category LIKE ? OR i.criteria_conform LIKE ? OR i.evidence LIKE ? OR i.methods LIKE ?)")
+		args = append(args, like, like, like, like, like, like)
+	}
+	for _, kv := range []struct{ col, v string }{{"i.techniques", f.Technique}, {"i.threats", f.Threat}, {"i.applicability", f.Applicability}} {
+		if kv.v != "" {
+			conds = append(conds, "(','||"+kv.col+"||',') LIKE ?")
+			args = append(args, "%,"+kv.v+",%")
+		}
+	}
+	if f.Priority != "" {
+		conds, args = append(conds, "i.priority = ?"), append(args, f.Priority)
+	}
+	if f.SiteInspection {
+		conds = append(conds, "i.site_inspection = TRUE")
+	}
+	q := "SELECT " + itemCols + " FROM checklist_items i"
+	if len(conds) > 0 {
+		q += " WHERE " + strings.Join(conds, " AND ")
+	}
+	q += " ORDER BY i.template_id, i.sort_order"
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("catalog.Items: %w", err)
+	}
+	var out []StoredItem
+	for rows.Next() {
+		it, err := scanItem(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, it)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return out, s.attachClauses(ctx, out)
+}
+
+func scanItem(sc interface{ Scan(...any) error }) (StoredItem, error) {
+	var it StoredItem
+	var ev, me, te, ap, th string
+	err := sc.Scan(&it.ID, &it.TemplateID, &it.Code, &it.Category, &it.Question, &it.Criteria.Conform, &it.Criteria.Partial, &it.Criteria.Nonconform,
+		&ev, &me, &te, &it.Priority, &it.SiteInspection, &ap, &th, &it.PreSurvey, &it.Notes)
+	it.Evidence, it.Methods, it.Techniques, it.Applicability, it.Threats = splitList(ev, "\n"), splitList(me, "\n"), splitList(te, ","), splitList(ap, ","), splitList(th, ",")
+	return it, err
+}
+
+// Item returns one item with its clauses.
+func (s *Store) Item(ctx context.Context, id int64) (StoredItem, error) {
+	it, err := scanItem(s.db.QueryRow(ctx, "SELECT "+itemCols+" FROM checklist_items i WHERE i.id = ?", id))
+	if err != nil {
+		return it, database.NotFound("catalog.Item", err)
+	}
+	items := []StoredItem{it}
+	if err := s.attachClauses(ctx, items); err != nil {
+		return it, err
+	}
+	return items[0], nil
+}
+
+func (s *Store) attachClauses(ctx context.Context, items []StoredItem) error {
+	if len(items) == 0 {
+		return nil
+	}
+	idx := map[int64]int{}
+	for i, it := range items {
+		idx[it.ID] = i
+	}
+	ids := make([]any, len(items))
+	for i, it := range items {
+		ids[i] = it.ID
+	}
+	rows, err := s.db.Query(ctx, `SELECT ic.item_id, c.id, f.code, c.number, c.title FROM checklist_item_clauses ic
+		JOIN clauses c ON c.id = ic.clause_id JOIN frameworks f ON f.id = c.framework_id
+		WHERE ic.item_id IN (`+database.Placeholders(len(ids))+`) ORDER BY f.code, c.sort_order`, ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var iid int64
+		var c StoredClause
+		if err := rows.Scan(&iid, &c.ID, &c.Framework, &c.Number, &c.Title); err != nil {
+			return err
+		}
+		if i, ok := idx[iid]; ok {
+			items[i].Clauses = append(items[i].Clauses, c)
+		}
+	}
+	return rows.Err()
+}

@@ -1,0 +1,213 @@
+package catalog
+
+import (
+	"embed"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"mamori/internal/auditlog"
+	"mamori/internal/docgen"
+	"mamori/internal/docgen/xlsx"
+	"mamori/internal/jp"
+	"mamori/internal/web"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// Web is the catalogue's screens.
+type Web struct {
+	store *Store
+	log   *auditlog.Log
+}
+
+// NewWeb returns the catalogue screens.
+func NewWeb(s *Store, log *auditlog.Log) *Web { return &Web{store: s, log: log} }
+
+// Routes registers the catalogue pages: readable by the office, the
+// consultant, internal auditors and viewers.
+func (w *Web) Routes(rt *web.Router) error {
+	if err := rt.Renderer().Add("catalog", templateFS, "templates"); err != nil {
+		return err
+	}
+	read := web.Allow(web.RoleAdmin, web.RoleConsultant, web.RoleAuditor, web.RoleViewer)
+	rt.Handle("GET /catalog", read, w.overview)
+	rt.Handle("GET /catalog/frameworks/{id}", read, w.framework)
+	rt.Handle("GET /catalog/clauses/{id}", read, w.clause)
+	rt.Handle("GET /catalog/templates/{id}", read, w.template)
+	rt.Handle("GET /catalog/templates/{id}/export", read, w.export)
+	rt.Handle("GET /catalog/items/{id}", read, w.item)
+	return nil
+}
+
+func pathID(r *http.Request) (int64, error) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, web.NotFound()
+	}
+	return id, nil
+}
+
+// labels are the Japanese names the pages show.
+var labels = map[string]map[string]string{"kind": Kinds, "technique": Techniques, "priority": Priorities, "applicability": Applicability, "threat": Threats}
+
+func (w *Web) overview(rw http.ResponseWriter, r *http.Request) error {
+	fws, err := w.store.Frameworks(r.Context())
+	if err != nil {
+		return err
+	}
+	ts, err := w.store.Templates(r.Context())
+	if err != nil {
+		return err
+	}
+	return web.Render(rw, r, http.StatusOK, "catalog/overview", "監査項目カタログ", map[string]any{"Frameworks": fws, "Templates": ts})
+}
+
+func (w *Web) framework(rw http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	f, err := w.store.Framework(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	cs, err := w.store.ClauseTree(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return web.Render(rw, r, http.StatusOK, "catalog/framework", f.Title, map[string]any{"F": f, "Clauses": cs})
+}
+
+func (w *Web) clause(rw http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	c, err := w.store.Clause(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	items, err := w.store.Items(r.Context(), ItemFilter{ClauseID: id})
+	if err != nil {
+		return err
+	}
+	ts, err := w.store.Templates(r.Context())
+	if err != nil {
+		return err
+	}
+	byID := map[int64]StoredTemplate{}
+	for _, t := range ts {
+		byID[t.ID] = t
+	}
+	return web.Render(rw, r, http.StatusOK, "catalog/clause", c.Number+" "+c.Title, map[string]any{"C": c, "Items": items, "Templates": byID, "L": labels})
+}
+
+func itemFilter(r *http.Request, tid int64) ItemFilter {
+	q := r.URL.Query()
+	return ItemFilter{TemplateID: tid, Q: q.Get("q"), Priority: q.Get("priority"), Technique: q.Get("technique"), Threat: q.Get("threat"),
+		Applicability: q.Get("applicability"), SiteInspection: q.Get("site") != ""}
+}
+
+func (w *Web) template(rw http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	t, err := w.store.Template(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	items, err := w.store.Items(r.Context(), itemFilter(r, id))
+	if err != nil {
+		return err
+	}
+	return web.Render(rw, r, http.StatusOK, "catalog/template", t.Title, map[string]any{"T": t, "Items": items, "Query": r.URL.Query(), "L": labels, "RawQuery": r.URL.RawQuery})
+}
+
+func (w *Web) item(rw http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	it, err := w.store.Item(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	t, err := w.store.Template(r.Context(), it.TemplateID)
+	if err != nil {
+		return err
+	}
+	return web.Render(rw, r, http.StatusOK, "catalog/item", it.Code, map[string]any{"I": it, "T": t, "L": labels})
+}
+
+// ChecklistDocument lays a template out in the column layout wards use:
+// No / 分類 / 監査項目 / 判定基準 / 監査資料の例 / 確認方法 / 判定 / 所見 / 根拠規定.
+func ChecklistDocument(t StoredTemplate, items []StoredItem, ward string) *docgen.Document {
+	tb := docgen.Table{Caption: t.Title, HeaderRows: 1, Columns: []docgen.Column{{Width: 1.2, Align: docgen.AlignCenter}, {Width: 3}, {Width: 7}, {Width: 7},
+		{Width: 4}, {Width: 5}, {Width: 1.6, Align: docgen.AlignCenter}, {Width: 4}, {Width: 3}}}
+	head := docgen.Row{}
+	for _, h := range []string{"No", "分類", "監査項目", "判定基準", "監査資料の例", "確認方法", "判定", "所見", "根拠規定"} {
+		head.Cells = append(head.Cells, docgen.Cell{Runs: []docgen.Run{docgen.T(h)}, Bold: true, Fill: "DDE6F0", Align: docgen.AlignCenter})
+	}
+	tb.Rows = append(tb.Rows, head)
+	for _, it := range items {
+		crit := "適合: " + it.Criteria.Conform
+		if it.Criteria.Partial != "" {
+			crit += "\n一部不適合: " + it.Criteria.Partial
+		}
+		crit += "\n不適合: " + it.Criteria.Nonconform
+		var refs string
+		for i, c := range it.Clauses {
+			if i > 0 {
+				refs += "\n"
+			}
+			refs += c.Framework + " " + c.Number
+		}
+		q := it.Question
+		if it.SiteInspection {
+			q += "（視察）"
+		}
+		tb.Rows = append(tb.Rows, docgen.Row{Cells: []docgen.Cell{docgen.C(it.Code), docgen.C(it.Category), docgen.C(q), docgen.C(crit),
+			docgen.C(joinLines(it.Evidence)), docgen.C(joinLines(it.Methods)), docgen.C(""), docgen.C(""), docgen.C(refs)}})
+	}
+	return &docgen.Document{Meta: docgen.Meta{Title: t.Title, Ward: ward, FiscalYear: t.Version, Classification: "取扱注意"},
+		Sections: []docgen.Section{{Orientation: docgen.Landscape, Tab: Kinds[t.Kind], Blocks: []docgen.Block{tb}}}}
+}
+
+func joinLines(ss []string) string {
+	out := ""
+	for i, s := range ss {
+		if i > 0 {
+			out += "\n"
+		}
+		out += "・" + s
+	}
+	return out
+}
+
+func (w *Web) export(rw http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	t, err := w.store.Template(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	items, err := w.store.Items(r.Context(), itemFilter(r, id))
+	if err != nil {
+		return err
+	}
+	name := fmt.Sprintf("%s_%s.xlsx", t.Title, jp.FiscalYearLabel(t.Version))
+	if err := w.log.Record(r.Context(), "download", fmt.Sprintf("checklist_template:%d", id), fmt.Sprintf("%s（%d 項目）", name, len(items))); err != nil {
+		return err
+	}
+	rw.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	rw.Header().Set("Content-Disposition", "attachment; filename=\"checklist.xlsx\"; filename*=UTF-8''"+urlPathEscape(name))
+	return xlsx.RenderWithOptions(rw, ChecklistDocument(t, items, ""), xlsx.Options{Validations: []xlsx.Validation{{Column: 6, Values: []string{"〇", "△", "×", "該当なし"}}}})
+}
+
+func urlPathEscape(s string) string { return url.PathEscape(s) }
