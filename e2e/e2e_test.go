@@ -195,7 +195,7 @@ func TestEveryRoleSeesTheShell(t *testing.T) {
 		step(t, ctx, "logout", chromedp.Click(chromedp.CSS(`form[action="/logout"] button`)), chromedp.WaitVisible(chromedp.CSS("#login")))
 	}
 	login(t, ctx, base, "admin")
-	for _, p := range []string{"/staff", "/admin/departments", "/admin/users", "/admin/auditlog", "/admin/years", "/audit", "/account", "/staff/import", "/account/totp"} {
+	for _, p := range []string{"/staff", "/admin/departments", "/admin/users", "/admin/auditlog", "/admin/years", "/audit", "/account", "/staff/import", "/account/totp", "/catalog", "/catalog/templates/1", "/catalog/frameworks/1", "/catalog/items/1"} {
 		step(t, ctx, p, chromedp.Navigate(base+p), chromedp.WaitVisible(chromedp.CSS("main h1")))
 		shot(t, ctx, "admin"+strings.ReplaceAll(p, "/", "-"))
 	}
