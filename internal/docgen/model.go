@@ -204,3 +204,35 @@ func (Chart) isBlock()       {}
 func (Image) isBlock()       {}
 func (PageBreak) isBlock()   {}
 func (ApprovalBox) isBlock() {}
+
+// Value returns b itself, or the block a pointer b points to, so renderers
+// handle one form whether feature code appended values or pointers. A nil
+// pointer stays as it is (renderers skip what they do not know).
+func Value(b Block) Block {
+	switch v := b.(type) {
+	case *Heading:
+		return deref(v, b)
+	case *Paragraph:
+		return deref(v, b)
+	case *List:
+		return deref(v, b)
+	case *Table:
+		return deref(v, b)
+	case *Chart:
+		return deref(v, b)
+	case *Image:
+		return deref(v, b)
+	case *PageBreak:
+		return deref(v, b)
+	case *ApprovalBox:
+		return deref(v, b)
+	}
+	return b
+}
+
+func deref[T Block](p *T, orig Block) Block {
+	if p == nil {
+		return orig
+	}
+	return *p
+}

@@ -32,7 +32,7 @@ func TextWidth(o Orientation) float64 {
 func Validate(d *Document) error {
 	for si, s := range d.Sections {
 		for _, b := range s.Blocks {
-			t, ok := b.(Table)
+			t, ok := Value(b).(Table)
 			if !ok || len(t.Columns) == 0 {
 				continue
 			}
@@ -101,7 +101,7 @@ func MapText(d *Document, f func(string) string) *Document {
 		s.Tab = f(s.Tab)
 		blocks := make([]Block, len(s.Blocks))
 		for j, b := range s.Blocks {
-			switch b := b.(type) {
+			switch b := Value(b).(type) {
 			case Heading:
 				b.Text = f(b.Text)
 				blocks[j] = b

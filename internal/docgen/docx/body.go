@@ -293,7 +293,7 @@ func jc(a docgen.Align) string {
 }
 
 func (r *renderer) block(bl docgen.Block) {
-	switch v := bl.(type) {
+	switch v := docgen.Value(bl).(type) {
 	case docgen.Heading:
 		r.heading(v)
 	case docgen.Paragraph:
@@ -310,22 +310,6 @@ func (r *renderer) block(bl docgen.Block) {
 		r.b.WriteString(`<w:p><w:r><w:br w:type="page"/></w:r></w:p>`)
 	case docgen.ApprovalBox:
 		r.approval(v)
-	case *docgen.Heading:
-		r.heading(*v)
-	case *docgen.Paragraph:
-		r.paragraph(*v)
-	case *docgen.List:
-		r.list(*v)
-	case *docgen.Table:
-		r.table(*v)
-	case *docgen.Chart:
-		r.chart(*v)
-	case *docgen.Image:
-		r.image(*v)
-	case *docgen.PageBreak:
-		r.block(docgen.PageBreak{})
-	case *docgen.ApprovalBox:
-		r.approval(*v)
 	}
 }
 

@@ -244,7 +244,7 @@ func (r *renderer) toc() {
 }
 
 func (r *renderer) block(bl docgen.Block) {
-	switch v := bl.(type) {
+	switch v := docgen.Value(bl).(type) {
 	case docgen.Heading:
 		r.heading(v)
 	case docgen.Paragraph:
@@ -261,22 +261,6 @@ func (r *renderer) block(bl docgen.Block) {
 		r.s(`<div class="mdoc-pagebreak"></div>` + "\n")
 	case docgen.ApprovalBox:
 		r.approval(v)
-	case *docgen.Heading:
-		r.heading(*v)
-	case *docgen.Paragraph:
-		r.paragraph(*v)
-	case *docgen.List:
-		r.list(*v)
-	case *docgen.Table:
-		r.table(*v)
-	case *docgen.Chart:
-		r.chart(*v)
-	case *docgen.Image:
-		r.image(*v)
-	case *docgen.PageBreak:
-		r.block(docgen.PageBreak{})
-	case *docgen.ApprovalBox:
-		r.approval(*v)
 	}
 }
 

@@ -109,7 +109,7 @@ func (l *layouter) layout() {
 		l.landscp, l.tab = s.Orientation == docgen.Landscape, s.Tab
 		l.newPage(bodyPage)
 		for _, b := range s.Blocks {
-			switch b := b.(type) {
+			switch b := docgen.Value(b).(type) {
 			case docgen.Heading:
 				if d.TOC && len(l.toc) > 0 {
 					l.heading(b, &tocIndex)

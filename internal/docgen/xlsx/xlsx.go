@@ -189,7 +189,7 @@ func (r *renderer) section(name string, sec docgen.Section, first bool) error {
 	}
 	for _, b := range sec.Blocks {
 		var err error
-		switch b := b.(type) {
+		switch b := docgen.Value(b).(type) {
 		case docgen.Heading:
 			err = r.heading(s, b)
 		case docgen.Paragraph:
