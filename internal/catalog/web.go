@@ -111,16 +111,23 @@ func itemFilter(r *http.Request, tid int64) ItemFilter {
 		Applicability: q.Get("applicability"), SiteInspection: q.Get("site") != ""}
 }
 
-func (w *Web) template(rw http.ResponseWriter, r *http.Request) error {
+// templateItems loads the template named in the path and its items as
+// the query filters them.
+func (w *Web) templateItems(r *http.Request) (StoredTemplate, []StoredItem, error) {
 	id, err := pathID(r)
 	if err != nil {
-		return err
+		return StoredTemplate{}, nil, err
 	}
 	t, err := w.store.Template(r.Context(), id)
 	if err != nil {
-		return err
+		return t, nil, err
 	}
 	items, err := w.store.Items(r.Context(), itemFilter(r, id))
+	return t, items, err
+}
+
+func (w *Web) template(rw http.ResponseWriter, r *http.Request) error {
+	t, items, err := w.templateItems(r)
 	if err != nil {
 		return err
 	}
@@ -189,20 +196,12 @@ func joinLines(ss []string) string {
 }
 
 func (w *Web) export(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	t, err := w.store.Template(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	items, err := w.store.Items(r.Context(), itemFilter(r, id))
+	t, items, err := w.templateItems(r)
 	if err != nil {
 		return err
 	}
 	name := fmt.Sprintf("%s_%s.xlsx", t.Title, jp.FiscalYearLabel(t.Version))
-	if err := w.log.Record(r.Context(), "download", fmt.Sprintf("checklist_template:%d", id), fmt.Sprintf("%s（%d 項目）", name, len(items))); err != nil {
+	if err := w.log.Record(r.Context(), "download", fmt.Sprintf("checklist_template:%d", t.ID), fmt.Sprintf("%s（%d 項目）", name, len(items))); err != nil {
 		return err
 	}
 	rw.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
