@@ -20,12 +20,15 @@ func (c CLI) catalogCmd(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "import" {
 		return c.catalogImport(ctx, args[1:])
 	}
+	if len(args) > 0 && args[0] == "diff" {
+		return c.catalogDiff(args[1:])
+	}
 	flags := flag.NewFlagSet("catalog", flag.ContinueOnError)
 	flags.SetOutput(c.Stderr)
 	asJSON := flags.Bool("json", false, "stats: JSON で出力します")
 	dir := flags.String("dir", "", "検査するフォルダ（content/catalog と同じ構成。省略時は組み込みの内容）")
 	flags.Usage = func() {
-		fmt.Fprint(c.Stderr, "使い方: mamori catalog stats [--json] | mamori catalog coverage [--dir DIR] | mamori catalog import [--dir DIR] [--db …] [--data DIR]\n\nオプション:\n")
+		fmt.Fprint(c.Stderr, "使い方: mamori catalog stats [--json] | mamori catalog coverage [--dir DIR] | mamori catalog import [--dir DIR] [--db …] [--data DIR]\n       | mamori catalog diff CODE OLD_VERSION NEW_VERSION [--dir DIR]\n\nオプション:\n")
 		flags.PrintDefaults()
 	}
 	pos, err := parse(flags, args)
@@ -111,4 +114,54 @@ func (c CLI) catalogImport(ctx context.Context, args []string) error {
 				res.Frameworks, res.SkippedFrameworks, res.Clauses, res.Templates, res.SkippedFrozenTemplates, res.Items)
 			return nil
 		}})
+}
+
+// catalogDiff lists the clauses added, removed, renumbered and retitled
+// between two editions of a framework.
+func (c CLI) catalogDiff(args []string) error {
+	flags := flag.NewFlagSet("catalog diff", flag.ContinueOnError)
+	flags.SetOutput(c.Stderr)
+	dir := flags.String("dir", "", "読み込むフォルダ（省略時は組み込みの内容）")
+	flags.Usage = func() {
+		fmt.Fprint(c.Stderr, "使い方: mamori catalog diff CODE OLD_VERSION NEW_VERSION [--dir DIR]\n例: mamori catalog diff ipa-top10 2025 2026\n\nオプション:\n")
+		flags.PrintDefaults()
+	}
+	pos, err := parse(flags, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 3 {
+		flags.Usage()
+		return exitError(2)
+	}
+	cat, err := loadCatalog(*dir)
+	if err != nil {
+		return err
+	}
+	find := func(version string) (*catalog.Framework, error) {
+		var versions []string
+		for _, f := range cat.Frameworks {
+			if f.Code == pos[0] {
+				if f.Version == version {
+					return f, nil
+				}
+				versions = append(versions, f.Version)
+			}
+		}
+		return nil, fmt.Errorf("枠組み %s の版 %q はありません（ある版: %v）", pos[0], version, versions)
+	}
+	old, err := find(pos[1])
+	if err != nil {
+		return err
+	}
+	nw, err := find(pos[2])
+	if err != nil {
+		return err
+	}
+	changes := catalog.Diff(old, nw)
+	for _, ch := range changes {
+		fmt.Fprintln(c.Stdout, ch)
+	}
+	fmt.Fprintf(c.Stdout, "%s %s → %s: %d 件の違い\n", pos[0], pos[1], pos[2], len(changes))
+	return nil
 }

@@ -74,3 +74,37 @@ items:
 		t.Fatal("unknown field accepted")
 	}
 }
+
+// TestDiffOfShippedEditions compares the IPA lists of 2025 and 2026 as a
+// reader would: AI risk is new, 不注意 dropped out, the rest moved.
+func TestDiffOfShippedEditions(t *testing.T) {
+	c, err := catalog.Load(catalogFS(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var y25, y26 *catalog.Framework
+	for _, f := range c.Frameworks {
+		if f.Code == "ipa-top10" && f.Version == "2025" {
+			y25 = f
+		}
+		if f.Code == "ipa-top10" && f.Version == "2026" {
+			y26 = f
+		}
+	}
+	if y25 == nil || y26 == nil {
+		t.Skip("IPA editions not shipped")
+	}
+	kinds := map[catalog.ChangeKind]int{}
+	for _, ch := range catalog.Diff(y25, y26) {
+		kinds[ch.Kind]++
+		if ch.Kind == catalog.Added && !strings.Contains(ch.NewTitle, "AI") {
+			t.Errorf("unexpected addition: %s", ch)
+		}
+		if ch.Kind == catalog.Removed && !strings.Contains(ch.OldTitle, "不注意") {
+			t.Errorf("unexpected removal: %s", ch)
+		}
+	}
+	if kinds[catalog.Added] != 1 || kinds[catalog.Removed] != 1 || kinds[catalog.Renumbered] < 5 {
+		t.Fatalf("changes %v", kinds)
+	}
+}

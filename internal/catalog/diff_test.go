@@ -1,0 +1,26 @@
+package catalog
+
+import (
+	"strings"
+	"testing"
+)
+
+func fw(clauses ...Clause) *Framework { return &Framework{Code: "x", Clauses: clauses} }
+
+func TestDiff(t *testing.T) {
+	old := fw(Clause{Number: "1", Title: "組織体制"}, Clause{Number: "2", Title: "情報資産", Children: []Clause{{Number: "2.1", Title: "分類"}, {Number: "2.2", Title: "管理"}}},
+		Clause{Number: "3", Title: "廃止される章"})
+	nw := fw(Clause{Number: "1", Title: "組織体制"}, Clause{Number: "2", Title: "情報資産の分類と管理", Children: []Clause{{Number: "2.1", Title: "分類"}, {Number: "2.3", Title: "管理"}, {Number: "2.2", Title: "新しい節"}}})
+	got := Diff(old, nw)
+	var s []string
+	for _, c := range got {
+		s = append(s, c.String())
+	}
+	want := []string{"追加 2.2 新しい節", "番号変更 2.2 → 2.3 管理", "名称変更 2 「情報資産」→「情報資産の分類と管理」", "削除 3 廃止される章"}
+	if strings.Join(s, "\n") != strings.Join(want, "\n") {
+		t.Fatalf("got\n%s\nwant\n%s", strings.Join(s, "\n"), strings.Join(want, "\n"))
+	}
+	if len(Diff(old, old)) != 0 {
+		t.Fatal("identical editions differ")
+	}
+}
