@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
-	"flag"
 	"fmt"
 	"net/url"
 	"os"
@@ -22,16 +21,11 @@ import (
 
 // bench prints the figures of the performance targets.
 func (c CLI) bench(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(c.Stderr)
+	fs := c.plainFlags("bench", "使い方: mamori bench import [--rows 10000] [--db postgres://…] | mamori bench docgen [--pages 100]")
 	rows := fs.Int("rows", 10000, "import: 取り込む行数")
 	pages := fs.Int("pages", 100, "docgen: 報告書のおよそのページ数")
 	outDir := fs.String("o", "", "docgen: 生成した報告書を保存するフォルダ（LibreOffice との比較用）")
 	dbURL := fs.String("db", "", "測るデータベース（省略時は一時 SQLite ファイル。postgres://… なら一時スキーマを作って測り、最後に削除）")
-	fs.Usage = func() {
-		fmt.Fprint(c.Stderr, "使い方: mamori bench import [--rows 10000] [--db postgres://…] | mamori bench docgen [--pages 100]\n\nオプション:\n")
-		fs.PrintDefaults()
-	}
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err

@@ -23,14 +23,9 @@ func (c CLI) catalogCmd(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "diff" {
 		return c.catalogDiff(args[1:])
 	}
-	flags := flag.NewFlagSet("catalog", flag.ContinueOnError)
-	flags.SetOutput(c.Stderr)
+	flags := c.plainFlags("catalog", "使い方: mamori catalog stats [--json] | mamori catalog coverage [--dir DIR] | mamori catalog import [--dir DIR] [--db …] [--data DIR]\n       | mamori catalog diff CODE OLD_VERSION NEW_VERSION [--dir DIR]")
 	asJSON := flags.Bool("json", false, "stats: JSON で出力します")
 	dir := flags.String("dir", "", "検査するフォルダ（content/catalog と同じ構成。省略時は組み込みの内容）")
-	flags.Usage = func() {
-		fmt.Fprint(c.Stderr, "使い方: mamori catalog stats [--json] | mamori catalog coverage [--dir DIR] | mamori catalog import [--dir DIR] [--db …] [--data DIR]\n       | mamori catalog diff CODE OLD_VERSION NEW_VERSION [--dir DIR]\n\nオプション:\n")
-		flags.PrintDefaults()
-	}
 	pos, err := parse(flags, args)
 	if err != nil {
 		return err
@@ -119,13 +114,8 @@ func (c CLI) catalogImport(ctx context.Context, args []string) error {
 // catalogDiff lists the clauses added, removed, renumbered and retitled
 // between two editions of a framework.
 func (c CLI) catalogDiff(args []string) error {
-	flags := flag.NewFlagSet("catalog diff", flag.ContinueOnError)
-	flags.SetOutput(c.Stderr)
+	flags := c.plainFlags("catalog diff", "使い方: mamori catalog diff CODE OLD_VERSION NEW_VERSION [--dir DIR]\n例: mamori catalog diff ipa-top10 2025 2026")
 	dir := flags.String("dir", "", "読み込むフォルダ（省略時は組み込みの内容）")
-	flags.Usage = func() {
-		fmt.Fprint(c.Stderr, "使い方: mamori catalog diff CODE OLD_VERSION NEW_VERSION [--dir DIR]\n例: mamori catalog diff ipa-top10 2025 2026\n\nオプション:\n")
-		flags.PrintDefaults()
-	}
 	pos, err := parse(flags, args)
 	if err != nil {
 		return err

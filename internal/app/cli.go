@@ -130,13 +130,20 @@ func osUser() string {
 
 // flags returns a flag set with Japanese usage and the storage flags.
 func (c CLI) flags(name, synopsis string, cfg *config.Config) *flag.FlagSet {
+	fs := c.plainFlags(name, "使い方: mamori "+synopsis)
+	cfg.StorageFlags(fs)
+	return fs
+}
+
+// plainFlags returns a flag set whose --help prints usage (Japanese) and
+// then the options.
+func (c CLI) plainFlags(name, usage string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(c.Stderr)
 	fs.Usage = func() {
-		fmt.Fprintf(c.Stderr, "使い方: mamori %s\n\nオプション:\n", synopsis)
+		fmt.Fprint(c.Stderr, usage+"\n\nオプション:\n")
 		fs.PrintDefaults()
 	}
-	cfg.StorageFlags(fs)
 	return fs
 }
 
@@ -168,12 +175,7 @@ func (c CLI) open(ctx context.Context, cfg config.Config) (*App, error) {
 
 func (c CLI) serve(ctx context.Context, args []string) error {
 	cfg := loadConfig()
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	fs.SetOutput(c.Stderr)
-	fs.Usage = func() {
-		fmt.Fprint(c.Stderr, "使い方: mamori serve [--addr 127.0.0.1:8080] [--db PATH|postgres://…] [--data DIR] [--demo]\n\nオプション:\n")
-		fs.PrintDefaults()
-	}
+	fs := c.plainFlags("serve", "使い方: mamori serve [--addr 127.0.0.1:8080] [--db PATH|postgres://…] [--data DIR] [--demo]")
 	cfg.ServeFlags(fs)
 	if _, err := parse(fs, args); err != nil {
 		return err

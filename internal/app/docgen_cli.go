@@ -3,7 +3,6 @@ package app
 import (
 	"bytes"
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -27,13 +26,8 @@ var formatOrder = []string{"pdf", "docx", "xlsx", "html"}
 // docgenCmd: `mamori docgen sample -o DIR` writes the sample document in
 // every format so anyone can look at it.
 func (c CLI) docgenCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("docgen", flag.ContinueOnError)
-	fs.SetOutput(c.Stderr)
+	fs := c.plainFlags("docgen", "使い方: mamori docgen sample -o DIR\n\n全要素を含む見本文書を PDF・DOCX・XLSX・HTML で出力します。")
 	out := fs.String("o", "docgen-sample", "出力フォルダ")
-	fs.Usage = func() {
-		fmt.Fprint(c.Stderr, "使い方: mamori docgen sample -o DIR\n\n全要素を含む見本文書を PDF・DOCX・XLSX・HTML で出力します。\n\nオプション:\n")
-		fs.PrintDefaults()
-	}
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -103,15 +97,10 @@ func (c CLI) benchDocgen(pages int, outDir string) error {
 // year's deliverables. Until the workstreams produce deliverables, --sample
 // binds sample documents so the machinery can be seen working.
 func (c CLI) binderCmd(ctx context.Context, args []string) error {
-	fs := flag.NewFlagSet("binder", flag.ContinueOnError)
-	fs.SetOutput(c.Stderr)
+	fs := c.plainFlags("binder", "使い方: mamori binder --year 2026 -o DIR [--sample]")
 	out := fs.String("o", "binder", "出力フォルダ")
 	year := fs.Int("year", 0, "年度（西暦）")
 	useSample := fs.Bool("sample", false, "見本文書で製本する（各業務の成果物がまだない間の動作確認用）")
-	fs.Usage = func() {
-		fmt.Fprint(c.Stderr, "使い方: mamori binder --year 2026 -o DIR [--sample]\n\nオプション:\n")
-		fs.PrintDefaults()
-	}
 	if _, err := parse(fs, args); err != nil {
 		return err
 	}
