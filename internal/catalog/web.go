@@ -2,10 +2,12 @@ package catalog
 
 import (
 	"embed"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"mamori/internal/auditlog"
 	"mamori/internal/docgen"
@@ -39,6 +41,9 @@ func (w *Web) Routes(rt *web.Router) error {
 	rt.Handle("GET /catalog/templates/{id}", read, w.template)
 	rt.Handle("GET /catalog/templates/{id}/export", read, w.export)
 	rt.Handle("GET /catalog/items/{id}", read, w.item)
+	rt.Handle("GET /catalog/templates/{id}/diff", read, w.diff)
+	rt.Handle("POST /catalog/templates/{id}/copy", web.Allow(web.RoleAdmin, web.RoleConsultant), w.copy)
+	rt.Handle("POST /catalog/templates/{id}/freeze", web.Allow(web.RoleAdmin), w.freeze)
 	return nil
 }
 
@@ -131,7 +136,9 @@ func (w *Web) template(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Render(rw, r, http.StatusOK, "catalog/template", t.Title, map[string]any{"T": t, "Items": items, "Query": r.URL.Query(), "L": labels, "RawQuery": r.URL.RawQuery})
+	u := web.UserFrom(r.Context())
+	return web.Render(rw, r, http.StatusOK, "catalog/template", t.Title, map[string]any{"T": t, "Items": items, "Query": r.URL.Query(), "L": labels,
+		"RawQuery": r.URL.RawQuery, "CanCopy": u.Role == web.RoleAdmin || u.Role == web.RoleConsultant, "CanFreeze": u.Role == web.RoleAdmin, "Next": t.Version + 1})
 }
 
 func (w *Web) item(rw http.ResponseWriter, r *http.Request) error {
@@ -210,3 +217,61 @@ func (w *Web) export(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func urlPathEscape(s string) string { return url.PathEscape(s) }
+
+func (w *Web) diff(rw http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	t, err := w.store.Template(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	prev, ok, err := w.store.Previous(r.Context(), t)
+	if err != nil {
+		return err
+	}
+	data := map[string]any{"T": t, "HasPrev": ok, "Prev": prev}
+	if ok {
+		olds, err := w.store.Items(r.Context(), ItemFilter{TemplateID: prev.ID})
+		if err != nil {
+			return err
+		}
+		news, err := w.store.Items(r.Context(), ItemFilter{TemplateID: t.ID})
+		if err != nil {
+			return err
+		}
+		data["Changes"] = DiffItems(olds, news)
+	}
+	return web.Render(rw, r, http.StatusOK, "catalog/diff", t.Title+"（版の比較）", data)
+}
+
+func (w *Web) copy(rw http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	version, err := jp.ParseFiscalYear(r.FormValue("version"))
+	if err != nil {
+		return web.Invalid("年度: %s", err.Error())
+	}
+	nid, err := CopyTemplate(r.Context(), w.store.db, w.log, id, version, time.Now())
+	if errors.Is(err, ErrVersionExists) {
+		return web.Conflict("%s", err.Error())
+	}
+	if err != nil {
+		return err
+	}
+	return web.Redirect(rw, r, fmt.Sprintf("/catalog/templates/%d", nid), jp.FiscalYearLabel(version)+"版を作成しました。", true)
+}
+
+func (w *Web) freeze(rw http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r)
+	if err != nil {
+		return err
+	}
+	if err := Freeze(r.Context(), w.store.db, w.log, id, time.Now()); err != nil {
+		return err
+	}
+	return web.Redirect(rw, r, fmt.Sprintf("/catalog/templates/%d", id), "この版を凍結しました。今年度の監査はこの版を使います。", true)
+}
