@@ -55,3 +55,32 @@ func HeadingText(num string, h Heading) string {
 	}
 	return num + "\u3000" + h.Text
 }
+
+// NumberedHeading is a heading of a document with the text it prints
+// (number and title), in document order.
+type NumberedHeading struct {
+	Heading
+	Printed string
+}
+
+// Headings numbers every heading of d (values or pointers) in order, as
+// all renderers print them; renderers build their tables of contents and
+// anchors from it.
+func Headings(d *Document) []NumberedHeading {
+	var n Numberer
+	var out []NumberedHeading
+	for _, s := range d.Sections {
+		for _, b := range s.Blocks {
+			h, ok := Value(b).(Heading)
+			if !ok {
+				continue
+			}
+			num := ""
+			if h.Numbered {
+				num = n.Next(h.Level)
+			}
+			out = append(out, NumberedHeading{Heading: h, Printed: HeadingText(num, h)})
+		}
+	}
+	return out
+}

@@ -314,11 +314,6 @@ func (r *renderer) block(bl docgen.Block) {
 }
 
 func (r *renderer) heading(h docgen.Heading) {
-	if r.nextHead >= len(r.headings) {
-		// A pointer heading the pre-pass did not see: number it alone.
-		r.headings = append(r.headings, headingRef{level: clamp(h.Level, 1, 4), text: h.Text,
-			bookmark: fmt.Sprintf("_TocMamori%d", len(r.headings)+1)})
-	}
 	ref := r.headings[r.nextHead]
 	r.nextHead++
 	style := "Heading" + strconv.Itoa(ref.level)

@@ -153,24 +153,13 @@ func newRenderer(d *docgen.Document) *renderer {
 		{"rIdFonts", relFontTable, "fontTable.xml"},
 		{"rIdNumbering", relNumbering, "numbering.xml"},
 	}
-	var n docgen.Numberer
-	for _, s := range d.Sections {
-		for _, bl := range s.Blocks {
-			h, ok := bl.(docgen.Heading)
-			if !ok {
-				continue
-			}
-			num := ""
-			if h.Numbered {
-				num = n.Next(h.Level)
-			}
-			r.headings = append(r.headings, headingRef{
-				level:    clamp(h.Level, 1, 4),
-				text:     docgen.HeadingText(num, h),
-				bookmark: fmt.Sprintf("_TocMamori%d", len(r.headings)+1),
-				inTOC:    !h.NoTOC && h.Level <= 3,
-			})
-		}
+	for _, h := range docgen.Headings(d) {
+		r.headings = append(r.headings, headingRef{
+			level:    clamp(h.Level, 1, 4),
+			text:     h.Printed,
+			bookmark: fmt.Sprintf("_TocMamori%d", len(r.headings)+1),
+			inTOC:    !h.NoTOC && h.Level <= 3,
+		})
 	}
 	return r
 }

@@ -93,32 +93,11 @@ type renderer struct {
 
 func newRenderer(d *docgen.Document, w *bufio.Writer) *renderer {
 	r := &renderer{d: d, w: w}
-	var n docgen.Numberer
-	for _, s := range d.Sections {
-		for _, bl := range s.Blocks {
-			h, ok := asHeading(bl)
-			if !ok {
-				continue
-			}
-			num := ""
-			if h.Numbered {
-				num = n.Next(h.Level)
-			}
-			r.headings = append(r.headings, heading{level: clamp(h.Level, 1, 4), text: docgen.HeadingText(num, h),
-				id: fmt.Sprintf("mdoc-h%d", len(r.headings)+1), inTOC: !h.NoTOC && h.Level <= 3})
-		}
+	for _, h := range docgen.Headings(d) {
+		r.headings = append(r.headings, heading{level: clamp(h.Level, 1, 4), text: h.Printed,
+			id: fmt.Sprintf("mdoc-h%d", len(r.headings)+1), inTOC: !h.NoTOC && h.Level <= 3})
 	}
 	return r
-}
-
-func asHeading(bl docgen.Block) (docgen.Heading, bool) {
-	switch v := bl.(type) {
-	case docgen.Heading:
-		return v, true
-	case *docgen.Heading:
-		return *v, v != nil
-	}
-	return docgen.Heading{}, false
 }
 
 func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
@@ -266,9 +245,6 @@ func (r *renderer) block(bl docgen.Block) {
 
 // heading: level 1–4 become h2–h5 (h1 is the document title).
 func (r *renderer) heading(h docgen.Heading) {
-	if r.next >= len(r.headings) {
-		r.headings = append(r.headings, heading{level: clamp(h.Level, 1, 4), text: h.Text, id: fmt.Sprintf("mdoc-h%d", len(r.headings)+1)})
-	}
 	ref := r.headings[r.next]
 	r.next++
 	fmt.Fprintf(r.w, `<h%d id="%s" class="mdoc-h%d">`, ref.level+1, ref.id, ref.level)

@@ -123,21 +123,9 @@ func (l *layouter) cover() {
 
 // collectTOC lists the headings the table of contents shows.
 func (l *layouter) collectTOC() {
-	var n docgen.Numberer
-	for _, s := range l.doc.Sections {
-		for _, b := range s.Blocks {
-			h, ok := b.(docgen.Heading)
-			if !ok {
-				continue
-			}
-			num := ""
-			if h.Numbered {
-				num = n.Next(h.Level)
-			}
-			if h.NoTOC {
-				continue
-			}
-			l.toc = append(l.toc, tocEntry{level: clampLevel(h.Level), text: docgen.HeadingText(num, h), anchor: fmt.Sprintf("h%d", len(l.toc))})
+	for _, h := range docgen.Headings(l.doc) {
+		if !h.NoTOC {
+			l.toc = append(l.toc, tocEntry{level: clampLevel(h.Level), text: h.Printed, anchor: fmt.Sprintf("h%d", len(l.toc))})
 		}
 	}
 }
