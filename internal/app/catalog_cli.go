@@ -105,8 +105,8 @@ func (c CLI) catalogImport(ctx context.Context, args []string) error {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(c.Stdout, "取り込みました: 枠組み %d（既存の版 %d）、条項 %d、チェックリスト %d（凍結済みで据え置き %d）、項目 %d\n",
-				res.Frameworks, res.SkippedFrameworks, res.Clauses, res.Templates, res.SkippedFrozenTemplates, res.Items)
+			fmt.Fprintf(c.Stdout, "取り込みました: 枠組み %d（既存の版 %d）、条項 %d、条項の対応 %d、チェックリスト %d（凍結済みで据え置き %d）、項目 %d\n",
+				res.Frameworks, res.SkippedFrameworks, res.Clauses, res.Mappings, res.Templates, res.SkippedFrozenTemplates, res.Items)
 			return nil
 		}})
 }

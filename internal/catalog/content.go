@@ -17,12 +17,15 @@ import (
 
 // Clause is one numbered provision of a framework.
 type Clause struct {
-	Number   string   `yaml:"number"`
-	Title    string   `yaml:"title"`
-	Summary  string   `yaml:"summary"`
-	Required *bool    `yaml:"required"`
-	Note     string   `yaml:"note"`
-	Threat   string   `yaml:"threat"`
+	Number   string `yaml:"number"`
+	Title    string `yaml:"title"`
+	Summary  string `yaml:"summary"`
+	Required *bool  `yaml:"required"`
+	Note     string `yaml:"note"`
+	Threat   string `yaml:"threat"`
+	// MapsTo are clauses of other frameworks this clause corresponds to
+	// ("mic-policy:4.1"); stored as clause mappings, shown both ways.
+	MapsTo   []string `yaml:"maps_to"`
 	Children []Clause `yaml:"children"`
 }
 
@@ -263,6 +266,17 @@ func (c *Content) validate() Problems {
 		})
 	}
 	refs := c.Clauses()
+	for _, f := range c.Frameworks {
+		f.Walk(func(cl Clause, _ int) {
+			for _, m := range cl.MapsTo {
+				if _, ok := refs[m]; !ok {
+					ps = append(ps, Problem{File: f.File, Field: "maps_to", Msg: fmt.Sprintf("条項 %s の対応先 %s は登録されていません", cl.Number, m)})
+				} else if strings.HasPrefix(m, f.Code+":") {
+					ps = append(ps, Problem{File: f.File, Field: "maps_to", Msg: fmt.Sprintf("条項 %s の対応先 %s は同じ枠組みの条項です", cl.Number, m)})
+				}
+			}
+		})
+	}
 	for _, cl := range c.Checklists {
 		if Kinds[cl.Kind] == "" {
 			ps = append(ps, Problem{File: cl.File, Field: "kind", Msg: fmt.Sprintf("種類 %q は定義されていません（%s）", cl.Kind, keys(Kinds))})

@@ -16,6 +16,7 @@ type ImportResult struct {
 	Templates, Items       int // stored or replaced
 	SkippedFrameworks      int // editions already stored
 	SkippedFrozenTemplates int
+	Mappings               int // clause mappings stored
 }
 
 // Import stores validated content in one transaction. A framework edition
@@ -26,6 +27,7 @@ func Import(ctx context.Context, db *database.DB, log *auditlog.Log, c *Content,
 	res := &ImportResult{}
 	err := db.WithTx(ctx, func(ctx context.Context) error {
 		clauseIDs := map[string]int64{} // "<code>:<number>" of the newest stored edition
+		var fresh []*Framework          // editions stored by this import
 		for _, f := range c.Frameworks {
 			var fid int64
 			err := db.QueryRow(ctx, "SELECT id FROM frameworks WHERE code = ? AND version = ?", f.Code, f.Version).Scan(&fid)
@@ -38,6 +40,7 @@ func Import(ctx context.Context, db *database.DB, log *auditlog.Log, c *Content,
 					return fmt.Errorf("%s: %w", f.File, err)
 				}
 				res.Frameworks++
+				fresh = append(fresh, f)
 				order := 0
 				var insert func(cs []Clause, parent int64) error
 				insert = func(cs []Clause, parent int64) error {
@@ -81,6 +84,32 @@ func Import(ctx context.Context, db *database.DB, log *auditlog.Log, c *Content,
 			}
 			rows.Close()
 			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		// Mappings of newly stored editions point at the newest edition of
+		// the other framework; mappings edited in the UI are not re-added
+		// by a later import of the same edition.
+		for _, f := range fresh {
+			var err error
+			f.Walk(func(cl Clause, _ int) {
+				for _, m := range cl.MapsTo {
+					if err != nil {
+						return
+					}
+					from, to := clauseIDs[f.Code+":"+cl.Number], clauseIDs[m]
+					if from == 0 || to == 0 {
+						err = fmt.Errorf("%s 条項 %s: 対応先 %s は登録されていません", f.File, cl.Number, m)
+						return
+					}
+					_, err = db.Exec(ctx, "INSERT INTO clause_mappings (from_clause_id, to_clause_id, note, created_at) VALUES (?, ?, '', ?) ON CONFLICT DO NOTHING",
+						from, to, database.T(now))
+					if err == nil {
+						res.Mappings++
+					}
+				}
+			})
+			if err != nil {
 				return err
 			}
 		}
