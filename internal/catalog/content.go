@@ -76,6 +76,7 @@ type Item struct {
 	Applicability  []string `yaml:"applicability"`
 	Threats        []string `yaml:"threats"`
 	PreSurvey      bool     `yaml:"pre_survey"`
+	Audience       []string `yaml:"audience"` // self-assessment: who answers
 	Notes          string   `yaml:"notes"`
 	Line           int      `yaml:"-"`
 }
@@ -96,6 +97,7 @@ var (
 	Techniques = map[string]string{"interview": "ヒアリング", "document": "文書・記録の閲覧", "inspection": "視察",
 		"technical": "技術的検証", "reperformance": "再実施"}
 	Priorities    = map[string]string{"required": "必須", "recommended": "推奨"}
+	Audiences     = map[string]string{"general": "一般職員", "system": "システム担当者", "protection": "保護担当者"}
 	Applicability = map[string]string{"all": "全所属", "counter": "窓口のある所属", "mynumber": "個人番号を扱う事務", "system_owner": "システム所管所属",
 		"server_room": "サーバ室のある所属", "cloud_user": "クラウドサービス利用", "outsourcer": "業務委託のある所属"}
 	Threats = map[string]string{"ransomware": "ランサム攻撃", "supply_chain": "サプライチェーン・委託先", "ai_risk": "AIの利用をめぐるリスク",
@@ -321,6 +323,14 @@ func (c *Content) validate() Problems {
 				if Applicability[a] == "" {
 					p("applicability", "対象 %q は定義されていません（%s）", a, keys(Applicability))
 				}
+			}
+			for _, a := range it.Audience {
+				if Audiences[a] == "" {
+					p("audience", "回答者 %q は定義されていません（%s）", a, keys(Audiences))
+				}
+			}
+			if cl.Kind == "self_assessment" && len(it.Audience) == 0 {
+				p("audience", "自己点検の項目には回答者（audience）が必要です")
 			}
 			for _, t := range it.Threats {
 				if Threats[t] == "" {

@@ -59,6 +59,7 @@ type StoredItem struct {
 	Threats        []string
 	PreSurvey      bool
 	Notes          string
+	Audience       []string
 	Clauses        []StoredClause
 }
 
@@ -170,7 +171,7 @@ type ItemFilter struct {
 }
 
 const itemCols = `i.id, i.template_id, i.code, i.category, i.question, i.criteria_conform, i.criteria_partial, i.criteria_nonconform,
-	i.evidence, i.methods, i.techniques, i.priority, i.site_inspection, i.applicability, i.threats, i.pre_survey, i.notes`
+	i.evidence, i.methods, i.techniques, i.priority, i.site_inspection, i.applicability, i.threats, i.pre_survey, i.notes, i.audience`
 
 func splitList(s, sep string) []string {
 	if s == "" {
@@ -233,9 +234,10 @@ func (s *Store) Items(ctx context.Context, f ItemFilter) ([]StoredItem, error) {
 
 func scanItem(sc interface{ Scan(...any) error }) (StoredItem, error) {
 	var it StoredItem
-	var ev, me, te, ap, th string
+	var ev, me, te, ap, th, au string
 	err := sc.Scan(&it.ID, &it.TemplateID, &it.Code, &it.Category, &it.Question, &it.Criteria.Conform, &it.Criteria.Partial, &it.Criteria.Nonconform,
-		&ev, &me, &te, &it.Priority, &it.SiteInspection, &ap, &th, &it.PreSurvey, &it.Notes)
+		&ev, &me, &te, &it.Priority, &it.SiteInspection, &ap, &th, &it.PreSurvey, &it.Notes, &au)
+	it.Audience = splitList(au, ",")
 	it.Evidence, it.Methods, it.Techniques, it.Applicability, it.Threats = splitList(ev, "\n"), splitList(me, "\n"), splitList(te, ","), splitList(ap, ","), splitList(th, ",")
 	return it, err
 }

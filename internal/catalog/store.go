@@ -141,10 +141,10 @@ func Import(ctx context.Context, db *database.DB, log *auditlog.Log, c *Content,
 			res.Templates++
 			for i, it := range cl.Items {
 				id, err := db.InsertID(ctx, `INSERT INTO checklist_items (template_id, code, category, question, criteria_conform, criteria_partial, criteria_nonconform,
-					evidence, methods, techniques, priority, site_inspection, applicability, threats, pre_survey, notes, sort_order)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, tid, it.Code, it.Category, it.Question, it.Criteria.Conform, it.Criteria.Partial,
+					evidence, methods, techniques, priority, site_inspection, applicability, threats, pre_survey, notes, sort_order, audience)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, tid, it.Code, it.Category, it.Question, it.Criteria.Conform, it.Criteria.Partial,
 					it.Criteria.Nonconform, strings.Join(it.Evidence, "\n"), strings.Join(it.Methods, "\n"), strings.Join(it.Techniques, ","), it.Priority,
-					it.SiteInspection, strings.Join(it.Applicability, ","), strings.Join(it.Threats, ","), it.PreSurvey, it.Notes, i+1)
+					it.SiteInspection, strings.Join(it.Applicability, ","), strings.Join(it.Threats, ","), it.PreSurvey, it.Notes, i+1, strings.Join(it.Audience, ","))
 				if err != nil {
 					return fmt.Errorf("%s %d行目 %s: %w", cl.File, it.Line, it.Code, err)
 				}

@@ -57,9 +57,9 @@ func CopyTemplate(ctx context.Context, db *database.DB, log *auditlog.Log, id in
 		}
 		for _, iid := range ids {
 			newID, err := db.InsertID(ctx, `INSERT INTO checklist_items (template_id, code, category, question, criteria_conform, criteria_partial, criteria_nonconform,
-				evidence, methods, techniques, priority, site_inspection, applicability, threats, pre_survey, notes, sort_order)
+				evidence, methods, techniques, priority, site_inspection, applicability, threats, pre_survey, notes, sort_order, audience)
 				SELECT ?, code, category, question, criteria_conform, criteria_partial, criteria_nonconform, evidence, methods, techniques, priority,
-				site_inspection, applicability, threats, pre_survey, notes, sort_order FROM checklist_items WHERE id = ?`, nid, iid)
+				site_inspection, applicability, threats, pre_survey, notes, sort_order, audience FROM checklist_items WHERE id = ?`, nid, iid)
 			if err != nil {
 				return err
 			}
@@ -132,6 +132,7 @@ func DiffItems(old, new []StoredItem) []ItemChange {
 		cmp("視察項目", fmt.Sprint(o.SiteInspection), fmt.Sprint(n.SiteInspection))
 		cmp("対象", strings.Join(o.Applicability, ","), strings.Join(n.Applicability, ","))
 		cmp("脅威", strings.Join(o.Threats, ","), strings.Join(n.Threats, ","))
+		cmp("回答者", strings.Join(o.Audience, ","), strings.Join(n.Audience, ","))
 		cmp("根拠規定", clauseKeys(o.Clauses), clauseKeys(n.Clauses))
 		if len(fields) > 0 {
 			out = append(out, ItemChange{Code: n.Code, Kind: "変更", Fields: fields, Old: o, New: n})
