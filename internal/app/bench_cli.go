@@ -21,14 +21,20 @@ import (
 
 // bench prints the figures of the performance targets.
 func (c CLI) bench(ctx context.Context, args []string) error {
-	fs := c.plainFlags("bench", "使い方: mamori bench import [--rows 10000] [--db postgres://…] | mamori bench docgen [--pages 100]")
+	fs := c.plainFlags("bench", "使い方: mamori bench import [--rows 10000] [--db postgres://…] | mamori bench docgen [--pages 100] | mamori bench policy [--chars 300000] [--changes 300]")
 	rows := fs.Int("rows", 10000, "import: 取り込む行数")
 	pages := fs.Int("pages", 100, "docgen: 報告書のおよそのページ数")
-	outDir := fs.String("o", "", "docgen: 生成した報告書を保存するフォルダ（LibreOffice との比較用）")
+	outDir := fs.String("o", "", "docgen・policy: 生成した文書を保存するフォルダ（LibreOffice との比較用）")
 	dbURL := fs.String("db", "", "測るデータベース（省略時は一時 SQLite ファイル。postgres://… なら一時スキーマを作って測り、最後に削除）")
+	chars := fs.Int("chars", 300000, "policy: 規程の文字数")
+	changes := fs.Int("changes", 300, "policy: 改正箇所の数")
+	seed := fs.Int64("seed", 1, "policy: 生成の種")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if len(pos) == 1 && pos[0] == "policy" {
+		return c.benchPolicy(*chars, *changes, *seed, *outDir)
 	}
 	if len(pos) == 1 && pos[0] == "docgen" {
 		return c.benchDocgen(*pages, *outDir)

@@ -1,0 +1,478 @@
+package compare
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"mamori/internal/docgen"
+	"mamori/internal/docgen/docx"
+	"mamori/internal/docgen/fonts"
+	"mamori/internal/docgen/html"
+	"mamori/internal/docgen/pdf"
+	"mamori/internal/docgen/xlsx"
+	"mamori/internal/policy/provision"
+)
+
+var when = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+
+// outDir keeps the rendered files for looking at when
+// MAMORI_COMPARE_OUT is set (PNG pages too, via pdftoppm).
+func outDir(t *testing.T) string {
+	if d := os.Getenv("MAMORI_COMPARE_OUT"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	return t.TempDir()
+}
+
+func needFonts(t testing.TB) {
+	t.Helper()
+	if _, err := fonts.Load(); errors.Is(err, fonts.ErrMissing) {
+		if os.Getenv("CI") != "" {
+			t.Fatal("fonts missing: CI must fetch them (scripts/fonts.sh)")
+		}
+		t.Skip("fonts not fetched (run scripts/fonts.sh)")
+	}
+}
+
+func needTool(t *testing.T, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s not installed: CI must install it", name)
+		}
+		t.Skipf("%s not installed; skipping", name)
+	}
+	return p
+}
+
+// revision is a revision touching most kinds of change at once: an
+// article inserted (later ones renumbered), one deleted, a particle, a
+// number, a table-like provision and punctuation changed.
+func revision() (old, new *provision.Document) {
+	n := replace(base, block(base, 3), block(base, 3)+loan)
+	n = replace(n, block(base, 6), "")
+	n = replace(n, "データを復元", "データが復元", "30日以内", "15日以内", "（2）　機密性2の情報　5年", "（2）　機密性2の情報　7年",
+		"パソコン、タブレット端末、プリンタ", "パソコン・タブレット端末・プリンタ", "第2章　管理\n", "第2章　管理及び文書\n")
+	return readDrafting(base), readDrafting(renumber(n))
+}
+
+func renderPDF(t *testing.T, d *docgen.Document, path string) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := pdf.Render(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(needTool(t, "pdftotext"), "-layout", path, "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	if os.Getenv("MAMORI_COMPARE_OUT") != "" {
+		if p, err := exec.LookPath("pdftoppm"); err == nil {
+			exec.Command(p, "-r", "60", "-png", path, strings.TrimSuffix(path, ".pdf")).Run()
+		}
+	}
+	return string(out)
+}
+
+func flat(s string) string { return strings.Join(strings.Fields(s), "") }
+
+func TestTablePDF(t *testing.T) {
+	needFonts(t)
+	dir := outDir(t)
+	old, new := revision()
+	r := Compare(old, new, Options{})
+	for _, c := range []struct {
+		name string
+		opt  TableOptions
+		want []string
+		not  []string
+	}{
+		{"table-full", TableOptions{Title: "ひので区情報機器管理規程 新旧対照表", Date: when},
+			[]string{"ひので区情報機器管理規程新旧対照表", "令和8年11月26日", "（傍線部分は改正部分）", "改正後", "改正前", "第4条（貸出し）", "（新設）", "（削除）",
+				"記録媒体のデータが復元", "記録媒体のデータを復元", "15日以内", "30日以内", "第1条（目的）"}, nil},
+		{"table-omit", TableOptions{Title: "ひので区情報機器管理規程 新旧対照表", Date: when, OmitSame: true, Remarks: true},
+			[]string{"備考", "（略）", "（変更）", "（新設）", "（削除）", "第5条（持出し）", "（1）（略）"},
+			[]string{"第1条（目的）"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			text := flat(renderPDF(t, Table(r, c.opt), filepath.Join(dir, c.name+".pdf")))
+			for _, w := range c.want {
+				if w != "" && !strings.Contains(text, flat(w)) {
+					t.Errorf("PDF lacks %q", w)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(text, flat(w)) {
+					t.Errorf("PDF has %q although unchanged provisions are omitted", w)
+				}
+			}
+		})
+	}
+}
+
+// TestTableLong checks a multi-page 新旧対照表: the header row is on every
+// page.
+func TestTableLong(t *testing.T) {
+	needFonts(t)
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	old, new, _, _ := GeneratePair(40000, 40, 7)
+	r := Compare(old, new, Options{})
+	text := renderPDF(t, Table(r, TableOptions{Title: "性能測定用 新旧対照表", Date: when, Remarks: true}), filepath.Join(outDir(t), "table-long.pdf"))
+	pages := strings.Split(strings.TrimRight(text, "\f"), "\f")
+	if len(pages) < 5 {
+		t.Fatalf("only %d pages", len(pages))
+	}
+	for i, p := range pages {
+		if !strings.Contains(flat(p), "改正後改正前備考") {
+			t.Errorf("page %d lacks the header row", i+1)
+		}
+	}
+}
+
+func TestTableIdentical(t *testing.T) {
+	needFonts(t)
+	d := readDrafting(base)
+	r := Compare(d, d, Options{})
+	doc := Table(r, TableOptions{Title: "新旧対照表", Date: when})
+	for _, s := range doc.Sections {
+		for _, b := range s.Blocks {
+			if _, ok := b.(docgen.Table); ok {
+				t.Error("identical documents must not get a table")
+			}
+		}
+	}
+	text := flat(renderPDF(t, doc, filepath.Join(outDir(t), "table-identical.pdf")))
+	if !strings.Contains(text, "相違する部分はありません") {
+		t.Errorf("no statement of identity in %q", text)
+	}
+}
+
+func TestTableDOCXXLSXHTML(t *testing.T) {
+	old, new := revision()
+	doc := Table(Compare(old, new, Options{}), TableOptions{Title: "新旧対照表", Date: when, Remarks: true})
+	dir := outDir(t)
+
+	var dx bytes.Buffer
+	if err := docx.Render(&dx, doc); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "table.docx"), dx.Bytes(), 0o644)
+	body := docxPart(t, dx.Bytes(), "word/document.xml")
+	for _, w := range []string{"<w:tblHeader/>", "w:orient=\"landscape\"", "<w:u w:val=\"single\"/>", "改正前", "（傍線部分は改正部分）"} {
+		if !strings.Contains(body, w) {
+			t.Errorf("DOCX lacks %s", w)
+		}
+	}
+
+	var xb bytes.Buffer
+	if err := xlsx.Render(&xb, doc); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "table.xlsx"), xb.Bytes(), 0o644)
+	f, err := excelize.OpenReader(&xb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var all strings.Builder
+	for _, sh := range f.GetSheetList() {
+		rows, _ := f.GetRows(sh)
+		for _, row := range rows {
+			all.WriteString(strings.Join(row, "|") + "\n")
+		}
+	}
+	for _, w := range []string{"改正後|改正前|備考", "第4条（貸出し）", "（新設）", "記録媒体のデータが復元"} {
+		if !strings.Contains(all.String(), w) {
+			t.Errorf("XLSX lacks %q", w)
+		}
+	}
+
+	var hb bytes.Buffer
+	if err := html.Render(&hb, doc); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(hb.String(), "改正後") || !strings.Contains(hb.String(), "15日") {
+		t.Error("HTML lacks the table")
+	}
+}
+
+func docxPart(t *testing.T, data []byte, name string) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range zr.File {
+		if f.Name == name {
+			rc, err := f.Open()
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			return string(b)
+		}
+	}
+	t.Fatalf("no %s in the DOCX", name)
+	return ""
+}
+
+// trackedText reads document.xml and returns the non-empty paragraphs as
+// they read with all changes accepted, and with all changes rejected,
+// plus the counts of w:ins and w:del elements.
+func trackedText(t *testing.T, body string) (accepted, rejected []string, ins, del int) {
+	t.Helper()
+	dec := xml.NewDecoder(strings.NewReader(body))
+	var inIns, inDel, inText bool
+	var acc, rej strings.Builder
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch e := tok.(type) {
+		case xml.StartElement:
+			switch e.Name.Local {
+			case "ins":
+				inIns = true
+				ins++
+			case "del":
+				inDel = true
+				del++
+			case "t", "delText":
+				inText = true
+			case "p":
+				acc.Reset()
+				rej.Reset()
+			}
+		case xml.EndElement:
+			switch e.Name.Local {
+			case "ins":
+				inIns = false
+			case "del":
+				inDel = false
+			case "t", "delText":
+				inText = false
+			case "p":
+				if s := acc.String(); s != "" {
+					accepted = append(accepted, s)
+				}
+				if s := rej.String(); s != "" {
+					rejected = append(rejected, s)
+				}
+			}
+		case xml.CharData:
+			if !inText {
+				continue
+			}
+			if !inDel {
+				acc.Write(e)
+			}
+			if !inIns {
+				rej.Write(e)
+			}
+		}
+	}
+	return accepted, rejected, ins, del
+}
+
+func docLines(d *provision.Document) []string {
+	var out []string
+	for _, n := range d.Nodes {
+		out = append(out, n.Lines()...)
+	}
+	return out
+}
+
+// suffixOf reports whether want is the tail of got (the redline starts
+// with its title and a note).
+func suffixOf(got, want []string) bool {
+	if len(got) < len(want) {
+		return false
+	}
+	got = got[len(got)-len(want):]
+	for i := range want {
+		if got[i] != want[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// TestRedlineDOCX checks the tracked changes: accepting them all gives the
+// new text, rejecting them all gives the old text, line for line.
+func TestRedlineDOCX(t *testing.T) {
+	cases := map[string][2]*provision.Document{}
+	o, n := revision()
+	cases["revision"] = [2]*provision.Document{o, n}
+	for _, c := range goldenCases() {
+		cases[c.name] = [2]*provision.Document{readDrafting(c.old), readDrafting(c.new)}
+	}
+	for name, pair := range cases {
+		t.Run(name, func(t *testing.T) {
+			r := Compare(pair[0], pair[1], Options{})
+			doc := Redline(r, "ひので区情報機器管理規程（見え消し版）", "情報政策課", when)
+			var buf bytes.Buffer
+			if err := docx.Render(&buf, doc); err != nil {
+				t.Fatal(err)
+			}
+			body := docxPart(t, buf.Bytes(), "word/document.xml")
+			acc, rej, ins, del := trackedText(t, body)
+			if !suffixOf(acc, docLines(pair[1])) {
+				t.Errorf("accepting every change does not give the new text:\n%s\n---\n%s", strings.Join(acc, "\n"), strings.Join(docLines(pair[1]), "\n"))
+			}
+			if !suffixOf(rej, docLines(pair[0])) {
+				t.Errorf("rejecting every change does not give the old text:\n%s\n---\n%s", strings.Join(rej, "\n"), strings.Join(docLines(pair[0]), "\n"))
+			}
+			if name == "identical" {
+				if ins+del != 0 {
+					t.Errorf("identical documents have %d insertions and %d deletions", ins, del)
+				}
+			} else if ins+del == 0 {
+				t.Error("no tracked changes")
+			}
+			if name == "particle" && (!strings.Contains(body, `<w:delText xml:space="preserve">を</w:delText>`) || !strings.Contains(body, "w:author=\"情報政策課\"")) {
+				t.Error("the particle change is not a tracked change by 情報政策課")
+			}
+		})
+	}
+}
+
+// TestRedlineLibreOffice opens the redline DOCX in LibreOffice (converted
+// to PDF) and checks both the deleted and the inserted text are there.
+func TestRedlineLibreOffice(t *testing.T) {
+	if testing.Short() {
+		t.Skip("short mode")
+	}
+	soffice, err := exec.LookPath("soffice")
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("soffice not installed: CI must install libreoffice-writer-nogui")
+		}
+		t.Skip("soffice not installed (apt-get install libreoffice-writer-nogui); skipping conversion check")
+	}
+	dir := outDir(t)
+	old, new := revision()
+	r := Compare(old, new, Options{})
+	files := map[string]*docgen.Document{
+		"redline": Redline(r, "ひので区情報機器管理規程（見え消し版）", "情報政策課", when),
+		"table":   Table(r, TableOptions{Title: "ひので区情報機器管理規程 新旧対照表", Date: when, OmitSame: true, Remarks: true}),
+	}
+	for name, d := range files {
+		var buf bytes.Buffer
+		if err := docx.Render(&buf, d); err != nil {
+			t.Fatal(err)
+		}
+		in := filepath.Join(dir, "lo-"+name+".docx")
+		if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cmd := exec.Command(soffice, "--headless", "-env:UserInstallation=file://"+filepath.Join(dir, "lo-profile"), "--convert-to", "pdf", "--outdir", dir, in)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("soffice: %v\n%s", err, out)
+		}
+		pdfPath := filepath.Join(dir, "lo-"+name+".pdf")
+		out, err := exec.Command(needTool(t, "pdftotext"), "-layout", pdfPath, "-").Output()
+		if err != nil {
+			t.Fatalf("pdftotext: %v", err)
+		}
+		text := flat(string(out))
+		want := map[string][]string{
+			"redline": {"見え消し版", "データをが復元", "30日15日", "第4条（貸出し）", "第6条（点検）"},
+			"table":   {"改正後", "改正前", "（略）", "15日以内"},
+		}[name]
+		for _, w := range want {
+			if !strings.Contains(text, flat(w)) {
+				t.Errorf("%s.pdf (LibreOffice) lacks %q", name, w)
+			}
+		}
+		if os.Getenv("MAMORI_COMPARE_OUT") != "" {
+			if p, err := exec.LookPath("pdftoppm"); err == nil {
+				exec.Command(p, "-r", "60", "-png", pdfPath, filepath.Join(dir, "lo-"+name)).Run()
+			}
+		}
+	}
+}
+
+func TestRedlineAndCleanPDF(t *testing.T) {
+	needFonts(t)
+	dir := outDir(t)
+	old, new := revision()
+	r := Compare(old, new, Options{})
+	text := flat(renderPDF(t, Redline(r, "ひので区情報機器管理規程（見え消し版）", "情報政策課", when), filepath.Join(dir, "redline.pdf")))
+	for _, w := range []string{"見え消し版", "取消線は削除する部分", "データをが復元", "第4条（貸出し）", "第6条（点検）"} {
+		if !strings.Contains(text, flat(w)) {
+			t.Errorf("redline PDF lacks %q", w)
+		}
+	}
+	text = flat(renderPDF(t, Clean(new, ""), filepath.Join(dir, "clean.pdf")))
+	for _, l := range docLines(new) {
+		if !strings.Contains(text, flat(l)) {
+			t.Errorf("clean PDF lacks %q", l)
+		}
+	}
+	if strings.Contains(text, flat("（点検）")) {
+		t.Error("clean PDF shows the deleted article")
+	}
+}
+
+// TestTableTallRow: a provision taller than a page continues on the next
+// page under the repeated header (the docgen PDF renderer splits only
+// such rows, between lines).
+func TestTableTallRow(t *testing.T) {
+	needFonts(t)
+	var long strings.Builder
+	long.WriteString("第8条（長い規定）\n管理者は、次に定めるところにより情報機器を管理しなければならない。\n")
+	for i := 2; i <= 40; i++ {
+		long.WriteString(fullDigits(i) + "　管理者は、所管する情報機器について、設置場所、利用者、保守の状況及び廃棄の予定を確認し、その結果を台帳に記録しなければならない。\n")
+	}
+	oldText := replace(base, "附　則\n", long.String()+"附　則\n")
+	newText := replace(oldText, "その結果を台帳に記録しなければならない。\n４０", "その結果を台帳に速やかに記録しなければならない。\n４０")
+	r := Compare(readDrafting(oldText), readDrafting(newText), Options{})
+	if len(r.Changed()) != 1 {
+		t.Fatalf("changed rows: %d", len(r.Changed()))
+	}
+	text := renderPDF(t, Table(r, TableOptions{Title: "長い規定の新旧対照表", Date: when}), filepath.Join(outDir(t), "table-tall.pdf"))
+	pages := strings.Split(strings.TrimRight(text, "\f"), "\f")
+	if len(pages) < 3 {
+		t.Fatalf("%d pages; the 40-paragraph article should run over pages", len(pages))
+	}
+	first, last := -1, -1
+	for i, p := range pages {
+		if !strings.Contains(flat(p), "改正後改正前") {
+			t.Errorf("page %d lacks the repeated header", i+1)
+		}
+		if strings.Contains(flat(p), "第8条（長い規定）") && first < 0 {
+			first = i
+		}
+		if strings.Contains(flat(p), flat("４０　管理者は")) {
+			last = i
+		}
+	}
+	if first < 0 || last <= first {
+		t.Errorf("article starts on page %d and ends on page %d", first+1, last+1)
+	}
+}
