@@ -153,7 +153,7 @@ func (c CLI) benchPolicy(chars, changes int, seed int64, outDir string) error {
 	var times []time.Duration
 	for range 3 {
 		runtime.GC()
-			start := time.Now()
+		start := time.Now()
 		res = compare.Compare(oldDoc, newDoc, compare.Options{})
 		times = append(times, time.Since(start))
 	}

@@ -146,6 +146,9 @@ type Table struct {
 	Rows       []Row
 	Caption    string
 	FontSize   float64 // points; 0 = renderer default for tables
+	// TopAlign puts body cells' text at the top of the cell rather than
+	// centred, as in 新旧対照表 where each side reads from the top.
+	TopAlign bool
 }
 
 // Column describes one column: Width is relative (the table fills the

@@ -133,8 +133,9 @@ type headingRef struct {
 type renderer struct {
 	d        *docgen.Document
 	b        *bytes.Buffer
-	id       int // w:id for changes and bookmarks, unique in the document
-	docPr    int // wp:docPr ids
+	id       int  // w:id for changes and bookmarks, unique in the document
+	docPr    int  // wp:docPr ids
+	cellTop  bool // the table row being written aligns cells to the top
 	rels     []rel
 	media    []media
 	charts   int // charts drawn as pictures (word/media/chartN.png)

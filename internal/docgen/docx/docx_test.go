@@ -668,3 +668,21 @@ func BenchmarkDOCX100(b *testing.B) {
 	}
 	b.ReportMetric(float64(size)/1e6, "MB")
 }
+
+func TestTopAlignedTable(t *testing.T) {
+	tbl := docgen.Table{HeaderRows: 1, TopAlign: true, Columns: []docgen.Column{{Width: 1}, {Width: 1}},
+		Rows: []docgen.Row{{Cells: []docgen.Cell{docgen.C("改正後"), docgen.C("改正前")}}, {Cells: []docgen.Cell{docgen.C("長い本文"), docgen.C("（削除）")}}}}
+	d := &docgen.Document{Sections: []docgen.Section{{Blocks: []docgen.Block{tbl}}}}
+	_, p := render(t, d)
+	rows := p.doc(t).all("tr")
+	if len(rows) != 2 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for i, want := range []string{"center", "top"} {
+		for _, v := range rows[i].all("vAlign") {
+			if got, _ := v.attr("val"); got != want {
+				t.Errorf("row %d vAlign %q, want %q", i, got, want)
+			}
+		}
+	}
+}

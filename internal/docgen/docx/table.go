@@ -72,7 +72,9 @@ func (r *renderer) table(t docgen.Table) {
 	}
 	b.WriteString(`</w:tblGrid>`)
 	carries := make([]carry, ncols)
+	defer func() { r.cellTop = false }()
 	for ri, row := range t.Rows {
+		r.cellTop = t.TopAlign && ri >= t.HeaderRows
 		b.WriteString(`<w:tr>`)
 		if ri < t.HeaderRows {
 			// Header rows repeat on every page and stay whole; body rows
@@ -151,7 +153,11 @@ func (r *renderer) cellStart(width, span int, vmerge, fill string) {
 	if f := cleanColor(fill); f != "" {
 		b.WriteString(`<w:shd w:val="clear" w:color="auto" w:fill="` + f + `"/>`)
 	}
-	b.WriteString(`<w:vAlign w:val="center"/></w:tcPr>`)
+	if r.cellTop {
+		b.WriteString(`<w:vAlign w:val="top"/></w:tcPr>`)
+	} else {
+		b.WriteString(`<w:vAlign w:val="center"/></w:tcPr>`)
+	}
 }
 
 // chartTable writes a chart's data as a table labelled 「グラフのデータ」

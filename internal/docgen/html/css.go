@@ -59,6 +59,7 @@ func buildBase() string {
 .mdoc-table{border-collapse:collapse;table-layout:fixed;width:100%%;margin:.5em 0 1em;font-size:9pt;line-height:1.45}
 .mdoc-table caption{font-weight:bold;padding:.3em;caption-side:top}
 .mdoc-table th,.mdoc-table td{border:.5pt solid #000;padding:1mm 1.5mm;vertical-align:middle;text-align:left}
+.mdoc-table.top td{vertical-align:top}
 .mdoc-table th.al-c,.mdoc-table td.al-c{text-align:center}.mdoc-table th.al-r,.mdoc-table td.al-r{text-align:right}.mdoc-table th.al-j,.mdoc-table td.al-j{text-align:justify}
 .mdoc-table thead{display:table-header-group}
 .mdoc-table thead tr,.mdoc-approval tr{break-inside:avoid;page-break-inside:avoid}

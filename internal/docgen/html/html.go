@@ -418,6 +418,9 @@ func colWeight(c docgen.Column) float64 {
 
 func (r *renderer) table(t docgen.Table) {
 	r.s(`<table class="mdoc-table`)
+	if t.TopAlign {
+		r.s(" top")
+	}
 	if t.FontSize > 0 {
 		r.s(" fs" + strconv.Itoa(clamp(int(math.Round(t.FontSize)), 6, 14)))
 	}

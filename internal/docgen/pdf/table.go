@@ -16,7 +16,8 @@ type tcell struct {
 	lines    []span
 	align    docgen.Align
 	fill     rgb
-	done     int // lines already printed (a row split across pages)
+	done     int  // lines already printed (a row split across pages)
+	top      bool // align to the top instead of centring
 }
 
 // table lays out a table: columns fill the text width in proportion,
@@ -69,6 +70,7 @@ func (l *layouter) table(t docgen.Table) {
 			cs, rs = min(cs, ncol-col), min(rs, nrow-ri)
 			tc := &tcell{c: c, row: ri, col: col, rs: rs, cs: cs, x: xs[col], w: xs[col+cs] - xs[col], fill: hexColor(c.Fill)}
 			tc.align = c.Align
+			tc.top = t.TopAlign && ri >= t.HeaderRows
 			if tc.align == docgen.AlignLeft && c.Align == docgen.AlignLeft {
 				tc.align = t.Columns[col].Align
 			}
@@ -259,7 +261,7 @@ func (l *layouter) fragment(grid [][]*tcell, a, b int, heights []float64, lh flo
 		}
 		// Centre vertically when the rest of the cell fits here.
 		y := top + cellPadY
-		if from+n == len(c.lines) {
+		if from+n == len(c.lines) && !c.top {
 			y = top + (bot-top-float64(n)*lh)/2
 		}
 		for i := from; i < from+n; i++ {
