@@ -14,6 +14,7 @@ const (
 	Removed    ChangeKind = "削除"
 	Renumbered ChangeKind = "番号変更"
 	Retitled   ChangeKind = "名称変更"
+	Revised    ChangeKind = "要旨変更" // same number and title, the summary of what it asks changed
 )
 
 // ClauseChange is one difference between two editions of a framework.
@@ -23,6 +24,9 @@ type ClauseChange struct {
 	NewNumber string
 	OldTitle  string
 	NewTitle  string
+	// OldSummary and NewSummary are set for Revised.
+	OldSummary string
+	NewSummary string
 }
 
 func (c ClauseChange) String() string {
@@ -36,21 +40,25 @@ func (c ClauseChange) String() string {
 			return fmt.Sprintf("%s %s → %s 「%s」→「%s」", c.Kind, c.OldNumber, c.NewNumber, c.OldTitle, c.NewTitle)
 		}
 		return fmt.Sprintf("%s %s → %s %s", c.Kind, c.OldNumber, c.NewNumber, c.NewTitle)
+	case Revised:
+		return fmt.Sprintf("%s %s %s\n    旧: %s\n    新: %s", c.Kind, c.NewNumber, c.NewTitle, c.OldSummary, c.NewSummary)
 	default:
 		return fmt.Sprintf("%s %s 「%s」→「%s」", c.Kind, c.NewNumber, c.OldTitle, c.NewTitle)
 	}
 }
 
-// Diff lists the clauses added, removed, renumbered and retitled from old
-// to new. A clause is followed by its title first (so a renumbered clause
+// Diff lists the clauses added, removed, renumbered, retitled and revised
+// (same number and title, different summary) from old to new. A clause is followed by its title first (so a renumbered clause
 // is one change, not a removal and an addition), then by its number.
 func Diff(old, new *Framework) []ClauseChange {
-	type entry struct{ number, title string }
+	type entry struct{ number, title, summary string }
 	list := func(f *Framework) []entry {
 		var out []entry
-		f.Walk(func(c Clause, _ int) { out = append(out, entry{c.Number, c.Title}) })
+		f.Walk(func(c Clause, _ int) { out = append(out, entry{c.Number, c.Title, c.Summary}) })
 		return out
 	}
+	oldSummary := map[string]string{}
+	old.Walk(func(c Clause, _ int) { oldSummary[c.Number] = c.Summary })
 	olds, news := list(old), list(new)
 	oldByTitle, newByTitle := map[string][]string{}, map[string][]string{}
 	oldByNumber, newByNumber := map[string]string{}, map[string]string{}
@@ -67,6 +75,9 @@ func Diff(old, new *Framework) []ClauseChange {
 	for _, e := range news {
 		if t, ok := oldByNumber[e.number]; ok && t == e.title {
 			matchedOld[e.number] = true
+			if s := oldSummary[e.number]; s != e.summary {
+				out = append(out, ClauseChange{Kind: Revised, OldNumber: e.number, NewNumber: e.number, OldTitle: t, NewTitle: e.title, OldSummary: s, NewSummary: e.summary})
+			}
 			continue
 		}
 		// Same title under one other number, not itself kept: renumbered.
@@ -88,7 +99,7 @@ func Diff(old, new *Framework) []ClauseChange {
 		}
 	}
 	out = pairMoved(out)
-	order := map[ChangeKind]int{Added: 0, Renumbered: 1, Retitled: 2, Removed: 3}
+	order := map[ChangeKind]int{Added: 0, Renumbered: 1, Retitled: 2, Revised: 3, Removed: 4}
 	sort.SliceStable(out, func(i, j int) bool { return order[out[i].Kind] < order[out[j].Kind] })
 	return out
 }

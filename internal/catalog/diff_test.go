@@ -24,3 +24,12 @@ func TestDiff(t *testing.T) {
 		t.Fatal("identical editions differ")
 	}
 }
+
+func TestDiffRevisedSummary(t *testing.T) {
+	old := fw(Clause{Number: "7.3", Title: "侵害時の対応等", Summary: "連絡と報告の体制を定める。"}, Clause{Number: "7.4", Title: "例外措置", Summary: "同じ"})
+	nw := fw(Clause{Number: "7.3", Title: "侵害時の対応等", Summary: "連絡と報告の体制に加え、早期復旧と業務継続を定める。"}, Clause{Number: "7.4", Title: "例外措置", Summary: "同じ"})
+	got := Diff(old, nw)
+	if len(got) != 1 || got[0].Kind != Revised || got[0].NewNumber != "7.3" || got[0].OldSummary != "連絡と報告の体制を定める。" {
+		t.Fatalf("got %+v", got)
+	}
+}
