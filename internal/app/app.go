@@ -22,6 +22,8 @@ import (
 	"mamori/internal/database"
 	"mamori/internal/jobs"
 	"mamori/internal/org"
+	"mamori/internal/policy"
+	"mamori/internal/policy/gap"
 	"mamori/internal/web"
 )
 
@@ -169,6 +171,17 @@ func (a *App) CreateDemo(ctx context.Context, password string, progress func(str
 	if err != nil {
 		return err
 	}
-	_, err = catalog.Import(ctx, a.DB, a.Log, cat, a.Now())
-	return err
+	if _, err := catalog.Import(ctx, a.DB, a.Log, cat, a.Now()); err != nil {
+		return err
+	}
+	if progress != nil {
+		progress("相違点整合表を作成しています")
+	}
+	if _, err := gap.CreateDemo(ctx, a.DB, a.Log, a.Now()); err != nil {
+		return err
+	}
+	if progress != nil {
+		progress("区の情報セキュリティポリシーと改正案を登録しています")
+	}
+	return policy.CreateDemo(ctx, policy.NewStore(a.DB, a.Log, a.Now))
 }

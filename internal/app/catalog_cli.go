@@ -1,17 +1,21 @@
 package app
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io/fs"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 
 	"mamori/content"
 	"mamori/internal/catalog"
 	"mamori/internal/config"
+	"mamori/internal/jp"
 )
 
 // catalogCmd: `mamori catalog stats [--json]` and `mamori catalog coverage`
@@ -23,7 +27,13 @@ func (c CLI) catalogCmd(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "diff" {
 		return c.catalogDiff(args[1:])
 	}
-	flags := c.plainFlags("catalog", "使い方: mamori catalog stats [--json] | mamori catalog coverage [--dir DIR] | mamori catalog import [--dir DIR] [--db …] [--data DIR]\n       | mamori catalog diff CODE OLD_VERSION NEW_VERSION [--dir DIR]")
+	if len(args) > 0 && args[0] == "import-xlsx" {
+		return c.catalogImportXLSX(ctx, args[1:])
+	}
+	if len(args) > 0 && args[0] == "export" {
+		return c.catalogExport(ctx, args[1:])
+	}
+	flags := c.plainFlags("catalog", "使い方: mamori catalog stats [--json] | mamori catalog coverage [--dir DIR] | mamori catalog import [--dir DIR] [--db …] [--data DIR]\n       | mamori catalog diff CODE OLD_VERSION NEW_VERSION [--dir DIR]\n       | mamori catalog export KIND VERSION --format xlsx|pdf|docx -o FILE\n       | mamori catalog import-xlsx KIND VERSION FILE [--dry-run] [--delete CODE,…]")
 	asJSON := flags.Bool("json", false, "stats: JSON で出力します")
 	dir := flags.String("dir", "", "検査するフォルダ（content/catalog と同じ構成。省略時は組み込みの内容）")
 	pos, err := parse(flags, args)
@@ -49,7 +59,7 @@ func (c CLI) catalogCmd(ctx context.Context, args []string) error {
 			fmt.Fprintf(c.Stdout, "%s（%s）%d年度版: %d 項目（視察 %d）\n", catalog.Kinds[t.Kind], t.Kind, t.Version, t.Items, t.SiteInspectionItems)
 		}
 		for _, f := range st.Frameworks {
-			fmt.Fprintf(c.Stdout, "%s %s: 条項 %d（項目あり %d）\n", f.Code, f.Version, f.Clauses, f.CoveredClauses)
+			fmt.Fprintf(c.Stdout, "%s %s: 条項 %d（項目あり %d、対応経由 %d）\n", f.Code, f.Version, f.Clauses, f.CoveredClauses, f.ViaMappingClauses)
 		}
 		return nil
 	}
@@ -154,4 +164,60 @@ func (c CLI) catalogDiff(args []string) error {
 	}
 	fmt.Fprintf(c.Stdout, "%s %s → %s: %d 件の違い\n", pos[0], pos[1], pos[2], len(changes))
 	return nil
+}
+
+// catalogExport writes one stored checklist template: XLSX in the ward's
+// spreadsheet layout, PDF or DOCX as the printed checklist. The file is
+// built in memory first, so a failure leaves no half-written file.
+func (c CLI) catalogExport(ctx context.Context, args []string) error {
+	var out, format *string
+	return c.runData(ctx, args, dataCommand{name: "catalog export",
+		synopsis: "catalog export KIND VERSION --format xlsx|pdf|docx -o FILE [--db …] [--data DIR]\n" +
+			"例: mamori catalog export internal 令和8年度 --format pdf -o 内部監査チェックリスト.pdf\n" +
+			"KIND は種類のコード（internal, external_assets, external_mynumber, system, outsourcing, cloud, self_assessment）か日本語名、VERSION は年度（2026 / 令和8年度）",
+		flags: func(fs *flag.FlagSet) {
+			out = fs.String("o", "", "出力ファイル（必須）")
+			format = fs.String("format", "", "出力形式: xlsx, pdf, docx（省略時は -o の拡張子から判断）")
+		},
+		args: func(pos []string) bool { return len(pos) == 2 && *out != "" },
+		run: func(a *App, _ config.Config, pos []string) error {
+			f := strings.ToLower(strings.TrimSpace(*format))
+			if f == "" {
+				f = strings.TrimPrefix(strings.ToLower(filepath.Ext(*out)), ".")
+			}
+			if catalog.ExportFormats[f] == "" {
+				return fmt.Errorf("出力形式「%s」には対応していません。--format に xlsx・pdf・docx のいずれかを指定してください", f)
+			}
+			kind, err := catalog.ParseKind(pos[0])
+			if err != nil {
+				return err
+			}
+			version, err := jp.ParseFiscalYear(pos[1])
+			if err != nil {
+				return fmt.Errorf("VERSION: %w", err)
+			}
+			st := catalog.NewStore(a.DB)
+			t, err := st.TemplateByKind(ctx, kind, version)
+			if err != nil {
+				return err
+			}
+			items, err := st.Items(ctx, catalog.ItemFilter{TemplateID: t.ID})
+			if err != nil {
+				return err
+			}
+			ward, _ := a.Org.Setting(ctx, "ward_name")
+			var buf bytes.Buffer
+			if err := catalog.RenderTemplate(&buf, f, t, items, ward, a.Now(), false); err != nil {
+				return err
+			}
+			if err := a.Log.Record(ctx, "download", fmt.Sprintf("checklist_template:%d", t.ID),
+				fmt.Sprintf("%s（%d 項目, %s, コマンドで出力）", *out, len(items), catalog.ExportFormats[f])); err != nil {
+				return err
+			}
+			if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+				return err
+			}
+			fmt.Fprintf(c.Stdout, "%s %s版（%d 項目）を %s に出力しました（%s）。\n", t.Title, jp.FiscalYearLabel(t.Version), len(items), *out, strings.ToUpper(f))
+			return nil
+		}})
 }

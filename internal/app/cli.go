@@ -44,8 +44,15 @@ const usage = `守り Mamori — 自治体の情報セキュリティ対策を�
   user add|passwd|disable    利用者を管理します
   auditlog verify            監査ログのハッシュ連鎖を検証します
   backup FILE | restore FILE データとファイルを 1 つの ZIP に保存／空のデータベースに復元します
-  bench import|docgen        名簿取り込み・文書生成の速度を測って表示します
+  bench import|docgen|policy 名簿取り込み・文書生成・新旧対照表の速度を測って表示します
   catalog stats|coverage     監査項目カタログの件数・条項の網羅を表示します
+  catalog import-xlsx KIND VERSION FILE [--dry-run]
+                             編集したチェックリストの Excel を取り込みます（変更内容を表示）
+  catalog export KIND VERSION --format xlsx|pdf|docx -o FILE
+                             チェックリストの版を Excel・PDF・Word で出力します
+  policy diff OLD NEW -o FILE
+                             二つの規程（DOCX・Markdown・テキスト）の新旧対照表を出力します
+                             （--format xlsx|docx|pdf|html、--redline で見え消し版）
   docgen sample -o DIR       全要素を含む見本文書を PDF・DOCX・XLSX・HTML で出力します
   binder --year 2026 -o DIR  成果物一式（製本 PDF と電子データの ZIP）を作成します
   version                    バージョンを表示します
@@ -95,6 +102,8 @@ func Run(ctx context.Context, args []string, c CLI) int {
 		err = c.binderCmd(ctx, args[1:])
 	case "catalog":
 		err = c.catalogCmd(ctx, args[1:])
+	case "policy":
+		err = c.policyCmd(ctx, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(c.Stdout, "mamori", Version)
 	case "help", "-h", "--help":

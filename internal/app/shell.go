@@ -8,6 +8,8 @@ import (
 
 	"mamori/internal/catalog"
 	"mamori/internal/org"
+	"mamori/internal/policy"
+	"mamori/internal/policy/gap"
 	"mamori/internal/web"
 )
 
@@ -33,7 +35,7 @@ var Workstreams = []Workstream{
 	{"drill", "事故対応訓練", "/drill", "年間計画と訓練当日計画、区民サービスに影響が及ぶシナリオ、訓練資料、当日の記録と助言、評価報告書。", false},
 	{"incident", "インシデント", "/incident", "情報セキュリティインシデントの記録、現地での助言、所属ごとの再発防止レポートと年間総括。", false},
 	{"vendor", "委託・クラウド", "/vendor", "外部委託事業者とクラウドサービスの選定用チェックリスト、事業者による回答（期限付きリンク）と評価。", false},
-	{"policy", "ポリシー改訂", "/policy", "国のガイドラインと区のポリシーの相違点整合表、改訂案、見え消し版、新旧対照表、職員向け教材、実施手順とハンドブックの改訂。", false},
+	{"policy", "ポリシー改訂", "/policy", "国のガイドラインと区のポリシーの相違点整合表、改訂案、見え消し版、新旧対照表、職員向け教材、実施手順とハンドブックの改訂。", true},
 	{"program", "進捗管理", "/program", "全業務のスケジュールと進捗、遅延の検知と再計画、定例会の議事録と決定事項、助言記録、次期支援計画書（案）。", false},
 }
 
@@ -79,6 +81,9 @@ func (a *App) routes() error {
 	rt.Handle("GET /healthz", web.PublicRule(), a.health)
 	rt.Handle("GET /{$}", web.SignedIn(), a.home)
 	for _, ws := range Workstreams {
+		if ws.Built {
+			continue // the feature package owns its page
+		}
 		rt.Handle("GET "+ws.Path, web.SignedIn(), a.workstream(ws))
 	}
 	if err := a.Org.Routes(rt); err != nil {
@@ -87,7 +92,15 @@ func (a *App) routes() error {
 	if err := a.Jobs.Routes(rt); err != nil {
 		return err
 	}
-	if err := catalog.NewWeb(catalog.NewStore(a.DB), a.Log).Routes(rt); err != nil {
+	cw := catalog.NewWeb(catalog.NewStore(a.DB), a.Log)
+	cw.SetBlobs(a.Blobs)
+	if err := cw.Routes(rt); err != nil {
+		return err
+	}
+	if err := gap.NewWeb(a.DB, a.Log, a.Now).Routes(rt); err != nil {
+		return err
+	}
+	if err := policy.NewWeb(policy.NewStore(a.DB, a.Log, a.Now), a.Blobs, a.Org).Routes(rt); err != nil {
 		return err
 	}
 	a.Router = rt

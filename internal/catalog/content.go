@@ -284,59 +284,80 @@ func (c *Content) validate() Problems {
 			ps = append(ps, Problem{File: cl.File, Field: "kind", Msg: fmt.Sprintf("種類 %q は定義されていません（%s）", cl.Kind, keys(Kinds))})
 		}
 		seen := map[string]int{}
+		known := func(r string) bool { _, ok := refs[r]; return ok }
 		for _, it := range cl.Items {
-			p := func(field, format string, a ...any) {
-				ps = append(ps, Problem{File: cl.File, Line: it.Line, Field: field, Msg: it.Code + ": " + fmt.Sprintf(format, a...)})
-			}
-			if it.Code == "" {
-				p("code", "項目コードがありません")
-			} else if l, ok := seen[it.Code]; ok {
-				p("code", "項目コードが %d 行目の項目と重複しています", l)
+			if l, ok := seen[it.Code]; ok && it.Code != "" {
+				ps = append(ps, Problem{File: cl.File, Line: it.Line, Field: "code", Msg: it.Code + ": " + fmt.Sprintf("項目コードが %d 行目の項目と重複しています", l)})
 			}
 			seen[it.Code] = it.Line
-			if strings.TrimSpace(it.Question) == "" {
-				p("question", "監査項目（質問）がありません")
+			for _, fp := range CheckItem(cl.Kind, it, known) {
+				ps = append(ps, Problem{File: cl.File, Line: it.Line, Field: fp.Field, Msg: it.Code + ": " + fp.Msg})
 			}
-			if it.Criteria.Conform == "" || it.Criteria.Nonconform == "" {
-				p("criteria", "判定基準（適合・不適合）がありません")
-			}
-			if len(it.Clauses) == 0 {
-				p("clauses", "根拠となる条項がありません")
-			}
-			for _, r := range it.Clauses {
-				if _, ok := refs[r]; !ok {
-					p("clauses", "条項 %s は登録されていません", r)
-				}
-			}
-			if len(it.Techniques) == 0 {
-				p("techniques", "確認の技法がありません")
-			}
-			for _, t := range it.Techniques {
-				if Techniques[t] == "" {
-					p("techniques", "技法 %q は定義されていません（%s）", t, keys(Techniques))
-				}
-			}
-			if Priorities[it.Priority] == "" {
-				p("priority", "重要度 %q は required か recommended にしてください", it.Priority)
-			}
-			for _, a := range it.Applicability {
-				if Applicability[a] == "" {
-					p("applicability", "対象 %q は定義されていません（%s）", a, keys(Applicability))
-				}
-			}
-			for _, a := range it.Audience {
-				if Audiences[a] == "" {
-					p("audience", "回答者 %q は定義されていません（%s）", a, keys(Audiences))
-				}
-			}
-			if cl.Kind == "self_assessment" && len(it.Audience) == 0 {
-				p("audience", "自己点検の項目には回答者（audience）が必要です")
-			}
-			for _, t := range it.Threats {
-				if Threats[t] == "" {
-					p("threats", "脅威タグ %q は定義されていません（%s）", t, keys(Threats))
-				}
-			}
+		}
+	}
+	return ps
+}
+
+// FieldProblem is one rule an item breaks, naming the field (the YAML key).
+type FieldProblem struct {
+	Field string
+	Msg   string
+}
+
+// CheckItem applies the catalogue's rules for one item of a checklist of
+// kind. The content loader and the item editor both use it, so an item
+// saved in the UI meets the same rules as authored content. known reports
+// whether a clause reference "<code>:<number>" exists. Uniqueness of the
+// code is the caller's check (it needs the other items).
+func CheckItem(kind string, it Item, known func(ref string) bool) []FieldProblem {
+	var ps []FieldProblem
+	p := func(field, format string, a ...any) {
+		ps = append(ps, FieldProblem{Field: field, Msg: fmt.Sprintf(format, a...)})
+	}
+	if it.Code == "" {
+		p("code", "項目コードがありません")
+	}
+	if strings.TrimSpace(it.Question) == "" {
+		p("question", "監査項目（質問）がありません")
+	}
+	if it.Criteria.Conform == "" || it.Criteria.Nonconform == "" {
+		p("criteria", "判定基準（適合・不適合）がありません")
+	}
+	if len(it.Clauses) == 0 {
+		p("clauses", "根拠となる条項がありません")
+	}
+	for _, r := range it.Clauses {
+		if !known(r) {
+			p("clauses", "条項 %s は登録されていません", r)
+		}
+	}
+	if len(it.Techniques) == 0 {
+		p("techniques", "確認の技法がありません")
+	}
+	for _, t := range it.Techniques {
+		if Techniques[t] == "" {
+			p("techniques", "技法 %q は定義されていません（%s）", t, keys(Techniques))
+		}
+	}
+	if Priorities[it.Priority] == "" {
+		p("priority", "重要度 %q は required か recommended にしてください", it.Priority)
+	}
+	for _, a := range it.Applicability {
+		if Applicability[a] == "" {
+			p("applicability", "対象 %q は定義されていません（%s）", a, keys(Applicability))
+		}
+	}
+	for _, a := range it.Audience {
+		if Audiences[a] == "" {
+			p("audience", "回答者 %q は定義されていません（%s）", a, keys(Audiences))
+		}
+	}
+	if kind == "self_assessment" && len(it.Audience) == 0 {
+		p("audience", "自己点検の項目には回答者（audience）が必要です")
+	}
+	for _, t := range it.Threats {
+		if Threats[t] == "" {
+			p("threats", "脅威タグ %q は定義されていません（%s）", t, keys(Threats))
 		}
 	}
 	return ps
@@ -420,6 +441,10 @@ type FrameworkStats struct {
 	Version        string `json:"version"`
 	Clauses        int    `json:"clauses"`
 	CoveredClauses int    `json:"covered_clauses"`
+	// ViaMappingClauses are clauses no item checks (nor any descendant),
+	// but a clause mapped to them (either direction) is checked: a ward
+	// policy article is checked through the guideline section it maps to.
+	ViaMappingClauses int `json:"via_mapping_clauses"`
 }
 
 // Stats is what `mamori catalog stats --json` prints.
@@ -453,12 +478,35 @@ func (c *Content) Stats() Stats {
 		}
 		st.Templates = append(st.Templates, ts)
 	}
+	// Clauses covered directly, by reference, and the mapping partners of each.
+	direct := map[string]bool{}
+	partners := map[string][]string{}
+	for _, f := range c.Frameworks {
+		f.Walk(func(cl Clause, _ int) {
+			ref := f.Code + ":" + cl.Number
+			if covered(f.Code, cl, used) {
+				direct[ref] = true
+			}
+			for _, m := range cl.MapsTo {
+				partners[ref] = append(partners[ref], m)
+				partners[m] = append(partners[m], ref)
+			}
+		})
+	}
 	for _, f := range c.Frameworks {
 		fs := FrameworkStats{Code: f.Code, Version: f.Version}
 		f.Walk(func(cl Clause, _ int) {
 			fs.Clauses++
-			if covered(f.Code, cl, used) {
+			ref := f.Code + ":" + cl.Number
+			if direct[ref] {
 				fs.CoveredClauses++
+				return
+			}
+			for _, m := range partners[ref] {
+				if direct[m] {
+					fs.ViaMappingClauses++
+					return
+				}
 			}
 		})
 		st.Frameworks = append(st.Frameworks, fs)

@@ -14,6 +14,9 @@ type StoredFramework struct {
 	Code, Version    string
 	Title, Publisher string
 	Clauses, Covered int
+	// ViaMapping counts clauses no item checks directly but that are
+	// mapped (either direction) to a clause an item checks.
+	ViaMapping int
 }
 
 // StoredClause is a clause in the database, with how many items check it.
@@ -73,7 +76,8 @@ func NewStore(db *database.DB) *Store { return &Store{db: db} }
 func (s *Store) Frameworks(ctx context.Context) ([]StoredFramework, error) {
 	rows, err := s.db.Query(ctx, `SELECT f.id, f.code, f.version, f.title, f.publisher,
 		(SELECT COUNT(*) FROM clauses c WHERE c.framework_id = f.id),
-		(SELECT COUNT(DISTINCT ic.clause_id) FROM checklist_item_clauses ic JOIN clauses c ON c.id = ic.clause_id WHERE c.framework_id = f.id)
+		(SELECT COUNT(DISTINCT ic.clause_id) FROM checklist_item_clauses ic JOIN clauses c ON c.id = ic.clause_id WHERE c.framework_id = f.id),
+		(SELECT COUNT(*) FROM clauses c WHERE c.framework_id = f.id `+viaMappingCond+`)
 		FROM frameworks f ORDER BY f.code, f.version`)
 	if err != nil {
 		return nil, fmt.Errorf("catalog.Frameworks: %w", err)
@@ -82,7 +86,7 @@ func (s *Store) Frameworks(ctx context.Context) ([]StoredFramework, error) {
 	var out []StoredFramework
 	for rows.Next() {
 		var f StoredFramework
-		if err := rows.Scan(&f.ID, &f.Code, &f.Version, &f.Title, &f.Publisher, &f.Clauses, &f.Covered); err != nil {
+		if err := rows.Scan(&f.ID, &f.Code, &f.Version, &f.Title, &f.Publisher, &f.Clauses, &f.Covered, &f.ViaMapping); err != nil {
 			return nil, err
 		}
 		out = append(out, f)
@@ -267,7 +271,7 @@ func (s *Store) attachClauses(ctx context.Context, items []StoredItem) error {
 	for i, it := range items {
 		ids[i] = it.ID
 	}
-	rows, err := s.db.Query(ctx, `SELECT ic.item_id, c.id, f.code, c.number, c.title FROM checklist_item_clauses ic
+	rows, err := s.db.Query(ctx, `SELECT ic.item_id, c.id, c.framework_id, f.code, c.number, c.title FROM checklist_item_clauses ic
 		JOIN clauses c ON c.id = ic.clause_id JOIN frameworks f ON f.id = c.framework_id
 		WHERE ic.item_id IN (`+database.Placeholders(len(ids))+`) ORDER BY f.code, c.sort_order`, ids...)
 	if err != nil {
@@ -277,7 +281,7 @@ func (s *Store) attachClauses(ctx context.Context, items []StoredItem) error {
 	for rows.Next() {
 		var iid int64
 		var c StoredClause
-		if err := rows.Scan(&iid, &c.ID, &c.Framework, &c.Number, &c.Title); err != nil {
+		if err := rows.Scan(&iid, &c.ID, &c.FrameworkID, &c.Framework, &c.Number, &c.Title); err != nil {
 			return err
 		}
 		if i, ok := idx[iid]; ok {

@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -10,8 +11,8 @@ import (
 	"time"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/blob"
 	"mamori/internal/docgen"
-	"mamori/internal/docgen/xlsx"
 	"mamori/internal/jp"
 	"mamori/internal/web"
 )
@@ -23,6 +24,8 @@ var templateFS embed.FS
 type Web struct {
 	store *Store
 	log   *auditlog.Log
+	rd    *web.Renderer // for the ward's name on documents
+	blobs *blob.Store   // uploaded workbooks (XLSX import)
 }
 
 // NewWeb returns the catalogue screens.
@@ -34,6 +37,7 @@ func (w *Web) Routes(rt *web.Router) error {
 	if err := rt.Renderer().Add("catalog", templateFS, "templates"); err != nil {
 		return err
 	}
+	w.rd = rt.Renderer()
 	read := web.Allow(web.RoleAdmin, web.RoleConsultant, web.RoleAuditor, web.RoleViewer)
 	rt.Handle("GET /catalog", read, w.overview)
 	rt.Handle("GET /catalog/frameworks/{id}", read, w.framework)
@@ -44,6 +48,10 @@ func (w *Web) Routes(rt *web.Router) error {
 	rt.Handle("GET /catalog/templates/{id}/diff", read, w.diff)
 	rt.Handle("POST /catalog/templates/{id}/copy", web.Allow(web.RoleAdmin, web.RoleConsultant), w.copy)
 	rt.Handle("POST /catalog/templates/{id}/freeze", web.Allow(web.RoleAdmin), w.freeze)
+	w.mappingRoutes(rt, read)
+	w.editRoutes(rt)
+	w.importRoutes(rt)
+	w.buildRoutes(rt)
 	return nil
 }
 
@@ -91,23 +99,7 @@ func (w *Web) clause(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := w.store.Clause(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	items, err := w.store.Items(r.Context(), ItemFilter{ClauseID: id})
-	if err != nil {
-		return err
-	}
-	ts, err := w.store.Templates(r.Context())
-	if err != nil {
-		return err
-	}
-	byID := map[int64]StoredTemplate{}
-	for _, t := range ts {
-		byID[t.ID] = t
-	}
-	return web.Render(rw, r, http.StatusOK, "catalog/clause", c.Number+" "+c.Title, map[string]any{"C": c, "Items": items, "Templates": byID, "L": labels})
+	return w.renderClause(rw, r, http.StatusOK, id, mappingFormFromQuery(r))
 }
 
 func itemFilter(r *http.Request, tid int64) ItemFilter {
@@ -158,37 +150,11 @@ func (w *Web) item(rw http.ResponseWriter, r *http.Request) error {
 }
 
 // ChecklistDocument lays a template out in the column layout wards use:
-// No / 分類 / 監査項目 / 判定基準 / 監査資料の例 / 確認方法 / 判定 / 所見 / 根拠規定.
+// No / 分類 / 監査項目 / 判定基準 / 監査資料の例 / 確認方法 / 判定 / 所見 / 根拠規定,
+// then the columns that make the file importable again without loss
+// (see importxlsx.go) and a 取込情報 sheet naming the template.
 func ChecklistDocument(t StoredTemplate, items []StoredItem, ward string) *docgen.Document {
-	tb := docgen.Table{Caption: t.Title, HeaderRows: 1, Columns: []docgen.Column{{Width: 1.2, Align: docgen.AlignCenter}, {Width: 3}, {Width: 7}, {Width: 7},
-		{Width: 4}, {Width: 5}, {Width: 1.6, Align: docgen.AlignCenter}, {Width: 4}, {Width: 3}}}
-	head := docgen.Row{}
-	for _, h := range []string{"No", "分類", "監査項目", "判定基準", "監査資料の例", "確認方法", "判定", "所見", "根拠規定"} {
-		head.Cells = append(head.Cells, docgen.Cell{Runs: []docgen.Run{docgen.T(h)}, Bold: true, Fill: "DDE6F0", Align: docgen.AlignCenter})
-	}
-	tb.Rows = append(tb.Rows, head)
-	for _, it := range items {
-		crit := "適合: " + it.Criteria.Conform
-		if it.Criteria.Partial != "" {
-			crit += "\n一部不適合: " + it.Criteria.Partial
-		}
-		crit += "\n不適合: " + it.Criteria.Nonconform
-		var refs string
-		for i, c := range it.Clauses {
-			if i > 0 {
-				refs += "\n"
-			}
-			refs += c.Framework + " " + c.Number
-		}
-		q := it.Question
-		if it.SiteInspection {
-			q += "（視察）"
-		}
-		tb.Rows = append(tb.Rows, docgen.Row{Cells: []docgen.Cell{docgen.C(it.Code), docgen.C(it.Category), docgen.C(q), docgen.C(crit),
-			docgen.C(joinLines(it.Evidence)), docgen.C(joinLines(it.Methods)), docgen.C(""), docgen.C(""), docgen.C(refs)}})
-	}
-	return &docgen.Document{Meta: docgen.Meta{Title: t.Title, Ward: ward, FiscalYear: t.Version, Classification: "取扱注意"},
-		Sections: []docgen.Section{{Orientation: docgen.Landscape, Tab: Kinds[t.Kind], Blocks: []docgen.Block{tb}}}}
+	return checklistWorkbook(t, items, ward, nil)
 }
 
 func joinLines(ss []string) string {
@@ -203,17 +169,25 @@ func joinLines(ss []string) string {
 }
 
 func (w *Web) export(rw http.ResponseWriter, r *http.Request) error {
+	if f := r.URL.Query().Get("format"); f != "" && f != "xlsx" {
+		return w.exportDocument(rw, r, f)
+	}
 	t, items, err := w.templateItems(r)
 	if err != nil {
 		return err
 	}
 	name := fmt.Sprintf("%s_%s.xlsx", t.Title, jp.FiscalYearLabel(t.Version))
+	var buf bytes.Buffer
+	if err := WriteChecklistXLSX(&buf, ChecklistDocument(t, items, "")); err != nil {
+		return err
+	}
 	if err := w.log.Record(r.Context(), "download", fmt.Sprintf("checklist_template:%d", t.ID), fmt.Sprintf("%s（%d 項目）", name, len(items))); err != nil {
 		return err
 	}
 	rw.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	rw.Header().Set("Content-Disposition", "attachment; filename=\"checklist.xlsx\"; filename*=UTF-8''"+urlPathEscape(name))
-	return xlsx.RenderWithOptions(rw, ChecklistDocument(t, items, ""), xlsx.Options{Validations: []xlsx.Validation{{Column: 6, Values: []string{"〇", "△", "×", "該当なし"}}}})
+	_, err = buf.WriteTo(rw)
+	return err
 }
 
 func urlPathEscape(s string) string { return url.PathEscape(s) }
