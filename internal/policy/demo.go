@@ -11,16 +11,60 @@ import (
 	"mamori/internal/policy/provision"
 )
 
-// demoDocs are the demo ward's policy files (content/policy) and how they
-// were adopted: decided by the security committee on 令和6年3月22日, in
-// force from 令和6年4月1日 (content/policy/README.md).
+// demoDocs are the demo ward's policy files (content/policy), in Kinds
+// order, and how each was adopted as its preamble records
+// (content/policy/README.md): the 基本方針 and 対策基準 as amended by the
+// security committee on 令和6年3月22日, the removable-media procedure
+// decided by the head of 情報政策課 (its owning department, by its code in
+// content/demo/departments.json) and the incident handbook decided by the
+// CISO.
 var demoDocs = []struct {
-	Kind  Kind
-	Title string
-	File  string
+	Kind      Kind
+	Title     string
+	File      string
+	Effective time.Time
+	Decided   time.Time
+	DecidedBy string
+	Label     string
+	DeptCode  string // owning department of a 実施手順
+	DeptName  string // its name, checked against the organisation data
 }{
-	{KindBasic, "ひので区情報セキュリティ基本方針", "policy/hinode-kihon-houshin.md"},
-	{KindStandard, "ひので区情報セキュリティ対策基準", "policy/hinode-taisaku-kijun.md"},
+	{KindBasic, "ひので区情報セキュリティ基本方針", "policy/hinode-kihon-houshin.md",
+		demoDate(2024, 4, 1), demoDate(2024, 3, 22), "ひので区情報セキュリティ委員会決定", "令和6年4月1日施行版", "", ""},
+	{KindStandard, "ひので区情報セキュリティ対策基準", "policy/hinode-taisaku-kijun.md",
+		demoDate(2024, 4, 1), demoDate(2024, 3, 22), "ひので区情報セキュリティ委員会決定", "令和6年4月1日施行版", "", ""},
+	{KindProcedure, "ひので区電磁的記録媒体取扱手順", "policy/hinode-tejun-usb.md",
+		demoDate(2023, 4, 1), demoDate(2023, 3, 28), "情報政策課長決定", "令和5年4月1日施行版", "0203", "情報政策課"},
+	{KindHandbook, "ひので区情報セキュリティインシデント対応ハンドブック", "policy/hinode-incident-handbook.md",
+		demoDate(2023, 4, 1), demoDate(2023, 3, 24), "最高情報セキュリティ責任者決定", "令和5年4月1日施行版", "", ""},
+}
+
+func demoDate(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, jp.JST) }
+
+// demoDepartment finds the department a demo 実施手順 belongs to. ok is
+// false when the organisation has no departments at all (the policy demo
+// made on its own, as the package tests do): the procedure is then left
+// out. When departments exist, a missing or renamed one is an error.
+func demoDepartment(ctx context.Context, s *Store, code, name string) (id int64, ok bool, err error) {
+	var got string
+	err = s.db.QueryRow(ctx, "SELECT id, name FROM departments WHERE code = ?", code).Scan(&id, &got)
+	if err == nil {
+		if got != name {
+			return 0, false, fmt.Errorf("所属コード %s は「%s」で、実施手順を所管する「%s」ではありません", code, got, name)
+		}
+		return id, true, nil
+	}
+	if !isNoRows(err) {
+		return 0, false, err
+	}
+	var n int
+	if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM departments").Scan(&n); err != nil {
+		return 0, false, err
+	}
+	if n > 0 {
+		return 0, false, fmt.Errorf("実施手順を所管する所属「%s」（所属コード %s）が組織データにありません", name, code)
+	}
+	return 0, false, nil
 }
 
 // demoChange is one change of the demo revision draft of the 対策基準,
@@ -127,16 +171,26 @@ func demoAuthor(ctx context.Context, s *Store) Author {
 	return a
 }
 
-// CreateDemo imports the demo ward's 基本方針 and 対策基準 as adopted
-// versions (in force from 令和6年4月1日, read from content/policy) and makes a revision draft of the 対策基準 with four changes
-// addressing the policy's deliberate gaps, citing the gap table's rows
-// when a gap table exists.
+// CreateDemo imports the demo ward's 基本方針 and 対策基準 (in force from
+// 令和6年4月1日), インシデント対応ハンドブック and 実施手順 (in force from
+// 令和5年4月1日) as adopted versions read from content/policy, and makes a
+// revision draft of the 対策基準 with four changes addressing the policy's
+// deliberate gaps, citing the gap table's rows when a gap table exists.
 func CreateDemo(ctx context.Context, s *Store) error {
 	by := demoAuthor(ctx, s)
-	effective := time.Date(2024, 4, 1, 0, 0, 0, 0, jp.JST)
-	decided := time.Date(2024, 3, 22, 0, 0, 0, 0, jp.JST)
 	var standardDoc int64
 	for _, dd := range demoDocs {
+		in := DocumentInput{Kind: dd.Kind, Title: dd.Title}
+		if dd.DeptCode != "" {
+			dept, ok, err := demoDepartment(ctx, s, dd.DeptCode, dd.DeptName)
+			if err != nil {
+				return fmt.Errorf("policy.CreateDemo %s: %w", dd.File, err)
+			}
+			if !ok {
+				continue
+			}
+			in.DepartmentID = dept
+		}
 		data, err := fs.ReadFile(content.FS, dd.File)
 		if err != nil {
 			return fmt.Errorf("policy.CreateDemo: %w", err)
@@ -146,14 +200,14 @@ func CreateDemo(ctx context.Context, s *Store) error {
 			return fmt.Errorf("policy.CreateDemo %s: %w", dd.File, err)
 		}
 		err = s.db.WithTx(ctx, func(ctx context.Context) error {
-			id, err := s.CreateDocument(ctx, DocumentInput{Kind: dd.Kind, Title: dd.Title}, by)
+			id, err := s.CreateDocument(ctx, in, by)
 			if err != nil {
 				return err
 			}
 			// The source is the embedded content file, always at hand: it is
 			// named, not copied into the blob store.
 			if _, err := s.CreateVersion(ctx, NewVersion{DocumentID: id, Status: StatusAdopted, Tree: tree, SourceName: "content/" + dd.File,
-				Adoption: Adoption{EffectiveDate: effective, DecidedBy: "ひので区情報セキュリティ委員会決定", DecidedDate: decided, Label: "令和6年4月1日施行版"}}, by); err != nil {
+				Adoption: Adoption{EffectiveDate: dd.Effective, DecidedBy: dd.DecidedBy, DecidedDate: dd.Decided, Label: dd.Label}}, by); err != nil {
 				return err
 			}
 			if dd.Kind == KindStandard {
