@@ -26,7 +26,10 @@ import (
 // sessions and login throttling must not survive a restore.
 var (
 	Tables = []string{"settings", "fiscal_years", "departments", "staff", "staff_assignments", "users", "blobs", "jobs",
-		"frameworks", "clauses", "clause_mappings", "checklist_templates", "checklist_items", "checklist_item_clauses", "audit_log", "audit_head"}
+		"frameworks", "clauses", "clause_mappings", "checklist_templates", "checklist_items", "checklist_item_clauses",
+		"department_profiles", "built_checklists", "built_checklist_items",
+		"policy_gap_tables", "policy_gap_rows", "policy_documents", "policy_versions", "policy_changes", "policy_change_gaps", "policy_quiz_questions",
+		"audit_log", "audit_head"}
 	Skipped = []string{"schema_migrations", "sessions", "login_throttle"}
 )
 

@@ -69,8 +69,8 @@ func buildBase() string {
 .mdoc-approval{border-collapse:collapse;margin:.5em 0 1em auto;font-size:9pt}
 .mdoc-approval th,.mdoc-approval td{border:.5pt solid #000;width:20mm;text-align:center;font-weight:normal;padding:.5mm}
 .mdoc-approval td{height:20mm}
-@media screen{.mdoc{max-width:%dmm;margin:0 auto}.mdoc-landscape{max-width:none}}
-`, marginTopMM, marginSideMM, marginBotMM, marginSideMM, mincho, gothic, portraitWidthMM)
+@media screen{.mdoc-cover,.mdoc-section{max-width:%dmm;margin-left:auto;margin-right:auto}.mdoc-landscape{max-width:%dmm}}
+`, marginTopMM, marginSideMM, marginBotMM, marginSideMM, mincho, gothic, portraitWidthMM, landscapeWidthMM)
 	for i := 6; i <= 14; i++ {
 		fmt.Fprintf(&b, ".mdoc-table.fs%d{font-size:%dpt}", i, i)
 	}

@@ -2,6 +2,7 @@ package html
 
 import (
 	"bytes"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -319,5 +320,14 @@ func BenchmarkHTML100(b *testing.B) {
 		if err := Render(&buf, d); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// On screen a landscape section is as wide as its A4 landscape page, not
+// capped at the portrait width by the enclosing document.
+func TestLandscapeScreenWidth(t *testing.T) {
+	css := Stylesheet(&docgen.Document{})
+	if !strings.Contains(css, fmt.Sprintf(".mdoc-landscape{max-width:%dmm}", landscapeWidthMM)) || strings.Contains(css, ".mdoc{max-width") {
+		t.Fatalf("screen widths wrong in stylesheet:\n%s", css)
 	}
 }

@@ -7,6 +7,7 @@
 package compare
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -56,7 +57,11 @@ type Row struct {
 	// Old and New are the aligned units; a nil side means none.
 	Old, New []*provision.Node
 	// OldContext and NewContext are the enclosing chapter/section
-	// headings, outermost first, one per line ("第2章　組織体制").
+	// headings, outermost first, one per line ("第2章　組織体制"). For a
+	// side without units (the old side of 新設, the new side of 削除) they
+	// are that document's headings at the row's position when that
+	// position lies certainly within the headings corresponding to the
+	// other side's (the chapter the article was inserted into), else "".
 	OldContext, NewContext string
 	// OldLines and NewLines are the units' printed text, one slice per
 	// line, with the changed segments marked.
@@ -124,6 +129,7 @@ type unit struct {
 	heading bool
 	pos     int
 	ctx     string
+	parents []int // positions of the enclosing heading units, outermost first
 	lines   []string
 	text    string // lines joined with "\n"
 	label   string // the node's own number as printed
@@ -166,13 +172,13 @@ func units(d *provision.Document, opt Options) []*unit {
 	if d == nil {
 		return nil
 	}
-	var rec func(ns []*provision.Node, ctx []string)
-	rec = func(ns []*provision.Node, ctx []string) {
+	var rec func(ns []*provision.Node, ctx []string, parents []int)
+	rec = func(ns []*provision.Node, ctx []string, parents []int) {
 		for _, n := range ns {
 			if n == nil {
 				continue
 			}
-			u := &unit{node: n, pos: len(out), ctx: strings.Join(ctx, "\n"), label: n.Label, partner: -1, group: -1}
+			u := &unit{node: n, pos: len(out), ctx: strings.Join(ctx, "\n"), parents: parents, label: n.Label, partner: -1, group: -1}
 			heading := isHeadingKind(n.Kind) || (n.Kind == provision.Supplementary && containsArticle(n))
 			if heading {
 				u.heading = true
@@ -184,11 +190,11 @@ func units(d *provision.Document, opt Options) []*unit {
 			u.key = unitKey(u, opt)
 			out = append(out, u)
 			if heading {
-				rec(n.Children, append(ctx[:len(ctx):len(ctx)], n.Heading()))
+				rec(n.Children, append(ctx[:len(ctx):len(ctx)], n.Heading()), append(parents[:len(parents):len(parents)], u.pos))
 			}
 		}
 	}
-	rec(d.Nodes, nil)
+	rec(d.Nodes, nil, nil)
 	return out
 }
 
@@ -724,13 +730,30 @@ func (al *aligner) result(opt Options) *Result {
 		}
 	}
 	res := &Result{}
-	emit := func(it item, st Status) {
-		res.Rows = append(res.Rows, al.row(it, st, opt))
+	// lastOld and lastNew are the last positions printed in document order
+	// on each side: a row with one side empty stands, on that side, after
+	// them and before next (the next unit printed in order there).
+	lastOld, lastNew := -1, -1
+	emit := func(it item, st Status, ordered bool, next int) {
+		r := al.row(it, st, opt)
+		switch {
+		case len(it.old) == 0:
+			r.OldContext = placeContext(al.old, al.new, al.new[it.new[0]], lastOld, next)
+		case len(it.new) == 0:
+			r.NewContext = placeContext(al.new, al.old, al.old[it.old[0]], lastNew, next)
+		}
+		if ordered && len(it.old) > 0 {
+			lastOld = max(lastOld, slices.Max(it.old))
+		}
+		if len(it.new) > 0 {
+			lastNew = max(lastNew, slices.Max(it.new))
+		}
+		res.Rows = append(res.Rows, r)
 	}
 	d := 0
 	for k, it := range items {
 		for d < len(deleted) && deleted[d] < nextAnchor[k] {
-			emit(item{old: []int{deleted[d]}, group: -1}, Deleted)
+			emit(item{old: []int{deleted[d]}, group: -1}, Deleted, true, it.firstNew())
 			d++
 		}
 		var st Status
@@ -746,12 +769,63 @@ func (al *aligner) result(opt Options) *Result {
 		default:
 			st = Changed
 		}
-		emit(it, st)
+		emit(it, st, inOrder[k], nextAnchor[k])
 	}
 	for ; d < len(deleted); d++ {
-		emit(item{old: []int{deleted[d]}, group: -1}, Deleted)
+		emit(item{old: []int{deleted[d]}, group: -1}, Deleted, true, len(al.new))
 	}
 	return res
+}
+
+// placeContext is the context of side us at the place of a row that has
+// no unit there: the headings of us corresponding (as 1:1 partners) to
+// the headings enclosing x, the row's unit on the other side, provided
+// the place — some boundary after unit lo and before unit next of us —
+// certainly lies directly within them. The innermost heading that fits
+// wins; "" when none does (the chapter is new too, or the place is
+// ambiguous), so that nothing wrong is printed.
+func placeContext(us, them []*unit, x *unit, lo, next int) string {
+	// after is the heading chain in force just after unit b (b = -1: the
+	// start of the document); before the one just before unit b.
+	after := func(b int) []int {
+		if b < 0 {
+			return nil
+		}
+		if us[b].heading {
+			return append(us[b].parents[:len(us[b].parents):len(us[b].parents)], b)
+		}
+		return us[b].parents
+	}
+	before := func(b int) []int {
+		if b >= len(us) {
+			return nil
+		}
+		return us[b].parents
+	}
+	for k := len(x.parents) - 1; k >= 0; k-- {
+		p := them[x.parents[k]].partner
+		if p < 0 || !us[p].heading {
+			continue
+		}
+		chain := after(p)
+		// Boundary b lies between units b and b+1; p's subtree runs on
+		// from p without a break.
+		for b := max(lo, p); b < next && b < len(us); b++ {
+			a := after(b)
+			if !hasPrefix(a, chain) {
+				break
+			}
+			if hasPrefix(chain, before(b+1)) {
+				return joinCtx(us[p].ctx, us[p].node.Heading())
+			}
+		}
+	}
+	return ""
+}
+
+// hasPrefix reports whether s starts with prefix.
+func hasPrefix(s, prefix []int) bool {
+	return len(s) >= len(prefix) && slices.Equal(s[:len(prefix)], prefix)
 }
 
 // row builds the Row of an item.

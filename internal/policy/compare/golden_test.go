@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"mamori/internal/policy/provision"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -99,6 +101,8 @@ type goldenCase struct {
 	old, new string
 	opt      Options
 	check    func(t *testing.T, r *Result)
+	// docs, when set, builds the documents instead of old and new.
+	docs func(t testing.TB) (old, new *provision.Document)
 }
 
 // statuses lists the row statuses in order, for checks.
@@ -273,6 +277,25 @@ func goldenCases() []goldenCase {
 				ch := findRow(t, r, Changed)
 				wantSegs(t, "new", changedTexts(ch.NewLines), "及び点検")
 			}},
+		// The demo policy with an article inserted into 第5章: the old side
+		// of the new article is in the old 第5章 (never the chapter of the
+		// row printed before it).
+		{name: "demo-inserted", docs: demoInserted,
+			check: func(t *testing.T, r *Result) {
+				add := findRow(t, r, Added)
+				if add.New[0].Label != "第25条" || add.NewContext != chapter5 || add.OldContext != chapter5 {
+					t.Errorf("added row %s: contexts new %q old %q", add.New[0].Label, add.NewContext, add.OldContext)
+				}
+				if got := statuses(r); strings.Count(got, "新設") != 1 || strings.Contains(got, "削除") || strings.Contains(got, "移動") {
+					t.Errorf("statuses %s", got)
+				}
+				// Every row keeps its own chapter on both sides.
+				for _, row := range r.Rows {
+					if row.OldContext != row.NewContext {
+						t.Errorf("row %s (%s): contexts new %q old %q", row.Status, row.Remark, row.NewContext, row.OldContext)
+					}
+				}
+			}},
 		{name: "identical", old: base, new: base,
 			check: func(t *testing.T, r *Result) {
 				if !r.Identical() || len(r.Changed()) != 0 {
@@ -280,6 +303,14 @@ func goldenCases() []goldenCase {
 				}
 			}},
 	}
+}
+
+// documents are the case's old and new documents.
+func (c goldenCase) documents(t testing.TB) (old, new *provision.Document) {
+	if c.docs != nil {
+		return c.docs(t)
+	}
+	return readDrafting(c.old), readDrafting(c.new)
 }
 
 // spaceWidth changes only white space and character width.
@@ -290,7 +321,7 @@ func spaceWidth(s string) string {
 func TestGolden(t *testing.T) {
 	for _, c := range goldenCases() {
 		t.Run(c.name, func(t *testing.T) {
-			old, new := readDrafting(c.old), readDrafting(c.new)
+			old, new := c.documents(t)
 			r := Compare(old, new, c.opt)
 			got := r.String()
 			path := filepath.Join("testdata", c.name+".golden")

@@ -329,7 +329,8 @@ func TestRedlineDOCX(t *testing.T) {
 	o, n := revision()
 	cases["revision"] = [2]*provision.Document{o, n}
 	for _, c := range goldenCases() {
-		cases[c.name] = [2]*provision.Document{readDrafting(c.old), readDrafting(c.new)}
+		o, n := c.documents(t)
+		cases[c.name] = [2]*provision.Document{o, n}
 	}
 	for name, pair := range cases {
 		t.Run(name, func(t *testing.T) {

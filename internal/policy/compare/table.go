@@ -180,18 +180,27 @@ func (tb *tableBuilder) add(row *Row) {
 	tb.flushOmitted()
 
 	var newCell, oldCell cellLines
-	// Context headings (章, 節) when they change.
+	// Context headings (章, 節) when they change. A side without units
+	// (新設, 削除) shows its document's headings at that place only when
+	// the comparison knows them; otherwise it shows none and keeps what
+	// was printed before (which may be another chapter's).
 	newCtx, oldCtx := row.NewContext, row.OldContext
-	if len(row.New) == 0 {
+	if len(row.New) == 0 && newCtx == "" {
 		newCtx = tb.newCtx
 	}
-	if len(row.Old) == 0 {
+	if len(row.Old) == 0 && oldCtx == "" {
 		oldCtx = tb.oldCtx
 	}
 	nc, oc := contextLines(newCtx, tb.newCtx), contextLines(oldCtx, tb.oldCtx)
 	if len(nc) > 0 || len(oc) > 0 {
 		// Print both sides' context together so the columns stay level.
 		nc, oc = contextLines(newCtx, ""), contextLines(oldCtx, "")
+		if len(row.New) == 0 && row.NewContext == "" {
+			nc = nil
+		}
+		if len(row.Old) == 0 && row.OldContext == "" {
+			oc = nil
+		}
 		for i, h := range nc {
 			newCell = append(newCell, plainLine(headingPad(i)+h))
 		}
