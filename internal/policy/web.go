@@ -5,6 +5,7 @@ import (
 	"embed"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -13,7 +14,11 @@ import (
 
 	"mamori/internal/auditlog"
 	"mamori/internal/blob"
+	"mamori/internal/docgen"
+	"mamori/internal/docgen/docx"
 	"mamori/internal/docgen/html"
+	"mamori/internal/docgen/pdf"
+	"mamori/internal/docgen/xlsx"
 	"mamori/internal/org"
 	"mamori/internal/web"
 )
@@ -189,6 +194,14 @@ func fileName(ext string, parts ...string) string {
 		}
 	}
 	return trimRunes(strings.Join(ps, "_"), 120) + "." + ext
+}
+
+// renderers write a document in each offered format.
+var renderers = map[string]func(io.Writer, *docgen.Document) error{"pdf": pdf.Render, "docx": docx.Render, "xlsx": xlsx.Render, "html": html.Render}
+
+// renderAs returns the writer of d in format, for w.download.
+func renderAs(format string, d *docgen.Document) func(*bytes.Buffer) error {
+	return func(b *bytes.Buffer) error { return renderers[format](b, d) }
 }
 
 var contentTypes = map[string]string{

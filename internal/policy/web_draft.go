@@ -9,10 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"mamori/internal/docgen/docx"
 	"mamori/internal/docgen/html"
-	"mamori/internal/docgen/pdf"
-	"mamori/internal/docgen/xlsx"
 	"mamori/internal/policy/provision"
 	"mamori/internal/web"
 )
@@ -395,12 +392,7 @@ func (w *Web) redline(rw http.ResponseWriter, r *http.Request) error {
 		return userError(err)
 	}
 	name := fileName(format, l.Title(), "見え消し版", l.Version.Name())
-	return w.download(rw, r, fmt.Sprintf("policy_version:%d", l.Version.ID), name, contentTypes[format], func(b *bytes.Buffer) error {
-		if format == "pdf" {
-			return pdf.Render(b, d)
-		}
-		return docx.Render(b, d)
-	})
+	return w.download(rw, r, fmt.Sprintf("policy_version:%d", l.Version.ID), name, contentTypes[format], renderAs(format, d))
 }
 
 func (w *Web) table(rw http.ResponseWriter, r *http.Request) error {
@@ -417,15 +409,7 @@ func (w *Web) table(rw http.ResponseWriter, r *http.Request) error {
 		return userError(err)
 	}
 	name := fileName(format, l.Title(), "新旧対照表", l.Version.Name())
-	return w.download(rw, r, fmt.Sprintf("policy_version:%d", l.Version.ID), name, contentTypes[format], func(b *bytes.Buffer) error {
-		switch format {
-		case "pdf":
-			return pdf.Render(b, d)
-		case "docx":
-			return docx.Render(b, d)
-		}
-		return xlsx.Render(b, d)
-	})
+	return w.download(rw, r, fmt.Sprintf("policy_version:%d", l.Version.ID), name, contentTypes[format], renderAs(format, d))
 }
 
 func (w *Web) briefing(rw http.ResponseWriter, r *http.Request) error {
@@ -446,10 +430,5 @@ func (w *Web) briefing(rw http.ResponseWriter, r *http.Request) error {
 		return userError(err)
 	}
 	name := fileName(format, l.Title(), "職員向け説明資料", l.Version.Name())
-	return w.download(rw, r, fmt.Sprintf("policy_version:%d", l.Version.ID), name, contentTypes[format], func(b *bytes.Buffer) error {
-		if format == "pdf" {
-			return pdf.Render(b, d)
-		}
-		return docx.Render(b, d)
-	})
+	return w.download(rw, r, fmt.Sprintf("policy_version:%d", l.Version.ID), name, contentTypes[format], renderAs(format, d))
 }

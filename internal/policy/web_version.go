@@ -1,13 +1,9 @@
 package policy
 
 import (
-	"bytes"
 	"fmt"
 	"net/http"
 
-	"mamori/internal/docgen/docx"
-	"mamori/internal/docgen/html"
-	"mamori/internal/docgen/pdf"
 	"mamori/internal/policy/provision"
 	"mamori/internal/web"
 )
@@ -126,12 +122,8 @@ func (w *Web) export(rw http.ResponseWriter, r *http.Request) error {
 	name := fileName(format, l.Title(), l.Version.Name())
 	target := fmt.Sprintf("policy_version:%d", l.Version.ID)
 	switch format {
-	case "pdf":
-		return w.download(rw, r, target, name, contentTypes[format], func(b *bytes.Buffer) error { return pdf.Render(b, d) })
-	case "docx":
-		return w.download(rw, r, target, name, contentTypes[format], func(b *bytes.Buffer) error { return docx.Render(b, d) })
-	case "html":
-		return w.download(rw, r, target, name, contentTypes[format], func(b *bytes.Buffer) error { return html.Render(b, d) })
+	case "pdf", "docx", "html":
+		return w.download(rw, r, target, name, contentTypes[format], renderAs(format, d))
 	}
 	return web.Invalid("形式は pdf・docx・html のいずれかを指定してください。")
 }
