@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"mamori/internal/testkit"
 )
 
 var binary string
@@ -77,100 +79,24 @@ func serve(t *testing.T, extra ...string) string {
 	return ""
 }
 
-func chromium() string {
-	for _, p := range []string{os.Getenv("MAMORI_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
-		if p != "" {
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
+// The browser helpers are the shared ones of internal/testkit.
+var (
+	browser = func(t *testing.T) context.Context { return testkit.Browser(t) }
+	shot    = func(t *testing.T, ctx context.Context, name string) { testkit.Shot(t, ctx, name) }
+	step    = func(t *testing.T, ctx context.Context, what string, a ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		testkit.Step(t, ctx, what, a...)
 	}
-	return ""
-}
-
-// browser returns a chromedp context on a fresh headless Chromium.
-func browser(t *testing.T) context.Context {
-	t.Helper()
-	path := chromium()
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("Chromium not found (CI must install it)")
-		}
-		t.Skip("Chromium not installed")
+	text = func(t *testing.T, ctx context.Context, sel string) string {
+		t.Helper()
+		return testkit.Text(t, ctx, sel)
 	}
-	opts := []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
-		chromedp.Flag("lang", "ja-JP"), chromedp.WindowSize(1280, 900), chromedp.UserDataDir(t.TempDir()),
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancelC := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancelC(); cancelA() })
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
-	return ctx
-}
-
-// shot saves a screenshot when MAMORI_SHOTS names a folder (for looking at pages).
-func shot(t *testing.T, ctx context.Context, name string) {
-	dir := os.Getenv("MAMORI_SHOTS")
-	if dir == "" {
-		return
-	}
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	b, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Logf("screenshot %s: %v", name, err)
-		return
-	}
-	_ = os.MkdirAll(dir, 0o755)
-	_ = os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644)
-}
-
-// step runs actions with a time limit so a broken page fails fast.
-func step(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	if err := chromedp.Do(sctx, actions...); err != nil {
-		tctx, tcancel := context.WithTimeout(ctx, 5*time.Second)
-		defer tcancel()
-		body, _ := chromedp.Run(tctx, chromedp.Text(chromedp.CSS("body")))
-		t.Fatalf("%s: %v\npage text: %s", what, err, truncate(body, 1500))
-	}
-}
-
-func text(t *testing.T, ctx context.Context, sel string) string {
-	t.Helper()
-	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-	defer cancel()
-	s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
-	if err != nil {
-		t.Fatalf("text %s: %v", sel, err)
-	}
-	return s
-}
-
-func truncate(s string, n int) string {
-	if len(s) > n {
-		return s[:n] + "…"
-	}
-	return s
-}
+	truncate = testkit.Truncate
+)
 
 func login(t *testing.T, ctx context.Context, base, user string) {
 	t.Helper()
-	step(t, ctx, "login as "+user,
-		chromedp.Navigate(base+"/login"),
-		chromedp.WaitVisible(chromedp.CSS("#login")),
-		chromedp.SendKeys(chromedp.CSS("#login"), user),
-		chromedp.SendKeys(chromedp.CSS("#password"), "mamori-demo"),
-		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
-		chromedp.WaitVisible(chromedp.CSS("nav.side-nav")),
-	)
+	testkit.Login(t, ctx, base, user, "mamori-demo")
 }
 
 // TestEveryRoleSeesTheShell logs in as each demo role and checks the home

@@ -10,7 +10,6 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -19,6 +18,8 @@ import (
 
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"mamori/internal/testkit"
 )
 
 // TestPolicyRevisionJourney: the consultant opens the demo revision draft
@@ -390,25 +391,7 @@ func fetch(t *testing.T, c *http.Client, u, ctype string) []byte {
 // pdfText extracts a PDF's text with pdftotext (poppler).
 func pdfText(t *testing.T, pdf []byte) string {
 	t.Helper()
-	if !bytes.HasPrefix(pdf, []byte("%PDF-")) {
-		t.Fatalf("not a PDF: %q", truncate(string(pdf), 80))
-	}
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("pdftotext not installed")
-	}
-	dir := t.TempDir()
-	in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.txt")
-	if err := os.WriteFile(in, pdf, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if b, err := exec.Command("pdftotext", "-enc", "UTF-8", in, out).CombinedOutput(); err != nil {
-		t.Fatalf("pdftotext: %v\n%s", err, b)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return testkit.PDFBytesText(t, pdf)
 }
 
 // zipPart returns one file of a zip package (a DOCX) as text.

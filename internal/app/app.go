@@ -7,37 +7,35 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"net/http"
 	"os"
 	"time"
 
-	"mamori/content"
 	"mamori/internal/auditlog"
 	"mamori/internal/blob"
-	"mamori/internal/catalog"
 	"mamori/internal/config"
 	"mamori/internal/database"
 	"mamori/internal/jobs"
+	"mamori/internal/module"
 	"mamori/internal/org"
-	"mamori/internal/policy"
-	"mamori/internal/policy/gap"
 	"mamori/internal/web"
 )
 
 // App is a running Mamori: its database, features and HTTP handler.
 type App struct {
-	Config  config.Config
-	DB      *database.DB
-	Log     *auditlog.Log
-	Org     *org.Service
-	Router  *web.Router
-	Blobs   *blob.Store
-	Jobs    *jobs.Runner
-	Logger  *slog.Logger
-	Now     func() time.Time
+	Config config.Config
+	DB     *database.DB
+	Log    *auditlog.Log
+	Org    *org.Service
+	Router *web.Router
+	Blobs  *blob.Store
+	Jobs   *jobs.Runner
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Modules are the features in the order of internal/app/modules.go.
+	Modules []module.Module
 	handler http.Handler
 }
 
@@ -46,6 +44,8 @@ type Options struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 	Argon  org.ArgonParams // zero: production cost
+	// Extra modules after the listed ones (a test's fixture module).
+	Extra []func(module.Deps) module.Module
 }
 
 // Open opens the database, applies migrations and builds the features,
@@ -66,7 +66,11 @@ func Open(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		return nil, err
 	}
 	a := &App{Config: cfg, DB: db, Logger: opt.Logger, Now: opt.Now}
-	a.Log = auditlog.New(db, opt.Now)
+	a.Log = auditlog.New(db, opt.Now, auditlog.KeyFile(auditlog.KeyPath(cfg.AuditKeyFile, cfg.Data)))
+	if err := a.Log.CheckKey(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	a.Org = org.New(db, a.Log, org.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimout: cfg.MaxSession, Argon: opt.Argon,
 		SecureCookies: cfg.TLSCert != ""}, opt.Now, opt.Logger)
 	a.Blobs = blob.New(db, cfg.Data, "", opt.Now)
@@ -75,6 +79,10 @@ func Open(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	if err := a.Jobs.MarkAbandoned(ctx, 10*time.Minute); err != nil {
 		db.Close()
 		return nil, err
+	}
+	a.Modules = a.modules(a.Deps())
+	for _, m := range opt.Extra {
+		a.Modules = append(a.Modules, m(a.Deps()))
 	}
 	return a, nil
 }
@@ -154,34 +162,25 @@ func (a *App) housekeeping(ctx context.Context) {
 	}
 }
 
-// CreateDemo fills an empty database with the demo ward and imports the
-// shipped catalogue of standards and checklists.
+// Deps are the shared services the modules are built from.
+func (a *App) Deps() module.Deps {
+	return module.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Blobs: a.Blobs, Jobs: a.Jobs, Now: a.Now, Logger: a.Logger,
+		Org: a.Org}
+}
+
+// CreateDemo fills an empty database with the demo ward: each module adds
+// its part, in the order of the module list.
 func (a *App) CreateDemo(ctx context.Context, password string, progress func(string)) error {
-	if err := a.Org.CreateDemo(ctx, password, progress); err != nil {
-		return err
+	if progress == nil {
+		progress = func(string) {}
 	}
-	if progress != nil {
-		progress("監査項目カタログを取り込んでいます")
+	d := module.Demo{Password: password, Progress: progress}
+	for _, m := range a.Modules {
+		if dm, ok := m.(module.DemoMaker); ok {
+			if err := dm.CreateDemo(ctx, d); err != nil {
+				return fmt.Errorf("%s のデモデータ: %w", m.Info().Label, err)
+			}
+		}
 	}
-	sub, err := fs.Sub(content.FS, "catalog")
-	if err != nil {
-		return err
-	}
-	cat, err := catalog.Load(sub)
-	if err != nil {
-		return err
-	}
-	if _, err := catalog.Import(ctx, a.DB, a.Log, cat, a.Now()); err != nil {
-		return err
-	}
-	if progress != nil {
-		progress("相違点整合表を作成しています")
-	}
-	if _, err := gap.CreateDemo(ctx, a.DB, a.Log, a.Now()); err != nil {
-		return err
-	}
-	if progress != nil {
-		progress("区の情報セキュリティポリシーと改正案を登録しています")
-	}
-	return policy.CreateDemo(ctx, policy.NewStore(a.DB, a.Log, a.Now))
+	return nil
 }

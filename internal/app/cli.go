@@ -42,9 +42,11 @@ const usage = `守り Mamori — 自治体の情報セキュリティ対策を�
   export staff|departments|auditlog -o FILE [--format csv|csv-utf8|xlsx]
                              一覧を出力します（既定は Shift_JIS の CSV）
   user add|passwd|disable    利用者を管理します
-  auditlog verify            監査ログのハッシュ連鎖を検証します
+  auditlog verify [--anchor FILE] | anchor [-o FILE]
+                             監査ログの連鎖を検証します／署名付きの末尾（アンカー）を出力します
   backup FILE | restore FILE データとファイルを 1 つの ZIP に保存／空のデータベースに復元します
-  bench import|docgen|policy 名簿取り込み・文書生成・新旧対照表の速度を測って表示します
+  bench import|docgen|policy|web
+                             名簿取り込み・文書生成・新旧対照表・Web 応答の速度を測って表示します
   catalog stats|coverage     監査項目カタログの件数・条項の網羅を表示します
   catalog import-xlsx KIND VERSION FILE [--dry-run]
                              編集したチェックリストの Excel を取り込みます（変更内容を表示）
@@ -56,10 +58,13 @@ const usage = `守り Mamori — 自治体の情報セキュリティ対策を�
   docgen sample -o DIR       全要素を含む見本文書を PDF・DOCX・XLSX・HTML で出力します
   binder --year 2026 -o DIR  成果物一式（製本 PDF と電子データの ZIP）を作成します
   version                    バージョンを表示します
-
+%s
 共通オプション: --data DIR（MAMORI_DATA）、--db PATH|postgres://…（MAMORI_DB）
 各コマンドの詳細は mamori <コマンド> --help で表示します。
 `
+
+// fullUsage is the help text with the modules' sub-commands.
+func (c CLI) fullUsage() string { return fmt.Sprintf(usage, c.moduleUsage()) }
 
 // Version is set at build time.
 var Version = "dev"
@@ -70,7 +75,7 @@ func Run(ctx context.Context, args []string, c CLI) int {
 		c.Stdin = os.Stdin
 	}
 	if len(args) == 0 {
-		fmt.Fprint(c.Stderr, usage)
+		fmt.Fprint(c.Stderr, c.fullUsage())
 		return 2
 	}
 	ctx = auditlog.WithActor(ctx, auditlog.Actor{Login: "cli:" + osUser()})
@@ -107,10 +112,14 @@ func Run(ctx context.Context, args []string, c CLI) int {
 	case "version", "--version":
 		fmt.Fprintln(c.Stdout, "mamori", Version)
 	case "help", "-h", "--help":
-		fmt.Fprint(c.Stdout, usage)
+		fmt.Fprint(c.Stdout, c.fullUsage())
 	default:
-		fmt.Fprintf(c.Stderr, "不明なコマンドです: %s\n\n%s", args[0], usage)
-		return 2
+		cmd, ok := c.moduleCommands()[args[0]]
+		if !ok {
+			fmt.Fprintf(c.Stderr, "不明なコマンドです: %s\n\n%s", args[0], c.fullUsage())
+			return 2
+		}
+		err = cmd.Run(ctx, c.moduleCLI(), args[1:])
 	}
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
@@ -309,7 +318,7 @@ func (c CLI) writeList(ctx context.Context, a *App, list, out string, f tabular.
 		}
 		t = org.AuditTable(es)
 	case "departments":
-		tree, err := a.Org.Departments(ctx)
+		tree, err := a.Org.DepartmentsWithCounts(ctx)
 		if err != nil {
 			return err
 		}
@@ -339,21 +348,19 @@ func (c CLI) writeList(ctx context.Context, a *App, list, out string, f tabular.
 }
 
 func (c CLI) auditlog(ctx context.Context, args []string) error {
-	return c.runData(ctx, args, dataCommand{name: "auditlog", synopsis: "auditlog verify [--db …] [--data DIR]",
-		args: func(pos []string) bool { return len(pos) == 1 && pos[0] == "verify" },
-		run:  func(a *App, _ config.Config, _ []string) error { return c.verifyLog(ctx, a) }})
-}
-
-func (c CLI) verifyLog(ctx context.Context, a *App) error {
-	n, br, err := a.Log.Verify(ctx)
-	if err != nil {
-		return err
-	}
-	if br != nil {
-		return br
-	}
-	fmt.Fprintf(c.Stdout, "監査ログは正常です（%d 件、改ざん・削除は見つかりませんでした）。\n", n)
-	return nil
+	var anchor, out *string
+	return c.runData(ctx, args, dataCommand{name: "auditlog", synopsis: "auditlog verify [--anchor FILE] | auditlog anchor [-o FILE] [--db …] [--data DIR] [--audit-key-file FILE]",
+		flags: func(fs *flag.FlagSet) {
+			anchor = fs.String("anchor", "", "verify: このアンカーファイルと照合して、末尾の削除も確かめる")
+			out = fs.String("o", "", "anchor: アンカーを保存するファイル（省略時は標準出力）")
+		},
+		args: func(pos []string) bool { return len(pos) == 1 && (pos[0] == "verify" || pos[0] == "anchor") },
+		run: func(a *App, _ config.Config, pos []string) error {
+			if pos[0] == "anchor" {
+				return auditlog.RunAnchor(ctx, a.Log, *out, c.Stdout)
+			}
+			return auditlog.RunVerify(ctx, a.Log, *anchor, c.Stdout)
+		}})
 }
 
 // readPassword takes a password from --password-file, MAMORI_PASSWORD or

@@ -81,6 +81,10 @@ func TestCLI(t *testing.T) {
 		t.Fatalf("backup: %d %s %s", code, out, errs)
 	}
 	other := t.TempDir()
+	// The audit-log key is not in the backup; it is put back separately.
+	if key, err := os.ReadFile(filepath.Join(dir, "auditlog.key")); err != nil || os.WriteFile(filepath.Join(other, "auditlog.key"), key, 0o600) != nil {
+		t.Fatalf("audit-log key: %v", err)
+	}
 	if code, out, errs := run(t, other, "", "restore", zipPath); code != 0 || !strings.Contains(out, "復元しました") {
 		t.Fatalf("restore: %d %s %s", code, out, errs)
 	}

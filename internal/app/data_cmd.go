@@ -3,8 +3,10 @@ package app
 import (
 	"context"
 	"flag"
+	"strings"
 
 	"mamori/internal/config"
+	"mamori/internal/module"
 )
 
 // dataCommand is a sub-command that works on a deployment's data: it
@@ -42,3 +44,53 @@ func (c CLI) runData(ctx context.Context, args []string, dc dataCommand) error {
 
 // one is an args check for exactly one positional argument.
 func one(pos []string) bool { return len(pos) == 1 }
+
+// moduleCLI is what a module's sub-command gets: the streams, flag sets with
+// Japanese usage, and the way to open the deployment's data.
+func (c CLI) moduleCLI() *module.CLI {
+	return &module.CLI{Stdin: c.Stdin, Stdout: c.Stdout, Stderr: c.Stderr,
+		Flags: c.plainFlags,
+		Data: func(ctx context.Context, args []string, dc module.DataCommand) error {
+			return c.runData(ctx, args, dataCommand{name: dc.Name, synopsis: dc.Synopsis, flags: dc.Flags, args: dc.Args,
+				run: func(a *App, _ config.Config, pos []string) error { return dc.Run(a.Deps(), pos) }})
+		}}
+}
+
+// moduleCommands lists the modules' sub-commands by name. The modules are
+// built without a database: a command opens one through module.CLI.Data.
+func (c CLI) moduleCommands() map[string]module.Command {
+	out := map[string]module.Command{}
+	for _, m := range c.commandModules() {
+		if cm, ok := m.(module.Commander); ok {
+			for _, cmd := range cm.Commands() {
+				out[cmd.Name] = cmd
+			}
+		}
+	}
+	return out
+}
+
+// moduleUsage is the modules' lines for `mamori --help`, in list order.
+func (c CLI) moduleUsage() string {
+	var b strings.Builder
+	for _, m := range c.commandModules() {
+		if cm, ok := m.(module.Commander); ok {
+			for _, cmd := range cm.Commands() {
+				for _, line := range strings.Split(strings.TrimRight(cmd.Usage, "\n"), "\n") {
+					b.WriteString("  " + line + "\n")
+				}
+			}
+		}
+	}
+	return b.String()
+}
+
+// commandModules are the modules built without services, for listing their
+// sub-commands.
+func (c CLI) commandModules() []module.Module {
+	ms := (&App{}).modules(module.Deps{})
+	for _, m := range c.Options.Extra {
+		ms = append(ms, m(module.Deps{}))
+	}
+	return ms
+}

@@ -131,8 +131,9 @@ func TestImportThroughTheWeb(t *testing.T) {
 		if !strings.Contains(list, "山﨑　花子") {
 			t.Fatal("imported person not listed")
 		}
-		// Only the job's owner (or an admin) may see it.
-		if resp, _ := ta.as("consultant").get(fmt.Sprintf("/jobs/%s", m[1])); resp.StatusCode != http.StatusForbidden {
+		// Only the job's owner (or an admin) may see it; to anyone else it
+		// does not exist.
+		if resp, _ := ta.as("consultant").get(fmt.Sprintf("/jobs/%s", m[1])); resp.StatusCode != http.StatusNotFound {
 			t.Fatalf("other user sees job: %d", resp.StatusCode)
 		}
 		_ = time.Second

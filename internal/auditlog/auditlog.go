@@ -1,16 +1,22 @@
 // Package auditlog keeps Mamori's append-only audit log: every change,
 // login, failed login, permission denial and download, each entry chained to
-// the previous one by SHA-256 so that altering or deleting a row is found by
-// Verify.
+// the previous one by HMAC-SHA256 with a key kept outside the database, so
+// that altering or deleting a row is found by Verify even when whoever did
+// it could write the database. An anchor (the signed head, kept elsewhere)
+// also finds a cut-off tail.
 package auditlog
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io/fs"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"mamori/internal/database"
@@ -51,33 +57,151 @@ type Entry struct {
 	IP       string
 	PrevHash string
 	Hash     string
+	Chain    int // 0: plain SHA-256 (before the chain was keyed); 1: HMAC-SHA256 with the key
 }
 
 // Log writes and reads the audit log.
 type Log struct {
-	db  *database.DB
-	now func() time.Time
+	db      *database.DB
+	now     func() time.Time
+	keyPath string
+
+	mu  sync.Mutex
+	key *chainKey // read from keyPath on first use
 }
 
-// New returns a Log on db using clock now.
-func New(db *database.DB, now func() time.Time) *Log {
+// Option adjusts a Log made by New.
+type Option func(*Log)
+
+// KeyFile keys the chain (HMAC-SHA256) with the secret in the file at path,
+// which is kept outside the database so that someone who can write the
+// database cannot recompute the chain. The file is created (0600, random)
+// when the first keyed entry is written; after that it must be kept with
+// the data and backed up separately.
+func KeyFile(path string) Option {
+	return func(l *Log) { l.keyPath = path }
+}
+
+// New returns a Log on db using clock now. Without KeyFile (tests,
+// throw-away databases) entries are chained with plain SHA-256, and the Log
+// refuses to write to or check a chain that was sealed with a key.
+func New(db *database.DB, now func() time.Time, opts ...Option) *Log {
 	if now == nil {
 		now = time.Now
 	}
-	return &Log{db: db, now: now}
+	l := &Log{db: db, now: now}
+	for _, o := range opts {
+		o(l)
+	}
+	return l
 }
 
-// hashOf is the chain hash of an entry; every field is quoted so that no two
-// different entries share a pre-image.
-func hashOf(e Entry) string {
-	s := fmt.Sprintf("%s|%d|%s|%d|%q|%q|%q|%q|%q", e.PrevHash, e.ID, database.FormatTime(e.At), e.UserID,
+// preimage is the text an entry's hash is made from; every field is quoted
+// so that no two different entries share a pre-image.
+func preimage(e Entry) string {
+	return fmt.Sprintf("%s|%d|%s|%d|%q|%q|%q|%q|%q", e.PrevHash, e.ID, database.FormatTime(e.At), e.UserID,
 		e.Login, e.Action, e.Target, e.Detail, e.IP)
-	sum := sha256.Sum256([]byte(s))
+}
+
+// hashOf is the unkeyed chain hash (chain 0) of entries written before the
+// chain was keyed.
+func hashOf(e Entry) string {
+	sum := sha256.Sum256([]byte(preimage(e)))
 	return hex.EncodeToString(sum[:])
+}
+
+// head is the audit_head row: the end of the chain and its seal.
+type head struct {
+	lastID    int64
+	lastHash  string
+	keyedFrom int64  // first keyed entry; 0 while unsealed
+	keyID     string // id of the key the chain is sealed with
+	keyMAC    string // the key's MAC over keyedFrom and keyID
+}
+
+func (l *Log) readHead(ctx context.Context, write bool) (head, error) {
+	const q = "SELECT last_id, last_hash, keyed_from, key_id, key_mac FROM audit_head WHERE id = 1"
+	query := l.db.QueryRow
+	if write {
+		query = l.db.QueryRowWrite
+	}
+	row := query(ctx, q)
+	var h head
+	err := row.Scan(&h.lastID, &h.lastHash, &h.keyedFrom, &h.keyID, &h.keyMAC)
+	return h, err
+}
+
+// loadKey reads the key file, creating it when create is set and it does
+// not exist. A Log without a key file returns nil.
+func (l *Log) loadKey(create bool) (*chainKey, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.key != nil || l.keyPath == "" {
+		return l.key, nil
+	}
+	k, err := readKeyFile(l.keyPath)
+	if errors.Is(err, fs.ErrNotExist) && create {
+		k, err = createKeyFile(l.keyPath)
+	}
+	if err != nil {
+		return nil, err
+	}
+	l.key = k
+	return k, nil
+}
+
+// keyFor returns the key to write or check the chain under h with: nil for
+// an unkeyed Log on an unsealed chain (or, when !create, for a missing key
+// file on an unsealed chain). A missing or different key on a sealed chain
+// is a *KeyError.
+func (l *Log) keyFor(h head, create bool) (*chainKey, error) {
+	if l.keyPath == "" {
+		if h.keyID != "" {
+			return nil, &KeyError{Msg: fmt.Sprintf("監査ログは鍵（鍵 ID %s）で保護されていますが、鍵ファイルが指定されていません。", h.keyID)}
+		}
+		return nil, nil
+	}
+	k, err := l.loadKey(create && h.keyID == "")
+	if errors.Is(err, fs.ErrNotExist) {
+		if h.keyID == "" {
+			return nil, nil
+		}
+		return nil, &KeyError{Msg: fmt.Sprintf("監査ログの鍵ファイル %s がありません。この監査ログは鍵 ID %s で保護されています。"+
+			"元のサーバーの鍵ファイル（auditlog.key）をデータフォルダに置くか、--audit-key-file（MAMORI_AUDIT_KEY_FILE）で指定してください。", l.keyPath, h.keyID)}
+	}
+	if err != nil {
+		var ke *KeyError
+		if errors.As(err, &ke) {
+			return nil, err
+		}
+		return nil, &KeyError{Msg: fmt.Sprintf("監査ログの鍵ファイル %s を読めません: %v", l.keyPath, err)}
+	}
+	if h.keyID != "" && k.id != h.keyID {
+		return nil, &KeyError{Msg: fmt.Sprintf("監査ログの鍵が一致しません。%s（鍵 ID %s）は、この監査ログを記録した鍵（鍵 ID %s）ではありません。"+
+			"元のサーバーの鍵ファイルを指定してください。", k.name(), k.id, h.keyID)}
+	}
+	return k, nil
+}
+
+// CheckKey reports a *KeyError when the chain is sealed with a key that
+// this Log does not have, so that a server refuses to start rather than
+// fail on every change.
+func (l *Log) CheckKey(ctx context.Context) error {
+	h, err := l.readHead(ctx, false)
+	if err != nil {
+		return fmt.Errorf("auditlog.CheckKey: %w", err)
+	}
+	if h.keyID == "" {
+		return nil
+	}
+	_, err = l.keyFor(h, false)
+	return err
 }
 
 // Record appends an entry for the actor in ctx. Inside a transaction it
 // joins it, so the entry commits or rolls back with the change it records.
+// The first keyed entry seals the chain: from it on, every entry must be
+// keyed.
 func (l *Log) Record(ctx context.Context, action, target, detail string) error {
 	a := ActorFrom(ctx)
 	return l.db.WithTx(ctx, func(ctx context.Context) error {
@@ -85,21 +209,34 @@ func (l *Log) Record(ctx context.Context, action, target, detail string) error {
 		if _, err := l.db.Exec(ctx, "UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1"); err != nil {
 			return fmt.Errorf("auditlog.Record: %w", err)
 		}
-		e := Entry{At: l.now().UTC().Truncate(time.Microsecond), UserID: a.UserID, Login: a.Login,
-			Action: action, Target: target, Detail: detail, IP: a.IP}
-		if err := l.db.QueryRowWrite(ctx, "SELECT last_id, last_hash FROM audit_head WHERE id = 1").Scan(&e.ID, &e.PrevHash); err != nil {
+		h, err := l.readHead(ctx, true)
+		if err != nil {
 			return fmt.Errorf("auditlog.Record: %w", err)
 		}
-		e.Hash = hashOf(e)
+		k, err := l.keyFor(h, true)
+		if err != nil {
+			return err
+		}
+		e := Entry{ID: h.lastID, PrevHash: h.lastHash, At: l.now().UTC().Truncate(time.Microsecond), UserID: a.UserID, Login: a.Login,
+			Action: action, Target: target, Detail: detail, IP: a.IP}
+		if k != nil {
+			e.Chain, e.Hash = 1, k.hash(e)
+			if h.keyID == "" {
+				h.keyedFrom, h.keyID, h.keyMAC = e.ID, k.id, k.sealMAC(e.ID)
+			}
+		} else {
+			e.Hash = hashOf(e)
+		}
 		var uid any
 		if e.UserID != 0 {
 			uid = e.UserID
 		}
-		if _, err := l.db.Exec(ctx, `INSERT INTO audit_log (id, at, user_id, login, action, target, detail, ip, prev_hash, hash)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, database.T(e.At), uid, e.Login, e.Action, e.Target, e.Detail, e.IP, e.PrevHash, e.Hash); err != nil {
+		if _, err := l.db.Exec(ctx, `INSERT INTO audit_log (id, at, user_id, login, action, target, detail, ip, prev_hash, hash, chain)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, database.T(e.At), uid, e.Login, e.Action, e.Target, e.Detail, e.IP, e.PrevHash, e.Hash, e.Chain); err != nil {
 			return fmt.Errorf("auditlog.Record: %w", err)
 		}
-		if _, err := l.db.Exec(ctx, "UPDATE audit_head SET last_hash = ? WHERE id = 1", e.Hash); err != nil {
+		if _, err := l.db.Exec(ctx, "UPDATE audit_head SET last_hash = ?, keyed_from = ?, key_id = ?, key_mac = ? WHERE id = 1",
+			e.Hash, h.keyedFrom, h.keyID, h.keyMAC); err != nil {
 			return fmt.Errorf("auditlog.Record: %w", err)
 		}
 		return nil
@@ -159,7 +296,7 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	if err := l.db.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log"+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("auditlog.List: %w", err)
 	}
-	q := "SELECT id, at, COALESCE(user_id, 0), login, action, target, detail, ip, prev_hash, hash FROM audit_log" + where + " ORDER BY id DESC"
+	q := "SELECT " + entryColumns + " FROM audit_log" + where + " ORDER BY id DESC"
 	if f.Limit > 0 {
 		q += " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
 	}
@@ -179,12 +316,15 @@ func (l *Log) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	return out, total, rows.Err()
 }
 
+// entryColumns are the columns scan reads, in order.
+const entryColumns = "id, at, COALESCE(user_id, 0), login, action, target, detail, ip, prev_hash, hash, chain"
+
 type scanner interface{ Scan(...any) error }
 
 func scan(s scanner) (Entry, error) {
 	var e Entry
 	var at database.Time
-	if err := s.Scan(&e.ID, &at, &e.UserID, &e.Login, &e.Action, &e.Target, &e.Detail, &e.IP, &e.PrevHash, &e.Hash); err != nil {
+	if err := s.Scan(&e.ID, &at, &e.UserID, &e.Login, &e.Action, &e.Target, &e.Detail, &e.IP, &e.PrevHash, &e.Hash, &e.Chain); err != nil {
 		return e, fmt.Errorf("auditlog: scan: %w", err)
 	}
 	e.At = at.Time
@@ -201,43 +341,120 @@ func (b *Break) Error() string {
 	return fmt.Sprintf("監査ログの連鎖が ID %d で壊れています: %s", b.ID, b.Reason)
 }
 
+// Result is what Check found.
+type Result struct {
+	Checked int    // entries checked
+	Legacy  int    // of which hashed without the key (written before the chain was keyed)
+	LastID  int64  // the head of the chain
+	KeyID   string // id of the key the chain is sealed with; "" when it is not keyed
+	Break   *Break // the first broken link; nil when the chain is intact
+}
+
 // Verify walks the whole chain and returns how many entries it checked and
-// the first broken link, or nil when the chain is intact.
+// the first broken link, or nil when the chain is intact. A missing or
+// wrong key is a *KeyError.
 func (l *Log) Verify(ctx context.Context) (int, *Break, error) {
-	rows, err := l.db.Query(ctx, "SELECT id, at, COALESCE(user_id, 0), login, action, target, detail, ip, prev_hash, hash FROM audit_log ORDER BY id")
+	r, err := l.Check(ctx, nil)
+	return r.Checked, r.Break, err
+}
+
+// Check walks the whole chain, and when a is not nil also checks the chain
+// against that anchor: an entry the anchor covers that was rewritten, or a
+// tail cut off after the anchor was made. A chain that changes while it is
+// walked (a concurrent write) is walked once more before a break is reported.
+func (l *Log) Check(ctx context.Context, a *Anchor) (Result, error) {
+	r, moved, err := l.check(ctx, a)
+	if err == nil && r.Break != nil && moved {
+		r, _, err = l.check(ctx, a)
+	}
+	return r, err
+}
+
+func (l *Log) check(ctx context.Context, a *Anchor) (Result, bool, error) {
+	var r Result
+	h, err := l.readHead(ctx, false)
 	if err != nil {
-		return 0, nil, fmt.Errorf("auditlog.Verify: %w", err)
+		return r, false, fmt.Errorf("auditlog.Verify: %w", err)
+	}
+	k, err := l.keyFor(h, false)
+	if err != nil {
+		return r, false, err
+	}
+	r.KeyID = h.keyID
+	if a != nil {
+		if err := a.verify(k); err != nil {
+			return r, false, err
+		}
+	}
+	if h.keyID != "" && !hmac.Equal([]byte(k.sealMAC(h.keyedFrom)), []byte(h.keyMAC)) {
+		r.Break = &Break{ID: h.keyedFrom, Reason: "鍵付きハッシュの開始位置の記録（封印）が改ざんされています"}
+		return r, false, nil
+	}
+	rows, err := l.db.Query(ctx, "SELECT "+entryColumns+" FROM audit_log ORDER BY id")
+	if err != nil {
+		return r, false, fmt.Errorf("auditlog.Verify: %w", err)
 	}
 	defer rows.Close()
 	var prevID int64
-	prevHash := ""
-	n := 0
+	prevHash, anchored := "", ""
 	for rows.Next() {
 		e, err := scan(rows)
 		if err != nil {
-			return n, nil, err
+			return r, false, err
 		}
-		n++
-		switch {
-		case e.ID != prevID+1:
-			return n, &Break{ID: e.ID, Reason: fmt.Sprintf("ID %d から %d までのエントリが削除されています", prevID+1, e.ID-1)}, nil
-		case e.PrevHash != prevHash:
-			return n, &Break{ID: e.ID, Reason: "直前のエントリのハッシュと一致しません（直前のエントリが改ざんされたか差し替えられています）"}, nil
-		case hashOf(e) != e.Hash:
-			return n, &Break{ID: e.ID, Reason: "エントリの内容がハッシュと一致しません（このエントリが改ざんされています）"}, nil
+		r.Checked++
+		if br := entryBreak(e, prevID, prevHash, h, k); br != nil {
+			r.Break = br
+			break
+		}
+		if e.Chain == 0 {
+			r.Legacy++
+		}
+		if a != nil && e.ID == a.ID {
+			anchored = e.Hash
 		}
 		prevID, prevHash = e.ID, e.Hash
 	}
 	if err := rows.Err(); err != nil {
-		return n, nil, err
+		return r, false, err
 	}
-	var headID int64
-	var headHash string
-	if err := l.db.QueryRow(ctx, "SELECT last_id, last_hash FROM audit_head WHERE id = 1").Scan(&headID, &headHash); err != nil {
-		return n, nil, fmt.Errorf("auditlog.Verify: %w", err)
+	rows.Close()
+	end, err := l.readHead(ctx, false)
+	if err != nil {
+		return r, false, fmt.Errorf("auditlog.Verify: %w", err)
 	}
-	if headID != prevID || headHash != prevHash {
-		return n, &Break{ID: prevID + 1, Reason: fmt.Sprintf("末尾のエントリ（ID %d まで）が削除されています", headID)}, nil
+	r.LastID = end.lastID
+	moved := end != h
+	if r.Break != nil {
+		return r, moved, nil
 	}
-	return n, nil, nil
+	switch {
+	case end.lastID != prevID || end.lastHash != prevHash:
+		r.Break = &Break{ID: prevID + 1, Reason: fmt.Sprintf("末尾のエントリ（ID %d まで）が削除されています", end.lastID)}
+	case h.keyID != "" && end.lastID < h.keyedFrom:
+		r.Break = &Break{ID: end.lastID + 1, Reason: fmt.Sprintf("鍵付きで記録された末尾のエントリ（ID %d 以降）が削除されています", h.keyedFrom)}
+	case a != nil:
+		r.Break = a.breakIn(end, anchored)
+	}
+	return r, moved, nil
+}
+
+// entryBreak checks one entry against the one before it and the seal.
+func entryBreak(e Entry, prevID int64, prevHash string, h head, k *chainKey) *Break {
+	keyed := h.keyID != "" && e.ID >= h.keyedFrom
+	switch {
+	case e.ID != prevID+1:
+		return &Break{ID: e.ID, Reason: fmt.Sprintf("ID %d から %d までのエントリが削除されています", prevID+1, e.ID-1)}
+	case e.PrevHash != prevHash:
+		return &Break{ID: e.ID, Reason: "直前のエントリのハッシュと一致しません（直前のエントリが改ざんされたか差し替えられています）"}
+	case keyed && e.Chain != 1:
+		return &Break{ID: e.ID, Reason: fmt.Sprintf("ID %d 以降は鍵付きで記録されているはずが、鍵なしの形式に書き換えられています（改ざんされています）", h.keyedFrom)}
+	case !keyed && e.Chain != 0 && h.keyID == "":
+		return &Break{ID: e.ID, Reason: "鍵付きのエントリがありますが、鍵の記録（封印）が消されています（改ざんされています）"}
+	case !keyed && e.Chain != 0:
+		return &Break{ID: e.ID, Reason: fmt.Sprintf("鍵付きの記録が始まる ID %d より前に鍵付きのエントリがあります（改ざんされています）", h.keyedFrom)}
+	case keyed && !hmac.Equal([]byte(k.hash(e)), []byte(e.Hash)), !keyed && hashOf(e) != e.Hash:
+		return &Break{ID: e.ID, Reason: "エントリの内容がハッシュと一致しません（このエントリが改ざんされています）"}
+	}
+	return nil
 }

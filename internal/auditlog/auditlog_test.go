@@ -2,6 +2,7 @@ package auditlog_test
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +11,11 @@ import (
 	"mamori/internal/database"
 	"mamori/internal/database/dbtest"
 )
+
+// keyFile keys a Log with a new key file in a temporary folder.
+func keyFile(t *testing.T) auditlog.Option {
+	return auditlog.KeyFile(filepath.Join(t.TempDir(), "auditlog.key"))
+}
 
 func fill(t *testing.T, l *auditlog.Log, n int) {
 	t.Helper()
@@ -39,7 +45,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dbtest.Each(t, func(t *testing.T, db *database.DB) {
 				ctx := context.Background()
-				l := auditlog.New(db, func() time.Time { return time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC) })
+				l := auditlog.New(db, func() time.Time { return time.Date(2026, 5, 1, 10, 0, 0, 0, time.UTC) }, keyFile(t))
 				fill(t, l, 6)
 				if c.tamper != "" {
 					if _, err := db.Exec(ctx, c.tamper); err != nil {
@@ -67,7 +73,7 @@ func TestVerifyFindsTampering(t *testing.T) {
 func TestRecordRollsBackWithTx(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		l := auditlog.New(db, nil)
+		l := auditlog.New(db, nil, keyFile(t))
 		_ = db.WithTx(ctx, func(ctx context.Context) error {
 			if err := l.Record(ctx, "x", "", ""); err != nil {
 				t.Fatal(err)

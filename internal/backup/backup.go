@@ -15,23 +15,33 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"mamori/internal/database"
 )
 
-// Tables are backed up in this order (parents before children) and
-// restored in the same order. Skipped tables hold nothing worth restoring:
-// sessions and login throttling must not survive a restore.
+// A deployment's tables are backed up in the order Leading, then each
+// module's own tables in the app's module order (module.Tabler), then
+// Trailing, and restored in the same order (parents before children).
+// Skipped tables hold nothing worth restoring: sessions and login
+// throttling must not survive a restore.
 var (
-	Tables = []string{"settings", "fiscal_years", "departments", "staff", "staff_assignments", "users", "blobs", "jobs",
-		"frameworks", "clauses", "clause_mappings", "checklist_templates", "checklist_items", "checklist_item_clauses",
-		"department_profiles", "built_checklists", "built_checklist_items",
-		"policy_gap_tables", "policy_gap_rows", "policy_documents", "policy_versions", "policy_changes", "policy_change_gaps", "policy_quiz_questions",
-		"audit_log", "audit_head"}
-	Skipped = []string{"schema_migrations", "sessions", "login_throttle"}
+	Leading  = []string{"blobs", "jobs"}
+	Trailing = []string{"audit_log", "audit_head"}
+	Skipped  = []string{"schema_migrations", "sessions", "login_throttle"}
 )
+
+// Order is the backup order of the modules' tables between Leading and
+// Trailing.
+func Order(modules ...[]string) []string {
+	out := append([]string{}, Leading...)
+	for _, m := range modules {
+		out = append(out, m...)
+	}
+	return append(out, Trailing...)
+}
 
 // Manifest describes a backup file.
 type Manifest struct {
@@ -50,7 +60,7 @@ func schemaVersion(ctx context.Context, db *database.DB) (int, error) {
 }
 
 // Write dumps every table and the files under dataDir/blobs into w.
-func Write(ctx context.Context, db *database.DB, dataDir string, w io.Writer, now time.Time) (*Manifest, error) {
+func Write(ctx context.Context, db *database.DB, tables []string, dataDir string, w io.Writer, now time.Time) (*Manifest, error) {
 	v, err := schemaVersion(ctx, db)
 	if err != nil {
 		return nil, fmt.Errorf("backup.Write: %w", err)
@@ -59,7 +69,7 @@ func Write(ctx context.Context, db *database.DB, dataDir string, w io.Writer, no
 	zw := zip.NewWriter(w)
 	// One read transaction gives a consistent snapshot of every table.
 	err = db.WithTx(ctx, func(ctx context.Context) error {
-		for _, t := range Tables {
+		for _, t := range tables {
 			f, err := zw.Create("tables/" + t + ".jsonl")
 			if err != nil {
 				return err
@@ -158,7 +168,7 @@ var ErrNotEmpty = errors.New("復元先のデータベースに既にデータ�
 
 // Restore loads a backup into an empty, migrated database and puts its
 // files under dataDir. Everything is one transaction.
-func Restore(ctx context.Context, db *database.DB, dataDir string, r io.ReaderAt, size int64) (*Manifest, error) {
+func Restore(ctx context.Context, db *database.DB, tables []string, dataDir string, r io.ReaderAt, size int64) (*Manifest, error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		return nil, fmt.Errorf("バックアップファイルを読み込めません（ZIP 形式ではありません）: %w", err)
@@ -189,18 +199,28 @@ func Restore(ctx context.Context, db *database.DB, dataDir string, r io.ReaderAt
 	if n > 0 {
 		return nil, ErrNotEmpty
 	}
+	// Every table and column name comes from the file: check them all
+	// against the target's own schema before anything is written.
+	sch, err := readSchema(ctx, db)
+	if err != nil {
+		return nil, err
+	}
+	cols, err := archiveTables(sch, tables, &m, files)
+	if err != nil {
+		return nil, err
+	}
 	err = db.WithTx(ctx, func(ctx context.Context) error {
-		for i := len(Tables) - 1; i >= 0; i-- {
-			if _, err := db.Exec(ctx, "DELETE FROM "+Tables[i]); err != nil {
+		for i := len(tables) - 1; i >= 0; i-- {
+			if _, err := db.Exec(ctx, "DELETE FROM "+ident(tables[i])); err != nil {
 				return err
 			}
 		}
-		for _, t := range Tables {
+		for _, t := range tables {
 			f, ok := files["tables/"+t+".jsonl"]
 			if !ok {
 				continue
 			}
-			if err := loadTable(ctx, db, t, f); err != nil {
+			if err := loadTable(ctx, db, t, cols[t], f); err != nil {
 				return fmt.Errorf("%s: %w", t, err)
 			}
 		}
@@ -278,7 +298,9 @@ func columnClasses(ctx context.Context, db *database.DB, table string) (map[stri
 	return out, nil
 }
 
-func loadTable(ctx context.Context, db *database.DB, table string, f *zip.File) error {
+// loadTable inserts a table file's rows; cols are its column names,
+// already checked against the target schema.
+func loadTable(ctx context.Context, db *database.DB, table string, cols []string, f *zip.File) error {
 	classes, err := columnClasses(ctx, db, table)
 	if err != nil {
 		return err
@@ -290,9 +312,16 @@ func loadTable(ctx context.Context, db *database.DB, table string, f *zip.File) 
 	defer rc.Close()
 	dec := json.NewDecoder(bufio.NewReader(rc))
 	dec.UseNumber()
-	var cols []string
-	if err := dec.Decode(&cols); err != nil {
+	var header []string
+	if err := dec.Decode(&header); err != nil {
 		return err
+	}
+	if !slices.Equal(header, cols) {
+		return fmt.Errorf("列名が確認したものと一致しません")
+	}
+	quoted := make([]string, len(cols))
+	for i, c := range cols {
+		quoted[i] = ident(c)
 	}
 	// A self-reference (the department tree) is filled in a second pass so
 	// that row order does not matter.
@@ -302,7 +331,7 @@ func loadTable(ctx context.Context, db *database.DB, table string, f *zip.File) 
 			parent = i
 		}
 	}
-	q := "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" + database.Placeholders(len(cols)) + ")"
+	q := "INSERT INTO " + ident(table) + " (" + strings.Join(quoted, ", ") + ") VALUES (" + database.Placeholders(len(cols)) + ")"
 	type link struct{ id, parent any }
 	var links []link
 	for line := 2; dec.More(); line++ {

@@ -5,9 +5,11 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
+	"mamori/internal/app"
 	"mamori/internal/auditlog"
 	"mamori/internal/backup"
 	"mamori/internal/blob"
@@ -15,6 +17,9 @@ import (
 	"mamori/internal/database/dbtest"
 	"mamori/internal/org"
 )
+
+// tables is the deployment's backup order, from the app's modules.
+var tables = app.BackupTables()
 
 func TestEveryTableIsBackedUpOrSkipped(t *testing.T) {
 	db := dbtest.Open(t, dbtest.Backend{Name: "sqlite", DSN: filepath.Join(t.TempDir(), "m.db")})
@@ -24,14 +29,14 @@ func TestEveryTableIsBackedUpOrSkipped(t *testing.T) {
 	}
 	defer rows.Close()
 	known := map[string]bool{}
-	for _, n := range append(append([]string{}, backup.Tables...), backup.Skipped...) {
+	for _, n := range append(append([]string{}, tables...), backup.Skipped...) {
 		known[n] = true
 	}
 	for rows.Next() {
 		var n string
 		_ = rows.Scan(&n)
 		if !known[n] {
-			t.Errorf("table %s is neither in backup.Tables nor in backup.Skipped", n)
+			t.Errorf("table %s is neither in a module's Tables nor in backup.Skipped", n)
 		}
 	}
 }
@@ -39,7 +44,7 @@ func TestEveryTableIsBackedUpOrSkipped(t *testing.T) {
 func counts(t *testing.T, db *database.DB) []int {
 	t.Helper()
 	var out []int
-	for _, tb := range backup.Tables {
+	for _, tb := range tables {
 		var n int
 		if err := db.QueryRow(context.Background(), "SELECT COUNT(*) FROM "+tb).Scan(&n); err != nil {
 			t.Fatal(err)
@@ -55,7 +60,10 @@ func TestRoundTrip(t *testing.T) {
 	ctx := auditlog.WithActor(context.Background(), auditlog.Actor{Login: "test"})
 	srcDir := t.TempDir()
 	src := dbtest.Open(t, dbtest.Backend{Name: "sqlite", DSN: filepath.Join(srcDir, "m.db")})
-	log := auditlog.New(src, nil)
+	// The key file stays with the source; the restore copies rows without it
+	// and the restored chain verifies with the same key file.
+	key := auditlog.KeyFile(filepath.Join(srcDir, auditlog.KeyFileName))
+	log := auditlog.New(src, nil, key)
 	svc := org.New(src, log, org.Config{Argon: org.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}}, nil, nil)
 	if err := svc.CreateDemo(ctx, "mamori-demo", nil); err != nil {
 		t.Fatal(err)
@@ -65,7 +73,7 @@ func TestRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	var buf bytes.Buffer
-	m, err := backup.Write(ctx, src, srcDir, &buf, time.Now())
+	m, err := backup.Write(ctx, src, tables, srcDir, &buf, time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,14 +83,18 @@ func TestRoundTrip(t *testing.T) {
 	want := counts(t, src)
 	dbtest.Each(t, func(t *testing.T, dst *database.DB) {
 		dir := t.TempDir()
-		if _, err := backup.Restore(ctx, dst, dir, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+		if _, err := backup.Restore(ctx, dst, tables, dir, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
 			t.Fatal(err)
 		}
 		got := counts(t, dst)
 		if !equal(got, want) {
 			t.Fatalf("rows %v, want %v", got, want)
 		}
-		dlog := auditlog.New(dst, nil)
+		if _, _, err := auditlog.New(dst, nil, auditlog.KeyFile(filepath.Join(dir, auditlog.KeyFileName))).Verify(ctx); err == nil ||
+			!strings.Contains(err.Error(), "鍵ファイル") {
+			t.Fatalf("restored chain verified without its key: %v", err)
+		}
+		dlog := auditlog.New(dst, nil, key)
 		if _, br, err := dlog.Verify(ctx); err != nil || br != nil {
 			t.Fatalf("audit chain after restore: %v %v", err, br)
 		}
@@ -97,11 +109,11 @@ func TestRoundTrip(t *testing.T) {
 		if _, data, err := blob.New(dst, dir, blob.Disk, nil).Get(ctx, bl.ID); err != nil || string(data) != "職員番号\n1\n" {
 			t.Fatalf("file after restore: %v", err)
 		}
-		if _, err := backup.Restore(ctx, dst, dir, bytes.NewReader(buf.Bytes()), int64(buf.Len())); !errors.Is(err, backup.ErrNotEmpty) {
+		if _, err := backup.Restore(ctx, dst, tables, dir, bytes.NewReader(buf.Bytes()), int64(buf.Len())); !errors.Is(err, backup.ErrNotEmpty) {
 			t.Fatalf("restore over data: %v", err)
 		}
 	})
-	if _, err := backup.Restore(ctx, src, srcDir, bytes.NewReader([]byte("not a zip")), 9); err == nil {
+	if _, err := backup.Restore(ctx, src, tables, srcDir, bytes.NewReader([]byte("not a zip")), 9); err == nil {
 		t.Fatal("garbage restored")
 	}
 }

@@ -7,6 +7,7 @@ package blob
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"mamori/internal/database"
+	"mamori/internal/web"
 )
 
 // Storage places.
@@ -134,4 +136,17 @@ func (s *Store) Get(ctx context.Context, id int64) (Blob, []byte, error) {
 		return b, nil, fmt.Errorf("blob.Get %d: %w", id, ErrCorrupt)
 	}
 	return b, data, nil
+}
+
+// Uploaded is the object check for an upload awaiting its preview (a roster,
+// an edited checklist): only the person who uploaded it, or the security
+// office, may preview or apply it. param names the path parameter.
+func (s *Store) Uploaded(kind, param string) web.Object {
+	return web.Object{Kind: kind, Param: param, Allow: func(ctx context.Context, u *web.User, _ web.Scope, id int64) (bool, error) {
+		var by sql.NullInt64
+		if err := s.db.QueryRow(ctx, "SELECT created_by FROM blobs WHERE id = ?", id).Scan(&by); err != nil {
+			return false, database.NotFound("blob.Uploaded", err)
+		}
+		return u.Role == web.RoleAdmin || by.Valid && by.Int64 == u.ID, nil
+	}}
 }

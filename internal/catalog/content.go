@@ -105,6 +105,17 @@ var (
 		"remote_work": "リモートワーク", "ddos": "DDoS攻撃", "bec": "ビジネスメール詐欺", "careless_leak": "不注意による漏えい", "physical_loss": "紛失・盗難"}
 )
 
+// The codes of the label maps in the order screens and files list them
+// (maps have none). Threats follow IPA's ranking for organisations.
+var (
+	TechniqueOrder     = []string{"interview", "document", "inspection", "technical", "reperformance"}
+	PriorityOrder      = []string{"required", "recommended"}
+	ApplicabilityOrder = []string{"all", "counter", "mynumber", "system_owner", "server_room", "cloud_user", "outsourcer"}
+	ThreatOrder        = []string{"ransomware", "supply_chain", "ai_risk", "vulnerability", "targeted", "geopolitical", "insider",
+		"remote_work", "ddos", "bec", "careless_leak", "physical_loss"}
+	AudienceOrder = []string{"general", "system", "protection"}
+)
+
 // Content is everything under content/catalog.
 type Content struct {
 	Frameworks []*Framework

@@ -3,6 +3,8 @@ package catalog
 import (
 	"fmt"
 	"sort"
+
+	"mamori/internal/textsim"
 )
 
 // ChangeKind is how a clause differs between two editions.
@@ -86,7 +88,7 @@ func Diff(old, new *Framework) []ClauseChange {
 			out = append(out, ClauseChange{Kind: Renumbered, OldNumber: ns[0], NewNumber: e.number, OldTitle: e.title, NewTitle: e.title})
 			continue
 		}
-		if t, ok := oldByNumber[e.number]; ok && !matchedOld[e.number] && len(newByTitle[t]) == 0 && similarity(t, e.title) >= 0.3 {
+		if t, ok := oldByNumber[e.number]; ok && !matchedOld[e.number] && len(newByTitle[t]) == 0 && textsim.Similarity(t, e.title) >= 0.3 {
 			matchedOld[e.number] = true
 			out = append(out, ClauseChange{Kind: Retitled, OldNumber: e.number, NewNumber: e.number, OldTitle: t, NewTitle: e.title})
 			continue
@@ -118,7 +120,7 @@ func pairMoved(cs []ClauseChange) []ClauseChange {
 		}
 		for j, r := range cs {
 			if r.Kind == Removed {
-				if sim := similarity(r.OldTitle, a.NewTitle); sim >= 0.5 {
+				if sim := textsim.Similarity(r.OldTitle, a.NewTitle); sim >= 0.5 {
 					ps = append(ps, pair{i, j, sim})
 				}
 			}
@@ -145,29 +147,4 @@ func pairMoved(cs []ClauseChange) []ClauseChange {
 		}
 	}
 	return out
-}
-
-// similarity is the Dice coefficient of the two titles' character bigrams.
-func similarity(a, b string) float64 {
-	grams := func(s string) map[string]int {
-		r := []rune(s)
-		m := map[string]int{}
-		for i := 0; i+1 < len(r); i++ {
-			m[string(r[i:i+2])]++
-		}
-		return m
-	}
-	ga, gb := grams(a), grams(b)
-	var na, nb, both int
-	for g, n := range ga {
-		na += n
-		both += min(n, gb[g])
-	}
-	for _, n := range gb {
-		nb += n
-	}
-	if na+nb == 0 {
-		return 0
-	}
-	return 2 * float64(both) / float64(na+nb)
 }

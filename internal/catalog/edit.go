@@ -2,24 +2,16 @@ package catalog
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
-	"html"
-	"html/template"
-	"net/http"
-	"net/url"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"mamori/internal/auditlog"
 	"mamori/internal/database"
-	"mamori/internal/docgen"
 	"mamori/internal/jp"
-	"mamori/internal/web"
 )
 
 // This file edits the items of a checklist template that is not frozen:
@@ -109,14 +101,12 @@ func prepareItem(ctx context.Context, s *Store, t StoredTemplate, id int64, it I
 		errs.add(p.Field, p.Msg)
 	}
 	if it.Code != "" {
-		var other int64
-		var q string
-		err := s.db.QueryRow(ctx, "SELECT id, question FROM checklist_items WHERE template_id = ? AND code = ? AND id <> ?", t.ID, it.Code, id).Scan(&other, &q)
+		q, taken, err := s.codeTaken(ctx, t.ID, it.Code, id)
 		switch {
-		case err == nil:
-			errs.add("code", fmt.Sprintf("項目コード %s は、このチェックリストの別の項目（%s）で使われています", it.Code, shortText(q, 30)))
-		case !errors.Is(err, sql.ErrNoRows):
+		case err != nil:
 			return nil, err
+		case taken:
+			errs.add("code", fmt.Sprintf("項目コード %s は、このチェックリストの別の項目（%s）で使われています", it.Code, shortText(q, 30)))
 		}
 	}
 	if len(errs) > 0 {
@@ -207,28 +197,6 @@ func editableTemplate(ctx context.Context, s *Store, tid int64) (StoredTemplate,
 	return t, nil
 }
 
-// itemFields are the columns an edit writes, in the order of itemArgs.
-const itemFields = `code = ?, category = ?, question = ?, criteria_conform = ?, criteria_partial = ?, criteria_nonconform = ?,
-	evidence = ?, methods = ?, techniques = ?, priority = ?, site_inspection = ?, applicability = ?, threats = ?, pre_survey = ?, notes = ?, audience = ?`
-
-func itemArgs(it Item) []any {
-	return []any{it.Code, it.Category, it.Question, it.Criteria.Conform, it.Criteria.Partial, it.Criteria.Nonconform,
-		strings.Join(it.Evidence, "\n"), strings.Join(it.Methods, "\n"), strings.Join(it.Techniques, ","), it.Priority, it.SiteInspection,
-		strings.Join(it.Applicability, ","), strings.Join(it.Threats, ","), it.PreSurvey, it.Notes, strings.Join(it.Audience, ",")}
-}
-
-func linkClauses(ctx context.Context, db *database.DB, itemID int64, ids []int64) error {
-	if _, err := db.Exec(ctx, "DELETE FROM checklist_item_clauses WHERE item_id = ?", itemID); err != nil {
-		return err
-	}
-	for _, cid := range ids {
-		if _, err := db.Exec(ctx, "INSERT INTO checklist_item_clauses (item_id, clause_id) VALUES (?, ?)", itemID, cid); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 // changedFields names the fields that differ between two versions of an
 // item, in Japanese (the audit log and the flash message show them).
 func changedFields(old, new StoredItem) []string {
@@ -306,14 +274,10 @@ func UpdateItem(ctx context.Context, db *database.DB, log *auditlog.Log, id int6
 		if fields = changedFields(old, p.Stored); len(fields) == 0 {
 			return nil
 		}
-		args := append(itemArgs(p.Item), id)
-		if _, err := db.Exec(ctx, "UPDATE checklist_items SET "+itemFields+" WHERE id = ?", args...); err != nil {
+		if err := updateItem(ctx, db, t.ID, id, p.Item, p.ClauseIDs); err != nil {
 			return err
 		}
-		if err := linkClauses(ctx, db, id, p.ClauseIDs); err != nil {
-			return err
-		}
-		if _, err := db.Exec(ctx, "UPDATE checklist_templates SET updated_at = ? WHERE id = ?", database.T(now), t.ID); err != nil {
+		if err := touchTemplate(ctx, db, t.ID, now); err != nil {
 			return err
 		}
 		return log.Record(ctx, "catalog.item_update", fmt.Sprintf("checklist_item:%d", id),
@@ -333,34 +297,6 @@ func wrapEdit(op string, err error) error {
 		return ie
 	}
 	return fmt.Errorf("%s: %w", op, err)
-}
-
-// itemOrder returns a template's item ids in their order.
-func itemOrder(ctx context.Context, db *database.DB, tid int64) ([]int64, error) {
-	rows, err := db.Query(ctx, "SELECT id FROM checklist_items WHERE template_id = ? ORDER BY sort_order, id", tid)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
-// renumberItems stores ids' order as sort_order 1, 2, 3 …
-func renumberItems(ctx context.Context, db *database.DB, ids []int64) error {
-	for i, id := range ids {
-		if _, err := db.Exec(ctx, "UPDATE checklist_items SET sort_order = ? WHERE id = ?", i+1, id); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // CreateItem validates and adds an item to template tid at position pos
@@ -384,22 +320,14 @@ func CreateItem(ctx context.Context, db *database.DB, log *auditlog.Log, tid int
 		if pos <= 0 || pos > len(order) {
 			pos = len(order) + 1
 		}
-		args := append([]any{tid}, itemArgs(p.Item)...)
-		args = append(args, len(order)+1)
-		id, err = db.InsertID(ctx, `INSERT INTO checklist_items (template_id, code, category, question, criteria_conform, criteria_partial, criteria_nonconform,
-			evidence, methods, techniques, priority, site_inspection, applicability, threats, pre_survey, notes, audience, sort_order)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
-		if err != nil {
-			return err
-		}
-		if err := linkClauses(ctx, db, id, p.ClauseIDs); err != nil {
+		if id, err = insertItem(ctx, db, tid, p.Item, len(order)+1, p.ClauseIDs); err != nil {
 			return err
 		}
 		order = append(order[:pos-1], append([]int64{id}, order[pos-1:]...)...)
 		if err := renumberItems(ctx, db, order); err != nil {
 			return err
 		}
-		if _, err := db.Exec(ctx, "UPDATE checklist_templates SET updated_at = ? WHERE id = ?", database.T(now), tid); err != nil {
+		if err := touchTemplate(ctx, db, tid, now); err != nil {
 			return err
 		}
 		return log.Record(ctx, "catalog.item_create", fmt.Sprintf("checklist_item:%d", id),
@@ -439,10 +367,7 @@ func DeleteItem(ctx context.Context, db *database.DB, log *auditlog.Log, id int6
 		if err != nil {
 			return err
 		}
-		if _, err := db.Exec(ctx, "DELETE FROM checklist_item_clauses WHERE item_id = ?", id); err != nil {
-			return err
-		}
-		if _, err := db.Exec(ctx, "DELETE FROM checklist_items WHERE id = ?", id); err != nil {
+		if err := deleteItem(ctx, db, id); err != nil {
 			if isForeignKeyViolation(err) {
 				return fmt.Errorf("%s: %w", it.Code, ErrItemInUse)
 			}
@@ -455,7 +380,7 @@ func DeleteItem(ctx context.Context, db *database.DB, log *auditlog.Log, id int6
 		if err := renumberItems(ctx, db, order); err != nil {
 			return err
 		}
-		if _, err := db.Exec(ctx, "UPDATE checklist_templates SET updated_at = ? WHERE id = ?", database.T(now), tid); err != nil {
+		if err := touchTemplate(ctx, db, tid, now); err != nil {
 			return err
 		}
 		return log.Record(ctx, "catalog.item_delete", fmt.Sprintf("checklist_item:%d", id),
@@ -503,7 +428,7 @@ func MoveItem(ctx context.Context, db *database.DB, log *auditlog.Log, id int64,
 		if err := renumberItems(ctx, db, order); err != nil {
 			return err
 		}
-		if _, err := db.Exec(ctx, "UPDATE checklist_templates SET updated_at = ? WHERE id = ?", database.T(now), tid); err != nil {
+		if err := touchTemplate(ctx, db, tid, now); err != nil {
 			return err
 		}
 		return log.Record(ctx, "catalog.item_move", fmt.Sprintf("checklist_item:%d", id),
@@ -513,371 +438,4 @@ func MoveItem(ctx context.Context, db *database.DB, log *auditlog.Log, id int64,
 		return tid, fmt.Errorf("catalog.MoveItem: %w", err)
 	}
 	return tid, nil
-}
-
-// ---- screens ----
-
-func (w *Web) editRoutes(rt *web.Router) {
-	edit := web.Allow(web.RoleAdmin, web.RoleConsultant)
-	rt.Handle("GET /catalog/items/{id}/edit", edit, w.itemEdit)
-	rt.Handle("POST /catalog/items/{id}", edit, w.itemUpdate)
-	rt.Handle("POST /catalog/items/{id}/delete", edit, w.itemDelete)
-	rt.Handle("POST /catalog/items/{id}/move", edit, w.itemMove)
-	rt.Handle("GET /catalog/templates/{id}/items/new", edit, w.itemNew)
-	rt.Handle("POST /catalog/templates/{id}/items", edit, w.itemCreate)
-}
-
-// editOption is one checkbox, radio button or select entry.
-type editOption struct {
-	Value, Label string
-	Checked      bool
-}
-
-// Display orders of the label maps (maps have none).
-var (
-	techniqueOrder     = []string{"interview", "document", "inspection", "technical", "reperformance"}
-	priorityOrder      = []string{"required", "recommended"}
-	applicabilityOrder = []string{"all", "counter", "mynumber", "system_owner", "server_room", "cloud_user", "outsourcer"}
-	threatOrder        = []string{"ransomware", "supply_chain", "ai_risk", "vulnerability", "targeted", "geopolitical", "insider", "remote_work", "ddos", "bec", "careless_leak", "physical_loss"}
-	audienceOrder      = []string{"general", "system", "protection"}
-)
-
-func editOptions(labels map[string]string, order []string, selected []string) []editOption {
-	on := map[string]bool{}
-	for _, s := range selected {
-		on[s] = true
-	}
-	seen := map[string]bool{}
-	var out []editOption
-	add := func(k string) {
-		if l, ok := labels[k]; ok && !seen[k] {
-			seen[k] = true
-			out = append(out, editOption{Value: k, Label: l, Checked: on[k]})
-		}
-	}
-	for _, k := range order {
-		add(k)
-	}
-	var rest []string
-	for k := range labels {
-		rest = append(rest, k)
-	}
-	sort.Strings(rest)
-	for _, k := range rest {
-		add(k)
-	}
-	return out
-}
-
-// itemForm is what the item form shows: the values (kept as typed after an
-// error), the errors by field, the choices, and the preview.
-type itemForm struct {
-	Values  url.Values
-	Errors  ItemErrors
-	Item    Item
-	Preview *docgen.Row
-	Head    []string
-	Group   string // the printed checklist's group the previewed item goes in
-}
-
-// Get returns a field's value as typed.
-func (f itemForm) Get(k string) string { return f.Values.Get(k) }
-
-// Err returns the messages for a field, joined.
-func (f itemForm) Err(k string) string { return strings.Join(f.Errors[k], "。") }
-
-// Options returns the checkbox choices of a list field.
-func (f itemForm) Options(field string) []editOption {
-	switch field {
-	case "techniques":
-		return editOptions(Techniques, techniqueOrder, f.Item.Techniques)
-	case "priority":
-		return editOptions(Priorities, priorityOrder, []string{f.Item.Priority})
-	case "applicability":
-		return editOptions(Applicability, applicabilityOrder, f.Item.Applicability)
-	case "threats":
-		return editOptions(Threats, threatOrder, f.Item.Threats)
-	case "audience":
-		return editOptions(Audiences, audienceOrder, f.Item.Audience)
-	}
-	return nil
-}
-
-// PreviewHTML prints a preview cell as the document does: its runs, bold
-// where the document is bold, line breaks kept.
-func (f itemForm) PreviewHTML(c docgen.Cell) template.HTML {
-	var b strings.Builder
-	for _, r := range c.Runs {
-		for i, line := range strings.Split(r.Text, "\n") {
-			if i > 0 {
-				b.WriteString("<br>")
-			}
-			if r.Bold && line != "" {
-				b.WriteString("<strong>" + html.EscapeString(line) + "</strong>")
-			} else {
-				b.WriteString(html.EscapeString(line))
-			}
-		}
-	}
-	return template.HTML(b.String())
-}
-
-// splitLines reads a one-per-line text area; clauses may also be separated
-// by commas.
-func formLines(s string, commas bool) []string {
-	f := func(r rune) bool { return r == '\n' || r == '\r' || (commas && (r == ',' || r == '、' || r == '，')) }
-	return strings.FieldsFunc(s, f)
-}
-
-// itemFromForm reads the item form.
-func itemFromForm(r *http.Request) Item {
-	v := r.PostForm
-	return Item{Code: v.Get("code"), Category: v.Get("category"), Clauses: formLines(v.Get("clauses"), true), Question: v.Get("question"),
-		Criteria: Criteria{Conform: v.Get("conform"), Partial: v.Get("partial"), Nonconform: v.Get("nonconform")},
-		Evidence: formLines(v.Get("evidence"), false), Methods: formLines(v.Get("methods"), false),
-		Techniques: v["techniques"], Priority: v.Get("priority"), SiteInspection: v.Get("site_inspection") != "",
-		Applicability: v["applicability"], Threats: v["threats"], PreSurvey: v.Get("pre_survey") != "", Audience: v["audience"], Notes: v.Get("notes")}
-}
-
-// formValues fills the form from an item.
-func formValues(it Item) url.Values {
-	v := url.Values{}
-	v.Set("code", it.Code)
-	v.Set("category", it.Category)
-	v.Set("clauses", strings.Join(it.Clauses, "\n"))
-	v.Set("question", it.Question)
-	v.Set("conform", it.Criteria.Conform)
-	v.Set("partial", it.Criteria.Partial)
-	v.Set("nonconform", it.Criteria.Nonconform)
-	v.Set("evidence", strings.Join(it.Evidence, "\n"))
-	v.Set("methods", strings.Join(it.Methods, "\n"))
-	v.Set("notes", it.Notes)
-	if it.SiteInspection {
-		v.Set("site_inspection", "1")
-	}
-	if it.PreSurvey {
-		v.Set("pre_survey", "1")
-	}
-	return v
-}
-
-// itemPage is the data of the item form page.
-type itemPage struct {
-	T         StoredTemplate
-	ID        int64 // 0: new item
-	Code      string
-	Form      itemForm
-	Frozen    bool
-	Positions []editOption
-	Action    string
-}
-
-func (w *Web) renderItemForm(rw http.ResponseWriter, r *http.Request, status int, p itemPage) error {
-	title := "新しい項目"
-	p.Action = fmt.Sprintf("/catalog/templates/%d/items", p.T.ID)
-	if p.ID != 0 {
-		title = p.Code + " の編集"
-		p.Action = fmt.Sprintf("/catalog/items/%d", p.ID)
-	}
-	if p.Form.Head == nil {
-		p.Form.Head = PrintHeader()
-	}
-	return web.Render(rw, r, status, "catalog/item_form", title, p)
-}
-
-// positions lists where a new item can go: before each existing item, or last.
-func (w *Web) positions(ctx context.Context, tid int64, chosen string) ([]editOption, error) {
-	items, err := w.store.Items(ctx, ItemFilter{TemplateID: tid})
-	if err != nil {
-		return nil, err
-	}
-	out := []editOption{{Value: "", Label: fmt.Sprintf("末尾（%d 番目）", len(items)+1), Checked: chosen == ""}}
-	for i, it := range items {
-		v := strconv.Itoa(i + 1)
-		out = append(out, editOption{Value: v, Label: fmt.Sprintf("%d 番目（%s %s の前）", i+1, it.Code, shortText(it.Question, 24)), Checked: chosen == v})
-	}
-	return out, nil
-}
-
-func (w *Web) itemEdit(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	st, err := w.store.Item(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	t, err := w.store.Template(r.Context(), st.TemplateID)
-	if err != nil {
-		return err
-	}
-	it := ItemOf(st)
-	return w.renderItemForm(rw, r, http.StatusOK, itemPage{T: t, ID: id, Code: st.Code, Frozen: t.Frozen, Form: itemForm{Values: formValues(it), Item: it}})
-}
-
-func (w *Web) itemNew(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	t, err := w.store.Template(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	if t.Frozen {
-		return w.renderItemForm(rw, r, http.StatusOK, itemPage{T: t, Frozen: true})
-	}
-	pos, err := w.positions(r.Context(), id, r.URL.Query().Get("pos"))
-	if err != nil {
-		return err
-	}
-	it := Item{Priority: "recommended"}
-	return w.renderItemForm(rw, r, http.StatusOK, itemPage{T: t, Positions: pos, Form: itemForm{Values: formValues(it), Item: it}})
-}
-
-// previewOrSave handles the form's two buttons: preview re-renders the
-// form with the item as it will print (and any problems); save stores it.
-func (w *Web) itemUpdate(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	st, err := w.store.Item(ctx, id)
-	if err != nil {
-		return err
-	}
-	t, err := w.store.Template(ctx, st.TemplateID)
-	if err != nil {
-		return err
-	}
-	it := itemFromForm(r)
-	page := itemPage{T: t, ID: id, Code: st.Code, Form: itemForm{Values: r.PostForm, Item: it}}
-	if t.Frozen {
-		page.Frozen = true
-		return w.renderItemForm(rw, r, http.StatusConflict, page)
-	}
-	if r.PostForm.Get("action") == "preview" {
-		return w.preview(rw, r, page, preferOf(st))
-	}
-	fields, err := UpdateItem(ctx, w.store.db, w.log, id, it, time.Now())
-	var ie ItemErrors
-	switch {
-	case errors.As(err, &ie):
-		page.Form.Errors = ie
-		return w.renderItemForm(rw, r, http.StatusBadRequest, page)
-	case errors.Is(err, ErrFrozen):
-		page.Frozen = true
-		return w.renderItemForm(rw, r, http.StatusConflict, page)
-	case err != nil:
-		return err
-	case len(fields) == 0:
-		return web.Redirect(rw, r, fmt.Sprintf("/catalog/items/%d", id), "変更はありませんでした。", true)
-	}
-	return web.Redirect(rw, r, fmt.Sprintf("/catalog/items/%d", id), "保存しました（変更: "+strings.Join(fields, "、")+"）。", true)
-}
-
-func (w *Web) itemCreate(rw http.ResponseWriter, r *http.Request) error {
-	tid, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	ctx := r.Context()
-	t, err := w.store.Template(ctx, tid)
-	if err != nil {
-		return err
-	}
-	it := itemFromForm(r)
-	page := itemPage{T: t, Form: itemForm{Values: r.PostForm, Item: it}}
-	if t.Frozen {
-		page.Frozen = true
-		return w.renderItemForm(rw, r, http.StatusConflict, page)
-	}
-	posText := strings.TrimSpace(r.PostForm.Get("position"))
-	if page.Positions, err = w.positions(ctx, tid, posText); err != nil {
-		return err
-	}
-	pos := 0
-	if posText != "" {
-		if pos, err = strconv.Atoi(posText); err != nil || pos < 1 || pos > len(page.Positions) {
-			page.Form.Errors = ItemErrors{"position": {"追加する位置を一覧から選んでください"}}
-			return w.renderItemForm(rw, r, http.StatusBadRequest, page)
-		}
-	}
-	if r.PostForm.Get("action") == "preview" {
-		return w.preview(rw, r, page, nil)
-	}
-	id, err := CreateItem(ctx, w.store.db, w.log, tid, it, pos, time.Now())
-	var ie ItemErrors
-	switch {
-	case errors.As(err, &ie):
-		page.Form.Errors = ie
-		return w.renderItemForm(rw, r, http.StatusBadRequest, page)
-	case errors.Is(err, ErrFrozen):
-		page.Frozen = true
-		return w.renderItemForm(rw, r, http.StatusConflict, page)
-	case err != nil:
-		return err
-	}
-	return web.Redirect(rw, r, fmt.Sprintf("/catalog/items/%d", id), "項目を追加しました。", true)
-}
-
-// preview checks the item without saving and shows it as it will print.
-func (w *Web) preview(rw http.ResponseWriter, r *http.Request, page itemPage, prefer map[string]int64) error {
-	p, err := prepareItem(r.Context(), w.store, page.T, page.ID, page.Form.Item, prefer)
-	var ie ItemErrors
-	if errors.As(err, &ie) {
-		page.Form.Errors = ie
-	} else if err != nil {
-		return err
-	}
-	row := PrintRow(p.Stored)
-	page.Form.Preview = &row
-	page.Form.Group, _ = splitCategory(p.Stored.Category)
-	return w.renderItemForm(rw, r, http.StatusOK, page)
-}
-
-func (w *Web) itemDelete(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	tid, err := DeleteItem(r.Context(), w.store.db, w.log, id, time.Now())
-	if err != nil {
-		return editError(err)
-	}
-	return web.Redirect(rw, r, fmt.Sprintf("/catalog/templates/%d", tid), "項目を削除しました。", true)
-}
-
-func (w *Web) itemMove(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	delta := 0
-	switch r.FormValue("dir") {
-	case "up":
-		delta = -1
-	case "down":
-		delta = 1
-	default:
-		return web.Invalid("移動の向き（up または down）を指定してください。")
-	}
-	tid, err := MoveItem(r.Context(), w.store.db, w.log, id, delta, time.Now())
-	if err != nil {
-		return editError(err)
-	}
-	return web.Redirect(rw, r, fmt.Sprintf("/catalog/templates/%d#item-%d", tid, id), "", true)
-}
-
-// editError maps refusals of an edit to what the person is shown.
-func editError(err error) error {
-	switch {
-	case errors.Is(err, ErrFrozen):
-		return web.Conflict("%s", ErrFrozen.Error()+"。")
-	case errors.Is(err, ErrItemInUse):
-		return web.Conflict("%s", ErrItemInUse.Error()+"。")
-	}
-	return err
 }

@@ -245,6 +245,11 @@ func (a fakeAuth) Session(_ context.Context, tok string) (*web.User, string, err
 }
 func (a fakeAuth) Denied(context.Context, *web.User, string, string) {}
 
+// wardName is the organisation's read API as far as the catalogue uses it.
+type wardName string
+
+func (w wardName) WardName(context.Context) string { return string(w) }
+
 type site struct {
 	srv *httptest.Server
 	db  *database.DB
@@ -259,13 +264,12 @@ func newSite(t *testing.T, db *database.DB) (*site, *auditlog.Log, func(string) 
 	if err != nil {
 		t.Fatal(err)
 	}
-	rd.Site = func(context.Context) web.Site { return web.Site{WardName: "ひので区", FiscalYear: 2026} }
 	auth := fakeAuth{}
 	for i, role := range web.AllRoles {
 		auth[string(role)] = &web.User{ID: int64(i + 1), Login: string(role), DisplayName: role.Label(), Role: role}
 	}
 	rt := web.NewRouter(auth, rd, logger)
-	if err := catalog.NewWeb(catalog.NewStore(db), log).Routes(rt); err != nil {
+	if err := catalog.NewWeb(catalog.NewStore(db), log, nil, wardName("ひので区")).Routes(rt); err != nil {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(rt)

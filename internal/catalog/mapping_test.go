@@ -11,6 +11,7 @@ import (
 
 	"mamori/internal/auditlog"
 	"mamori/internal/catalog"
+	"mamori/internal/catalog/catalogtest"
 	"mamori/internal/database"
 	"mamori/internal/database/dbtest"
 )
@@ -97,14 +98,7 @@ items:
 // clause ids by "code:number" (newest edition).
 func loadMapped(t *testing.T, db *database.DB) (*auditlog.Log, func(ref string) int64) {
 	t.Helper()
-	c, err := catalog.Load(mapped)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := auditlog.New(db, nil)
-	if _, err := catalog.Import(context.Background(), db, log, c, time.Now()); err != nil {
-		t.Fatal(err)
-	}
+	log := catalogtest.Import(t, db, mapped)
 	st := catalog.NewStore(db)
 	return log, func(ref string) int64 {
 		t.Helper()

@@ -2,10 +2,13 @@ package catalog
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 
 	"mamori/internal/database"
+	"mamori/internal/jp"
 )
 
 // StoredFramework is a framework edition in the database.
@@ -99,6 +102,18 @@ func (s *Store) Framework(ctx context.Context, id int64) (StoredFramework, error
 	var f StoredFramework
 	err := s.db.QueryRow(ctx, "SELECT id, code, version, title, publisher FROM frameworks WHERE id = ?", id).Scan(&f.ID, &f.Code, &f.Version, &f.Title, &f.Publisher)
 	return f, database.NotFound("catalog.Framework", err)
+}
+
+// FrameworkByCode returns the edition version of the framework code, or
+// with version "" the edition stored last.
+func (s *Store) FrameworkByCode(ctx context.Context, code, version string) (StoredFramework, error) {
+	q, args := "SELECT id, code, version, title, publisher FROM frameworks WHERE code = ? AND version = ?", []any{code, version}
+	if version == "" {
+		q, args = "SELECT id, code, version, title, publisher FROM frameworks WHERE code = ? ORDER BY id DESC LIMIT 1", []any{code}
+	}
+	var f StoredFramework
+	err := s.db.QueryRow(ctx, q, args...).Scan(&f.ID, &f.Code, &f.Version, &f.Title, &f.Publisher)
+	return f, database.NotFound("catalog.FrameworkByCode", err)
 }
 
 // ClauseTree returns a framework's clauses in document order with depth
@@ -246,6 +261,19 @@ func scanItem(sc interface{ Scan(...any) error }) (StoredItem, error) {
 	return it, err
 }
 
+// codeTaken reports whether another item than except in template tid has
+// the code, and that item's question.
+func (s *Store) codeTaken(ctx context.Context, tid int64, code string, except int64) (question string, taken bool, err error) {
+	err = s.db.QueryRow(ctx, "SELECT question FROM checklist_items WHERE template_id = ? AND code = ? AND id <> ?", tid, code, except).Scan(&question)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("catalog.codeTaken: %w", err)
+	}
+	return question, true, nil
+}
+
 // Item returns one item with its clauses.
 func (s *Store) Item(ctx context.Context, id int64) (StoredItem, error) {
 	it, err := scanItem(s.db.QueryRow(ctx, "SELECT "+itemCols+" FROM checklist_items i WHERE i.id = ?", id))
@@ -289,4 +317,87 @@ func (s *Store) attachClauses(ctx context.Context, items []StoredItem) error {
 		}
 	}
 	return rows.Err()
+}
+
+// ParseKind accepts a template kind's code ("internal") or its Japanese
+// name ("内部監査").
+func ParseKind(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if Kinds[s] != "" {
+		return s, nil
+	}
+	for k, l := range Kinds {
+		if l == s {
+			return k, nil
+		}
+	}
+	return "", fmt.Errorf("チェックリストの種類「%s」はありません（%s）", s, keys(Kinds))
+}
+
+// TemplateByKind returns the template of kind in fiscal year version; when
+// there is none, the error lists the versions that exist.
+func (s *Store) TemplateByKind(ctx context.Context, kind string, version int) (StoredTemplate, error) {
+	ts, err := s.Templates(ctx)
+	if err != nil {
+		return StoredTemplate{}, err
+	}
+	var have []string
+	for _, t := range ts {
+		if t.Kind != kind {
+			continue
+		}
+		if t.Version == version {
+			return t, nil
+		}
+		have = append(have, jp.FiscalYearLabel(t.Version))
+	}
+	if len(have) == 0 {
+		return StoredTemplate{}, fmt.Errorf("%sのチェックリストは取り込まれていません（mamori catalog import で取り込めます）: %w", Kinds[kind], database.ErrNotFound)
+	}
+	return StoredTemplate{}, fmt.Errorf("%sのチェックリストに%s版はありません（ある版: %s）: %w", Kinds[kind], jp.FiscalYearLabel(version), strings.Join(have, "、"), database.ErrNotFound)
+}
+
+// clauseRef is a stored clause as references name it.
+type clauseRef struct {
+	id, frameworkID int64
+	code, number    string
+}
+
+// clauseRefs lists every stored clause, oldest edition first, each in
+// document order.
+func (s *Store) clauseRefs(ctx context.Context) ([]clauseRef, error) {
+	rows, err := s.db.Query(ctx, "SELECT c.id, f.id, f.code, c.number FROM clauses c JOIN frameworks f ON f.id = c.framework_id ORDER BY f.id, c.sort_order")
+	if err != nil {
+		return nil, fmt.Errorf("catalog.clauseRefs: %w", err)
+	}
+	defer rows.Close()
+	var out []clauseRef
+	for rows.Next() {
+		var c clauseRef
+		if err := rows.Scan(&c.id, &c.frameworkID, &c.code, &c.number); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// frameworkUses counts a template's clause links per framework edition.
+func (s *Store) frameworkUses(ctx context.Context, tid int64) (map[int64]int, error) {
+	rows, err := s.db.Query(ctx, `SELECT c.framework_id, COUNT(*) FROM checklist_item_clauses ic JOIN clauses c ON c.id = ic.clause_id
+		JOIN checklist_items i ON i.id = ic.item_id WHERE i.template_id = ? GROUP BY c.framework_id`, tid)
+	if err != nil {
+		return nil, fmt.Errorf("catalog.frameworkUses: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var fid int64
+		var n int
+		if err := rows.Scan(&fid, &n); err != nil {
+			return nil, err
+		}
+		out[fid] = n
+	}
+	return out, rows.Err()
 }

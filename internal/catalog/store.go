@@ -171,3 +171,100 @@ func Import(ctx context.Context, db *database.DB, log *auditlog.Log, c *Content,
 	}
 	return res, nil
 }
+
+// ---- item rows: the writes the item editor (edit.go) and the XLSX
+// import (import.go) share ----
+
+// itemFields are the columns an item write sets, in the order of itemArgs.
+const itemFields = `code = ?, category = ?, question = ?, criteria_conform = ?, criteria_partial = ?, criteria_nonconform = ?,
+	evidence = ?, methods = ?, techniques = ?, priority = ?, site_inspection = ?, applicability = ?, threats = ?, pre_survey = ?, notes = ?, audience = ?`
+
+func itemArgs(it Item) []any {
+	return []any{it.Code, it.Category, it.Question, it.Criteria.Conform, it.Criteria.Partial, it.Criteria.Nonconform,
+		strings.Join(it.Evidence, "\n"), strings.Join(it.Methods, "\n"), strings.Join(it.Techniques, ","), it.Priority, it.SiteInspection,
+		strings.Join(it.Applicability, ","), strings.Join(it.Threats, ","), it.PreSurvey, it.Notes, strings.Join(it.Audience, ",")}
+}
+
+// insertItem adds an item to template tid at sortOrder, linked to the
+// clauses, and returns its id.
+func insertItem(ctx context.Context, db *database.DB, tid int64, it Item, sortOrder int, clauses []int64) (int64, error) {
+	args := append(append([]any{tid}, itemArgs(it)...), sortOrder)
+	id, err := db.InsertID(ctx, `INSERT INTO checklist_items (template_id, code, category, question, criteria_conform, criteria_partial, criteria_nonconform,
+		evidence, methods, techniques, priority, site_inspection, applicability, threats, pre_survey, notes, audience, sort_order)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, args...)
+	if err != nil {
+		return 0, err
+	}
+	return id, linkClauses(ctx, db, id, clauses)
+}
+
+// updateItem rewrites every field of item id of template tid and
+// replaces its clause links.
+func updateItem(ctx context.Context, db *database.DB, tid, id int64, it Item, clauses []int64) error {
+	if _, err := db.Exec(ctx, "UPDATE checklist_items SET "+itemFields+" WHERE id = ? AND template_id = ?", append(itemArgs(it), id, tid)...); err != nil {
+		return err
+	}
+	return linkClauses(ctx, db, id, clauses)
+}
+
+// deleteItem removes an item and its clause links.
+func deleteItem(ctx context.Context, db *database.DB, id int64) error {
+	if _, err := db.Exec(ctx, "DELETE FROM checklist_item_clauses WHERE item_id = ?", id); err != nil {
+		return err
+	}
+	_, err := db.Exec(ctx, "DELETE FROM checklist_items WHERE id = ?", id)
+	return err
+}
+
+// linkClauses replaces the clauses an item checks.
+func linkClauses(ctx context.Context, db *database.DB, itemID int64, ids []int64) error {
+	if _, err := db.Exec(ctx, "DELETE FROM checklist_item_clauses WHERE item_id = ?", itemID); err != nil {
+		return err
+	}
+	for _, cid := range ids {
+		if _, err := db.Exec(ctx, "INSERT INTO checklist_item_clauses (item_id, clause_id) VALUES (?, ?)", itemID, cid); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// touchTemplate records that a template's items changed.
+func touchTemplate(ctx context.Context, db *database.DB, tid int64, now time.Time) error {
+	_, err := db.Exec(ctx, "UPDATE checklist_templates SET updated_at = ? WHERE id = ?", database.T(now), tid)
+	return err
+}
+
+// itemCodes returns a template's item ids and codes in their order.
+func itemCodes(ctx context.Context, db *database.DB, tid int64) (ids []int64, codes []string, err error) {
+	rows, err := db.Query(ctx, "SELECT id, code FROM checklist_items WHERE template_id = ? ORDER BY sort_order, id", tid)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var code string
+		if err := rows.Scan(&id, &code); err != nil {
+			return nil, nil, err
+		}
+		ids, codes = append(ids, id), append(codes, code)
+	}
+	return ids, codes, rows.Err()
+}
+
+// itemOrder returns a template's item ids in their order.
+func itemOrder(ctx context.Context, db *database.DB, tid int64) ([]int64, error) {
+	ids, _, err := itemCodes(ctx, db, tid)
+	return ids, err
+}
+
+// renumberItems stores ids' order as sort_order 1, 2, 3 …
+func renumberItems(ctx context.Context, db *database.DB, ids []int64) error {
+	for i, id := range ids {
+		if _, err := db.Exec(ctx, "UPDATE checklist_items SET sort_order = ? WHERE id = ?", i+1, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,18 +1,15 @@
 package catalog
 
 import (
-	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
 	"time"
 
 	"mamori/internal/auditlog"
 	"mamori/internal/blob"
-	"mamori/internal/docgen"
 	"mamori/internal/jp"
 	"mamori/internal/web"
 )
@@ -20,47 +17,68 @@ import (
 //go:embed templates
 var templateFS embed.FS
 
+// Who uses the catalogue: the office, the consultant, internal auditors
+// and viewers read it; the office and the consultant change it; only the
+// office freezes a version for the year's audits.
+var (
+	readers = web.NewRoleSet(web.RoleAdmin, web.RoleConsultant, web.RoleAuditor, web.RoleViewer)
+	editors = web.NewRoleSet(web.RoleAdmin, web.RoleConsultant)
+	admins  = web.NewRoleSet(web.RoleAdmin)
+)
+
+// WardNamer gives the ward's name that documents print (org.Reader and
+// module.OrgReader both do).
+type WardNamer interface {
+	WardName(ctx context.Context) string
+}
+
 // Web is the catalogue's screens.
 type Web struct {
 	store *Store
 	log   *auditlog.Log
-	rd    *web.Renderer // for the ward's name on documents
-	blobs *blob.Store   // uploaded workbooks (XLSX import)
+	now   func() time.Time
+	ward  WardNamer
+	blobs *blob.Store // uploaded workbooks (XLSX import)
 }
 
-// NewWeb returns the catalogue screens.
-func NewWeb(s *Store, log *auditlog.Log) *Web { return &Web{store: s, log: log} }
+// NewWeb returns the catalogue screens; now is the clock (nil: time.Now).
+func NewWeb(s *Store, log *auditlog.Log, now func() time.Time, ward WardNamer) *Web {
+	if now == nil {
+		now = time.Now
+	}
+	return &Web{store: s, log: log, now: now, ward: ward}
+}
 
-// Routes registers the catalogue pages: readable by the office, the
-// consultant, internal auditors and viewers.
+// Routes registers the catalogue pages.
 func (w *Web) Routes(rt *web.Router) error {
 	if err := rt.Renderer().Add("catalog", templateFS, "templates"); err != nil {
 		return err
 	}
-	w.rd = rt.Renderer()
-	read := web.Allow(web.RoleAdmin, web.RoleConsultant, web.RoleAuditor, web.RoleViewer)
+	read, edit := readers.Rule(), editors.Rule()
 	rt.Handle("GET /catalog", read, w.overview)
-	rt.Handle("GET /catalog/frameworks/{id}", read, w.framework)
-	rt.Handle("GET /catalog/clauses/{id}", read, w.clause)
-	rt.Handle("GET /catalog/templates/{id}", read, w.template)
-	rt.Handle("GET /catalog/templates/{id}/export", read, w.export)
-	rt.Handle("GET /catalog/items/{id}", read, w.item)
-	rt.Handle("GET /catalog/templates/{id}/diff", read, w.diff)
-	rt.Handle("POST /catalog/templates/{id}/copy", web.Allow(web.RoleAdmin, web.RoleConsultant), w.copy)
-	rt.Handle("POST /catalog/templates/{id}/freeze", web.Allow(web.RoleAdmin), w.freeze)
-	w.mappingRoutes(rt, read)
-	w.editRoutes(rt)
-	w.importRoutes(rt)
-	w.buildRoutes(rt)
+	rt.Handle("GET /catalog/frameworks/{id}", read.On(w.frameworkObject()), w.framework)
+	rt.Handle("GET /catalog/clauses/{id}", read.On(w.clauseObject()), w.clause)
+	rt.Handle("GET /catalog/templates/{id}", read.On(w.templateObject()), w.template)
+	rt.Handle("GET /catalog/templates/{id}/export", read.On(w.templateObject()), w.export)
+	rt.Handle("GET /catalog/items/{id}", read.On(w.itemObject()), w.item)
+	rt.Handle("GET /catalog/templates/{id}/diff", read.On(w.templateObject()), w.diff)
+	rt.Handle("POST /catalog/templates/{id}/copy", edit.On(w.templateObject()), w.copy)
+	rt.Handle("POST /catalog/templates/{id}/freeze", admins.Rule().On(w.templateObject()), w.freeze)
+	rt.Handle("POST /catalog/clauses/{id}/mappings", edit.On(w.clauseObject()), w.addMapping)
+	rt.Handle("POST /catalog/mappings/{id}/delete", edit.On(w.mappingObject()), w.removeMapping)
+	rt.Handle("GET /catalog/frameworks/{id}/mappings", read.On(w.frameworkObject()), w.pairPage)
+	rt.Handle("GET /catalog/frameworks/{id}/mappings/export", read.On(w.frameworkObject()), w.pairExport)
+	rt.Handle("GET /catalog/items/{id}/edit", edit.On(w.itemObject()), w.itemEdit)
+	rt.Handle("POST /catalog/items/{id}", edit.On(w.itemObject()), w.itemUpdate)
+	rt.Handle("POST /catalog/items/{id}/delete", edit.On(w.itemObject()), w.itemDelete)
+	rt.Handle("POST /catalog/items/{id}/move", edit.On(w.itemObject()), w.itemMove)
+	rt.Handle("GET /catalog/templates/{id}/items/new", edit.On(w.templateObject()), w.itemNew)
+	rt.Handle("POST /catalog/templates/{id}/items", edit.On(w.templateObject()), w.itemCreate)
+	rt.Handle("GET /catalog/templates/{id}/import", edit.On(w.templateObject()), w.importForm)
+	rt.Handle("POST /catalog/templates/{id}/import", edit.WithUpload().On(w.templateObject()), w.importUpload)
+	rt.Handle("GET /catalog/templates/{id}/import/{file}/preview", edit.On(w.templateObject()).On(w.uploadObject()), w.importPreview)
+	rt.Handle("POST /catalog/templates/{id}/import/{file}/apply", edit.On(w.templateObject()).On(w.uploadObject()), w.importApply)
 	return nil
-}
-
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, web.NotFound()
-	}
-	return id, nil
 }
 
 // labels are the Japanese names the pages show.
@@ -79,7 +97,7 @@ func (w *Web) overview(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) framework(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -95,7 +113,7 @@ func (w *Web) framework(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) clause(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -108,18 +126,23 @@ func itemFilter(r *http.Request, tid int64) ItemFilter {
 		Applicability: q.Get("applicability"), SiteInspection: q.Get("site") != ""}
 }
 
+// templateInPath loads the template named in the path.
+func (w *Web) templateInPath(r *http.Request) (StoredTemplate, error) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return StoredTemplate{}, err
+	}
+	return w.store.Template(r.Context(), id)
+}
+
 // templateItems loads the template named in the path and its items as
 // the query filters them.
 func (w *Web) templateItems(r *http.Request) (StoredTemplate, []StoredItem, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return StoredTemplate{}, nil, err
-	}
-	t, err := w.store.Template(r.Context(), id)
+	t, err := w.templateInPath(r)
 	if err != nil {
 		return t, nil, err
 	}
-	items, err := w.store.Items(r.Context(), itemFilter(r, id))
+	items, err := w.store.Items(r.Context(), itemFilter(r, t.ID))
 	return t, items, err
 }
 
@@ -128,76 +151,20 @@ func (w *Web) template(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u := web.UserFrom(r.Context())
 	return web.Render(rw, r, http.StatusOK, "catalog/template", t.Title, map[string]any{"T": t, "Items": items, "Query": r.URL.Query(), "L": labels,
-		"RawQuery": r.URL.RawQuery, "CanCopy": u.Role == web.RoleAdmin || u.Role == web.RoleConsultant, "CanFreeze": u.Role == web.RoleAdmin, "Next": t.Version + 1})
+		"RawQuery": r.URL.RawQuery, "CanCopy": editors.Allows(r), "CanFreeze": admins.Allows(r), "Next": t.Version + 1})
 }
 
 func (w *Web) item(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	it, err := w.store.Item(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	t, err := w.store.Template(r.Context(), it.TemplateID)
+	it, t, err := w.itemInPath(r)
 	if err != nil {
 		return err
 	}
 	return web.Render(rw, r, http.StatusOK, "catalog/item", it.Code, map[string]any{"I": it, "T": t, "L": labels})
 }
 
-// ChecklistDocument lays a template out in the column layout wards use:
-// No / 分類 / 監査項目 / 判定基準 / 監査資料の例 / 確認方法 / 判定 / 所見 / 根拠規定,
-// then the columns that make the file importable again without loss
-// (see importxlsx.go) and a 取込情報 sheet naming the template.
-func ChecklistDocument(t StoredTemplate, items []StoredItem, ward string) *docgen.Document {
-	return checklistWorkbook(t, items, ward, nil)
-}
-
-func joinLines(ss []string) string {
-	out := ""
-	for i, s := range ss {
-		if i > 0 {
-			out += "\n"
-		}
-		out += "・" + s
-	}
-	return out
-}
-
-func (w *Web) export(rw http.ResponseWriter, r *http.Request) error {
-	if f := r.URL.Query().Get("format"); f != "" && f != "xlsx" {
-		return w.exportDocument(rw, r, f)
-	}
-	t, items, err := w.templateItems(r)
-	if err != nil {
-		return err
-	}
-	name := fmt.Sprintf("%s_%s.xlsx", t.Title, jp.FiscalYearLabel(t.Version))
-	var buf bytes.Buffer
-	if err := WriteChecklistXLSX(&buf, ChecklistDocument(t, items, "")); err != nil {
-		return err
-	}
-	if err := w.log.Record(r.Context(), "download", fmt.Sprintf("checklist_template:%d", t.ID), fmt.Sprintf("%s（%d 項目）", name, len(items))); err != nil {
-		return err
-	}
-	rw.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	rw.Header().Set("Content-Disposition", "attachment; filename=\"checklist.xlsx\"; filename*=UTF-8''"+urlPathEscape(name))
-	_, err = buf.WriteTo(rw)
-	return err
-}
-
-func urlPathEscape(s string) string { return url.PathEscape(s) }
-
 func (w *Web) diff(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
-	if err != nil {
-		return err
-	}
-	t, err := w.store.Template(r.Context(), id)
+	t, err := w.templateInPath(r)
 	if err != nil {
 		return err
 	}
@@ -221,7 +188,7 @@ func (w *Web) diff(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) copy(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -229,7 +196,7 @@ func (w *Web) copy(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return web.Invalid("年度: %s", err.Error())
 	}
-	nid, err := CopyTemplate(r.Context(), w.store.db, w.log, id, version, time.Now())
+	nid, err := CopyTemplate(r.Context(), w.store.db, w.log, id, version, w.now())
 	if errors.Is(err, ErrVersionExists) {
 		return web.Conflict("%s", err.Error())
 	}
@@ -240,11 +207,11 @@ func (w *Web) copy(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) freeze(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := Freeze(r.Context(), w.store.db, w.log, id, time.Now()); err != nil {
+	if err := Freeze(r.Context(), w.store.db, w.log, id, w.now()); err != nil {
 		return err
 	}
 	return web.Redirect(rw, r, fmt.Sprintf("/catalog/templates/%d", id), "この版を凍結しました。今年度の監査はこの版を使います。", true)

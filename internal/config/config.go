@@ -5,6 +5,7 @@ package config
 import (
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,6 +26,12 @@ type Config struct {
 	IdleTimeout  time.Duration
 	MaxSession   time.Duration
 	LogLevel     string
+	// TrustedProxy lists the reverse proxies in front of Mamori (addresses
+	// or networks, comma-separated). Requests from them are taken to come
+	// from the address in X-Forwarded-For, over HTTPS when
+	// X-Forwarded-Proto says so (Secure cookies, HSTS). MAMORI_TRUSTED_PROXY.
+	TrustedProxy string
+	AuditKeyFile string // key of the audit-log chain; default DATA/auditlog.key (auditlog.KeyPath)
 }
 
 // Default returns the configuration before environment and flags.
@@ -46,7 +53,9 @@ func (c *Config) FromEnv() {
 	set("MAMORI_TLS_CERT", &c.TLSCert)
 	set("MAMORI_TLS_KEY", &c.TLSKey)
 	set("MAMORI_LOG_LEVEL", &c.LogLevel)
+	set("MAMORI_AUDIT_KEY_FILE", &c.AuditKeyFile)
 	set("MAMORI_DEMO_PASSWORD", &c.DemoPassword)
+	set("MAMORI_TRUSTED_PROXY", &c.TrustedProxy)
 	if f := os.Getenv("MAMORI_DEMO_PASSWORD_FILE"); f != "" {
 		if b, err := os.ReadFile(f); err == nil {
 			c.DemoPassword = strings.TrimSpace(string(b))
@@ -63,6 +72,7 @@ func (c *Config) FromEnv() {
 func (c *Config) StorageFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.Data, "data", c.Data, "データフォルダ（SQLite ファイルと添付ファイルの保存先）。環境変数 MAMORI_DATA")
 	fs.StringVar(&c.DB, "db", c.DB, "データベース: SQLite ファイルのパス、または postgres://… の URL（既定: DATA/mamori.db）。環境変数 MAMORI_DB")
+	fs.StringVar(&c.AuditKeyFile, "audit-key-file", c.AuditKeyFile, "監査ログの鍵ファイル（既定: DATA/auditlog.key。データベースとは別にバックアップしてください）。環境変数 MAMORI_AUDIT_KEY_FILE")
 }
 
 // ServeFlags registers the flags of `mamori serve`.
@@ -74,6 +84,46 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "データベースが空なら、デモの区（ひので区）を作成して起動します")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "操作がないとログアウトするまでの時間")
 	fs.DurationVar(&c.MaxSession, "max-session", c.MaxSession, "ログインの有効期限（操作していても）")
+	fs.StringVar(&c.TrustedProxy, "trusted-proxy", c.TrustedProxy, "前段のリバースプロキシのアドレス（カンマ区切り。10.0.0.0/8 のような範囲も可）。そこからの要求は X-Forwarded-For の利用者アドレスと X-Forwarded-Proto の HTTPS を信用します。環境変数 MAMORI_TRUSTED_PROXY")
+}
+
+// TrustedProxies returns TrustedProxy parsed; entries that do not parse
+// are left out (Validate reports them).
+func (c Config) TrustedProxies() []netip.Prefix {
+	ps, _ := ParseProxies(c.TrustedProxy)
+	return ps
+}
+
+// ParseProxies reads a comma-separated list of addresses ("192.0.2.10",
+// "2001:db8::1") and networks ("10.0.0.0/8"); an address is a network of
+// its own.
+func ParseProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		bad := fmt.Errorf("--trusted-proxy: %q は IP アドレスまたはその範囲（例: 10.0.0.0/8）ではありません", f)
+		if strings.Contains(f, "/") {
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				return nil, bad
+			}
+			if p.Addr().Is4In6() {
+				p = netip.PrefixFrom(p.Addr().Unmap(), max(p.Bits()-96, 0))
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil || a.Zone() != "" {
+			return nil, bad
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }
 
 // DSN returns the database to open.
@@ -92,6 +142,9 @@ func (c Config) Validate() error {
 	if c.IdleTimeout < time.Minute || c.MaxSession < c.IdleTimeout {
 		return fmt.Errorf("--idle-timeout は 1 分以上、--max-session はそれ以上にしてください")
 	}
+	if _, err := ParseProxies(c.TrustedProxy); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -108,5 +161,5 @@ func (c Config) Redacted() map[string]any {
 			}
 		}
 	}
-	return map[string]any{"addr": c.Addr, "data": c.Data, "db": dsn, "tls": c.TLSCert != "", "demo": c.Demo}
+	return map[string]any{"addr": c.Addr, "data": c.Data, "db": dsn, "tls": c.TLSCert != "", "demo": c.Demo, "trusted_proxy": c.TrustedProxy}
 }

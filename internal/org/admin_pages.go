@@ -2,6 +2,7 @@ package org
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -24,7 +25,7 @@ type deptListView struct {
 }
 
 func (s *Service) deptList(w http.ResponseWriter, r *http.Request) error {
-	tree, err := s.Departments(r.Context())
+	tree, err := s.DepartmentsWithCounts(r.Context())
 	if err != nil {
 		return err
 	}
@@ -44,7 +45,7 @@ func (s *Service) deptExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return web.Invalid("%s", err.Error())
 	}
-	tree, err := s.Departments(r.Context())
+	tree, err := s.DepartmentsWithCounts(r.Context())
 	if err != nil {
 		return err
 	}
@@ -54,11 +55,8 @@ func (s *Service) deptExport(w http.ResponseWriter, r *http.Request) error {
 	}
 	t := departmentTable(tree, visible)
 	name := tabular.FileName("所属一覧", stamp(s.now()), format)
-	if err := s.log.Record(r.Context(), "download", "departments.export", name); err != nil {
-		return err
-	}
-	setDownload(w, name, format.ContentType)
-	return tabular.Write(w, format, t)
+	return web.Send(w, r, s.log, web.Download{Name: name, ContentType: format.ContentType, Target: "departments.export", Detail: name},
+		func(out io.Writer) error { return tabular.Write(out, format, t) })
 }
 
 type deptFormView struct {
@@ -92,7 +90,7 @@ func (s *Service) deptNew(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) deptEdit(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -110,7 +108,7 @@ func (s *Service) deptCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) deptUpdate(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -226,7 +224,7 @@ func (s *Service) userNew(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) userEdit(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -255,7 +253,7 @@ func (s *Service) userCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) userUpdate(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -278,7 +276,7 @@ func (s *Service) userUpdate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) userDisable(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -292,7 +290,7 @@ func (s *Service) userDisable(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) userEnable(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -303,7 +301,7 @@ func (s *Service) userEnable(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) userTOTPReset(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -391,15 +389,12 @@ func (s *Service) auditExport(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	name := tabular.FileName("監査ログ", stamp(s.now()), format)
-	if err := s.log.Record(r.Context(), "download", "auditlog.export", name); err != nil {
-		return err
-	}
 	es, _, err := s.log.List(r.Context(), f)
 	if err != nil {
 		return err
 	}
-	setDownload(w, name, format.ContentType)
-	return tabular.Write(w, format, AuditTable(es))
+	return web.Send(w, r, s.log, web.Download{Name: name, ContentType: format.ContentType, Target: "auditlog.export", Detail: name},
+		func(out io.Writer) error { return tabular.Write(out, format, AuditTable(es)) })
 }
 
 // AuditTable lays out audit entries for export.

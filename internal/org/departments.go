@@ -77,8 +77,18 @@ func (t *Tree) Subtree(id int64) []int64 {
 	return out
 }
 
-// Departments loads the tree, with staff counts of active staff.
+// Departments loads the tree (one query; features read it through Reader).
 func (s *Service) Departments(ctx context.Context) (*Tree, error) {
+	return s.departments(ctx, false)
+}
+
+// DepartmentsWithCounts loads the tree with each department's count of
+// active staff (the department screens and their export).
+func (s *Service) DepartmentsWithCounts(ctx context.Context) (*Tree, error) {
+	return s.departments(ctx, true)
+}
+
+func (s *Service) departments(ctx context.Context, withCounts bool) (*Tree, error) {
 	rows, err := s.db.Query(ctx, "SELECT "+deptCols+" FROM departments ORDER BY sort_order, code")
 	if err != nil {
 		return nil, fmt.Errorf("org.Departments: %w", err)
@@ -97,23 +107,10 @@ func (s *Service) Departments(ctx context.Context) (*Tree, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	counts, err := s.db.Query(ctx, "SELECT department_id, COUNT(*) FROM staff WHERE active = TRUE AND department_id IS NOT NULL GROUP BY department_id")
-	if err != nil {
-		return nil, fmt.Errorf("org.Departments: %w", err)
-	}
-	defer counts.Close()
-	for counts.Next() {
-		var id int64
-		var n int
-		if err := counts.Scan(&id, &n); err != nil {
+	if withCounts {
+		if err := s.countStaff(ctx, t); err != nil {
 			return nil, err
 		}
-		if d := t.ByID[id]; d != nil {
-			d.StaffCount = n
-		}
-	}
-	if err := counts.Err(); err != nil {
-		return nil, err
 	}
 	for _, d := range all {
 		if p := t.ByID[d.ParentID]; p != nil {
@@ -262,4 +259,24 @@ func (s *Service) VisibleDepartments(ctx context.Context, u *web.User, scope web
 		ids = []int64{}
 	}
 	return ids, nil
+}
+
+// countStaff fills each department's count of active staff.
+func (s *Service) countStaff(ctx context.Context, t *Tree) error {
+	counts, err := s.db.Query(ctx, "SELECT department_id, COUNT(*) FROM staff WHERE active = TRUE AND department_id IS NOT NULL GROUP BY department_id")
+	if err != nil {
+		return fmt.Errorf("org.Departments: %w", err)
+	}
+	defer counts.Close()
+	for counts.Next() {
+		var id int64
+		var n int
+		if err := counts.Scan(&id, &n); err != nil {
+			return err
+		}
+		if d := t.ByID[id]; d != nil {
+			d.StaffCount = n
+		}
+	}
+	return counts.Err()
 }

@@ -6,8 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-
-	"mamori/internal/web"
 )
 
 func pathEscape(s string) string { return url.PathEscape(s) }
@@ -26,14 +24,6 @@ func (f formView) Checked(k string) bool { return f.Values.Get(k) != "" }
 
 // Err returns the field's error message.
 func (f formView) Err(k string) string { return f.Errors[k] }
-
-func idParam(r *http.Request, name string) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, web.NotFound()
-	}
-	return id, nil
-}
 
 func formInt(r *http.Request, k string) int64 {
 	n, _ := strconv.ParseInt(strings.TrimSpace(r.FormValue(k)), 10, 64)

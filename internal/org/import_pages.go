@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -29,9 +28,10 @@ func (s *Service) SetImportDeps(d ImportDeps) { s.imp = d }
 // importRoutes registers the roster import screens.
 func (s *Service) importRoutes(rt *web.Router, rule web.Rule) {
 	rt.Handle("GET /staff/import", rule, s.importForm)
-	rt.Handle("POST /staff/import", rule, s.importUpload)
-	rt.Handle("GET /staff/import/{id}/preview", rule, s.importPreview)
-	rt.Handle("POST /staff/import/{id}/apply", rule, s.importApply)
+	rt.Handle("POST /staff/import", rule.WithUpload(), s.importUpload)
+	upload := rule.On(s.imp.Blobs.Uploaded("org.roster_upload", "id"))
+	rt.Handle("GET /staff/import/{id}/preview", upload, s.importPreview)
+	rt.Handle("POST /staff/import/{id}/apply", upload, s.importApply)
 }
 
 // importOptions reads the import options from a query or form.
@@ -107,26 +107,15 @@ func (s *Service) importUpload(w http.ResponseWriter, r *http.Request) error {
 	again := func(msg string) error {
 		return s.renderImportForm(w, r, http.StatusBadRequest, importFormView{Year: opt.FiscalYear, Error: msg, Partial: opt.Partial, Create: opt.CreateDepartments})
 	}
-	f, hdr, err := r.FormFile("file")
+	up, err := rosterUpload.Read(r)
+	var we *web.Error
+	if errors.As(err, &we) {
+		return again(we.Msg)
+	}
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return again(fmt.Sprintf("ファイルが大きすぎます（上限 %d MB）。", roster.MaxFileSize>>20))
-		}
-		return again("取り込むファイルを選んでください。")
+		return err
 	}
-	defer f.Close()
-	if hdr.Size > roster.MaxFileSize {
-		return again(fmt.Sprintf("ファイルが大きすぎます（%.1f MB。上限 %d MB）。", float64(hdr.Size)/(1<<20), roster.MaxFileSize>>20))
-	}
-	data, err := io.ReadAll(io.LimitReader(f, roster.MaxFileSize+1))
-	if err != nil {
-		return again("ファイルを受け取れませんでした。もう一度お試しください。")
-	}
-	if len(data) > roster.MaxFileSize {
-		return again(fmt.Sprintf("ファイルが大きすぎます（上限 %d MB）。", roster.MaxFileSize>>20))
-	}
-	name := safeFilename(hdr.Filename)
+	name, data := up.Name, up.Data
 	// Check the file can be read at all before keeping it.
 	if _, err := roster.ReadFile(name, data); err != nil {
 		return again(userMessage(err))
@@ -135,7 +124,7 @@ func (s *Service) importUpload(w http.ResponseWriter, r *http.Request) error {
 	var b blob.Blob
 	err = s.db.WithTx(r.Context(), func(ctx context.Context) error {
 		var err error
-		if b, err = s.imp.Blobs.Put(ctx, name, hdr.Header.Get("Content-Type"), data, u.ID); err != nil {
+		if b, err = s.imp.Blobs.Put(ctx, name, up.ContentType, data, u.ID); err != nil {
 			return err
 		}
 		return s.log.Record(ctx, "upload", fmt.Sprintf("blob:%d", b.ID), fmt.Sprintf("職員名簿 %s（%d バイト, SHA-256 %s）", name, len(data), b.SHA256))
@@ -156,23 +145,13 @@ func userMessage(err error) string {
 	return "ファイルを読み込めませんでした。"
 }
 
-func safeFilename(s string) string {
-	s = s[strings.LastIndexAny(s, `/\`)+1:]
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, s)
-	if s == "" {
-		s = "roster"
-	}
-	return jp.TruncateWidth(s, 120)
-}
+// rosterUpload is what the roster import accepts: CSV (UTF-8 or
+// Shift_JIS) or an Excel workbook.
+var rosterUpload = web.Upload{MaxBytes: roster.MaxFileSize, Types: []web.FileType{web.CSV, web.XLSX}, Fallback: "roster.csv"}
 
 // plan loads an uploaded file and builds its import plan.
 func (s *Service) plan(ctx context.Context, r *http.Request, opt roster.Options) (*roster.Plan, blob.Blob, error) {
-	id, err := idParam(r, "id")
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return nil, blob.Blob{}, err
 	}

@@ -3,14 +3,14 @@ package org
 import (
 	"errors"
 	"net/http"
-	"strings"
+	"net/url"
 
 	"mamori/internal/web"
 )
 
 func (s *Service) setSessionCookie(w http.ResponseWriter, r *http.Request, tok string) {
 	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: tok, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: s.cfg.SecureCookies || r.TLS != nil})
+		Secure: s.cfg.SecureCookies || web.IsHTTPS(r)})
 }
 
 func clearSessionCookie(w http.ResponseWriter) {
@@ -24,8 +24,10 @@ type loginView struct {
 	Demo  []DemoLogin
 }
 
+// nextPath is where to go after login: next when it is a path on this
+// site (web.LocalPath), else the home page.
 func nextPath(s string) string {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, "/\\") {
+	if !web.LocalPath(s) {
 		return "/"
 	}
 	return s
@@ -50,7 +52,7 @@ func (s *Service) renderLogin(w http.ResponseWriter, r *http.Request, status int
 
 func (s *Service) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	login := r.FormValue("login")
-	v := loginView{Login: login, Next: nextPath(r.FormValue("next")), Demo: s.demoLogins(r.Context())}
+	v := loginView{Login: truncateRunes(login, MaxLoginLength), Next: nextPath(r.FormValue("next")), Demo: s.demoLogins(r.Context())}
 	tok, pending, err := s.Login(r.Context(), login, r.FormValue("password"), web.ClientIP(r), r.UserAgent())
 	if errors.Is(err, ErrLoginFailed) {
 		v.Error = err.Error()
@@ -59,9 +61,16 @@ func (s *Service) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	// The browser's earlier session (another account, or a second login
+	// of the same one) ends: its cookie is about to be replaced.
+	if c, err := r.Cookie(web.SessionCookie); err == nil && c.Value != "" {
+		if err := s.Logout(r.Context(), c.Value, false); err != nil {
+			return err
+		}
+	}
 	s.setSessionCookie(w, r, tok)
 	if pending {
-		http.Redirect(w, r, "/login/totp?next="+pathEscape(v.Next), http.StatusSeeOther)
+		http.Redirect(w, r, "/login/totp?next="+url.QueryEscape(v.Next), http.StatusSeeOther)
 		return nil
 	}
 	http.Redirect(w, r, v.Next, http.StatusSeeOther)

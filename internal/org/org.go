@@ -21,12 +21,14 @@ type Config struct {
 
 // Service is the organisation feature: its store, handlers and templates.
 type Service struct {
-	db   *database.DB
-	log  *auditlog.Log
-	cfg  Config
-	now  func() time.Time
-	slog *slog.Logger
-	imp  ImportDeps
+	db       *database.DB
+	log      *auditlog.Log
+	cfg      Config
+	now      func() time.Time
+	slog     *slog.Logger
+	imp      ImportDeps
+	site     siteInfo      // the page header's facts, cached (siteinfo.go)
+	settings settingsCache // settings read on every signed-in request (settings_cache.go)
 }
 
 // New returns the service.

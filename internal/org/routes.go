@@ -2,7 +2,6 @@ package org
 
 import (
 	"embed"
-	"net/http"
 
 	"mamori/internal/web"
 )
@@ -40,16 +39,16 @@ func (s *Service) Routes(rt *web.Router) error {
 	rt.Handle("GET /staff/export", roster, s.staffExport)
 	rt.Handle("GET /staff/new", admin, s.staffNew)
 	rt.Handle("POST /staff", admin, s.staffCreate)
-	rt.Handle("GET /staff/{id}", roster, s.staffShow)
-	rt.Handle("GET /staff/{id}/edit", admin, s.staffEdit)
-	rt.Handle("POST /staff/{id}", admin, s.staffUpdate)
+	rt.Handle("GET /staff/{id}", roster.On(s.staffObject()), s.staffShow)
+	rt.Handle("GET /staff/{id}/edit", admin.On(s.staffObject()), s.staffEdit)
+	rt.Handle("POST /staff/{id}", admin.On(s.staffObject()), s.staffUpdate)
 
 	rt.Handle("GET /admin/departments", roster, s.deptList)
 	rt.Handle("GET /admin/departments/export", roster, s.deptExport)
 	rt.Handle("GET /admin/departments/new", admin, s.deptNew)
 	rt.Handle("POST /admin/departments", admin, s.deptCreate)
-	rt.Handle("GET /admin/departments/{id}/edit", admin, s.deptEdit)
-	rt.Handle("POST /admin/departments/{id}", admin, s.deptUpdate)
+	rt.Handle("GET /admin/departments/{id}/edit", admin.On(s.departmentObject()), s.deptEdit)
+	rt.Handle("POST /admin/departments/{id}", admin.On(s.departmentObject()), s.deptUpdate)
 
 	rt.Handle("GET /admin/years", admin, s.yearList)
 	rt.Handle("POST /admin/years", admin, s.yearCreate)
@@ -58,11 +57,11 @@ func (s *Service) Routes(rt *web.Router) error {
 	rt.Handle("GET /admin/users", admin, s.userList)
 	rt.Handle("GET /admin/users/new", admin, s.userNew)
 	rt.Handle("POST /admin/users", admin, s.userCreate)
-	rt.Handle("GET /admin/users/{id}/edit", admin, s.userEdit)
-	rt.Handle("POST /admin/users/{id}", admin, s.userUpdate)
-	rt.Handle("POST /admin/users/{id}/disable", admin, s.userDisable)
-	rt.Handle("POST /admin/users/{id}/enable", admin, s.userEnable)
-	rt.Handle("POST /admin/users/{id}/totp-reset", admin, s.userTOTPReset)
+	rt.Handle("GET /admin/users/{id}/edit", admin.On(s.userObject()), s.userEdit)
+	rt.Handle("POST /admin/users/{id}", admin.On(s.userObject()), s.userUpdate)
+	rt.Handle("POST /admin/users/{id}/disable", admin.On(s.userObject()), s.userDisable)
+	rt.Handle("POST /admin/users/{id}/enable", admin.On(s.userObject()), s.userEnable)
+	rt.Handle("POST /admin/users/{id}/totp-reset", admin.On(s.userObject()), s.userTOTPReset)
 	rt.Handle("POST /admin/settings/totp", admin, s.settingTOTP)
 
 	rt.Handle("GET /admin/auditlog", admin, s.auditList)
@@ -70,11 +69,4 @@ func (s *Service) Routes(rt *web.Router) error {
 
 	s.importRoutes(rt, admin)
 	return nil
-}
-
-// setDownload sets the headers of a file download with a Japanese name.
-func setDownload(w http.ResponseWriter, name, contentType string) {
-	w.Header().Set("Content-Type", contentType)
-	w.Header().Set("Content-Disposition", "attachment; filename=\"download\"; filename*=UTF-8''"+pathEscape(name))
-	w.Header().Set("Cache-Control", "no-store")
 }

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
+	"unicode/utf8"
 
 	"mamori/internal/auditlog"
 	"mamori/internal/database"
@@ -41,34 +43,53 @@ const (
 
 // dummyHash keeps the time of a login for an unknown account the same as
 // for a known one.
-var dummyHash = HashPassword("mamori-timing-equaliser", DefaultArgon)
+var dummyHash = sync.OnceValue(func() string { return HashPassword("mamori-timing-equaliser", DefaultArgon) })
+
+// MaxLoginLength is the longest login name (in characters) an account can
+// have. A longer name fails like an unknown one and is stored (audit log,
+// throttle key) cut to this length, so that nobody can fill the database
+// through the login form.
+const MaxLoginLength = 64
 
 // Login checks a password and, on success, starts a session. It returns the
 // session token and whether a second factor is still needed.
 func (s *Service) Login(ctx context.Context, login, password, ip, userAgent string) (string, bool, error) {
 	login = strings.ToLower(strings.TrimSpace(login))
+	tooLong := utf8.RuneCountInString(login) > MaxLoginLength
+	if tooLong {
+		login = truncateRunes(login, MaxLoginLength)
+	}
 	now := s.now()
 	ctx = auditlog.WithActor(ctx, auditlog.Actor{Login: login, IP: ip})
 	keys := []string{"account:" + login, "ip:" + ip}
 	for _, k := range keys {
 		if until, blocked := s.blocked(ctx, k, now); blocked {
-			_ = s.log.Record(ctx, "login.throttled", "login:"+login, fmt.Sprintf("%s は %s まで待機中", k, until.Format(time.RFC3339)))
+			if err := s.reportBlock(ctx, k, login, until); err != nil {
+				s.slog.Error("audit login throttle", "err", err)
+			}
 			return "", false, ErrLoginFailed
 		}
 	}
-	id, hash, disabled, err := s.passwordHash(ctx, login)
-	if err != nil {
-		return "", false, fmt.Errorf("org.Login: %w", err)
+	var id int64
+	var hash string
+	var disabled bool
+	if !tooLong {
+		var err error
+		if id, hash, disabled, err = s.passwordHash(ctx, login); err != nil {
+			return "", false, fmt.Errorf("org.Login: %w", err)
+		}
 	}
 	ok := false
 	if id == 0 || hash == "" {
-		CheckPassword(dummyHash, password)
+		CheckPassword(dummyHash(), password)
 	} else {
 		ok = CheckPassword(hash, password) && !disabled
 	}
 	if !ok {
 		reason := "パスワード不一致"
 		switch {
+		case tooLong:
+			reason = fmt.Sprintf("存在しないログインID（%d 文字を超えるため省略して記録）", MaxLoginLength)
 		case id == 0:
 			reason = "存在しないログインID"
 		case disabled:
@@ -93,8 +114,11 @@ func (s *Service) Login(ctx context.Context, login, password, ip, userAgent stri
 		return "", false, fmt.Errorf("org.Login: %w", err)
 	}
 	var tok string
-	err = s.db.WithTx(ctx, func(ctx context.Context) error {
-		if _, err := s.db.Exec(ctx, "DELETE FROM login_throttle WHERE key = ?", "account:"+login); err != nil {
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// A success forgets the failures of the account and of the address:
+		// an office behind one proxy must not lock itself out by the day's
+		// typos adding up.
+		if _, err := s.db.Exec(ctx, "DELETE FROM login_throttle WHERE key IN (?, ?)", "account:"+login, "ip:"+ip); err != nil {
 			return err
 		}
 		var err error
@@ -139,6 +163,35 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n]
+}
+
+// truncateRunes keeps the first n characters of s.
+func truncateRunes(s string, n int) string {
+	i := 0
+	for j := range s {
+		if i == n {
+			return s[:j]
+		}
+		i++
+	}
+	return s
+}
+
+// reportBlock records a refused try on a blocked key in the audit log, once
+// per block: the first refused try marks the block as reported (one UPDATE,
+// so that two instances do not both record it) and the rest of the burst
+// leaves no trace.
+func (s *Service) reportBlock(ctx context.Context, key, login string, until time.Time) error {
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		res, err := s.db.Exec(ctx, "UPDATE login_throttle SET reported_until = blocked_until WHERE key = ? AND reported_until <> blocked_until", key)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return err
+		}
+		return s.log.Record(ctx, "login.throttled", "login:"+login, fmt.Sprintf("%s は %s まで待機中（待機中の試行はこの1件のみ記録）", key, until.Format(time.RFC3339)))
+	})
 }
 
 func (s *Service) blocked(ctx context.Context, key string, now time.Time) (time.Time, bool) {

@@ -29,5 +29,7 @@ func (s *Service) SetSetting(ctx context.Context, key, value string) error {
 	if err != nil {
 		return fmt.Errorf("org.SetSetting: %w", err)
 	}
+	s.InvalidateSiteInfo()
+	s.forgetSetting(ctx, key)
 	return nil
 }

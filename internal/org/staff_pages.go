@@ -2,6 +2,7 @@ package org
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -133,11 +134,8 @@ func (s *Service) staffExport(w http.ResponseWriter, r *http.Request) error {
 	}
 	t := StaffTable(list)
 	name := tabular.FileName("職員名簿", stamp(s.now()), format)
-	if err := s.log.Record(r.Context(), "download", "staff.export", fmt.Sprintf("%s（%d 件）", name, len(list))); err != nil {
-		return err
-	}
-	setDownload(w, name, format.ContentType)
-	return tabular.Write(w, format, t)
+	return web.Send(w, r, s.log, web.Download{Name: name, ContentType: format.ContentType, Target: "staff.export", Detail: fmt.Sprintf("%s（%d 件）", name, len(list))},
+		func(out io.Writer) error { return tabular.Write(out, format, t) })
 }
 
 // StaffTable is the roster in the column layout the importer reads back.
@@ -162,7 +160,7 @@ type staffShowView struct {
 }
 
 func (s *Service) staffShow(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -236,7 +234,7 @@ func (s *Service) staffNew(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) staffEdit(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -252,7 +250,7 @@ func (s *Service) staffCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) staffUpdate(w http.ResponseWriter, r *http.Request) error {
-	id, err := idParam(r, "id")
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}

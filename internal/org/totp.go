@@ -3,9 +3,12 @@ package org
 import (
 	"bytes"
 	"context"
+	"crypto/subtle"
+	"errors"
 	"fmt"
 	"image/png"
 	"strings"
+	"time"
 
 	"github.com/pquerna/otp"
 	"github.com/pquerna/otp/totp"
@@ -15,9 +18,11 @@ import (
 
 const settingTOTPRequired = "totp_required_privileged"
 
-// TOTPRequired reports whether admins and consultants must use a second factor.
+// TOTPRequired reports whether admins and consultants must use a second
+// factor. Every signed-in request of such a user asks, so the answer is
+// kept in memory for SettingsTTL.
 func (s *Service) TOTPRequired(ctx context.Context) (bool, error) {
-	v, err := s.Setting(ctx, settingTOTPRequired)
+	v, err := s.cachedSetting(ctx, settingTOTPRequired)
 	return v == "1", err
 }
 
@@ -27,12 +32,16 @@ func (s *Service) SetTOTPRequired(ctx context.Context, on bool) error {
 	if on {
 		v = "1"
 	}
-	return s.db.WithTx(ctx, func(ctx context.Context) error {
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		if err := s.SetSetting(ctx, settingTOTPRequired, v); err != nil {
 			return err
 		}
 		return s.log.Record(ctx, "setting.update", settingTOTPRequired, "管理者・支援事業者の二要素認証必須: "+v)
 	})
+	if err == nil {
+		s.forgetSetting(ctx, settingTOTPRequired) // committed (unless ctx carries an outer transaction)
+	}
+	return err
 }
 
 // BeginTOTP creates (or reuses) an unconfirmed secret and returns the
@@ -81,11 +90,13 @@ func (s *Service) ConfirmTOTP(ctx context.Context, uid int64, code string) error
 	if err := s.db.QueryRow(ctx, "SELECT totp_secret FROM users WHERE id = ?", uid).Scan(&secret); err != nil {
 		return database.NotFound("org.ConfirmTOTP", err)
 	}
-	if secret == "" || !totp.Validate(strings.TrimSpace(code), secret) {
+	step, ok := totpStep(secret, code, s.now())
+	if !ok {
 		return FieldErrors{"code": "確認コードが正しくありません。認証アプリに表示されている 6 桁の数字を入力してください。"}
 	}
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
-		if _, err := s.db.Exec(ctx, "UPDATE users SET totp_enabled = TRUE, updated_at = ? WHERE id = ?", database.T(s.now()), uid); err != nil {
+		// The enrolment code is used up: it cannot also sign in.
+		if _, err := s.db.Exec(ctx, "UPDATE users SET totp_enabled = TRUE, totp_last_step = ?, updated_at = ? WHERE id = ?", int64(step), database.T(s.now()), uid); err != nil {
 			return err
 		}
 		return s.log.Record(ctx, "user.totp_enable", fmt.Sprintf("user:%d", uid), "")
@@ -95,7 +106,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, uid int64, code string) error
 // DisableTOTP removes the second factor (admin reset or the user's own choice).
 func (s *Service) DisableTOTP(ctx context.Context, uid int64) error {
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
-		if _, err := s.db.Exec(ctx, "UPDATE users SET totp_enabled = FALSE, totp_secret = '', updated_at = ? WHERE id = ?", database.T(s.now()), uid); err != nil {
+		if _, err := s.db.Exec(ctx, "UPDATE users SET totp_enabled = FALSE, totp_secret = '', totp_last_step = 0, updated_at = ? WHERE id = ?", database.T(s.now()), uid); err != nil {
 			return err
 		}
 		return s.log.Record(ctx, "user.totp_disable", fmt.Sprintf("user:%d", uid), "")
@@ -116,16 +127,31 @@ func (s *Service) VerifyTOTP(ctx context.Context, tok, code string) error {
 	if _, blocked := s.blocked(ctx, key, now); blocked {
 		return FieldErrors{"code": "確認コードの誤りが続いたため、しばらく待ってから入力してください。"}
 	}
-	if !totp.Validate(strings.TrimSpace(code), secret) {
+	failed := func(detail, msg string) error {
 		_ = s.db.WithTx(ctx, func(ctx context.Context) error {
 			if err := s.fail(ctx, key, accountFailures, now); err != nil {
 				return err
 			}
-			return s.log.Record(ctx, "login.totp_failure", fmt.Sprintf("user:%d", uid), "")
+			return s.log.Record(ctx, "login.totp_failure", fmt.Sprintf("user:%d", uid), detail)
 		})
-		return FieldErrors{"code": "確認コードが正しくありません。"}
+		return FieldErrors{"code": msg}
 	}
-	return s.db.WithTx(ctx, func(ctx context.Context) error {
+	step, ok := totpStep(secret, code, now)
+	if !ok {
+		return failed("", "確認コードが正しくありません。")
+	}
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		// A code is good for one login: the step must be later than the
+		// last one used (one UPDATE, so that two requests cannot both win).
+		res, err := s.db.Exec(ctx, "UPDATE users SET totp_last_step = ? WHERE id = ? AND totp_last_step < ?", int64(step), uid, int64(step))
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil {
+			return err
+		} else if n == 0 {
+			return errTOTPUsed
+		}
 		if _, err := s.db.Exec(ctx, "UPDATE sessions SET mfa_pending = FALSE WHERE token_hash = ?", h); err != nil {
 			return err
 		}
@@ -134,4 +160,35 @@ func (s *Service) VerifyTOTP(ctx context.Context, tok, code string) error {
 		}
 		return s.log.Record(ctx, "login.success", fmt.Sprintf("user:%d", uid), "二要素認証")
 	})
+	if errors.Is(err, errTOTPUsed) {
+		return failed("使用済みの確認コード", "この確認コードは使用済みです。認証アプリに次のコードが表示されてから入力してください。")
+	}
+	if err != nil {
+		return fmt.Errorf("org.VerifyTOTP: %w", err)
+	}
+	return nil
+}
+
+var errTOTPUsed = errors.New("org: TOTP code already used")
+
+// totpPeriod is the TOTP time step (RFC 6238 default, what every
+// authenticator app uses).
+const totpPeriod = 30
+
+// totpStep checks a 6-digit code against secret at now, allowing one step
+// of clock drift either way, and returns the time step it belongs to.
+func totpStep(secret, code string, now time.Time) (uint64, bool) {
+	code = strings.ReplaceAll(strings.TrimSpace(code), " ", "")
+	if secret == "" || len(code) != 6 {
+		return 0, false
+	}
+	cur := uint64(now.Unix()) / totpPeriod
+	for _, step := range []uint64{cur - 1, cur, cur + 1} {
+		want, err := totp.GenerateCodeCustom(secret, time.Unix(int64(step*totpPeriod), 0).UTC(),
+			totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1})
+		if err == nil && subtle.ConstantTimeCompare([]byte(want), []byte(code)) == 1 {
+			return step, true
+		}
+	}
+	return 0, false
 }

@@ -52,6 +52,7 @@ func (s *Service) AddFiscalYear(ctx context.Context, year int, current bool, not
 	if year < 2000 || year > 2100 {
 		return FieldErrors{"year": "年度は 2000〜2100 の西暦か「令和8年度」の形で入力してください。"}
 	}
+	defer s.InvalidateSiteInfo() // current may change; drop the header's copy after the commit
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
 		start := jp.FiscalYearStart(year).Format("2006-01-02")
 		end := jp.FiscalYearEnd(year).Format("2006-01-02")
@@ -75,6 +76,7 @@ func (s *Service) AddFiscalYear(ctx context.Context, year int, current bool, not
 
 // SetCurrentFiscalYear makes year the working year.
 func (s *Service) SetCurrentFiscalYear(ctx context.Context, year int) error {
+	defer s.InvalidateSiteInfo() // after the commit, so no page re-reads the old year
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
 		var n int
 		if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM fiscal_years WHERE year = ?", year).Scan(&n); err != nil {

@@ -46,22 +46,20 @@ func demoDate(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 
 // made on its own, as the package tests do): the procedure is then left
 // out. When departments exist, a missing or renamed one is an error.
 func demoDepartment(ctx context.Context, s *Store, code, name string) (id int64, ok bool, err error) {
-	var got string
-	err = s.db.QueryRow(ctx, "SELECT id, name FROM departments WHERE code = ?", code).Scan(&id, &got)
-	if err == nil {
-		if got != name {
-			return 0, false, fmt.Errorf("所属コード %s は「%s」で、実施手順を所管する「%s」ではありません", code, got, name)
+	tree, err := s.org.Departments(ctx)
+	if err != nil {
+		return 0, false, err
+	}
+	for _, d := range tree.ByID {
+		if d.Code != code {
+			continue
 		}
-		return id, true, nil
+		if d.Name != name {
+			return 0, false, fmt.Errorf("所属コード %s は「%s」で、実施手順を所管する「%s」ではありません", code, d.Name, name)
+		}
+		return d.ID, true, nil
 	}
-	if !isNoRows(err) {
-		return 0, false, err
-	}
-	var n int
-	if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM departments").Scan(&n); err != nil {
-		return 0, false, err
-	}
-	if n > 0 {
+	if len(tree.ByID) > 0 {
 		return 0, false, fmt.Errorf("実施手順を所管する所属「%s」（所属コード %s）が組織データにありません", name, code)
 	}
 	return 0, false, nil

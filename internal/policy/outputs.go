@@ -11,6 +11,7 @@ import (
 	"mamori/internal/jp"
 	"mamori/internal/policy/compare"
 	"mamori/internal/policy/provision"
+	"mamori/internal/textsim"
 )
 
 // Loaded is a version with everything the outputs need.
@@ -38,7 +39,7 @@ func (s *Store) Load(ctx context.Context, versionID int64) (*Loaded, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Loaded{Doc: d, Version: v, Tree: t, Ward: s.WardName(ctx)}
+	l := &Loaded{Doc: d, Version: v, Tree: t, Ward: s.org.WardName(ctx)}
 	if v.BaseVersionID != 0 {
 		b, err := s.Version(ctx, v.BaseVersionID)
 		if err != nil {
@@ -323,7 +324,7 @@ func pairSentences(oldLines, newLines [][]compare.Segment) []pair {
 			if !c.Changed || used[i] {
 				continue
 			}
-			if v := similarity(segText(s.Segs), segText(c.Segs)); v > bv {
+			if v := textsim.Similarity(segText(s.Segs), segText(c.Segs)); v > bv {
 				bi, bv = i, v
 			}
 		}
@@ -360,31 +361,6 @@ func keptSentences(lines [][]compare.Segment) []string {
 		}
 	}
 	return out
-}
-
-// similarity is the Dice coefficient of two texts' character bigrams.
-func similarity(a, b string) float64 {
-	grams := func(s string) map[string]int {
-		r := []rune(s)
-		m := map[string]int{}
-		for i := 0; i+1 < len(r); i++ {
-			m[string(r[i:i+2])]++
-		}
-		return m
-	}
-	ga, gb := grams(a), grams(b)
-	na, nb, common := 0, 0, 0
-	for _, v := range ga {
-		na += v
-	}
-	for k, v := range gb {
-		nb += v
-		common += min(v, ga[k])
-	}
-	if na+nb == 0 {
-		return 0
-	}
-	return 2 * float64(common) / float64(na+nb)
 }
 
 func isHeadingLine(ln []compare.Segment) bool {

@@ -12,6 +12,7 @@ import (
 	"mamori/internal/auditlog"
 	"mamori/internal/database"
 	"mamori/internal/jp"
+	"mamori/internal/org"
 	"mamori/internal/policy/provision"
 )
 
@@ -21,6 +22,7 @@ type Store struct {
 	db  *database.DB
 	log *auditlog.Log
 	now func() time.Time
+	org org.Reader // departments and the ward's name
 }
 
 // NewStore returns a store on db.
@@ -28,7 +30,7 @@ func NewStore(db *database.DB, log *auditlog.Log, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, log: log, now: now}
+	return &Store{db: db, log: log, now: now, org: org.NewReader(db, now)}
 }
 
 // Author is who makes a change (the signed-in user, or a CLI/demo actor).
@@ -156,30 +158,47 @@ func (s *Store) UpdateDocument(ctx context.Context, id int64, in DocumentInput) 
 	})
 }
 
-const docCols = `d.id, d.kind, d.title, COALESCE(d.department_id, 0), COALESCE(dep.name, ''), d.note, d.created_at, d.updated_at`
+const docCols = `d.id, d.kind, d.title, COALESCE(d.department_id, 0), d.note, d.created_at, d.updated_at`
 
 func scanDoc(sc interface{ Scan(...any) error }) (Document, error) {
 	var d Document
 	var kind string
 	var c, u database.Time
-	err := sc.Scan(&d.ID, &kind, &d.Title, &d.DepartmentID, &d.Department, &d.Note, &c, &u)
+	err := sc.Scan(&d.ID, &kind, &d.Title, &d.DepartmentID, &d.Note, &c, &u)
 	d.Kind, d.CreatedAt, d.UpdatedAt = Kind(kind), c.Time, u.Time
 	return d, err
 }
 
+// departmentNames fills the owning departments' names from the
+// organisation.
+func (s *Store) departmentNames(ctx context.Context, docs []Document) error {
+	tree, err := s.org.Departments(ctx)
+	if err != nil {
+		return fmt.Errorf("policy: departments: %w", err)
+	}
+	for i := range docs {
+		if dep := tree.ByID[docs[i].DepartmentID]; dep != nil {
+			docs[i].Department = dep.Name
+		}
+	}
+	return nil
+}
+
 // Document returns one document (without its versions).
 func (s *Store) Document(ctx context.Context, id int64) (Document, error) {
-	d, err := scanDoc(s.db.QueryRow(ctx, "SELECT "+docCols+" FROM policy_documents d LEFT JOIN departments dep ON dep.id = d.department_id WHERE d.id = ?", id))
+	d, err := scanDoc(s.db.QueryRow(ctx, "SELECT "+docCols+" FROM policy_documents d WHERE d.id = ?", id))
 	if err != nil {
 		return d, database.NotFound("policy.Document", err)
 	}
-	return d, nil
+	one := []Document{d}
+	err = s.departmentNames(ctx, one)
+	return one[0], err
 }
 
 // Documents lists every document (kind order, then title) with its
 // adopted version and drafts in progress.
 func (s *Store) Documents(ctx context.Context) ([]Document, error) {
-	rows, err := s.db.Query(ctx, "SELECT "+docCols+" FROM policy_documents d LEFT JOIN departments dep ON dep.id = d.department_id ORDER BY d.id")
+	rows, err := s.db.Query(ctx, "SELECT "+docCols+" FROM policy_documents d ORDER BY d.id")
 	if err != nil {
 		return nil, fmt.Errorf("policy.Documents: %w", err)
 	}
@@ -196,6 +215,9 @@ func (s *Store) Documents(ctx context.Context) ([]Document, error) {
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.departmentNames(ctx, docs); err != nil {
 		return nil, err
 	}
 	vs, err := s.versions(ctx, "v.status <> ?", string(StatusSuperseded))
@@ -558,15 +580,6 @@ func (s *Store) DiscardDraft(ctx context.Context, id int64) error {
 		}
 		return s.log.Record(ctx, "policy.version_discard", fmt.Sprintf("policy_version:%d", id), v.Name())
 	})
-}
-
-// WardName is the deployment's ward (printed on documents).
-func (s *Store) WardName(ctx context.Context) string {
-	var v string
-	if err := s.db.QueryRow(ctx, "SELECT value FROM settings WHERE key = 'ward_name'").Scan(&v); err != nil {
-		return ""
-	}
-	return v
 }
 
 func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }

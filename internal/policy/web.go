@@ -1,24 +1,18 @@
 package policy
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"strconv"
-	"strings"
 	"time"
 
 	"mamori/internal/auditlog"
 	"mamori/internal/blob"
 	"mamori/internal/docgen"
-	"mamori/internal/docgen/docx"
+	"mamori/internal/docgen/formats"
 	"mamori/internal/docgen/html"
-	"mamori/internal/docgen/pdf"
-	"mamori/internal/docgen/xlsx"
 	"mamori/internal/org"
 	"mamori/internal/web"
 )
@@ -44,9 +38,9 @@ func NewWeb(s *Store, blobs *blob.Store, o *org.Service) *Web {
 // read everything; everyone else signed in (auditee, staff, vendor) reads
 // the adopted 基本方針 only: it is published anyway.
 var (
-	editRoles   = []web.Role{web.RoleAdmin, web.RoleConsultant}
-	readRoles   = []web.Role{web.RoleAdmin, web.RoleConsultant, web.RoleAuditor, web.RoleViewer}
-	publicRoles = web.AllRoles
+	editors  = web.NewRoleSet(web.RoleAdmin, web.RoleConsultant)
+	readers  = web.NewRoleSet(web.RoleAdmin, web.RoleConsultant, web.RoleAuditor, web.RoleViewer)
+	everyone = web.NewRoleSet(web.AllRoles...)
 )
 
 // Routes registers the policy pages.
@@ -54,76 +48,44 @@ func (w *Web) Routes(rt *web.Router) error {
 	if err := rt.Renderer().Add("policy", templateFS, "templates"); err != nil {
 		return err
 	}
-	edit, read, public := web.Allow(editRoles...), web.Allow(readRoles...), web.Allow(publicRoles...)
+	edit, read, public := editors.Rule(), readers.Rule(), everyone.Rule()
 
 	rt.Handle("GET /policy", public, w.index)
 	rt.Handle("GET /policy/style.css", public, w.style)
 	rt.Handle("GET /policy/documents/new", edit, w.documentNew)
 	rt.Handle("POST /policy/documents", edit, w.documentCreate)
-	rt.Handle("GET /policy/documents/{id}", read, w.document)
-	rt.Handle("GET /policy/documents/{id}/edit", edit, w.documentEdit)
-	rt.Handle("POST /policy/documents/{id}", edit, w.documentUpdate)
-	rt.Handle("POST /policy/documents/{id}/revision", edit, w.startRevision)
+	rt.Handle("GET /policy/documents/{id}", read.On(w.documentObject()), w.document)
+	rt.Handle("GET /policy/documents/{id}/edit", edit.On(w.documentObject()), w.documentEdit)
+	rt.Handle("POST /policy/documents/{id}", edit.On(w.documentObject()), w.documentUpdate)
+	rt.Handle("POST /policy/documents/{id}/revision", edit.On(w.documentObject()), w.startRevision)
 
-	rt.Handle("GET /policy/documents/{id}/import", edit, w.importForm)
-	rt.Handle("POST /policy/documents/{id}/import", edit, w.importUpload)
-	rt.Handle("GET /policy/imports/{id}/preview", edit, w.importPreview)
-	rt.Handle("POST /policy/imports/{id}/preview", edit, w.importReparse)
-	rt.Handle("POST /policy/imports/{id}/save", edit, w.importSave)
+	rt.Handle("GET /policy/documents/{id}/import", edit.On(w.documentObject()), w.importForm)
+	rt.Handle("POST /policy/documents/{id}/import", edit.WithUpload().On(w.documentObject()), w.importUpload)
+	rt.Handle("GET /policy/imports/{id}/preview", edit.On(w.uploadObject()), w.importPreview)
+	rt.Handle("POST /policy/imports/{id}/preview", edit.WithBodyLimit(web.DocumentMaxBody).On(w.uploadObject()), w.importReparse)
+	rt.Handle("POST /policy/imports/{id}/save", edit.WithBodyLimit(web.DocumentMaxBody).On(w.uploadObject()), w.importSave)
 
-	rt.Handle("GET /policy/versions/{id}", public, w.version)
-	rt.Handle("GET /policy/versions/{id}/export", public, w.export)
-	rt.Handle("POST /policy/versions/{id}/adopt", edit, w.adopt)
-	rt.Handle("POST /policy/versions/{id}/discard", edit, w.discard)
+	rt.Handle("GET /policy/versions/{id}", public.On(w.versionObject()), w.version)
+	rt.Handle("GET /policy/versions/{id}/export", public.On(w.versionObject()), w.export)
+	rt.Handle("POST /policy/versions/{id}/adopt", edit.On(w.versionObject()), w.adopt)
+	rt.Handle("POST /policy/versions/{id}/discard", edit.On(w.versionObject()), w.discard)
 
-	rt.Handle("GET /policy/versions/{id}/draft", read, w.draft)
-	rt.Handle("GET /policy/versions/{id}/table.css", read, w.tableCSS)
-	rt.Handle("GET /policy/versions/{id}/change", edit, w.changeForm)
-	rt.Handle("POST /policy/versions/{id}/change", edit, w.changeSubmit)
-	rt.Handle("GET /policy/changes/{id}/edit", edit, w.changeMetaForm)
-	rt.Handle("POST /policy/changes/{id}", edit, w.changeMetaSubmit)
-	rt.Handle("GET /policy/versions/{id}/redline", read, w.redline)
-	rt.Handle("GET /policy/versions/{id}/table", read, w.table)
-	rt.Handle("GET /policy/versions/{id}/briefing", read, w.briefing)
+	rt.Handle("GET /policy/versions/{id}/draft", read.On(w.versionObject()), w.draft)
+	rt.Handle("GET /policy/versions/{id}/table.css", read.On(w.versionObject()), w.tableCSS)
+	rt.Handle("GET /policy/versions/{id}/change", edit.On(w.versionObject()), w.changeForm)
+	rt.Handle("POST /policy/versions/{id}/change", edit.On(w.versionObject()), w.changeSubmit)
+	rt.Handle("GET /policy/changes/{id}/edit", edit.On(w.changeObject()), w.changeMetaForm)
+	rt.Handle("POST /policy/changes/{id}", edit.On(w.changeObject()), w.changeMetaSubmit)
+	rt.Handle("GET /policy/versions/{id}/redline", read.On(w.versionObject()), w.redline)
+	rt.Handle("GET /policy/versions/{id}/table", read.On(w.versionObject()), w.table)
+	rt.Handle("GET /policy/versions/{id}/briefing", read.On(w.versionObject()), w.briefing)
 
-	rt.Handle("GET /policy/versions/{id}/quiz", read, w.quiz)
-	rt.Handle("POST /policy/versions/{id}/quiz/generate", edit, w.quizGenerate)
-	rt.Handle("GET /policy/versions/{id}/quiz/export", read, w.quizExport)
-	rt.Handle("POST /policy/quiz/{id}", edit, w.quizUpdate)
-	rt.Handle("POST /policy/quiz/{id}/delete", edit, w.quizDelete)
+	rt.Handle("GET /policy/versions/{id}/quiz", read.On(w.versionObject()), w.quiz)
+	rt.Handle("POST /policy/versions/{id}/quiz/generate", edit.On(w.versionObject()), w.quizGenerate)
+	rt.Handle("GET /policy/versions/{id}/quiz/export", read.On(w.versionObject()), w.quizExport)
+	rt.Handle("POST /policy/quiz/{id}", edit.On(w.quizObject()), w.quizUpdate)
+	rt.Handle("POST /policy/quiz/{id}/delete", edit.On(w.quizObject()), w.quizDelete)
 	return nil
-}
-
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, web.NotFound()
-	}
-	return id, nil
-}
-
-func hasRole(u *web.User, roles []web.Role) bool {
-	if u == nil {
-		return false
-	}
-	for _, r := range roles {
-		if u.Role == r {
-			return true
-		}
-	}
-	return false
-}
-
-func canEdit(r *http.Request) bool { return hasRole(web.UserFrom(r.Context()), editRoles) }
-func canRead(r *http.Request) bool { return hasRole(web.UserFrom(r.Context()), readRoles) }
-
-// mayRead decides per document: readers see every version; other staff
-// see the adopted and earlier versions of a public document.
-func mayRead(r *http.Request, d Document, v Version) bool {
-	if canRead(r) {
-		return true
-	}
-	return d.Kind.Public() && v.Status != StatusDraft
 }
 
 func author(r *http.Request) Author {
@@ -151,66 +113,25 @@ func inputMessage(err error) (string, bool) {
 	return "", false
 }
 
-// download renders into memory, records the download in the audit log and
-// sends the file, so a failed render sends an error page and no entry.
-func (w *Web) download(rw http.ResponseWriter, r *http.Request, target, name, ctype string, render func(*bytes.Buffer) error) error {
-	var buf bytes.Buffer
-	if err := render(&buf); err != nil {
-		return fmt.Errorf("policy download %s: %w", name, err)
-	}
-	if err := w.log.Record(r.Context(), "download", target, fmt.Sprintf("%s（%d バイト）", name, buf.Len())); err != nil {
-		return err
-	}
-	rw.Header().Set("Content-Type", ctype)
-	rw.Header().Set("Content-Disposition", "attachment; filename=\""+asciiName(name)+"\"; filename*=UTF-8''"+url.PathEscape(name))
-	rw.Header().Set("Cache-Control", "no-store")
-	rw.Header().Set("Content-Length", strconv.Itoa(buf.Len()))
-	_, err := buf.WriteTo(rw)
-	return err
+// versionTarget is the audit-log target of a version's downloads.
+func versionTarget(l *Loaded) string { return fmt.Sprintf("policy_version:%d", l.Version.ID) }
+
+// sendDocument sends a version's document in format f, named from the
+// document's title, what the file is (見え消し版…) and the version, and
+// recorded in the audit log.
+func (w *Web) sendDocument(rw http.ResponseWriter, r *http.Request, l *Loaded, f formats.Format, d *docgen.Document, what string) error {
+	name := web.JoinFileName(f.Name, l.Title(), what, l.Version.Name())
+	return web.Send(rw, r, w.log, web.Download{Name: name, ContentType: f.ContentType, Target: versionTarget(l)},
+		func(out io.Writer) error { return f.Render(out, d) })
 }
 
-// asciiName is the fallback file name for old clients: the extension
-// with a fixed stem.
-func asciiName(name string) string {
-	ext := ""
-	if i := strings.LastIndexByte(name, '.'); i >= 0 {
-		ext = name[i:]
+// formatOf reads ?format= as one of the allowed formats.
+func formatOf(r *http.Request, allowed ...string) (formats.Format, error) {
+	f, err := formats.Parse(r.URL.Query().Get("format"), allowed...)
+	if err != nil {
+		return f, web.Invalid("%s", err.Error())
 	}
-	return "policy" + ext
-}
-
-// fileName makes a safe file name from parts.
-func fileName(ext string, parts ...string) string {
-	var ps []string
-	for _, p := range parts {
-		p = strings.Map(func(r rune) rune {
-			if r < 0x20 || strings.ContainsRune(`/\:*?"<>|`, r) {
-				return '_'
-			}
-			return r
-		}, strings.TrimSpace(p))
-		if p != "" {
-			ps = append(ps, p)
-		}
-	}
-	return trimRunes(strings.Join(ps, "_"), 120) + "." + ext
-}
-
-// renderers write a document in each offered format.
-var renderers = map[string]func(io.Writer, *docgen.Document) error{"pdf": pdf.Render, "docx": docx.Render, "xlsx": xlsx.Render, "html": html.Render}
-
-// renderAs returns the writer of d in format, for w.download.
-func renderAs(format string, d *docgen.Document) func(*bytes.Buffer) error {
-	return func(b *bytes.Buffer) error { return renderers[format](b, d) }
-}
-
-var contentTypes = map[string]string{
-	"pdf":  "application/pdf",
-	"docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-	"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-	"html": "text/html; charset=utf-8",
-	"json": "application/json; charset=utf-8",
-	"yaml": "application/yaml; charset=utf-8",
+	return f, nil
 }
 
 // style serves the policy pages' own rules and the document stylesheet

@@ -26,7 +26,7 @@ func (w *Web) index(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := indexView{CanEdit: canEdit(r), CanRead: canRead(r)}
+	v := indexView{CanEdit: editors.Allows(r), CanRead: readers.Allows(r)}
 	for _, k := range Kinds {
 		g := kindGroup{Kind: k}
 		for _, d := range docs {
@@ -110,7 +110,7 @@ func (w *Web) documentCreate(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) documentEdit(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -122,7 +122,7 @@ func (w *Web) documentEdit(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) documentUpdate(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -154,7 +154,7 @@ type documentView struct {
 }
 
 func (w *Web) document(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,7 @@ func (w *Web) document(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := documentView{Doc: d, Versions: vs, CanEdit: canEdit(r)}
+	v := documentView{Doc: d, Versions: vs, CanEdit: editors.Allows(r)}
 	for i := range vs {
 		if vs[i].Status == StatusAdopted {
 			v.Adopted = &vs[i]
@@ -176,7 +176,7 @@ func (w *Web) document(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) startRevision(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}

@@ -53,7 +53,7 @@ func (o CompareOptions) query() string {
 }
 
 func (w *Web) loadDraft(r *http.Request) (*Loaded, error) {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return nil, err
 	}
@@ -73,7 +73,7 @@ func (w *Web) draft(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := draftView{L: l, Units: Units(l.Tree), Changes: cs, CanEdit: canEdit(r) && l.Version.Status == StatusDraft, Questions: len(qs),
+	v := draftView{L: l, Units: Units(l.Tree), Changes: cs, CanEdit: editors.Allows(r) && l.Version.Status == StatusDraft, Questions: len(qs),
 		Opt: compareOptions(r.URL.Query()), Counts: map[string]int{}}
 	v.OptQuery = v.Opt.query()
 	if last, err := strconv.ParseInt(r.URL.Query().Get("changed"), 10, 64); err == nil {
@@ -325,7 +325,7 @@ func (w *Web) changeSubmit(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) changeMetaForm(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -343,7 +343,7 @@ func (w *Web) changeMetaForm(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) changeMetaSubmit(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -379,9 +379,9 @@ func (w *Web) redline(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	format := r.URL.Query().Get("format")
-	if format != "pdf" && format != "docx" {
-		return web.Invalid("形式は pdf・docx のいずれかを指定してください。")
+	f, err := formatOf(r, "pdf", "docx")
+	if err != nil {
+		return err
 	}
 	by := l.Version.CreatedByName
 	if by == "" {
@@ -391,8 +391,7 @@ func (w *Web) redline(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return userError(err)
 	}
-	name := fileName(format, l.Title(), "見え消し版", l.Version.Name())
-	return w.download(rw, r, fmt.Sprintf("policy_version:%d", l.Version.ID), name, contentTypes[format], renderAs(format, d))
+	return w.sendDocument(rw, r, l, f, d, "見え消し版")
 }
 
 func (w *Web) table(rw http.ResponseWriter, r *http.Request) error {
@@ -400,16 +399,15 @@ func (w *Web) table(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	format := r.URL.Query().Get("format")
-	if format != "pdf" && format != "docx" && format != "xlsx" {
-		return web.Invalid("形式は pdf・docx・xlsx のいずれかを指定してください。")
+	f, err := formatOf(r, "pdf", "docx", "xlsx")
+	if err != nil {
+		return err
 	}
 	d, err := l.TableDocument(compareOptions(r.URL.Query()), w.now())
 	if err != nil {
 		return userError(err)
 	}
-	name := fileName(format, l.Title(), "新旧対照表", l.Version.Name())
-	return w.download(rw, r, fmt.Sprintf("policy_version:%d", l.Version.ID), name, contentTypes[format], renderAs(format, d))
+	return w.sendDocument(rw, r, l, f, d, "新旧対照表")
 }
 
 func (w *Web) briefing(rw http.ResponseWriter, r *http.Request) error {
@@ -417,9 +415,9 @@ func (w *Web) briefing(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	format := r.URL.Query().Get("format")
-	if format != "pdf" && format != "docx" {
-		return web.Invalid("形式は pdf・docx のいずれかを指定してください。")
+	f, err := formatOf(r, "pdf", "docx")
+	if err != nil {
+		return err
 	}
 	cs, err := w.store.Changes(r.Context(), l.Version.ID)
 	if err != nil {
@@ -429,6 +427,5 @@ func (w *Web) briefing(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return userError(err)
 	}
-	name := fileName(format, l.Title(), "職員向け説明資料", l.Version.Name())
-	return w.download(rw, r, fmt.Sprintf("policy_version:%d", l.Version.ID), name, contentTypes[format], renderAs(format, d))
+	return w.sendDocument(rw, r, l, f, d, "職員向け説明資料")
 }

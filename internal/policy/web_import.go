@@ -6,14 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
 
 	"mamori/internal/blob"
-	"mamori/internal/database"
 	"mamori/internal/jp"
 	"mamori/internal/policy/provision"
 	"mamori/internal/web"
@@ -32,7 +30,7 @@ type importFormView struct {
 }
 
 func (w *Web) importForm(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -44,7 +42,7 @@ func (w *Web) importForm(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) importUpload(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -55,29 +53,15 @@ func (w *Web) importUpload(rw http.ResponseWriter, r *http.Request) error {
 	again := func(msg string) error {
 		return web.Render(rw, r, http.StatusBadRequest, "policy/import_form", d.Title+"の取り込み", importFormView{Doc: d, Error: msg, MaxMB: provision.MaxFileSize >> 20})
 	}
-	f, hdr, err := r.FormFile("file")
+	up, err := policyUpload.Read(r)
+	var we *web.Error
+	if errors.As(err, &we) {
+		return again(we.Msg)
+	}
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return again(fmt.Sprintf("ファイルが大きすぎます（上限 %d MB）。", provision.MaxFileSize>>20))
-		}
-		return again("取り込むファイル（Word の .docx、Markdown の .md、テキストの .txt）を選んでください。")
+		return err
 	}
-	defer f.Close()
-	name := safeFilename(hdr.Filename)
-	if hdr.Size > provision.MaxFileSize {
-		return again(fmt.Sprintf("%s: ファイルが大きすぎます（%.1f MB。上限 %d MB）。", name, float64(hdr.Size)/(1<<20), provision.MaxFileSize>>20))
-	}
-	data, err := io.ReadAll(io.LimitReader(f, provision.MaxFileSize+1))
-	if err != nil {
-		return again("ファイルを受け取れませんでした。もう一度お試しください。")
-	}
-	if len(data) > provision.MaxFileSize {
-		return again(fmt.Sprintf("%s: ファイルが大きすぎます（上限 %d MB）。", name, provision.MaxFileSize>>20))
-	}
-	if len(data) == 0 {
-		return again(name + ": ファイルが空です。")
-	}
+	name, data := up.Name, up.Data
 	// Read it before keeping anything: an unreadable file leaves nothing behind.
 	if _, _, err := provision.ReadFile(name, data); err != nil {
 		return again(fileError(name, err))
@@ -86,7 +70,7 @@ func (w *Web) importUpload(rw http.ResponseWriter, r *http.Request) error {
 	var b blob.Blob
 	err = w.store.db.WithTx(r.Context(), func(ctx context.Context) error {
 		var err error
-		if b, err = w.blobs.Put(ctx, name, hdr.Header.Get("Content-Type"), data, u.ID); err != nil {
+		if b, err = w.blobs.Put(ctx, name, up.ContentType, data, u.ID); err != nil {
 			return err
 		}
 		return w.log.Record(ctx, "upload", fmt.Sprintf("blob:%d", b.ID), fmt.Sprintf("ポリシー文書 %s（%s、%d バイト、SHA-256 %s）", name, d.Title, len(data), b.SHA256))
@@ -108,24 +92,13 @@ func fileError(name string, err error) string {
 	return name + ": " + msg
 }
 
-func safeFilename(s string) string {
-	s = s[strings.LastIndexAny(s, `/\`)+1:]
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, s)
-	if s == "" {
-		s = "policy.txt"
-	}
-	return jp.TruncateWidth(s, 120)
-}
+// policyUpload is what the import accepts: a Word document, Markdown or text.
+var policyUpload = web.Upload{MaxBytes: provision.MaxFileSize, Types: []web.FileType{web.DOCX, web.Text}, Fallback: "policy.txt"}
 
 // pendingImport loads the uploaded file of an import in progress: only
 // its uploader (or an administrator) may continue it.
 func (w *Web) pendingImport(r *http.Request) (blob.Blob, []byte, Document, error) {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return blob.Blob{}, nil, Document{}, err
 	}
@@ -137,13 +110,7 @@ func (w *Web) pendingImport(r *http.Request) (blob.Blob, []byte, Document, error
 	if err != nil {
 		return blob.Blob{}, nil, d, err
 	}
-	var by int64
-	if err := w.store.db.QueryRow(r.Context(), "SELECT COALESCE(created_by, 0) FROM blobs WHERE id = ?", id).Scan(&by); err != nil {
-		return blob.Blob{}, nil, d, database.NotFound("policy.pendingImport", err)
-	}
-	if u := web.UserFrom(r.Context()); by != u.ID && u.Role != web.RoleAdmin {
-		return blob.Blob{}, nil, d, web.Forbidden()
-	}
+	// The route's object check admitted only the uploader (or an administrator).
 	b, data, err := w.blobs.Get(r.Context(), id)
 	return b, data, d, err
 }
@@ -160,12 +127,22 @@ type previewRow struct {
 }
 
 type importPreviewView struct {
-	Doc       Document
-	BlobID    int64
-	Filename  string
-	Text      string
-	Checked   string // hash of the text the preview shows
-	Rows      []previewRow
+	Doc      Document
+	BlobID   int64
+	Filename string
+	Text     string
+	Checked  string       // hash of the text the preview shows
+	Rows     []previewRow // the rows of this page
+	// Paging: a legal-size document has thousands of provisions, so the
+	// preview shows previewPageSize rows at a time.
+	Total       int // provisions in the whole document
+	Page, Pages int
+	First, Last int        // 1-based positions of this page's first and last row
+	PageLinks   []pageLink // page numbers to offer, with gaps
+	WarnPages   []int      // pages with rows that need checking
+	// Edited: the rows come from posted text, so pages are turned by
+	// posting the text again rather than by links to the uploaded file.
+	Edited    bool
 	Warnings  []provision.Warning // warnings not attached to a row
 	WarnCount int
 	Counts    []kindCount
@@ -175,6 +152,51 @@ type importPreviewView struct {
 	Notice    string
 	Adopted   *Version
 	Save      saveForm
+}
+
+// previewPageSize is how many provisions one preview page lists.
+const previewPageSize = 200
+
+// pageLink is one entry of the preview's page list; Gap stands for pages
+// left out.
+type pageLink struct {
+	N       int
+	Current bool
+	Gap     bool
+}
+
+// pageLinks offers the first and last pages and those near the current one.
+func pageLinks(page, pages int) []pageLink {
+	var out []pageLink
+	for n := 1; n <= pages; n++ {
+		if n == 1 || n == pages || n >= page-3 && n <= page+3 {
+			if len(out) > 0 && out[len(out)-1].N != n-1 {
+				out = append(out, pageLink{Gap: true, N: n - 1})
+			}
+			out = append(out, pageLink{N: n, Current: n == page})
+		}
+	}
+	return out
+}
+
+// paginate keeps the rows of the requested page (r's "page", from the
+// query or the posted form) and notes which pages have warnings.
+func (v *importPreviewView) paginate(r *http.Request, rows []previewRow) {
+	v.Total = len(rows)
+	v.Pages = max(1, (len(rows)+previewPageSize-1)/previewPageSize)
+	v.Page, _ = strconv.Atoi(r.FormValue("page"))
+	v.Page = min(max(v.Page, 1), v.Pages)
+	for i, row := range rows {
+		if p := i/previewPageSize + 1; len(row.Warns) > 0 && (len(v.WarnPages) == 0 || v.WarnPages[len(v.WarnPages)-1] != p) {
+			v.WarnPages = append(v.WarnPages, p)
+		}
+	}
+	from := (v.Page - 1) * previewPageSize
+	to := min(from+previewPageSize, len(rows))
+	v.Rows, v.First, v.Last = rows[from:to], from+1, to
+	if v.Pages > 1 {
+		v.PageLinks = pageLinks(v.Page, v.Pages)
+	}
 }
 
 type kindCount struct {
@@ -258,7 +280,9 @@ func buildPreview(d *provision.Document, warns []provision.Warning) ([]previewRo
 
 func (w *Web) renderPreview(rw http.ResponseWriter, r *http.Request, status int, v importPreviewView, d *provision.Document, warns []provision.Warning) error {
 	if d != nil {
-		v.Rows, v.Warnings, v.Counts = buildPreview(d, warns)
+		var rows []previewRow
+		rows, v.Warnings, v.Counts = buildPreview(d, warns)
+		v.paginate(r, rows)
 		v.WarnCount = len(warns)
 		v.Title, v.Preamble = d.Title, d.Preamble
 		v.Checked = textHash(v.Text)
@@ -310,7 +334,7 @@ func (w *Web) importReparse(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := importPreviewView{Doc: doc, BlobID: b.ID, Filename: b.Filename, Save: saveFormFrom(r)}
+	v := importPreviewView{Doc: doc, BlobID: b.ID, Filename: b.Filename, Save: saveFormFrom(r), Edited: true}
 	text, err := importText(r)
 	v.Text = text
 	if err != nil {
@@ -322,7 +346,10 @@ func (w *Web) importReparse(rw http.ResponseWriter, r *http.Request) error {
 		v.Error = "修正した本文を読み取れません: " + err.Error()
 		return w.renderPreview(rw, r, http.StatusBadRequest, v, nil, nil)
 	}
-	v.Notice = "修正した本文を解析し直しました。"
+	// A page button posts the text too; only 「再解析」 is worth a notice.
+	if _, turning := r.PostForm["page"]; !turning {
+		v.Notice = "修正した本文を解析し直しました。"
+	}
 	return w.renderPreview(rw, r, http.StatusOK, v, d, warns)
 }
 
@@ -332,7 +359,7 @@ func (w *Web) importSave(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	sf := saveFormFrom(r)
-	v := importPreviewView{Doc: doc, BlobID: b.ID, Filename: b.Filename, Save: sf}
+	v := importPreviewView{Doc: doc, BlobID: b.ID, Filename: b.Filename, Save: sf, Edited: true}
 	text, err := importText(r)
 	v.Text = text
 	if err != nil {

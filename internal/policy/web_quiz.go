@@ -1,13 +1,13 @@
 package policy
 
 import (
-	"bytes"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
 
-	"mamori/internal/docgen/docx"
+	"mamori/internal/docgen/formats"
 	"mamori/internal/web"
 )
 
@@ -32,7 +32,7 @@ func (w *Web) renderQuiz(rw http.ResponseWriter, r *http.Request, status int, l 
 	if err != nil {
 		return err
 	}
-	v := quizView{L: l, Questions: qs, Changes: map[int64]Change{}, CanEdit: canEdit(r) && l.Version.Status == StatusDraft, Error: msg, ErrorID: errID, Audiences: Audiences}
+	v := quizView{L: l, Questions: qs, Changes: map[int64]Change{}, CanEdit: editors.Allows(r) && l.Version.Status == StatusDraft, Error: msg, ErrorID: errID, Audiences: Audiences}
 	for _, c := range cs {
 		v.Changes[c.ID] = c
 		if c.StaffAction != "" && len(c.Audiences) > 0 {
@@ -76,7 +76,7 @@ func (w *Web) quizGenerate(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) quizQuestion(r *http.Request) (*Loaded, int64, error) {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return nil, 0, err
 	}
@@ -153,22 +153,23 @@ func (w *Web) quizExport(rw http.ResponseWriter, r *http.Request) error {
 	}
 	now := w.now()
 	f := QuizExport(l, qs, cs, now)
-	name := fileName(format, l.Title(), "確認問題", l.Version.Name())
-	return w.download(rw, r, fmt.Sprintf("policy_version:%d", l.Version.ID), name, contentTypes[format], func(b *bytes.Buffer) error {
-		var out []byte
+	name := web.JoinFileName(format, l.Title(), "確認問題", l.Version.Name())
+	ctype := map[string]string{"json": "application/json; charset=utf-8", "yaml": "application/yaml; charset=utf-8", "docx": formats.DOCX.ContentType}[format]
+	return web.Send(rw, r, w.log, web.Download{Name: name, ContentType: ctype, Target: versionTarget(l)}, func(out io.Writer) error {
+		var b []byte
 		var err error
 		switch format {
 		case "json":
-			out, err = f.JSON()
+			b, err = f.JSON()
 		case "yaml":
-			out, err = f.YAML()
+			b, err = f.YAML()
 		default:
-			return docx.Render(b, QuizDocument(f, now))
+			return formats.DOCX.Render(out, QuizDocument(f, now))
 		}
 		if err != nil {
 			return err
 		}
-		_, err = b.Write(out)
+		_, err = out.Write(b)
 		return err
 	})
 }

@@ -82,17 +82,16 @@ func readBlocks(d *provision.Document) ([]block, []navItem) {
 	return out, nav
 }
 
+// loadReadable loads the version in the path; the route's object check
+// (versionObject) has already decided that the user may read it.
 func (w *Web) loadReadable(r *http.Request) (*Loaded, error) {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return nil, err
 	}
 	l, err := w.store.Load(r.Context(), id)
 	if err != nil {
 		return nil, err
-	}
-	if !mayRead(r, l.Doc, l.Version) {
-		return nil, web.Forbidden()
 	}
 	return l, nil
 }
@@ -102,7 +101,7 @@ func (w *Web) version(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := versionView{L: l, CanEdit: canEdit(r), CanRead: canRead(r)}
+	v := versionView{L: l, CanEdit: editors.Allows(r), CanRead: readers.Allows(r)}
 	v.Blocks, v.Nav = readBlocks(l.Tree)
 	if v.CanRead {
 		if v.Versions, err = w.store.Versions(r.Context(), l.Doc.ID); err != nil {
@@ -117,19 +116,15 @@ func (w *Web) export(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	format := r.URL.Query().Get("format")
-	d := l.CleanDocument()
-	name := fileName(format, l.Title(), l.Version.Name())
-	target := fmt.Sprintf("policy_version:%d", l.Version.ID)
-	switch format {
-	case "pdf", "docx", "html":
-		return w.download(rw, r, target, name, contentTypes[format], renderAs(format, d))
+	f, err := formatOf(r, "pdf", "docx", "html")
+	if err != nil {
+		return err
 	}
-	return web.Invalid("形式は pdf・docx・html のいずれかを指定してください。")
+	return w.sendDocument(rw, r, l, f, l.CleanDocument(), "")
 }
 
 func (w *Web) adopt(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -152,7 +147,7 @@ func (w *Web) adopt(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) discard(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}

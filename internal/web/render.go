@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"embed"
@@ -40,6 +41,7 @@ type Page struct {
 	User    *User
 	CSRF    string
 	Nav     []NavItem
+	NavHTML template.HTML // Nav rendered by the "nav" template (cached)
 	Path    string
 	Site    Site
 	Flash   string
@@ -51,6 +53,9 @@ type Page struct {
 type Renderer struct {
 	base      *template.Template
 	errorPage *template.Template
+	navPage   *template.Template // executes "nav" alone
+	navMu     sync.RWMutex
+	navCache  map[string]template.HTML
 	pages     map[string]*template.Template
 	static    *Static
 	log       *slog.Logger
@@ -110,6 +115,10 @@ func NewRenderer(log *slog.Logger) (*Renderer, error) {
 		return nil, fmt.Errorf("web.NewRenderer: %w", err)
 	}
 	rd.errorPage = errT
+	if rd.navPage, err = base.Clone(); err != nil {
+		return nil, fmt.Errorf("web.NewRenderer: %w", err)
+	}
+	rd.navCache = map[string]template.HTML{}
 	rd.Nav = func(*http.Request, *User) []NavItem { return nil }
 	rd.Site = func(context.Context) Site { return Site{} }
 	return rd, nil
@@ -157,15 +166,35 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 		return fmt.Errorf("web.Render: no page %q", name)
 	}
 	p := rd.page(w, r, title, data)
-	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
 		return fmt.Errorf("web.Render %s: %w", name, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, err := buf.WriteTo(w)
+	_, err := w.Write(buf.Bytes())
 	return err
+}
+
+// Pages are rendered into a buffer first (so a template error still gets
+// a clean error page); the buffers are reused, because growing a fresh one
+// to a long list's size on every request costs more than the rendering
+// around it.
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBuffer keeps a rare huge page from pinning its buffer.
+const maxPooledBuffer = 4 << 20
+
+func getBuffer() *bytes.Buffer { return bufPool.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBuffer {
+		return
+	}
+	b.Reset()
+	bufPool.Put(b)
 }
 
 func (rd *Renderer) page(w http.ResponseWriter, r *http.Request, title string, data any) Page {
@@ -173,6 +202,7 @@ func (rd *Renderer) page(w http.ResponseWriter, r *http.Request, title string, d
 	p := Page{Title: title, User: u, CSRF: CSRFFrom(r.Context()), Path: r.URL.Path, Site: rd.Site(r.Context()), Data: data}
 	if u != nil && !u.MFAPending && !u.MFARequired {
 		p.Nav = rd.Nav(r, u)
+		p.NavHTML = rd.navHTML(r.Context(), p.Nav)
 	}
 	if c, err := r.Cookie(flashCookie); err == nil {
 		if v, err := url.QueryUnescape(c.Value); err == nil {
@@ -184,6 +214,51 @@ func (rd *Renderer) page(w http.ResponseWriter, r *http.Request, title string, d
 	return p
 }
 
+// maxNavEntries bounds the rendered-menu cache; menus differ only by role
+// and current section, so real use stays far below it.
+const maxNavEntries = 1024
+
+// navHTML renders the side navigation once per distinct list of items: it
+// is the same on every page of a section for every user of a role, and
+// rendering its links through the escapers costs more than a small page's
+// own content.
+func (rd *Renderer) navHTML(ctx context.Context, items []NavItem) template.HTML {
+	if len(items) == 0 {
+		return ""
+	}
+	var kb strings.Builder
+	for _, it := range items {
+		kb.WriteString(it.Label)
+		kb.WriteByte(0)
+		kb.WriteString(it.Path)
+		kb.WriteByte(0)
+		kb.WriteString(it.Group)
+		if it.Active {
+			kb.WriteString("\x00*")
+		}
+		kb.WriteByte(1)
+	}
+	key := kb.String()
+	rd.navMu.RLock()
+	h, ok := rd.navCache[key]
+	rd.navMu.RUnlock()
+	if ok {
+		return h
+	}
+	var b bytes.Buffer
+	if err := rd.navPage.ExecuteTemplate(&b, "nav", items); err != nil {
+		rd.log.ErrorContext(ctx, "render navigation", "err", err)
+		return ""
+	}
+	h = template.HTML(b.String()) // produced by html/template, so already escaped
+	rd.navMu.Lock()
+	if len(rd.navCache) < maxNavEntries {
+		rd.navCache[key] = h
+	}
+	rd.navMu.Unlock()
+	return h
+}
+
 // Error renders the error page (or plain text when even that fails).
 func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	if strings.HasPrefix(r.URL.Path, "/api/") || strings.Contains(r.Header.Get("Accept"), "application/json") && !strings.Contains(r.Header.Get("Accept"), "text/html") {
@@ -193,8 +268,9 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, status int, ms
 		return
 	}
 	p := rd.page(w, r, "エラー", map[string]any{"Status": status, "Message": msg})
-	var buf bytes.Buffer
-	if err := rd.errorPage.ExecuteTemplate(&buf, "layout", p); err != nil {
+	buf := getBuffer()
+	defer putBuffer(buf)
+	if err := rd.errorPage.ExecuteTemplate(buf, "layout", p); err != nil {
 		rd.log.Error("render error page", "err", err)
 		http.Error(w, msg, status)
 		return
@@ -202,7 +278,7 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, status int, ms
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
-	_, _ = buf.WriteTo(w)
+	_, _ = w.Write(buf.Bytes())
 }
 
 const flashCookie = "mamori_flash"

@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/width"
 
 	"mamori/internal/policy/provision"
+	"mamori/internal/textsim"
 )
 
 // Options are what the comparison disregards.
@@ -134,7 +135,7 @@ type unit struct {
 	text    string // lines joined with "\n"
 	label   string // the node's own number as printed
 	key     string // what identity is judged on: class + normalised text without the own number
-	grams   []uint64
+	grams   textsim.Grams
 	partner int // 1:1 partner on the other side, -1 when none
 	group   int // index into the groups, -1 when none
 }
@@ -253,53 +254,18 @@ func composeKana(s string) string {
 
 // bigrams is the sorted set of character bigrams of the unit's key,
 // computed on demand (identical units never need it).
-func (u *unit) bigrams() []uint64 {
+func (u *unit) bigrams() textsim.Grams {
 	if u.grams == nil {
-		u.grams = gramSet([]rune(u.key))
+		u.grams = textsim.OfString(u.key)
 	}
 	return u.grams
 }
 
-// common counts the elements two sorted sets share.
-func common(a, b []uint64) int {
-	n, i, j := 0, 0, 0
-	for i < len(a) && j < len(b) {
-		switch {
-		case a[i] == b[j]:
-			n++
-			i++
-			j++
-		case a[i] < b[j]:
-			i++
-		default:
-			j++
-		}
-	}
-	return n
-}
-
-func contains(set []uint64, v uint64) bool {
-	i := sort.Search(len(set), func(i int) bool { return set[i] >= v })
-	return i < len(set) && set[i] == v
-}
-
 // dice is the Dice coefficient of the units' bigram sets.
-func dice(a, b *unit) float64 {
-	ga, gb := a.bigrams(), b.bigrams()
-	if len(ga)+len(gb) == 0 {
-		return 0
-	}
-	return 2 * float64(common(ga, gb)) / float64(len(ga)+len(gb))
-}
+func dice(a, b *unit) float64 { return textsim.Dice(a.bigrams(), b.bigrams()) }
 
 // diceBound is an upper bound of dice from the set sizes alone.
-func diceBound(a, b *unit) float64 {
-	la, lb := len(a.bigrams()), len(b.bigrams())
-	if la+lb == 0 {
-		return 0
-	}
-	return 2 * float64(min(la, lb)) / float64(la+lb)
-}
+func diceBound(a, b *unit) float64 { return textsim.DiceBound(len(a.bigrams()), len(b.bigrams())) }
 
 func compatible(a, b *unit) bool {
 	if a.heading != b.heading {
@@ -500,13 +466,13 @@ func containment(x, src, except *unit) float64 {
 		return 0
 	}
 	gs := src.bigrams()
-	var ge []uint64
+	var ge textsim.Grams
 	if except != nil {
 		ge = except.bigrams()
 	}
 	n := 0
 	for _, g := range gx {
-		if contains(gs, g) && (ge == nil || !contains(ge, g)) {
+		if gs.Has(g) && (ge == nil || !ge.Has(g)) {
 			n++
 		}
 	}

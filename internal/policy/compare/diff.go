@@ -1,7 +1,6 @@
 package compare
 
 import (
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -9,6 +8,8 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 	"golang.org/x/text/unicode/norm"
 	"golang.org/x/text/width"
+
+	"mamori/internal/textsim"
 )
 
 // Segment is a piece of printed text; Changed marks the parts a 新旧対照表
@@ -222,13 +223,13 @@ func blockHunks(A, B []rune, ol, nl [][2]int, oStart, nStart int, dmp *diffmatch
 		return charHunks(A[oStart:oEnd], B[nStart:nEnd], oStart, nStart, dmp)
 	}
 	// Order-keeping pairing that maximises the summed similarity.
-	og := make([][]uint64, len(ol))
+	og := make([]textsim.Grams, len(ol))
 	for x, sp := range ol {
-		og[x] = gramSet(A[sp[0]:sp[1]])
+		og[x] = textsim.Of(A[sp[0]:sp[1]])
 	}
-	ng := make([][]uint64, len(nl))
+	ng := make([]textsim.Grams, len(nl))
 	for y, sp := range nl {
-		ng[y] = gramSet(B[sp[0]:sp[1]])
+		ng[y] = textsim.Of(B[sp[0]:sp[1]])
 	}
 	w := len(nl) + 1
 	best := make([]float64, (len(ol)+1)*w)
@@ -236,8 +237,8 @@ func blockHunks(A, B []rune, ol, nl [][2]int, oStart, nStart int, dmp *diffmatch
 	for x := range ol {
 		for y := range nl {
 			s := 0.0
-			if la, lb := len(og[x]), len(ng[y]); la+lb > 0 {
-				s = 2 * float64(common(og[x], ng[y])) / float64(la+lb)
+			if len(og[x])+len(ng[y]) > 0 {
+				s = textsim.Dice(og[x], ng[y])
 			} else if string(A[ol[x][0]:ol[x][1]]) == string(B[nl[y][0]:nl[y][1]]) {
 				s = 1
 			}
@@ -278,16 +279,6 @@ func blockHunks(A, B []rune, ol, nl [][2]int, oStart, nStart int, dmp *diffmatch
 	}
 	gap(len(ol), len(nl))
 	return out
-}
-
-// gramSet is the sorted set of character bigrams of a line.
-func gramSet(rs []rune) []uint64 {
-	g := make([]uint64, 0, len(rs))
-	for i := 0; i+1 < len(rs); i++ {
-		g = append(g, uint64(rs[i])<<32|uint64(rs[i+1]))
-	}
-	slices.Sort(g)
-	return slices.Compact(g)
 }
 
 // charHunks diffs two stretches by character (semantic clean-up on, so

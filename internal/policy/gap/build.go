@@ -172,7 +172,7 @@ func Create(ctx context.Context, db *database.DB, log *auditlog.Log, nt NewTable
 	if len(fe) > 0 {
 		return 0, fe
 	}
-	rows, err := buildRows(ctx, db, guide, ward, prev)
+	rows, err := buildRows(ctx, s, guide, ward, prev)
 	if err != nil {
 		return 0, fmt.Errorf("gap.Create: %w", err)
 	}
@@ -222,7 +222,7 @@ func Create(ctx context.Context, db *database.DB, log *auditlog.Log, nt NewTable
 }
 
 // buildRows computes the pre-filled rows of a new table.
-func buildRows(ctx context.Context, db *database.DB, guide, ward, prev *edition) ([]Row, error) {
+func buildRows(ctx context.Context, s *catalog.Store, guide, ward, prev *edition) ([]Row, error) {
 	// How clauses changed since the previous edition: catalog.Diff follows
 	// renumbered clauses by title; text changes are found by comparing the
 	// summaries of the clauses it pairs.
@@ -254,19 +254,19 @@ func buildRows(ctx context.Context, db *database.DB, guide, ward, prev *edition)
 
 	// Mappings between the ward's clauses and any edition of the
 	// guideline, keyed by the guideline clause's number in this edition.
-	mapped, err := wardMappings(ctx, db, ward.ID, guide.Code)
+	mapped, err := s.ClauseLinks(ctx, ward.ID, guide.Code)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("gap mappings: %w", err)
 	}
 	provisions := map[string][]int{} // guideline number → ward clause indexes
 	wardMapped := map[int]bool{}
 	for _, m := range mapped {
-		wi, ok := ward.byID[m.wardClause]
+		wi, ok := ward.byID[m.ClauseID]
 		if !ok {
 			continue
 		}
-		num := m.number
-		if prev != nil && m.frameworkID == prev.ID {
+		num := m.Other.Number
+		if prev != nil && m.Other.FrameworkID == prev.ID {
 			if n, ok := renumbered[num]; ok {
 				num = n
 			}
@@ -360,35 +360,4 @@ func covered(e *edition, i int, mapped map[int]bool) bool {
 		c = e.clauses[j]
 	}
 	return false
-}
-
-type wardMapping struct {
-	wardClause  int64
-	frameworkID int64
-	number      string
-}
-
-// wardMappings lists the mappings (either direction) between clauses of
-// the ward framework and clauses of any edition of the framework code.
-func wardMappings(ctx context.Context, db *database.DB, wardID int64, code string) ([]wardMapping, error) {
-	rows, err := db.Query(ctx, `SELECT w.id, f.id, o.number FROM clause_mappings m
-		JOIN clauses w ON w.id = m.from_clause_id JOIN clauses o ON o.id = m.to_clause_id JOIN frameworks f ON f.id = o.framework_id
-		WHERE w.framework_id = ? AND f.code = ?
-		UNION ALL
-		SELECT w.id, f.id, o.number FROM clause_mappings m
-		JOIN clauses w ON w.id = m.to_clause_id JOIN clauses o ON o.id = m.from_clause_id JOIN frameworks f ON f.id = o.framework_id
-		WHERE w.framework_id = ? AND f.code = ?`, wardID, code, wardID, code)
-	if err != nil {
-		return nil, fmt.Errorf("gap mappings: %w", err)
-	}
-	defer rows.Close()
-	var out []wardMapping
-	for rows.Next() {
-		var m wardMapping
-		if err := rows.Scan(&m.wardClause, &m.frameworkID, &m.number); err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
 }

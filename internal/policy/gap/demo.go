@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/catalog"
 	"mamori/internal/database"
 	"mamori/internal/org"
 )
@@ -143,16 +144,13 @@ var demoFills = []demoFill{
 // change, every other row set to its suggested status. The catalogue must
 // be imported first.
 func CreateDemo(ctx context.Context, db *database.DB, log *auditlog.Log, now time.Time) (int64, error) {
+	cat := catalog.NewStore(db)
 	find := func(code, version string) (int64, error) {
-		var id int64
-		q, args := "SELECT id FROM frameworks WHERE code = ? AND version = ?", []any{code, version}
-		if version == "" {
-			q, args = "SELECT id FROM frameworks WHERE code = ? ORDER BY id DESC LIMIT 1", []any{code}
-		}
-		if err := db.QueryRow(ctx, q, args...).Scan(&id); err != nil {
+		f, err := cat.FrameworkByCode(ctx, code, version)
+		if err != nil {
 			return 0, fmt.Errorf("gap.CreateDemo: 枠組み %s %s がカタログにありません: %w", code, version, err)
 		}
-		return id, nil
+		return f.ID, nil
 	}
 	guide, err := find(DemoGuideline, DemoEdition)
 	if err != nil {

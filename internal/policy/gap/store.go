@@ -7,32 +7,60 @@ import (
 	"time"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/catalog"
 	"mamori/internal/database"
 )
 
-// Store reads and changes gap tables.
+// Store reads and changes gap tables. The framework editions a table
+// compares are read through the catalogue's store.
 type Store struct {
 	db  *database.DB
 	log *auditlog.Log
+	cat *catalog.Store
 }
 
 // NewStore returns a store on db that audits changes to log.
-func NewStore(db *database.DB, log *auditlog.Log) *Store { return &Store{db: db, log: log} }
+func NewStore(db *database.DB, log *auditlog.Log) *Store {
+	return &Store{db: db, log: log, cat: catalog.NewStore(db)}
+}
 
-const tableCols = `t.id, t.title, t.fiscal_year, t.guideline_framework_id, t.ward_framework_id, COALESCE(t.previous_framework_id, 0), t.note, t.created_at, t.updated_at,
-	g.code, g.version, g.title, w.code, w.version, w.title, COALESCE(p.code, ''), COALESCE(p.version, ''), COALESCE(p.title, '')`
-
-const tableFrom = ` FROM policy_gap_tables t JOIN frameworks g ON g.id = t.guideline_framework_id JOIN frameworks w ON w.id = t.ward_framework_id
-	LEFT JOIN frameworks p ON p.id = t.previous_framework_id`
+const tableCols = `t.id, t.title, t.fiscal_year, t.guideline_framework_id, t.ward_framework_id, COALESCE(t.previous_framework_id, 0), t.note, t.created_at, t.updated_at`
 
 func scanTable(sc interface{ Scan(...any) error }, extra ...any) (Table, error) {
 	var t Table
 	var c, u database.Time
-	err := sc.Scan(append([]any{&t.ID, &t.Title, &t.FiscalYear, &t.GuidelineID, &t.WardID, &t.PreviousID, &t.Note, &c, &u,
-		&t.Guideline.Code, &t.Guideline.Version, &t.Guideline.Title, &t.Ward.Code, &t.Ward.Version, &t.Ward.Title,
-		&t.Previous.Code, &t.Previous.Version, &t.Previous.Title}, extra...)...)
+	err := sc.Scan(append([]any{&t.ID, &t.Title, &t.FiscalYear, &t.GuidelineID, &t.WardID, &t.PreviousID, &t.Note, &c, &u}, extra...)...)
 	t.CreatedAt, t.UpdatedAt = c.Time, u.Time
 	return t, err
+}
+
+// editions fills the tables' framework editions from the catalogue.
+func (s *Store) editions(ctx context.Context, ts []Table) error {
+	seen := map[int64]Edition{0: {}}
+	edition := func(id int64) (Edition, error) {
+		if e, ok := seen[id]; ok {
+			return e, nil
+		}
+		f, err := s.cat.Framework(ctx, id)
+		if err != nil {
+			return Edition{}, err
+		}
+		seen[id] = Edition{Code: f.Code, Version: f.Version, Title: f.Title}
+		return seen[id], nil
+	}
+	for i := range ts {
+		var err error
+		if ts[i].Guideline, err = edition(ts[i].GuidelineID); err != nil {
+			return err
+		}
+		if ts[i].Ward, err = edition(ts[i].WardID); err != nil {
+			return err
+		}
+		if ts[i].Previous, err = edition(ts[i].PreviousID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Tables lists every gap table, newest first, with its row count and the
@@ -40,8 +68,8 @@ func scanTable(sc interface{ Scan(...any) error }, extra ...any) (Table, error) 
 func (s *Store) Tables(ctx context.Context) ([]Table, error) {
 	rows, err := s.db.Query(ctx, `SELECT `+tableCols+`,
 		(SELECT COUNT(*) FROM policy_gap_rows r WHERE r.table_id = t.id),
-		(SELECT COUNT(*) FROM policy_gap_rows r WHERE r.table_id = t.id AND (r.status = '' OR (r.status IN ('一部反映', '未反映') AND r.decision IN ('', '検討中'))))`+
-		tableFrom+` ORDER BY t.fiscal_year DESC, t.id DESC`)
+		(SELECT COUNT(*) FROM policy_gap_rows r WHERE r.table_id = t.id AND (r.status = '' OR (r.status IN ('一部反映', '未反映') AND r.decision IN ('', '検討中'))))
+		FROM policy_gap_tables t ORDER BY t.fiscal_year DESC, t.id DESC`)
 	if err != nil {
 		return nil, fmt.Errorf("gap.Tables: %w", err)
 	}
@@ -56,13 +84,38 @@ func (s *Store) Tables(ctx context.Context) ([]Table, error) {
 		t.Rows, t.Unresolved = n, open
 		out = append(out, t)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.editions(ctx, out); err != nil {
+		return nil, fmt.Errorf("gap.Tables: %w", err)
+	}
+	return out, nil
 }
 
 // Table returns one gap table.
 func (s *Store) Table(ctx context.Context, id int64) (Table, error) {
-	t, err := scanTable(s.db.QueryRow(ctx, "SELECT "+tableCols+tableFrom+" WHERE t.id = ?", id))
-	return t, database.NotFound("gap.Table", err)
+	t, err := scanTable(s.db.QueryRow(ctx, "SELECT "+tableCols+" FROM policy_gap_tables t WHERE t.id = ?", id))
+	if err != nil {
+		return t, database.NotFound("gap.Table", err)
+	}
+	one := []Table{t}
+	if err := s.editions(ctx, one); err != nil {
+		return t, fmt.Errorf("gap.Table: %w", err)
+	}
+	return one[0], nil
+}
+
+// Neighbours returns the ids of the rows before and after row seq of a
+// table (0 at either end), for stepping through the rows.
+func (s *Store) Neighbours(ctx context.Context, tableID int64, seq int) (prev, next int64, err error) {
+	err = s.db.QueryRow(ctx, `SELECT COALESCE((SELECT id FROM policy_gap_rows WHERE table_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1), 0),
+		COALESCE((SELECT id FROM policy_gap_rows WHERE table_id = ? AND seq > ? ORDER BY seq LIMIT 1), 0)`,
+		tableID, seq, tableID, seq).Scan(&prev, &next)
+	if err != nil {
+		return 0, 0, fmt.Errorf("gap.Neighbours: %w", err)
+	}
+	return prev, next, nil
 }
 
 const rowCols = `r.id, r.table_id, r.seq, r.kind, COALESCE(r.clause_id, 0), r.chapter_number, r.chapter_title, r.clause_number, r.clause_title, r.summary,

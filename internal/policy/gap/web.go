@@ -1,7 +1,7 @@
 package gap
 
 import (
-	"bytes"
+	"context"
 	"embed"
 	"errors"
 	"fmt"
@@ -15,8 +15,9 @@ import (
 	"mamori/internal/auditlog"
 	"mamori/internal/catalog"
 	"mamori/internal/database"
-	"mamori/internal/docgen/pdf"
+	"mamori/internal/docgen/formats"
 	"mamori/internal/jp"
+	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
@@ -28,9 +29,9 @@ type Web struct {
 	db    *database.DB
 	store *Store
 	cat   *catalog.Store
+	org   org.Reader // the ward's name and the working year
 	log   *auditlog.Log
 	now   func() time.Time
-	rd    *web.Renderer
 }
 
 // NewWeb returns the gap-table screens; now is the clock (nil: time.Now).
@@ -38,43 +39,44 @@ func NewWeb(db *database.DB, log *auditlog.Log, now func() time.Time) *Web {
 	if now == nil {
 		now = time.Now
 	}
-	return &Web{db: db, store: NewStore(db, log), cat: catalog.NewStore(db), log: log, now: now}
+	return &Web{db: db, store: NewStore(db, log), cat: catalog.NewStore(db), org: org.NewReader(db, now), log: log, now: now}
 }
 
-// Routes registers the pages: the security office and the consultant
-// edit; internal auditors and viewers read and download.
+// Who uses gap tables: the security office and the consultant edit;
+// internal auditors and viewers read and download.
+var (
+	readers = web.NewRoleSet(web.RoleAdmin, web.RoleConsultant, web.RoleAuditor, web.RoleViewer)
+	editors = web.NewRoleSet(web.RoleAdmin, web.RoleConsultant)
+)
+
+// Routes registers the pages.
 func (w *Web) Routes(rt *web.Router) error {
 	if err := rt.Renderer().Add("gap", templateFS, "templates"); err != nil {
 		return err
 	}
-	w.rd = rt.Renderer()
-	read := web.Allow(web.RoleAdmin, web.RoleConsultant, web.RoleAuditor, web.RoleViewer)
-	edit := web.Allow(web.RoleAdmin, web.RoleConsultant)
+	read, edit := readers.Rule(), editors.Rule()
 	rt.Handle("GET /policy/gap", read, w.list)
 	rt.Handle("GET /policy/gap/new", edit, w.newForm)
 	rt.Handle("POST /policy/gap", edit, w.create)
-	rt.Handle("GET /policy/gap/{id}", read, w.table)
-	rt.Handle("GET /policy/gap/{id}/xlsx", read, w.exportXLSX)
-	rt.Handle("GET /policy/gap/{id}/pdf", read, w.exportPDF)
-	rt.Handle("POST /policy/gap/{id}/bulk", edit, w.bulk)
-	rt.Handle("GET /policy/gap/{id}/import", edit, w.importForm)
-	rt.Handle("POST /policy/gap/{id}/import", edit, w.importFile)
-	rt.Handle("GET /policy/gap/rows/{id}/edit", edit, w.rowForm)
-	rt.Handle("POST /policy/gap/rows/{id}/edit", edit, w.saveRow)
+	// Gap tables are ward-wide: every role a route admits may use every
+	// table and row that exists.
+	table := web.AnyObject("gap.table", func(ctx context.Context, id int64) error {
+		_, err := w.store.Table(ctx, id)
+		return err
+	})
+	row := web.AnyObject("gap.row", func(ctx context.Context, id int64) error {
+		_, err := w.store.Row(ctx, id)
+		return err
+	})
+	rt.Handle("GET /policy/gap/{id}", read.On(table), w.table)
+	rt.Handle("GET /policy/gap/{id}/xlsx", read.On(table), w.exportXLSX)
+	rt.Handle("GET /policy/gap/{id}/pdf", read.On(table), w.exportPDF)
+	rt.Handle("POST /policy/gap/{id}/bulk", edit.On(table), w.bulk)
+	rt.Handle("GET /policy/gap/{id}/import", edit.On(table), w.importForm)
+	rt.Handle("POST /policy/gap/{id}/import", edit.WithUpload().On(table), w.importFile)
+	rt.Handle("GET /policy/gap/rows/{id}/edit", edit.On(row), w.rowForm)
+	rt.Handle("POST /policy/gap/rows/{id}/edit", edit.On(row), w.saveRow)
 	return nil
-}
-
-func pathID(r *http.Request) (int64, error) {
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, web.NotFound()
-	}
-	return id, nil
-}
-
-func canEdit(r *http.Request) bool {
-	u := web.UserFrom(r.Context())
-	return u != nil && (u.Role == web.RoleAdmin || u.Role == web.RoleConsultant)
 }
 
 func userID(r *http.Request) int64 {
@@ -84,19 +86,12 @@ func userID(r *http.Request) int64 {
 	return 0
 }
 
-func (w *Web) site(r *http.Request) web.Site {
-	if w.rd == nil || w.rd.Site == nil {
-		return web.Site{}
-	}
-	return w.rd.Site(r.Context())
-}
-
 func (w *Web) list(rw http.ResponseWriter, r *http.Request) error {
 	ts, err := w.store.Tables(r.Context())
 	if err != nil {
 		return err
 	}
-	return web.Render(rw, r, http.StatusOK, "gap/list", "相違点整合表", map[string]any{"Tables": ts, "CanEdit": canEdit(r)})
+	return web.Render(rw, r, http.StatusOK, "gap/list", "相違点整合表", map[string]any{"Tables": ts, "CanEdit": editors.Allows(r)})
 }
 
 // newView is the create form's data.
@@ -165,7 +160,7 @@ func (w *Web) newForm(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Render(rw, r, http.StatusOK, "gap/new", "相違点整合表の作成", newView{Frameworks: fws, Values: defaults(fws, w.site(r).FiscalYear)})
+	return web.Render(rw, r, http.StatusOK, "gap/new", "相違点整合表の作成", newView{Frameworks: fws, Values: defaults(fws, w.org.CurrentFiscalYear(r.Context()))})
 }
 
 func formID(r *http.Request, k string) int64 {
@@ -220,7 +215,7 @@ type tableView struct {
 }
 
 func (w *Web) table(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -241,15 +236,17 @@ func (w *Web) table(rw http.ResponseWriter, r *http.Request) error {
 	}
 	sum := Summarize(all)
 	return web.Render(rw, r, http.StatusOK, "gap/table", t.Title, tableView{T: t, Rows: rows, All: len(all), Summary: sum, Filter: f, Chapters: sum.Chapters,
-		CanEdit: canEdit(r), Statuses: Statuses, Decisions: Decisions, Columns: StatusColumns(), Flags: flagFilters, RawQuery: r.URL.RawQuery})
+		CanEdit: editors.Allows(r), Statuses: Statuses, Decisions: Decisions, Columns: StatusColumns(), Flags: flagFilters, RawQuery: r.URL.RawQuery})
 }
 
 func (w *Web) output(r *http.Request) Output {
-	return Output{Ward: w.site(r).WardName, Date: w.now()}
+	return Output{Ward: w.org.WardName(r.Context()), Date: w.now()}
 }
 
-func (w *Web) download(rw http.ResponseWriter, r *http.Request, ext, ctype string, render func(io.Writer, Table, []Row) error) error {
-	id, err := pathID(r)
+// download sends the whole table in format f, named from its title and
+// year, and recorded in the audit log with its row count.
+func (w *Web) download(rw http.ResponseWriter, r *http.Request, f formats.Format, render func(io.Writer, Table, []Row) error) error {
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -261,33 +258,20 @@ func (w *Web) download(rw http.ResponseWriter, r *http.Request, ext, ctype strin
 	if err != nil {
 		return err
 	}
-	var buf bytes.Buffer
-	if err := render(&buf, t, rows); err != nil {
-		return err
-	}
-	name := fmt.Sprintf("%s_%s.%s", fileSafe(t.Title), jp.FiscalYearLabel(t.FiscalYear), ext)
-	if err := w.log.Record(r.Context(), "download", fmt.Sprintf("policy_gap_table:%d", t.ID), fmt.Sprintf("%s（%d 行）", name, len(rows))); err != nil {
-		return err
-	}
-	rw.Header().Set("Content-Type", ctype)
-	rw.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=\"gap-table.%s\"; filename*=UTF-8''%s", ext, url.PathEscape(name)))
-	_, err = buf.WriteTo(rw)
-	return err
+	name := web.JoinFileName(f.Name, t.Title, jp.FiscalYearLabel(t.FiscalYear))
+	d := web.Download{Name: name, ContentType: f.ContentType, Target: fmt.Sprintf("policy_gap_table:%d", t.ID), Detail: fmt.Sprintf("%s（%d 行）", name, len(rows))}
+	return web.Send(rw, r, w.log, d, func(out io.Writer) error { return render(out, t, rows) })
 }
 
-var fileUnsafe = strings.NewReplacer("/", "／", `\`, "＼", ":", "：", "*", "＊", "?", "？", `"`, "”", "<", "＜", ">", "＞", "|", "｜")
-
-func fileSafe(s string) string { return fileUnsafe.Replace(strings.TrimSpace(s)) }
-
 func (w *Web) exportXLSX(rw http.ResponseWriter, r *http.Request) error {
-	return w.download(rw, r, "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", func(out io.Writer, t Table, rows []Row) error {
+	return w.download(rw, r, formats.XLSX, func(out io.Writer, t Table, rows []Row) error {
 		return RenderXLSX(out, Document(t, rows, w.output(r), true))
 	})
 }
 
 func (w *Web) exportPDF(rw http.ResponseWriter, r *http.Request) error {
-	return w.download(rw, r, "pdf", "application/pdf", func(out io.Writer, t Table, rows []Row) error {
-		return pdf.Render(out, Document(t, rows, w.output(r), false))
+	return w.download(rw, r, formats.PDF, func(out io.Writer, t Table, rows []Row) error {
+		return formats.PDF.Render(out, Document(t, rows, w.output(r), false))
 	})
 }
 
@@ -302,7 +286,7 @@ func backTo(id int64, raw string) string {
 }
 
 func (w *Web) bulk(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -364,16 +348,14 @@ func (w *Web) rowPage(rw http.ResponseWriter, r *http.Request, status int, row R
 		return err
 	}
 	v := rowView{T: t, R: row, Values: vals, Errors: fe, Statuses: Statuses, Decisions: Decisions}
-	if err := w.db.QueryRow(r.Context(), `SELECT COALESCE((SELECT id FROM policy_gap_rows WHERE table_id = ? AND seq < ? ORDER BY seq DESC LIMIT 1), 0),
-		COALESCE((SELECT id FROM policy_gap_rows WHERE table_id = ? AND seq > ? ORDER BY seq LIMIT 1), 0)`,
-		row.TableID, row.Seq, row.TableID, row.Seq).Scan(&v.Prev, &v.Next); err != nil {
+	if v.Prev, v.Next, err = w.store.Neighbours(r.Context(), row.TableID, row.Seq); err != nil {
 		return err
 	}
 	return web.Render(rw, r, status, "gap/row", fmt.Sprintf("No.%d %s", row.Seq, row.Clause()), v)
 }
 
 func (w *Web) rowForm(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -385,7 +367,7 @@ func (w *Web) rowForm(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) saveRow(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -408,9 +390,8 @@ func (w *Web) saveRow(rw http.ResponseWriter, r *http.Request) error {
 		msg = fmt.Sprintf("No.%d は変更がありませんでした。", row.Seq)
 	}
 	if r.FormValue("next") != "" {
-		var next int64
-		if err := w.db.QueryRow(r.Context(), "SELECT COALESCE((SELECT id FROM policy_gap_rows WHERE table_id = ? AND seq > ? ORDER BY seq LIMIT 1), 0)",
-			row.TableID, row.Seq).Scan(&next); err != nil {
+		_, next, err := w.store.Neighbours(r.Context(), row.TableID, row.Seq)
+		if err != nil {
 			return err
 		}
 		if next != 0 {
@@ -419,6 +400,9 @@ func (w *Web) saveRow(rw http.ResponseWriter, r *http.Request) error {
 	}
 	return web.Redirect(rw, r, fmt.Sprintf("/policy/gap/%d#row-%d", row.TableID, row.ID), msg, true)
 }
+
+// importUpload is what the import accepts: one workbook.
+var importUpload = web.Upload{MaxBytes: MaxImportSize, Types: []web.FileType{web.XLSX}, Fallback: "gap-table.xlsx"}
 
 // importView is the import page's data.
 type importView struct {
@@ -430,7 +414,7 @@ type importView struct {
 }
 
 func (w *Web) importForm(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -442,7 +426,7 @@ func (w *Web) importForm(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) importFile(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+	id, err := web.PathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -455,16 +439,15 @@ func (w *Web) importFile(rw http.ResponseWriter, r *http.Request) error {
 		v.Error = msg
 		return web.Render(rw, r, http.StatusBadRequest, "gap/import", "Excel からの取込み", v)
 	}
-	f, _, err := r.FormFile("file")
-	if err != nil {
-		return fail("取り込む Excel（.xlsx）ファイルを選んでください。")
+	up, err := importUpload.Read(r)
+	var we *web.Error
+	if errors.As(err, &we) {
+		return fail(we.Msg)
 	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, MaxImportSize+1))
 	if err != nil {
-		return fail("ファイルを読み込めませんでした。もう一度お試しください。")
+		return err
 	}
-	res, err := w.store.Import(r.Context(), id, data, !v.DryRun, userID(r), w.now())
+	res, err := w.store.Import(r.Context(), id, up.Data, !v.DryRun, userID(r), w.now())
 	if msg, ok := ImportErrorOf(err); ok {
 		return fail(msg)
 	}

@@ -469,7 +469,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 			data []byte
 			want string
 		}{
-			{"text", []byte("No,状況\n1,反映済\n"), "Excel（.xlsx）ファイルとして読めません"},
+			{"text", []byte("No,状況\n1,反映済\n"), "整合表.xlsx: Excel（.xlsx）のファイルではありません"},
 			{"xls", append([]byte{0xD0, 0xCF, 0x11, 0xE0}, make([]byte, 600)...), "パスワード付き"},
 			{"another table", edited.Bytes(), fmt.Sprintf("別の整合表（整合表番号 %d）", id)},
 		} {

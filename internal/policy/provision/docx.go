@@ -13,9 +13,14 @@ import (
 	"strings"
 )
 
-// maxPartSize caps how much of one DOCX part is decompressed, so that a
-// small file cannot expand into gigabytes.
-const maxPartSize = 64 << 20
+// maxPartSize caps how much of one DOCX part besides the body (styles,
+// numbering, relationships) is decompressed, so that a small file cannot
+// expand into gigabytes; maxBodySize caps the body, word/document.xml,
+// which is read as a stream and also stops at the text limits (limits.go).
+const (
+	maxPartSize = 8 << 20
+	maxBodySize = 64 << 20
+)
 
 const (
 	msgZipBroken = "Word ファイル（.docx）が壊れているため読めません（ZIP 形式として開けませんでした）。Word で開けるか確かめ、保存し直してから取り込んでください。"
@@ -55,13 +60,9 @@ func readDOCX(data []byte) (*Document, []Warning, error) {
 		}
 		return nil, nil, &InputError{Msg: msgNotDOCX}
 	}
-	body, err := readPart(main)
-	if err != nil {
-		return nil, nil, err
-	}
 	dir, base := path.Split(mainName)
 	rels := dir + "_rels/" + base + ".rels"
-	r := &docxReader{num: newNumbering()}
+	r := &docxReader{num: newNumbering(), budget: docxBudget{inflated: main.UncompressedSize64}}
 	if f := files[partTarget(files, rels, dir, "/numbering", dir+"numbering.xml")]; f != nil {
 		b, err := readPart(f)
 		if err != nil {
@@ -80,7 +81,21 @@ func readDOCX(data []byte) (*Document, []Warning, error) {
 			r.warnOnce("styles", 0, "スタイルの定義（word/styles.xml）を読み取れなかったため、スタイルに付いた自動番号は再現していません。")
 		}
 	}
-	if err := r.read(body); err != nil {
+	body, err := main.Open()
+	if err != nil {
+		return nil, nil, &InputError{Msg: fmt.Sprintf(msgPartBad, main.Name), Err: err}
+	}
+	defer body.Close()
+	r.in = &capReader{r: body, left: maxBodySize, err: &InputError{Msg: fmt.Sprintf(msgPartLarge, main.Name, maxBodySize>>20)},
+		paraAt: func() int { return r.index }}
+	if err := r.read(r.in); err != nil {
+		if r.in.failed != nil {
+			return nil, nil, r.in.failed
+		}
+		var ie *InputError
+		if errors.As(err, &ie) {
+			return nil, nil, ie
+		}
 		var se *xml.SyntaxError
 		line := 0
 		if errors.As(err, &se) {
@@ -158,6 +173,8 @@ func readPart(f *zip.File) ([]byte, error) {
 
 type docxReader struct {
 	dec       *xml.Decoder
+	in        *capReader // the body as it is inflated
+	budget    docxBudget
 	num       *numbering
 	paras     []docPara
 	index     int
@@ -181,8 +198,8 @@ func (r *docxReader) warnOnce(key string, line int, msg string) {
 	r.warns = append(r.warns, Warning{Line: line, Msg: msg})
 }
 
-func (r *docxReader) read(body []byte) error {
-	r.dec = xml.NewDecoder(bytes.NewReader(body))
+func (r *docxReader) read(body io.Reader) error {
+	r.dec = xml.NewDecoder(body)
 	for {
 		tok, err := r.dec.Token()
 		if err == io.EOF {
@@ -206,6 +223,10 @@ func (r *docxReader) block(se xml.StartElement) error {
 	case "p":
 		p, err := r.paragraph(se)
 		if err != nil {
+			return err
+		}
+		r.in.since = 0
+		if err := r.budget.para(p.index, p.text); err != nil {
 			return err
 		}
 		r.paras = append(r.paras, p)

@@ -42,6 +42,9 @@ type srcLine struct {
 // article outside the chapters) are returned as warnings. A text with no
 // recognisable 条・項・号 numbering is an error.
 func Parse(text string) (*Document, []Warning, error) {
+	if err := checkText(text); err != nil {
+		return nil, nil, err
+	}
 	return parseLines(splitLines(text), "行目")
 }
 
@@ -99,6 +102,7 @@ type parser struct {
 	artForm    *numForm
 	paraForm   string
 	deepWarned bool
+	count      int // provisions added, against MaxProvisions
 }
 
 func (p *parser) warn(line int, format string, args ...any) {
@@ -148,6 +152,9 @@ func parseLines(lines []srcLine, unit string) (*Document, []Warning, error) {
 			continue
 		}
 		titled = true
+		if p.count > MaxProvisions {
+			return nil, nil, p.tooMany(lines[i:])
+		}
 		// Text after 第N条 or 附則 on the same line is read as if it were
 		// the next line, which is how Plain prints it.
 		for {
@@ -164,6 +171,9 @@ func parseLines(lines []srcLine, unit string) (*Document, []Warning, error) {
 		}
 	}
 	p.finish()
+	if p.count > MaxProvisions {
+		return nil, nil, p.tooMany(nil)
+	}
 	if len(p.doc.Nodes) == 0 && p.doc.Title == "" && len(p.doc.Preamble) == 0 {
 		return nil, nil, &InputError{Msg: msgNoText}
 	}
@@ -171,6 +181,26 @@ func parseLines(lines []srcLine, unit string) (*Document, []Warning, error) {
 		return nil, nil, &InputError{Msg: msgNoNumbering}
 	}
 	return p.doc, p.warns, nil
+}
+
+// tooMany is the error for a document with more than MaxProvisions
+// provisions, found before the lines rest: it names the limit and a lower
+// bound of the document's count (the numbered lines not yet read are
+// classified, not built).
+func (p *parser) tooMany(rest []srcLine) error {
+	n := p.count
+	for _, l := range rest {
+		if s := trimSpace(l.text); s != "" {
+			if c, _ := classifyLine(s, l); c.kind != Text {
+				n++
+			}
+		}
+	}
+	line := 0
+	if len(rest) > 0 {
+		line = rest[0].line
+	}
+	return &InputError{Line: line, Msg: fmt.Sprintf(msgProvisions, comma(n), comma(MaxProvisions))}
 }
 
 // classifyLine classifies the trimmed line s of l, and reports whether it
@@ -214,6 +244,7 @@ func (p *parser) tocLine(c lineClass, s string) bool {
 
 // add appends n under parent, or at the top level when parent is nil.
 func (p *parser) add(parent, n *Node) {
+	p.count++
 	if parent == nil {
 		p.doc.Nodes = append(p.doc.Nodes, n)
 	} else {

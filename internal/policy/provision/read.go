@@ -104,6 +104,9 @@ func readFile(name string, data []byte) (*Document, []Warning, error) {
 		}
 		return nil, nil, err
 	}
+	if err := checkText(text); err != nil {
+		return nil, nil, err
+	}
 	if ext == ".md" || ext == ".markdown" {
 		return parseLines(markdownLines(text), "行目")
 	}

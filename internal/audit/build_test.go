@@ -1,4 +1,4 @@
-package catalog_test
+package audit_test
 
 import (
 	"bytes"
@@ -11,9 +11,12 @@ import (
 
 	"github.com/xuri/excelize/v2"
 
+	"mamori/internal/audit"
 	"mamori/internal/catalog"
+	"mamori/internal/catalog/catalogtest"
 	"mamori/internal/database"
 	"mamori/internal/database/dbtest"
+	"mamori/internal/org"
 )
 
 func item(code, priority string, appl, threats []string) catalog.StoredItem {
@@ -36,21 +39,21 @@ func TestSelectItems(t *testing.T) {
 	}
 	cases := []struct {
 		name     string
-		req      catalog.BuildRequest
+		req      audit.BuildRequest
 		included string // codes in order
 		reasons  map[string]string
 		excluded map[string]string
 	}{
 		{
 			name:     "counter department, everything",
-			req:      catalog.BuildRequest{Scope: []string{"counter"}, IncludeRecommended: true},
+			req:      audit.BuildRequest{Scope: []string{"counter"}, IncludeRecommended: true},
 			included: "A-all B-counter C-mynumber E-rec F-rec-ransom G-none",
 			reasons:  map[string]string{"A-all": "全所属に適用", "B-counter": "窓口のある所属のため", "C-mynumber": "窓口のある所属のため", "G-none": "全所属に適用"},
 			excluded: map[string]string{"D-server": "対象外：サーバ室のある所属が対象", "H-system": "対象外：システム所管所属が対象"},
 		},
 		{
 			name:     "mynumber and counter, ransomware first, required only",
-			req:      catalog.BuildRequest{Scope: []string{"mynumber", "counter", "server_room"}, Threats: []string{"ransomware"}},
+			req:      audit.BuildRequest{Scope: []string{"mynumber", "counter", "server_room"}, Threats: []string{"ransomware"}},
 			included: "D-server F-rec-ransom A-all B-counter C-mynumber G-none",
 			reasons: map[string]string{"C-mynumber": "個人番号を扱う事務があるため／窓口のある所属のため", "D-server": "サーバ室のある所属のため／重点脅威：ランサム攻撃",
 				"F-rec-ransom": "全所属に適用／推奨の項目だが重点脅威に関わるため含める／重点脅威：ランサム攻撃"},
@@ -58,14 +61,14 @@ func TestSelectItems(t *testing.T) {
 		},
 		{
 			name:     "a system",
-			req:      catalog.BuildRequest{System: "住民記録システム", Scope: []string{"system_owner"}, IncludeRecommended: true},
+			req:      audit.BuildRequest{System: "住民記録システム", Scope: []string{"system_owner"}, IncludeRecommended: true},
 			included: "A-all E-rec F-rec-ransom G-none H-system",
 			reasons:  map[string]string{"H-system": "情報システム（住民記録システム）を対象とするため"},
 		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			in, out := catalog.SelectItems(items, c.req)
+			in, out := audit.SelectItems(items, c.req)
 			var codes []string
 			for _, it := range in {
 				codes = append(codes, it.Item.Code)
@@ -95,7 +98,7 @@ func TestSelectItems(t *testing.T) {
 			}
 		})
 	}
-	if ps := (&catalog.BuildRequest{Scope: []string{"nuclear"}, Threats: []string{"alien"}}).Check(); len(ps) != 4 {
+	if ps := (&audit.BuildRequest{Scope: []string{"nuclear"}, Threats: []string{"alien"}}).Check(); len(ps) != 4 {
 		t.Fatalf("problems %+v", ps)
 	}
 }
@@ -117,8 +120,9 @@ func department(t *testing.T, db *database.DB, code, name string, counter bool) 
 func TestBuildSaveExport(t *testing.T) {
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		tm, log := shipped(t, db, "internal")
-		st := catalog.NewStore(db)
+		tm, log := catalogtest.Shipped(t, db, "internal")
+		now := func() time.Time { return time.Date(2026, 5, 20, 9, 0, 0, 0, time.UTC) }
+		st := audit.New(db, log, now, org.NewReader(db, now)).Store()
 		dept := department(t, db, "D100", "戸籍住民課", true)
 		department(t, db, "D200", "情報政策課", false)
 
@@ -126,12 +130,12 @@ func TestBuildSaveExport(t *testing.T) {
 		if err != nil || p.Saved || len(p.Codes(true)) != 1 {
 			t.Fatalf("fresh profile %+v %v", p, err)
 		}
-		p = catalog.Profile{DepartmentID: dept, MyNumber: true, Systems: catalog.SystemLines("住民記録システム\n\n 戸籍システム \n住民記録システム")}
-		if err := catalog.SaveProfile(ctx, db, log, p, time.Now()); err != nil {
+		p = audit.Profile{DepartmentID: dept, MyNumber: true, Systems: audit.SystemLines("住民記録システム\n\n 戸籍システム \n住民記録システム")}
+		if err := st.SaveProfile(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 		p.CloudUser = true
-		if err := catalog.SaveProfile(ctx, db, log, p, time.Now()); err != nil {
+		if err := st.SaveProfile(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 		got, _ := st.ProfileOf(ctx, dept)
@@ -141,22 +145,22 @@ func TestBuildSaveExport(t *testing.T) {
 		if fmt.Sprint(got.Codes(true)) != "[counter mynumber cloud_user]" {
 			t.Fatalf("codes %v", got.Codes(true))
 		}
-		if xlsxAuditCount(t, db, "catalog.department_profile") != 2 {
+		if catalogtest.AuditCount(t, db, "catalog.department_profile") != 2 {
 			t.Fatal("profile not audited")
 		}
 		owners, _ := st.SystemOwners(ctx)
 		if len(owners) != 2 || owners[0].Department != "戸籍住民課" {
 			t.Fatalf("owners %+v", owners)
 		}
-		if err := catalog.SaveProfile(ctx, db, log, catalog.Profile{DepartmentID: 999999}, time.Now()); !errors.Is(err, database.ErrNotFound) {
+		if err := st.SaveProfile(ctx, audit.Profile{DepartmentID: 999999}); !errors.Is(err, database.ErrNotFound) {
 			t.Fatalf("profile of a missing department: %v", err)
 		}
-		ds, _ := st.BuildDepartments(ctx, "戸籍")
+		ds, _ := st.Departments(ctx, "戸籍")
 		if len(ds) != 1 || ds[0].ID != dept || !ds[0].HasCounter {
 			t.Fatalf("search %+v", ds)
 		}
 
-		req := catalog.BuildRequest{TemplateID: tm.ID, DepartmentID: dept, Scope: got.Codes(true), Threats: []string{"careless_leak"}, IncludeRecommended: true}
+		req := audit.BuildRequest{TemplateID: tm.ID, DepartmentID: dept, Scope: got.Codes(true), Threats: []string{"careless_leak"}, IncludeRecommended: true}
 		res, ps, err := st.Build(ctx, req)
 		if err != nil || len(ps) > 0 {
 			t.Fatalf("build: %v %+v", err, ps)
@@ -167,14 +171,14 @@ func TestBuildSaveExport(t *testing.T) {
 		if len(res.Included[0].ThreatMatch) == 0 {
 			t.Fatal("threat items are not first")
 		}
-		if _, ps, _ := st.Build(ctx, catalog.BuildRequest{TemplateID: tm.ID, DepartmentID: 999999}); len(ps) != 1 || ps[0].Field != "department" {
+		if _, ps, _ := st.Build(ctx, audit.BuildRequest{TemplateID: tm.ID, DepartmentID: 999999}); len(ps) != 1 || ps[0].Field != "department" {
 			t.Fatalf("missing department: %+v", ps)
 		}
-		if _, ps, _ := st.Build(ctx, catalog.BuildRequest{TemplateID: 999999, System: "X"}); len(ps) != 1 || ps[0].Field != "template" {
+		if _, ps, _ := st.Build(ctx, audit.BuildRequest{TemplateID: 999999, System: "X"}); len(ps) != 1 || ps[0].Field != "template" {
 			t.Fatalf("missing template: %+v", ps)
 		}
 
-		id, err := catalog.SaveBuilt(ctx, db, log, res, "", 0, time.Now())
+		id, err := st.SaveBuilt(ctx, res, "", 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -191,7 +195,7 @@ func TestBuildSaveExport(t *testing.T) {
 				t.Fatalf("item %d: %+v vs %+v", i, items[i], res.Included[i])
 			}
 		}
-		if xlsxAuditCount(t, db, "catalog.checklist_build") != 1 {
+		if catalogtest.AuditCount(t, db, "catalog.checklist_build") != 1 {
 			t.Fatal("build not audited")
 		}
 		list, _ := st.BuiltChecklists(ctx)
@@ -200,7 +204,7 @@ func TestBuildSaveExport(t *testing.T) {
 		}
 
 		var buf bytes.Buffer
-		if err := catalog.WriteChecklistXLSX(&buf, catalog.BuiltDocument(b, items, "ひので区")); err != nil {
+		if err := catalog.WriteChecklistXLSX(&buf, audit.BuiltDocument(b, items, "ひので区")); err != nil {
 			t.Fatal(err)
 		}
 		f, err := excelize.OpenReader(bytes.NewReader(buf.Bytes()))
@@ -229,11 +233,7 @@ func TestBuildSaveExport(t *testing.T) {
 
 		// An item the saved checklist uses cannot be deleted by an import.
 		used := items[0].Item.Code
-		e := openEdit(t, exported(t, db, tm))
-		if err := e.f.RemoveRow(e.sheet, e.row(used)); err != nil {
-			t.Fatal(err)
-		}
-		data := e.bytes()
+		data := withoutRow(t, catalogtest.Exported(t, db, tm), used)
 		plan, err = catalog.PlanXLSX(ctx, db, tm.ID, "x.xlsx", data)
 		if err != nil || len(plan.Missing) != 1 || len(plan.Missing[0].UsedBy) != 1 {
 			t.Fatalf("missing %+v %v", plan.Missing, err)
@@ -244,19 +244,42 @@ func TestBuildSaveExport(t *testing.T) {
 		}
 		// Re-importing the (unfrozen) template renumbers its items; the saved
 		// checklist still finds them by code.
-		shipped(t, db, "internal")
+		catalogtest.Shipped(t, db, "internal")
 		b2, items2, err := st.Built(ctx, id)
 		if err != nil || len(items2) != len(items) || b2.Removed != 0 || items2[0].Item.ID == items[0].Item.ID || items2[0].Item.Question != items[0].Item.Question {
 			t.Fatalf("after re-import: %v removed %d", err, b2.Removed)
 		}
-		if _, err := db.Exec(ctx, "DELETE FROM checklist_item_clauses WHERE item_id = ?", items2[1].Item.ID); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := db.Exec(ctx, "DELETE FROM checklist_items WHERE id = ?", items2[1].Item.ID); err != nil {
+		if _, err := catalog.DeleteItem(ctx, db, log, items2[1].Item.ID, now()); err != nil {
 			t.Fatal(err)
 		}
 		if b3, items3, err := st.Built(ctx, id); err != nil || b3.Removed != 1 || items3[1].Item.ID != 0 || items3[1].Item.Code != items[1].Item.Code {
 			t.Fatalf("removed item: %v %+v", err, b3)
 		}
 	})
+}
+
+// withoutRow is a workbook with the row of one item code removed, as
+// someone deleting it in Excel would.
+func withoutRow(t *testing.T, data []byte, code string) []byte {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sheet := f.GetSheetName(0)
+	rows, _ := f.GetRows(sheet)
+	for i, r := range rows {
+		if len(r) > 0 && r[0] == code {
+			if err := f.RemoveRow(sheet, i+1); err != nil {
+				t.Fatal(err)
+			}
+			var buf bytes.Buffer
+			if _, err := f.WriteTo(&buf); err != nil {
+				t.Fatal(err)
+			}
+			return buf.Bytes()
+		}
+	}
+	t.Fatalf("no row for %s", code)
+	return nil
 }

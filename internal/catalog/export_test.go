@@ -144,8 +144,11 @@ func TestTemplateExportScreen(t *testing.T) {
 		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.Contains(resp.Header.Get("Content-Disposition"), ".pdf") {
 			t.Fatalf("pdf export: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 		}
-		if flat := strings.Join(strings.Fields(pdfText(t, []byte(body))), ""); !strings.Contains(flat, "通信回線の構成図は最新か。") {
-			t.Fatal("PDF lacks an item")
+		if flat := strings.Join(strings.Fields(pdfText(t, []byte(body))), ""); !strings.Contains(flat, "通信回線の構成図は最新か。") || !strings.Contains(flat, "ひので区") {
+			t.Fatal("PDF lacks an item or the ward's name")
+		}
+		if cd := resp.Header.Get("Content-Disposition"); resp.Header.Get("Cache-Control") != "no-store" || !strings.HasPrefix(cd, `attachment; filename="download.pdf"; filename*=UTF-8''`) {
+			t.Fatalf("download headers: %q %q", cd, resp.Header.Get("Cache-Control"))
 		}
 		resp, body = v.get("/catalog/templates/" + tid + "/export?format=docx&site=1")
 		if resp.StatusCode != 200 {

@@ -1,37 +1,22 @@
-package catalog
+package audit
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
+	"mamori/internal/catalog"
+	"mamori/internal/docgen/formats"
 	"mamori/internal/web"
 )
 
 // The build screens: choose a template and the department or system
 // audited, tick its characteristics and the priority threats, see the
 // items with the reason for each, save, list and export.
-
-// buildThreatOrder lists the threat tags as the build screen offers them (IPA's
-// ranking for organisations first).
-var buildThreatOrder = []string{"ransomware", "supply_chain", "ai_risk", "vulnerability", "targeted", "geopolitical", "insider",
-	"remote_work", "ddos", "bec", "careless_leak", "physical_loss"}
-
-func (w *Web) buildRoutes(rt *web.Router) {
-	build := web.Allow(web.RoleAdmin, web.RoleConsultant, web.RoleAuditor)
-	read := web.Allow(web.RoleAdmin, web.RoleConsultant, web.RoleAuditor, web.RoleViewer)
-	rt.Handle("GET /catalog/build", build, w.buildForm)
-	rt.Handle("POST /catalog/build", build, w.buildResult)
-	rt.Handle("POST /catalog/build/save", build, w.buildSave)
-	rt.Handle("GET /catalog/built", read, w.builtList)
-	rt.Handle("GET /catalog/built/{id}", read, w.builtShow)
-	rt.Handle("GET /catalog/built/{id}/export", read, w.builtExport)
-}
 
 // choice is one checkbox of the build form.
 type choice struct {
@@ -40,7 +25,7 @@ type choice struct {
 }
 
 type buildFormView struct {
-	Templates   []StoredTemplate
+	Templates   []catalog.StoredTemplate
 	Departments []DeptOption
 	Systems     []SystemOwner
 	Q           string
@@ -96,11 +81,11 @@ func problemMap(ps []BuildProblem) map[string][]string {
 
 // buildView fills the form: the target's saved profile prefills the
 // characteristics unless the user already chose them (set=1).
-func (w *Web) buildView(r *http.Request, v url.Values, req BuildRequest, ps []BuildProblem) (buildFormView, error) {
+func (m *Module) buildView(r *http.Request, v url.Values, req BuildRequest, ps []BuildProblem) (buildFormView, error) {
 	ctx := r.Context()
 	view := buildFormView{Q: strings.TrimSpace(v.Get("q")), Req: req, Problems: problemMap(ps), History: HistoryNote,
 		SaveProfile: v.Get("set") == "" || v.Get("save_profile") != ""}
-	ts, err := w.store.Templates(ctx)
+	ts, err := m.store.cat.Templates(ctx)
 	if err != nil {
 		return view, err
 	}
@@ -109,7 +94,7 @@ func (w *Web) buildView(r *http.Request, v url.Values, req BuildRequest, ps []Bu
 			view.Templates = append(view.Templates, t)
 		}
 	}
-	if view.Systems, err = w.store.SystemOwners(ctx); err != nil {
+	if view.Systems, err = m.store.SystemOwners(ctx); err != nil {
 		return view, err
 	}
 	// A system named without a department: its owner, when one
@@ -126,12 +111,12 @@ func (w *Web) buildView(r *http.Request, v url.Values, req BuildRequest, ps []Bu
 			view.Note = fmt.Sprintf("「%s」は%sの所管システムとして登録されているため、%sの監査範囲を読み込みました。", req.System, owners[0].Department, owners[0].Department)
 		}
 	}
-	all, err := w.store.BuildDepartments(ctx, "")
+	all, err := m.store.Departments(ctx, "")
 	if err != nil {
 		return view, err
 	}
 	if view.Q != "" {
-		if view.Departments, err = w.store.BuildDepartments(ctx, view.Q); err != nil {
+		if view.Departments, err = m.store.Departments(ctx, view.Q); err != nil {
 			return view, err
 		}
 	} else {
@@ -145,7 +130,7 @@ func (w *Web) buildView(r *http.Request, v url.Values, req BuildRequest, ps []Bu
 	}
 	checked := map[string]bool{}
 	if view.Dept != nil {
-		if view.Profile, err = w.store.ProfileOf(ctx, view.Dept.ID); err != nil {
+		if view.Profile, err = m.store.ProfileOf(ctx, view.Dept.ID); err != nil {
 			return view, err
 		}
 	}
@@ -164,22 +149,22 @@ func (w *Web) buildView(r *http.Request, v url.Values, req BuildRequest, ps []Bu
 		}
 	}
 	for _, c := range ScopeCodes {
-		view.Scope = append(view.Scope, choice{Code: c, Label: Applicability[c], Checked: checked[c]})
+		view.Scope = append(view.Scope, choice{Code: c, Label: catalog.Applicability[c], Checked: checked[c]})
 	}
 	tsel := map[string]bool{}
 	for _, t := range req.Threats {
 		tsel[t] = true
 	}
-	for _, t := range buildThreatOrder {
-		view.Threats = append(view.Threats, choice{Code: t, Label: Threats[t], Checked: tsel[t]})
+	for _, t := range catalog.ThreatOrder {
+		view.Threats = append(view.Threats, choice{Code: t, Label: catalog.Threats[t], Checked: tsel[t]})
 	}
 	return view, nil
 }
 
-func (w *Web) buildForm(rw http.ResponseWriter, r *http.Request) error {
+func (m *Module) buildForm(rw http.ResponseWriter, r *http.Request) error {
 	v := r.URL.Query()
 	req, ps := requestFrom(v)
-	view, err := w.buildView(r, v, req, ps)
+	view, err := m.buildView(r, v, req, ps)
 	if err != nil {
 		return err
 	}
@@ -187,7 +172,7 @@ func (w *Web) buildForm(rw http.ResponseWriter, r *http.Request) error {
 	if len(ps) > 0 {
 		status = http.StatusBadRequest
 	}
-	return web.Render(rw, r, status, "catalog/build_form", "監査用チェックリストの作成", view)
+	return web.Render(rw, r, status, "audit/build_form", "監査用チェックリストの作成", view)
 }
 
 type buildResultView struct {
@@ -204,7 +189,7 @@ type buildResultView struct {
 
 // buildResult saves the department's profile when asked and shows the
 // checklist the choices give (nothing is saved until 保存).
-func (w *Web) buildResult(rw http.ResponseWriter, r *http.Request) error {
+func (m *Module) buildResult(rw http.ResponseWriter, r *http.Request) error {
 	v := r.PostForm
 	req, ps := requestFrom(v)
 	if len(ps) == 0 {
@@ -213,7 +198,7 @@ func (w *Web) buildResult(rw http.ResponseWriter, r *http.Request) error {
 	var res *BuildResult
 	if len(ps) == 0 {
 		var err error
-		if res, ps, err = w.store.Build(r.Context(), req); err != nil {
+		if res, ps, err = m.store.Build(r.Context(), req); err != nil {
 			return err
 		}
 	}
@@ -242,26 +227,26 @@ func (w *Web) buildResult(rw http.ResponseWriter, r *http.Request) error {
 	}
 	if len(ps) > 0 {
 		v.Set("set", "1")
-		view, err := w.buildView(r, v, req, ps)
+		view, err := m.buildView(r, v, req, ps)
 		if err != nil {
 			return err
 		}
 		view.Req.System = req.System
 		view.Profile.Systems = SystemLines(v.Get("systems"))
-		return web.Render(rw, r, http.StatusBadRequest, "catalog/build_form", "監査用チェックリストの作成", view)
+		return web.Render(rw, r, http.StatusBadRequest, "audit/build_form", "監査用チェックリストの作成", view)
 	}
 	view := buildResultView{R: res, Title: res.DefaultTitle(), History: HistoryNote}
 	if prof != nil {
-		if err := SaveProfile(r.Context(), w.store.db, w.log, *prof, time.Now()); err != nil {
+		if err := m.store.SaveProfile(r.Context(), *prof); err != nil {
 			return err
 		}
 		view.Saved = res.Department + "の監査範囲（特性と所管システム）を保存しました。次回はこの内容から始まります。"
 	}
 	for _, c := range req.Scope {
-		view.Scope = append(view.Scope, Applicability[c])
+		view.Scope = append(view.Scope, catalog.Applicability[c])
 	}
 	for _, t := range req.Threats {
-		view.Threats = append(view.Threats, Threats[t])
+		view.Threats = append(view.Threats, catalog.Threats[t])
 	}
 	q := url.Values{"template": {strconv.FormatInt(req.TemplateID, 10)}, "set": {"1"}, "scope": req.Scope, "threat": req.Threats}
 	if req.DepartmentID > 0 {
@@ -275,15 +260,15 @@ func (w *Web) buildResult(rw http.ResponseWriter, r *http.Request) error {
 	}
 	view.Hidden = q
 	view.Back = "/catalog/build?" + q.Encode()
-	return web.Render(rw, r, http.StatusOK, "catalog/build_result", "監査用チェックリスト（確認）", view)
+	return web.Render(rw, r, http.StatusOK, "audit/build_result", "監査用チェックリスト（確認）", view)
 }
 
-func (w *Web) buildSave(rw http.ResponseWriter, r *http.Request) error {
+func (m *Module) buildSave(rw http.ResponseWriter, r *http.Request) error {
 	req, ps := requestFrom(r.PostForm)
 	if len(ps) > 0 {
 		return web.Invalid("%s", ps[0].Msg)
 	}
-	res, ps, err := w.store.Build(r.Context(), req)
+	res, ps, err := m.store.Build(r.Context(), req)
 	if err != nil {
 		return err
 	}
@@ -291,7 +276,7 @@ func (w *Web) buildSave(rw http.ResponseWriter, r *http.Request) error {
 		return web.Invalid("%s", ps[0].Msg)
 	}
 	u := web.UserFrom(r.Context())
-	id, err := SaveBuilt(r.Context(), w.store.db, w.log, res, r.PostFormValue("title"), u.ID, time.Now())
+	id, err := m.store.SaveBuilt(r.Context(), res, r.PostFormValue("title"), u.ID)
 	if errors.Is(err, errTitleTooLong) {
 		return web.Invalid("名称: %s", errTitleTooLong.Error())
 	}
@@ -301,54 +286,48 @@ func (w *Web) buildSave(rw http.ResponseWriter, r *http.Request) error {
 	return web.Redirect(rw, r, fmt.Sprintf("/catalog/built/%d", id), fmt.Sprintf("チェックリストを保存しました（%d 項目）。", len(res.Included)), true)
 }
 
-func (w *Web) builtList(rw http.ResponseWriter, r *http.Request) error {
-	bs, err := w.store.BuiltChecklists(r.Context())
+func (m *Module) builtList(rw http.ResponseWriter, r *http.Request) error {
+	bs, err := m.store.BuiltChecklists(r.Context())
 	if err != nil {
 		return err
 	}
-	u := web.UserFrom(r.Context())
-	return web.Render(rw, r, http.StatusOK, "catalog/build_list", "作成した監査用チェックリスト", map[string]any{"List": bs, "CanBuild": u.Role != web.RoleViewer})
+	return web.Render(rw, r, http.StatusOK, "audit/build_list", "作成した監査用チェックリスト", map[string]any{"List": bs, "CanBuild": builders.Allows(r)})
 }
 
-func (w *Web) builtShow(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+// builtInPath loads the saved checklist named in the path.
+func (m *Module) builtInPath(r *http.Request) (BuiltChecklist, []BuiltItem, error) {
+	id, err := web.PathID(r, "id")
 	if err != nil {
-		return err
+		return BuiltChecklist{}, nil, err
 	}
-	b, items, err := w.store.Built(r.Context(), id)
+	return m.store.Built(r.Context(), id)
+}
+
+func (m *Module) builtShow(rw http.ResponseWriter, r *http.Request) error {
+	b, items, err := m.builtInPath(r)
 	if err != nil {
 		return err
 	}
 	var scope, threats []string
 	for _, c := range b.Scope {
-		scope = append(scope, Applicability[c])
+		scope = append(scope, catalog.Applicability[c])
 	}
 	for _, t := range b.Threats {
-		threats = append(threats, Threats[t])
+		threats = append(threats, catalog.Threats[t])
 	}
-	return web.Render(rw, r, http.StatusOK, "catalog/build_show", b.Title, map[string]any{"B": b, "Items": items, "Scope": scope, "Threats": threats,
-		"L": labels, "History": HistoryNote})
+	return web.Render(rw, r, http.StatusOK, "audit/build_show", b.Title, map[string]any{"B": b, "Items": items, "Scope": scope, "Threats": threats,
+		"History": HistoryNote})
 }
 
-func (w *Web) builtExport(rw http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r)
+func (m *Module) builtExport(rw http.ResponseWriter, r *http.Request) error {
+	b, items, err := m.builtInPath(r)
 	if err != nil {
 		return err
 	}
-	b, items, err := w.store.Built(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	var buf bytes.Buffer
-	if err := WriteChecklistXLSX(&buf, BuiltDocument(b, items, "")); err != nil {
-		return err
-	}
-	name := fmt.Sprintf("%s.xlsx", b.Title)
-	if err := w.log.Record(r.Context(), "download", fmt.Sprintf("built_checklist:%d", b.ID), fmt.Sprintf("%s（%d 項目）", name, len(items))); err != nil {
-		return err
-	}
-	rw.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	rw.Header().Set("Content-Disposition", "attachment; filename=\"checklist.xlsx\"; filename*=UTF-8''"+urlPathEscape(name))
-	_, err = buf.WriteTo(rw)
-	return err
+	name := b.Title + ".xlsx"
+	d := web.Download{Name: name, ContentType: formats.XLSX.ContentType, Target: fmt.Sprintf("built_checklist:%d", b.ID),
+		Detail: fmt.Sprintf("%s（%d 項目）", name, len(items))}
+	return web.Send(rw, r, m.log, d, func(out io.Writer) error {
+		return catalog.WriteChecklistXLSX(out, BuiltDocument(b, items, ""))
+	})
 }

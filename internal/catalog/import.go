@@ -17,222 +17,13 @@ import (
 
 	"mamori/internal/auditlog"
 	"mamori/internal/database"
-	"mamori/internal/docgen"
-	"mamori/internal/docgen/xlsx"
 	"mamori/internal/jp"
 )
 
-// This file writes a checklist template as the ward's spreadsheet with
-// every field of every item, and reads such a spreadsheet back: the office
-// edits the checklist in Excel, uploads it, sees each changed cell, new
-// items, items missing from the file and every error, and only then
-// applies it in one transaction.
-
-// sheetColumn is one column of the checklist spreadsheet. The first nine
-// are the ward's layout; the rest carry the fields the ward layout does
-// not show, so that a file exported and imported again loses nothing.
-type sheetColumn struct {
-	Key   string // field key; judgement, finding and reason are not imported
-	Head  string
-	Width float64
-	Align docgen.Align
-}
-
-var sheetColumns = []sheetColumn{
-	{"code", "No", 2, docgen.AlignCenter}, {"category", "分類", 3, docgen.AlignLeft}, {"question", "監査項目", 7, docgen.AlignLeft},
-	{"criteria", "判定基準", 7, docgen.AlignLeft}, {"evidence", "監査資料の例", 4, docgen.AlignLeft}, {"methods", "確認方法", 4.5, docgen.AlignLeft},
-	{"judgement", "判定", 2, docgen.AlignCenter}, {"finding", "所見", 3.5, docgen.AlignLeft}, {"clauses", "根拠規定", 3, docgen.AlignLeft},
-	{"priority", "重要度", 2, docgen.AlignCenter}, {"techniques", "技法", 3, docgen.AlignLeft}, {"site", "視察", 2, docgen.AlignCenter},
-	{"applicability", "対象", 3, docgen.AlignLeft}, {"threats", "脅威", 3, docgen.AlignLeft}, {"presurvey", "事前調査", 2, docgen.AlignCenter},
-	{"audience", "回答者", 2.5, docgen.AlignLeft}, {"notes", "備考", 4, docgen.AlignLeft},
-}
-
-// ixWardColumns are the columns of the ward's own layout (No … 根拠規定),
-// the part that prints.
-var ixWardColumns = sheetColumns[:9]
-
-// reasonColumn is added to a built checklist's spreadsheet.
-var reasonColumn = sheetColumn{"reason", "選定理由", 4, docgen.AlignLeft}
-
-// judgementColumn is the index of the judgement column (its drop-down).
-const judgementColumn = 6
-
-// checklistXLSXOptions put the judgement drop-down on the checklist.
-var checklistXLSXOptions = xlsx.Options{Validations: []xlsx.Validation{{Column: judgementColumn, Values: []string{"〇", "△", "×", "該当なし"}}}}
-
-// The sheet that says which template a file came from, and its forms.
-const (
-	metaSheet    = "取込情報"
-	formTemplate = "mamori-checklist-template/1"
-	formBuilt    = "mamori-checklist-built/1"
-)
-
-// Meta sheet keys.
-const (
-	metaForm    = "様式"
-	metaKind    = "種類コード"
-	metaKindJa  = "種類"
-	metaVersion = "版（年度）"
-	metaTitle   = "チェックリスト"
-	metaItems   = "項目数"
-	metaBuilt   = "作成したチェックリストの番号"
-)
-
-// workbookExtra makes the spreadsheet of a built checklist.
-type workbookExtra struct {
-	Built   *BuiltChecklist
-	Reasons map[int64]string // item id → why it was included
-}
-
-// checklistWorkbook lays items out in the ward's spreadsheet layout plus
-// the columns that make the file importable, and a 取込情報 sheet naming
-// the template (kind and version) the file belongs to.
-func checklistWorkbook(t StoredTemplate, items []StoredItem, ward string, extra *workbookExtra) *docgen.Document {
-	cols := append([]sheetColumn(nil), sheetColumns...)
-	title := t.Title
-	if extra != nil && extra.Built != nil {
-		cols = append(cols, reasonColumn)
-		title = extra.Built.Title
-	}
-	tb := docgen.Table{Caption: title, HeaderRows: 1}
-	head := docgen.Row{}
-	for _, c := range cols {
-		tb.Columns = append(tb.Columns, docgen.Column{Width: c.Width, Align: c.Align})
-		head.Cells = append(head.Cells, docgen.Cell{Runs: []docgen.Run{docgen.T(c.Head)}, Bold: true, Fill: "DDE6F0", Align: docgen.AlignCenter})
-	}
-	tb.Rows = append(tb.Rows, head)
-	for _, it := range items {
-		row := docgen.Row{}
-		for _, c := range cols {
-			v := ixCell(c.Key, it)
-			if c.Key == "reason" && extra != nil {
-				v = extra.Reasons[it.ID]
-			}
-			row.Cells = append(row.Cells, docgen.C(v))
-		}
-		tb.Rows = append(tb.Rows, row)
-	}
-	meta := [][2]string{{metaForm, formTemplate}, {metaKind, t.Kind}, {metaKindJa, Kinds[t.Kind]}, {metaVersion, strconv.Itoa(t.Version)},
-		{metaTitle, t.Title}, {metaItems, strconv.Itoa(len(items))}}
-	note := "このシートは、Mamori に取り込むときに、どのチェックリストのどの版から出力したファイルかを確かめるために使います。内容を変えないでください。"
-	if extra != nil && extra.Built != nil {
-		meta[0][1] = formBuilt
-		meta = append(meta, [2]string{metaBuilt, strconv.FormatInt(extra.Built.ID, 10)})
-		note = "このファイルは監査用に作成したチェックリストです。テンプレートへの取り込みには使えません。"
-	}
-	mt := docgen.Table{HeaderRows: 1, Columns: []docgen.Column{{Width: 1}, {Width: 2}},
-		Rows: []docgen.Row{{Cells: []docgen.Cell{{Runs: []docgen.Run{docgen.T("項目")}, Bold: true}, {Runs: []docgen.Run{docgen.T("値")}, Bold: true}}}}}
-	for _, kv := range meta {
-		mt.Rows = append(mt.Rows, docgen.Row{Cells: []docgen.Cell{docgen.C(kv[0]), docgen.C(kv[1])}})
-	}
-	return &docgen.Document{Meta: docgen.Meta{Title: title, Ward: ward, FiscalYear: t.Version, Classification: "取扱注意"},
-		Sections: []docgen.Section{
-			{Orientation: docgen.Landscape, Tab: Kinds[t.Kind], Blocks: []docgen.Block{tb}},
-			{Orientation: docgen.Portrait, Tab: metaSheet, Blocks: []docgen.Block{docgen.Paragraph{Runs: []docgen.Run{docgen.T(note)}}, mt}},
-		}}
-}
-
-// ixCell is what the spreadsheet shows for one field of an item.
-func ixCell(key string, it StoredItem) string {
-	switch key {
-	case "code":
-		return it.Code
-	case "category":
-		return it.Category
-	case "question":
-		return it.Question
-	case "criteria":
-		return ixCriteria(it.Criteria)
-	case "evidence":
-		return joinLines(it.Evidence)
-	case "methods":
-		return joinLines(it.Methods)
-	case "clauses":
-		var refs []string
-		for _, c := range it.Clauses {
-			refs = append(refs, c.Framework+" "+c.Number)
-		}
-		return strings.Join(refs, "\n")
-	case "priority":
-		return Priorities[it.Priority]
-	case "techniques":
-		return ixLabels(it.Techniques, Techniques)
-	case "site":
-		return ixMark(it.SiteInspection)
-	case "applicability":
-		return ixLabels(it.Applicability, Applicability)
-	case "threats":
-		return ixLabels(it.Threats, Threats)
-	case "presurvey":
-		return ixMark(it.PreSurvey)
-	case "audience":
-		return ixLabels(it.Audience, Audiences)
-	case "notes":
-		return it.Notes
-	}
-	return ""
-}
-
-func ixCriteria(c Criteria) string {
-	s := "適合: " + c.Conform
-	if c.Partial != "" {
-		s += "\n一部不適合: " + c.Partial
-	}
-	return s + "\n不適合: " + c.Nonconform
-}
-
-func ixLabels(codes []string, labels map[string]string) string {
-	out := make([]string, len(codes))
-	for i, c := range codes {
-		if l := labels[c]; l != "" {
-			out[i] = l
-		} else {
-			out[i] = c
-		}
-	}
-	return strings.Join(out, "、")
-}
-
-func ixMark(b bool) string {
-	if b {
-		return "○"
-	}
-	return ""
-}
-
-// WriteChecklistXLSX writes a workbook made by ChecklistDocument (or a
-// built checklist's) with the judgement drop-down, and hides the
-// 取込情報 sheet so that it neither distracts nor prints.
-func WriteChecklistXLSX(w io.Writer, d *docgen.Document) error {
-	var buf bytes.Buffer
-	if err := xlsx.RenderWithOptions(&buf, d, checklistXLSXOptions); err != nil {
-		return err
-	}
-	f, err := excelize.OpenReader(&buf)
-	if err != nil {
-		return fmt.Errorf("catalog.WriteChecklistXLSX: %w", err)
-	}
-	defer f.Close()
-	if idx, _ := f.GetSheetIndex(metaSheet); idx >= 0 {
-		if err := f.SetSheetVisible(metaSheet, false); err != nil {
-			return fmt.Errorf("catalog.WriteChecklistXLSX: %w", err)
-		}
-	}
-	// Paper gets the ward's nine columns at a readable size; the columns
-	// kept for importing stay on screen.
-	sheet := f.GetSheetName(0)
-	rows, err := f.GetRows(sheet)
-	if err != nil {
-		return fmt.Errorf("catalog.WriteChecklistXLSX: %w", err)
-	}
-	last, _ := excelize.ColumnNumberToName(len(ixWardColumns))
-	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", Scope: sheet,
-		RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", sheet, last, max(1, len(rows)))}); err != nil {
-		return fmt.Errorf("catalog.WriteChecklistXLSX: %w", err)
-	}
-	_, err = f.WriteTo(w)
-	return err
-}
+// This file reads a checklist spreadsheet made by export.go back into its
+// template: the office edits the checklist in Excel, uploads it
+// (import_web.go), sees each changed cell, new items, items missing from
+// the file and every error, and only then applies it in one transaction.
 
 // MaxXLSXSize is the largest checklist workbook accepted, and maxXLSXRows
 // the most data rows read from it.
@@ -447,43 +238,21 @@ type ixClauseIndex struct {
 	uses map[int64]int
 }
 
-func ixLoadClauses(ctx context.Context, db *database.DB, tid int64) (*ixClauseIndex, error) {
-	rows, err := db.Query(ctx, "SELECT c.id, f.id, f.code, c.number FROM clauses c JOIN frameworks f ON f.id = c.framework_id ORDER BY f.id, c.sort_order")
+func ixLoadClauses(ctx context.Context, st *Store, tid int64) (*ixClauseIndex, error) {
+	refs, err := st.clauseRefs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	ci := &ixClauseIndex{byRef: map[string][]int64{}, codes: map[string]bool{}, fw: map[int64]int64{}, labels: map[int64]string{}, uses: map[int64]int{}}
-	for rows.Next() {
-		var id, fid int64
-		var code, number string
-		if err := rows.Scan(&id, &fid, &code, &number); err != nil {
-			return nil, err
-		}
-		ref := code + ":" + number
-		ci.byRef[ref] = append(ci.byRef[ref], id)
-		ci.codes[code] = true
-		ci.fw[id] = fid
-		ci.labels[id] = code + " " + number
+	ci := &ixClauseIndex{byRef: map[string][]int64{}, codes: map[string]bool{}, fw: map[int64]int64{}, labels: map[int64]string{}}
+	for _, c := range refs {
+		ref := c.code + ":" + c.number
+		ci.byRef[ref] = append(ci.byRef[ref], c.id)
+		ci.codes[c.code] = true
+		ci.fw[c.id] = c.frameworkID
+		ci.labels[c.id] = c.code + " " + c.number
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	urows, err := db.Query(ctx, `SELECT c.framework_id, COUNT(*) FROM checklist_item_clauses ic JOIN clauses c ON c.id = ic.clause_id
-		JOIN checklist_items i ON i.id = ic.item_id WHERE i.template_id = ? GROUP BY c.framework_id`, tid)
-	if err != nil {
-		return nil, err
-	}
-	defer urows.Close()
-	for urows.Next() {
-		var fid int64
-		var n int
-		if err := urows.Scan(&fid, &n); err != nil {
-			return nil, err
-		}
-		ci.uses[fid] = n
-	}
-	return ci, urows.Err()
+	ci.uses, err = st.frameworkUses(ctx, tid)
+	return ci, err
 }
 
 // resolve finds the clause a reference names: the edition the item
@@ -636,13 +405,7 @@ func ixParseLabels(s, what string, labels map[string]string) ([]string, string) 
 }
 
 // ixOrders are the label maps' codes in the order the screens use.
-var ixOrders = [][]string{
-	{"interview", "document", "inspection", "technical", "reperformance"},
-	{"required", "recommended"},
-	{"all", "counter", "mynumber", "system_owner", "server_room", "cloud_user", "outsourcer"},
-	buildThreatOrder,
-	{"general", "system", "protection"},
-}
+var ixOrders = [][]string{TechniqueOrder, PriorityOrder, ApplicabilityOrder, ThreatOrder, AudienceOrder}
 
 // ixOrdered returns a label map's codes in display order (sorted when
 // the map has no known order).
@@ -832,24 +595,13 @@ func ixColName(i int) string {
 	return n
 }
 
-// ixStoredAsItem turns a stored item into the authored form.
-func ixStoredAsItem(s StoredItem) Item {
-	it := Item{Code: s.Code, Category: s.Category, Question: s.Question, Criteria: s.Criteria, Evidence: s.Evidence, Methods: s.Methods,
-		Techniques: s.Techniques, Priority: s.Priority, SiteInspection: s.SiteInspection, Applicability: s.Applicability, Threats: s.Threats,
-		PreSurvey: s.PreSurvey, Audience: s.Audience, Notes: s.Notes}
-	for _, c := range s.Clauses {
-		it.Clauses = append(it.Clauses, c.Framework+":"+c.Number)
-	}
-	return it
-}
-
 func (p *XLSXPlan) compare(ctx context.Context, db *database.DB, st *Store, sheet string, header int, rows [][]string, cols map[string]int) error {
 	t := p.Template
 	existing, err := st.Items(ctx, ItemFilter{TemplateID: t.ID})
 	if err != nil {
 		return err
 	}
-	ci, err := ixLoadClauses(ctx, db, t.ID)
+	ci, err := ixLoadClauses(ctx, st, t.ID)
 	if err != nil {
 		return err
 	}
@@ -1033,31 +785,19 @@ func (p *XLSXPlan) compare(ctx context.Context, db *database.DB, st *Store, shee
 	return p.usedBy(ctx, db)
 }
 
-// usedBy notes which missing items saved checklists use.
+// usedBy notes which missing items records elsewhere use (see ItemUse).
 func (p *XLSXPlan) usedBy(ctx context.Context, db *database.DB) error {
 	if len(p.Missing) == 0 {
 		return nil
 	}
-	idx := map[string]int{}
-	for i, m := range p.Missing {
-		idx[m.Code] = i
-	}
-	rows, err := db.Query(ctx, `SELECT bi.item_code, b.title FROM built_checklist_items bi JOIN built_checklists b ON b.id = bi.built_id
-		WHERE b.template_id = ? ORDER BY b.id`, p.Template.ID)
+	uses, err := itemUses(ctx, db, p.Template.ID)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var code, title string
-		if err := rows.Scan(&code, &title); err != nil {
-			return err
-		}
-		if i, ok := idx[code]; ok {
-			p.Missing[i].UsedBy = append(p.Missing[i].UsedBy, title)
-		}
+	for i, m := range p.Missing {
+		p.Missing[i].UsedBy = uses[m.Code]
 	}
-	return rows.Err()
+	return nil
 }
 
 func ixHasID(ids []int64, id int64) bool {
@@ -1099,7 +839,7 @@ func ixTrimAll(ss []string) []string {
 // item with only the changed fields replaced (so a list given in another
 // order, or text with extra spaces around it, writes nothing).
 func ixDiffItem(old StoredItem, nw Item, newClauses []int64, ci *ixClauseIndex) ([]CellChange, Item, []int64) {
-	merged := ixStoredAsItem(old)
+	merged := ItemOf(old)
 	var oldClauses []int64
 	for _, c := range old.Clauses {
 		oldClauses = append(oldClauses, c.ID)
@@ -1284,22 +1024,14 @@ func (p *XLSXPlan) apply(ctx context.Context, db *database.DB, log *auditlog.Log
 		del[strings.TrimSpace(c)] = true
 	}
 	for _, it := range p.Changed {
-		if err := ixWriteItem(ctx, db, t.ID, it.ItemID, it.item, it.clauses); err != nil {
+		if err := updateItem(ctx, db, t.ID, it.ItemID, it.item, it.clauses); err != nil {
 			return nil, fmt.Errorf("%d行目 %s: %w", it.Row, it.Code, err)
 		}
 	}
-	ids := map[string]int64{}
 	for _, it := range p.New {
-		id, err := db.InsertID(ctx, `INSERT INTO checklist_items (template_id, code, category, question, criteria_conform, criteria_partial, criteria_nonconform,
-			evidence, methods, techniques, priority, site_inspection, applicability, threats, pre_survey, notes, sort_order, audience)
-			VALUES (?, ?, '', '', '', '', '', '', '', '', 'recommended', FALSE, '', '', FALSE, '', 0, '')`, t.ID, it.Code)
-		if err != nil {
+		if _, err := insertItem(ctx, db, t.ID, it.item, 0, it.clauses); err != nil {
 			return nil, fmt.Errorf("%d行目 %s: %w", it.Row, it.Code, err)
 		}
-		if err := ixWriteItem(ctx, db, t.ID, id, it.item, it.clauses); err != nil {
-			return nil, fmt.Errorf("%d行目 %s: %w", it.Row, it.Code, err)
-		}
-		ids[it.Code] = id
 	}
 	var keptMissing []MissingItem
 	for _, m := range p.Missing {
@@ -1308,10 +1040,7 @@ func (p *XLSXPlan) apply(ctx context.Context, db *database.DB, log *auditlog.Log
 			res.Kept++
 			continue
 		}
-		if _, err := db.Exec(ctx, "DELETE FROM checklist_item_clauses WHERE item_id = ?", m.ID); err != nil {
-			return nil, err
-		}
-		if _, err := db.Exec(ctx, "DELETE FROM checklist_items WHERE id = ?", m.ID); err != nil {
+		if err := deleteItem(ctx, db, m.ID); err != nil {
 			return nil, fmt.Errorf("%s の削除: %w", m.Code, err)
 		}
 		res.Deleted++
@@ -1321,7 +1050,7 @@ func (p *XLSXPlan) apply(ctx context.Context, db *database.DB, log *auditlog.Log
 			return nil, err
 		}
 	}
-	if _, err := db.Exec(ctx, "UPDATE checklist_templates SET updated_at = ? WHERE id = ?", database.T(now), t.ID); err != nil {
+	if err := touchTemplate(ctx, db, t.ID, now); err != nil {
 		return nil, err
 	}
 	detail := fmt.Sprintf("%s %s版に %s を取り込み: 変更 %d・追加 %d・削除 %d・ファイルにないが残した項目 %d・変更なし %d", Kinds[t.Kind], jp.FiscalYearLabel(t.Version),
@@ -1338,25 +1067,13 @@ func (p *XLSXPlan) apply(ctx context.Context, db *database.DB, log *auditlog.Log
 // reorder numbers the items in the file's order; kept items that the file
 // lacks stay after the item they followed before.
 func (p *XLSXPlan) reorder(ctx context.Context, db *database.DB, kept []MissingItem) error {
-	rows, err := db.Query(ctx, "SELECT id, code FROM checklist_items WHERE template_id = ? ORDER BY sort_order, id", p.Template.ID)
+	ids, oldOrder, err := itemCodes(ctx, db, p.Template.ID)
 	if err != nil {
 		return err
 	}
-	var oldOrder []string
 	idOf := map[string]int64{}
-	for rows.Next() {
-		var id int64
-		var code string
-		if err := rows.Scan(&id, &code); err != nil {
-			rows.Close()
-			return err
-		}
-		oldOrder = append(oldOrder, code)
-		idOf[code] = id
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
+	for i, code := range oldOrder {
+		idOf[code] = ids[i]
 	}
 	isKept := map[string]bool{}
 	for _, m := range kept {
@@ -1377,16 +1094,13 @@ func (p *XLSXPlan) reorder(ctx context.Context, db *database.DB, kept []MissingI
 		}
 		final = append(final[:pos], append([]string{code}, final[pos:]...)...)
 	}
-	for i, code := range final {
-		id, ok := idOf[code]
-		if !ok {
-			continue
-		}
-		if _, err := db.Exec(ctx, "UPDATE checklist_items SET sort_order = ? WHERE id = ?", i+1, id); err != nil {
-			return err
+	var order []int64
+	for _, code := range final {
+		if id, ok := idOf[code]; ok {
+			order = append(order, id)
 		}
 	}
-	return nil
+	return renumberItems(ctx, db, order)
 }
 
 func ixIndex(ss []string, s string) int {
@@ -1396,25 +1110,4 @@ func ixIndex(ss []string, s string) int {
 		}
 	}
 	return -1
-}
-
-// ixWriteItem stores every field of an item and replaces its clauses.
-func ixWriteItem(ctx context.Context, db *database.DB, tid, id int64, it Item, clauses []int64) error {
-	_, err := db.Exec(ctx, `UPDATE checklist_items SET category = ?, question = ?, criteria_conform = ?, criteria_partial = ?, criteria_nonconform = ?,
-		evidence = ?, methods = ?, techniques = ?, priority = ?, site_inspection = ?, applicability = ?, threats = ?, pre_survey = ?, notes = ?, audience = ?
-		WHERE id = ? AND template_id = ?`, it.Category, it.Question, it.Criteria.Conform, it.Criteria.Partial, it.Criteria.Nonconform,
-		strings.Join(it.Evidence, "\n"), strings.Join(it.Methods, "\n"), strings.Join(it.Techniques, ","), it.Priority, it.SiteInspection,
-		strings.Join(it.Applicability, ","), strings.Join(it.Threats, ","), it.PreSurvey, it.Notes, strings.Join(it.Audience, ","), id, tid)
-	if err != nil {
-		return err
-	}
-	if _, err := db.Exec(ctx, "DELETE FROM checklist_item_clauses WHERE item_id = ?", id); err != nil {
-		return err
-	}
-	for _, cid := range clauses {
-		if _, err := db.Exec(ctx, "INSERT INTO checklist_item_clauses (item_id, clause_id) VALUES (?, ?)", id, cid); err != nil {
-			return err
-		}
-	}
-	return nil
 }

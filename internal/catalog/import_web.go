@@ -1,48 +1,28 @@
 package catalog
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
-	"strings"
-	"time"
 
 	"mamori/internal/blob"
 	"mamori/internal/jp"
 	"mamori/internal/web"
 )
 
-// The screens of the XLSX import: upload on the template's page, a
-// preview of every change and error, and confirmation. The uploaded file
-// is kept in the blob store between the steps (as the roster import does).
+// The screens of the XLSX import (import.go reads the file): upload on
+// the template's page, a preview of every change and error, and
+// confirmation. The uploaded file is kept in the blob store between the
+// steps (as the roster import does).
 
 // SetBlobs gives the screens the store for uploaded workbooks.
 func (w *Web) SetBlobs(b *blob.Store) { w.blobs = b }
-
-func (w *Web) importRoutes(rt *web.Router) {
-	edit := web.Allow(web.RoleAdmin, web.RoleConsultant)
-	rt.Handle("GET /catalog/templates/{id}/import", edit, w.importForm)
-	rt.Handle("POST /catalog/templates/{id}/import", edit, w.importUpload)
-	rt.Handle("GET /catalog/templates/{id}/import/{file}/preview", edit, w.importPreview)
-	rt.Handle("POST /catalog/templates/{id}/import/{file}/apply", edit, w.importApply)
-}
 
 type importFormView struct {
 	T     StoredTemplate
 	Error string
 	MaxMB int
-}
-
-func (w *Web) importTemplate(r *http.Request) (StoredTemplate, error) {
-	id, err := pathID(r)
-	if err != nil {
-		return StoredTemplate{}, err
-	}
-	return w.store.Template(r.Context(), id)
 }
 
 func (w *Web) renderImportForm(rw http.ResponseWriter, r *http.Request, status int, t StoredTemplate, msg string) error {
@@ -51,7 +31,7 @@ func (w *Web) renderImportForm(rw http.ResponseWriter, r *http.Request, status i
 }
 
 func (w *Web) importForm(rw http.ResponseWriter, r *http.Request) error {
-	t, err := w.importTemplate(r)
+	t, err := w.templateInPath(r)
 	if err != nil {
 		return err
 	}
@@ -59,33 +39,22 @@ func (w *Web) importForm(rw http.ResponseWriter, r *http.Request) error {
 }
 
 func (w *Web) importUpload(rw http.ResponseWriter, r *http.Request) error {
-	t, err := w.importTemplate(r)
+	t, err := w.templateInPath(r)
+	if err != nil {
+		return err
+	}
+	up, err := xlsxUpload.Read(r) // first, so that its temporary file goes whatever follows
+	var we *web.Error
+	if errors.As(err, &we) {
+		return w.renderImportForm(rw, r, we.Status, t, we.Msg)
+	}
 	if err != nil {
 		return err
 	}
 	if t.Frozen {
 		return w.renderImportForm(rw, r, http.StatusConflict, t, jp.FiscalYearLabel(t.Version)+"版は凍結されているため、取り込めません。")
 	}
-	f, hdr, err := r.FormFile("file")
-	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return w.renderImportForm(rw, r, http.StatusRequestEntityTooLarge, t, fmt.Sprintf("ファイルが大きすぎます（上限 %d MB）。", MaxXLSXSize>>20))
-		}
-		return w.renderImportForm(rw, r, http.StatusBadRequest, t, "取り込む Excel ファイルを選んでください。")
-	}
-	defer f.Close()
-	name := uploadName(hdr.Filename)
-	data, err := io.ReadAll(io.LimitReader(f, MaxXLSXSize+1))
-	if err != nil {
-		return w.renderImportForm(rw, r, http.StatusBadRequest, t, "ファイルを受け取れませんでした。もう一度お試しください。")
-	}
-	if len(data) > MaxXLSXSize {
-		return w.renderImportForm(rw, r, http.StatusRequestEntityTooLarge, t, fmt.Sprintf("%s: ファイルが大きすぎます（上限 %d MB）。", name, MaxXLSXSize>>20))
-	}
-	if !bytes.HasPrefix(data, []byte("PK\x03\x04")) {
-		return w.renderImportForm(rw, r, http.StatusBadRequest, t, name+": Excel（.xlsx）のファイルではありません。Excel で「Excel ブック（.xlsx）」として保存したファイルを選んでください。")
-	}
+	name, data := up.Name, up.Data
 	if w.blobs == nil {
 		return fmt.Errorf("catalog.importUpload: no blob store")
 	}
@@ -93,7 +62,7 @@ func (w *Web) importUpload(rw http.ResponseWriter, r *http.Request) error {
 	var b blob.Blob
 	err = w.store.db.WithTx(r.Context(), func(ctx context.Context) error {
 		var err error
-		if b, err = w.blobs.Put(ctx, name, hdr.Header.Get("Content-Type"), data, u.ID); err != nil {
+		if b, err = w.blobs.Put(ctx, name, up.ContentType, data, u.ID); err != nil {
 			return err
 		}
 		return w.log.Record(ctx, "upload", fmt.Sprintf("blob:%d", b.ID), fmt.Sprintf("チェックリストの取り込み用 %s（%d バイト, SHA-256 %s）", name, len(data), b.SHA256))
@@ -105,38 +74,19 @@ func (w *Web) importUpload(rw http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// uploadName is the file's base name without control characters.
-func uploadName(s string) string {
-	s = s[strings.LastIndexAny(s, `/\`)+1:]
-	s = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f {
-			return -1
-		}
-		return r
-	}, s)
-	if s == "" {
-		s = "checklist.xlsx"
-	}
-	return jp.TruncateWidth(s, 120)
-}
+// xlsxUpload is what the import accepts: one workbook.
+var xlsxUpload = web.Upload{MaxBytes: MaxXLSXSize, Types: []web.FileType{web.XLSX}, Fallback: "checklist.xlsx"}
 
-// uploaded returns the template and the uploaded file named in the path;
-// only the user who uploaded the file (or an administrator) may use it.
+// uploaded returns the template and the uploaded file named in the path
+// (only its uploader, or an administrator, passes the route's object check).
 func (w *Web) uploaded(r *http.Request) (StoredTemplate, blob.Blob, []byte, error) {
-	t, err := w.importTemplate(r)
+	t, err := w.templateInPath(r)
 	if err != nil {
 		return t, blob.Blob{}, nil, err
 	}
-	bid, err := strconv.ParseInt(r.PathValue("file"), 10, 64)
-	if err != nil || bid <= 0 || w.blobs == nil {
-		return t, blob.Blob{}, nil, web.NotFound()
-	}
-	var owner int64
-	if err := w.store.db.QueryRow(r.Context(), "SELECT COALESCE(created_by, 0) FROM blobs WHERE id = ?", bid).Scan(&owner); err != nil {
-		return t, blob.Blob{}, nil, web.NotFound()
-	}
-	if u := web.UserFrom(r.Context()); owner != u.ID && u.Role != web.RoleAdmin {
-		return t, blob.Blob{}, nil, web.NotFound()
+	bid, err := web.PathID(r, "file") // the route's object check admitted the uploader
+	if err != nil {
+		return t, blob.Blob{}, nil, err
 	}
 	b, data, err := w.blobs.Get(r.Context(), bid)
 	return t, b, data, err
@@ -189,7 +139,7 @@ func (w *Web) importApply(rw http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	del := r.PostForm["delete"]
-	p, res, err := ImportXLSX(r.Context(), w.store.db, w.log, t.ID, b.Filename, data, XLSXOptions{Delete: del, Fingerprint: r.PostFormValue("fp")}, time.Now())
+	p, res, err := ImportXLSX(r.Context(), w.store.db, w.log, t.ID, b.Filename, data, XLSXOptions{Delete: del, Fingerprint: r.PostFormValue("fp")}, w.now())
 	switch {
 	case errors.Is(err, ErrXLSXHasErrors):
 		return w.renderImportPreview(rw, r, http.StatusBadRequest, t, b, p, false, del)

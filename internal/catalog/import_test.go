@@ -13,6 +13,7 @@ import (
 
 	"mamori/internal/auditlog"
 	"mamori/internal/catalog"
+	"mamori/internal/catalog/catalogtest"
 	"mamori/internal/database"
 	"mamori/internal/database/dbtest"
 	"mamori/internal/tabular"
@@ -22,37 +23,13 @@ import (
 // of kind.
 func shipped(t *testing.T, db *database.DB, kind string) (catalog.StoredTemplate, *auditlog.Log) {
 	t.Helper()
-	c, err := catalog.Load(catalogFS(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := auditlog.New(db, nil)
-	if _, err := catalog.Import(context.Background(), db, log, c, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	var id int64
-	if err := db.QueryRow(context.Background(), "SELECT id FROM checklist_templates WHERE kind = ?", kind).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	tm, err := catalog.NewStore(db).Template(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tm, log
+	return catalogtest.Shipped(t, db, kind)
 }
 
 // exported is the template's spreadsheet as the export screen serves it.
 func exported(t *testing.T, db *database.DB, tm catalog.StoredTemplate) []byte {
 	t.Helper()
-	items, err := catalog.NewStore(db).Items(context.Background(), catalog.ItemFilter{TemplateID: tm.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var buf bytes.Buffer
-	if err := catalog.WriteChecklistXLSX(&buf, catalog.ChecklistDocument(tm, items, "ひので区")); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
+	return catalogtest.Exported(t, db, tm)
 }
 
 // sheetEdit opens an exported workbook for editing cells by item code and
@@ -145,15 +122,6 @@ func snapshot(t *testing.T, db *database.DB, tid int64) string {
 		t.Fatal(err)
 	}
 	return fmt.Sprintf("%d audit entries\n%+v", n, items)
-}
-
-func xlsxAuditCount(t *testing.T, db *database.DB, action string) int {
-	t.Helper()
-	var n int
-	if err := db.QueryRow(context.Background(), "SELECT COUNT(*) FROM audit_log WHERE action = ?", action).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
 }
 
 // TestXLSXRoundTripUnchanged: every shipped template exported and
@@ -300,7 +268,7 @@ func TestXLSXEditedCells(t *testing.T) {
 			after[len(after)-1].Code != "IN-X-99" {
 			t.Fatalf("new item %+v", n)
 		}
-		if xlsxAuditCount(t, db, "catalog.template_xlsx_import") != 1 {
+		if catalogtest.AuditCount(t, db, "catalog.template_xlsx_import") != 1 {
 			t.Fatal("import not audited")
 		}
 		var detail string
@@ -460,6 +428,48 @@ func TestXLSXDryRunAndReorder(t *testing.T) {
 		after, _ := st.Items(ctx, catalog.ItemFilter{TemplateID: tm.ID})
 		if after[0].Code != items[1].Code || after[1].Code != items[0].Code || after[2].Code != items[2].Code {
 			t.Fatalf("order %s %s %s", after[0].Code, after[1].Code, after[2].Code)
+		}
+	})
+}
+
+// fakeUse is what the ItemUse registered by TestItemUseBlocksDeletion
+// reports (nil outside that test).
+var fakeUse map[string][]string
+
+// TestItemUseBlocksDeletion: an item that a registered user of items (a
+// feature keeping checklists) reports in use is listed as used and cannot
+// be deleted by an import; nothing is written.
+func TestItemUseBlocksDeletion(t *testing.T) {
+	catalog.RegisterItemUse("catalog_test.fake", func(context.Context, *database.DB, int64) (map[string][]string, error) {
+		return fakeUse, nil
+	})
+	t.Cleanup(func() { fakeUse = nil })
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		tm, log := shipped(t, db, "cloud")
+		items, _ := catalog.NewStore(db).Items(ctx, catalog.ItemFilter{TemplateID: tm.ID})
+		used := items[0].Code
+		fakeUse = map[string][]string{used: {"試験用の監査チェックリスト"}}
+		e := openEdit(t, exported(t, db, tm))
+		if err := e.f.RemoveRow(e.sheet, e.row(used)); err != nil {
+			t.Fatal(err)
+		}
+		data := e.bytes()
+		plan, err := catalog.PlanXLSX(ctx, db, tm.ID, "x.xlsx", data)
+		if err != nil || len(plan.Missing) != 1 || fmt.Sprint(plan.Missing[0].UsedBy) != "[試験用の監査チェックリスト]" {
+			t.Fatalf("missing %+v %v", plan.Missing, err)
+		}
+		before := snapshot(t, db, tm.ID)
+		plan, _, err = catalog.ImportXLSX(ctx, db, log, tm.ID, "x.xlsx", data, catalog.XLSXOptions{Delete: []string{used}}, time.Now())
+		if !errors.Is(err, catalog.ErrXLSXHasErrors) || !strings.Contains(plan.Errors[0].Msg, "「試験用の監査チェックリスト」で使われているため削除できません") {
+			t.Fatalf("deleting a used item: %v %v", err, plan.Errors)
+		}
+		if snapshot(t, db, tm.ID) != before {
+			t.Fatal("a refused deletion wrote")
+		}
+		fakeUse = nil
+		if _, _, err := catalog.ImportXLSX(ctx, db, log, tm.ID, "x.xlsx", data, catalog.XLSXOptions{Delete: []string{used}}, time.Now()); err != nil {
+			t.Fatalf("deleting an item nobody uses: %v", err)
 		}
 	})
 }

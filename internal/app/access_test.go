@@ -1,0 +1,250 @@
+package app_test
+
+import (
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"mamori/internal/web"
+	"mamori/internal/webtest"
+)
+
+// objectCase is one demo object of a kind and who may reach it: "all" (every
+// role the route rule lets in) or the roles named.
+type objectCase struct {
+	name  string
+	query string // SQL returning the object's id in the demo ward
+	roles string
+	setup string // SQL run once before query, for objects the demo ward has none of
+}
+
+// objectRules is the expected object-level access of every kind of object a
+// route works on. A route with an object check whose kind is missing here
+// fails the test, as a route missing from routeRules does.
+var objectRules = map[string][]objectCase{
+	"jobs.job": {
+		{name: "職員の取込み（staff が開始）", query: "SELECT MAX(id) FROM jobs WHERE kind = 'matrix'", roles: "admin staff",
+			setup: "INSERT INTO jobs (kind, status, created_by, created_at, updated_at) SELECT 'matrix', 'done', id, '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z' FROM users WHERE login = 'staff'"},
+	},
+	"policy.document": {
+		{name: "基本方針", query: "SELECT id FROM policy_documents WHERE kind = 'basic' ORDER BY id LIMIT 1", roles: "all"},
+		{name: "対策基準", query: "SELECT id FROM policy_documents WHERE kind = 'standard' ORDER BY id LIMIT 1", roles: "all"},
+	},
+	"policy.version": {
+		{name: "基本方針（施行中）", query: "SELECT v.id FROM policy_versions v JOIN policy_documents d ON d.id = v.document_id WHERE d.kind = 'basic' AND v.status = 'adopted'", roles: "all"},
+		{name: "対策基準（施行中）", query: "SELECT v.id FROM policy_versions v JOIN policy_documents d ON d.id = v.document_id WHERE d.kind = 'standard' AND v.status = 'adopted'", roles: "admin consultant auditor viewer"},
+		{name: "改正案", query: "SELECT MIN(id) FROM policy_versions WHERE status = 'draft'", roles: "admin consultant auditor viewer"},
+	},
+	"policy.change": {
+		{name: "改正案の変更", query: "SELECT MIN(id) FROM policy_changes", roles: "all"},
+	},
+	"policy.quiz": {
+		{name: "確認問題", query: "SELECT MIN(id) FROM policy_quiz_questions", roles: "all"},
+	},
+	"gap.table": {
+		{name: "相違点整合表", query: "SELECT MIN(id) FROM policy_gap_tables", roles: "all"},
+	},
+	"gap.row": {
+		{name: "整合表の行", query: "SELECT MIN(id) FROM policy_gap_rows", roles: "all"},
+	},
+	"org.staff": {
+		{name: "被監査所属（auditee）の職員", query: "SELECT MIN(s.id) FROM staff s JOIN users u ON u.department_id = s.department_id WHERE u.login = 'auditee'", roles: "all"},
+		{name: "他の部の職員", query: "SELECT MIN(s.id) FROM staff s WHERE s.department_id NOT IN (SELECT d.id FROM departments d JOIN users u ON u.login = 'auditee' AND (d.id = u.department_id OR d.parent_id = u.department_id)) AND s.department_id IS NOT NULL", roles: "admin consultant viewer"},
+	},
+	"org.department": {
+		{name: "所属", query: "SELECT MIN(id) FROM departments", roles: "all"},
+	},
+	"org.user": {
+		{name: "利用者", query: "SELECT MIN(id) FROM users", roles: "all"},
+	},
+	"org.roster_upload": {
+		{name: "admin が取り込んだ名簿", query: "SELECT MAX(id) FROM blobs WHERE filename = 'matrix-roster.csv'", roles: "all",
+			setup: "INSERT INTO blobs (sha256, size, content_type, filename, storage, created_by, created_at) SELECT 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 0, 'text/csv', 'matrix-roster.csv', 'disk', id, '2026-12-01T00:00:00Z' FROM users WHERE login = 'admin'"},
+	},
+	"catalog.upload": {
+		{name: "consultant が取り込んだチェックリスト", query: "SELECT MAX(id) FROM blobs WHERE filename = 'matrix-checklist.xlsx'", roles: "admin consultant",
+			setup: "INSERT INTO blobs (sha256, size, content_type, filename, storage, created_by, created_at) SELECT 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 0, 'application/octet-stream', 'matrix-checklist.xlsx', 'disk', id, '2026-12-01T00:00:00Z' FROM users WHERE login = 'consultant'"},
+	},
+	"policy.upload": {
+		{name: "consultant が取り込んだ規程", query: "SELECT MAX(id) FROM blobs WHERE filename = 'matrix-policy.docx'", roles: "admin consultant",
+			setup: "INSERT INTO blobs (sha256, size, content_type, filename, storage, created_by, created_at) SELECT 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 0, 'application/octet-stream', 'matrix-policy.docx', 'disk', id, '2026-12-01T00:00:00Z' FROM users WHERE login = 'consultant'"},
+	},
+	"audit.built": {
+		{name: "保存したチェックリスト", query: "SELECT MIN(id) FROM built_checklists", roles: "all",
+			setup: "INSERT INTO built_checklists (template_id, title, created_at) SELECT MIN(id), '戸籍住民課 内部監査チェックリスト', '2026-12-01T00:00:00Z' FROM checklist_templates"},
+	},
+	"catalog.framework": {
+		{name: "枠組み", query: "SELECT MIN(id) FROM frameworks", roles: "all"},
+	},
+	"catalog.clause": {
+		{name: "条項", query: "SELECT MIN(id) FROM clauses", roles: "all"},
+	},
+	"catalog.template": {
+		{name: "チェックリスト", query: "SELECT MIN(id) FROM checklist_templates", roles: "all"},
+	},
+	"catalog.item": {
+		{name: "チェック項目", query: "SELECT MIN(id) FROM checklist_items", roles: "all"},
+	},
+	"catalog.mapping": {
+		{name: "条項の対応", query: "SELECT MIN(id) FROM clause_mappings", roles: "all"},
+	},
+	"improve.evidence": {
+		{name: "他の所属の改善措置の証跡", query: "SELECT MIN(e.id) FROM improvement_action_evidence e JOIN improvement_actions a ON a.id = e.action_id WHERE a.owner_department_id NOT IN (SELECT d.id FROM departments d JOIN users u ON u.login = 'auditee' AND (d.id = u.department_id OR d.parent_id = u.department_id))", roles: "admin consultant auditor viewer"},
+	},
+	"improve.action": {
+		{name: "被監査所属（auditee）の所属の改善措置", query: "SELECT MIN(a.id) FROM improvement_actions a JOIN users u ON u.department_id = a.owner_department_id WHERE u.login = 'auditee'", roles: "all"},
+		{name: "被監査所属の配下の係の改善措置", query: "SELECT MIN(a.id) FROM improvement_actions a JOIN departments d ON d.id = a.owner_department_id JOIN users u ON d.parent_id = u.department_id WHERE u.login = 'auditee'", roles: "all"},
+		{name: "他の所属の改善措置", query: "SELECT MIN(a.id) FROM improvement_actions a WHERE a.owner_department_id NOT IN (SELECT d.id FROM departments d JOIN users u ON u.login = 'auditee' AND (d.id = u.department_id OR d.parent_id = u.department_id))", roles: "admin consultant auditor viewer"},
+	},
+}
+
+// unchecked are path parameters that do not name an object of a feature.
+var unchecked = map[string]bool{"{year}": true, "{hash}": true, "{name...}": true, "{$}": true}
+
+// TestObjectAccessMatrix tries, for every route on one object, every role the
+// route rule admits against each demo object of the kind, and a missing id:
+// the object check must allow exactly the expected roles (others get 404, and
+// the denial is audited).
+func TestObjectAccessMatrix(t *testing.T) {
+	ta := webtest.Start(t, webtest.Options{Demo: true})
+	clients := map[web.Role]*webtest.Client{}
+	for _, role := range web.AllRoles {
+		clients[role] = ta.As(string(role))
+	}
+	checks := 0
+	setupDone := map[string]bool{}
+	for _, rt := range ta.Router.Routes() {
+		method, pattern, _ := strings.Cut(rt.Pattern, " ")
+		declared := map[string]bool{}
+		for _, o := range rt.Rule.Objects {
+			declared["{"+paramOf(o)+"}"] = true
+		}
+		for _, seg := range strings.Split(pattern, "/") {
+			if strings.HasPrefix(seg, "{") && !unchecked[seg] && !declared[seg] {
+				t.Errorf("%s works on an object (%s) but declares no object check for it (web.Rule.On)", rt.Pattern, seg)
+			}
+		}
+		for _, o := range rt.Rule.Objects {
+			checks += checkObject(t, ta, clients, rt.Rule, method, pattern, o, setupDone)
+		}
+	}
+	t.Logf("object matrix: %d checks", checks)
+}
+
+func paramOf(o web.Object) string {
+	if o.Param == "" {
+		return "id"
+	}
+	return o.Param
+}
+
+// caseID returns the id of a demo object, running its setup once.
+func caseID(t *testing.T, ta *webtest.Server, oc objectCase, setupDone map[string]bool) int64 {
+	t.Helper()
+	if oc.setup != "" && !setupDone[oc.setup] {
+		if _, err := ta.DB.Exec(t.Context(), oc.setup); err != nil {
+			t.Fatalf("%s: %v", oc.name, err)
+		}
+		setupDone[oc.setup] = true
+	}
+	return ta.ID(oc.query)
+}
+
+// checkObject tries every role the rule admits on each demo object of o's
+// kind (the route's other objects filled with the first demo object of
+// theirs), and a missing id.
+func checkObject(t *testing.T, ta *webtest.Server, clients map[web.Role]*webtest.Client, rule web.Rule, method, pattern string,
+	o web.Object, setupDone map[string]bool) int {
+	t.Helper()
+	kind, param := o.Kind, paramOf(o)
+	cases, ok := objectRules[kind]
+	if !ok {
+		t.Errorf("%s %s: object kind %q has no expectation in objectRules", method, pattern, kind)
+		return 0
+	}
+	fill := map[string]int64{}
+	for _, other := range rule.Objects {
+		if oc := objectRules[other.Kind]; paramOf(other) != param && len(oc) > 0 {
+			fill[paramOf(other)] = caseID(t, ta, oc[0], setupDone)
+		}
+	}
+	checks := 0
+	for _, oc := range cases {
+		fill[param] = caseID(t, ta, oc, setupDone)
+		allowed := map[string]bool{}
+		for _, r := range strings.Fields(oc.roles) {
+			allowed[r] = true
+		}
+		for _, role := range web.AllRoles {
+			if _, ok := rule.Permits(role); !ok {
+				continue
+			}
+			want := oc.roles == "all" || allowed[string(role)]
+			path := objectPath(pattern, fill)
+			got := reaches(ta, clients[role], method, path, kind)
+			checks++
+			if got != want {
+				t.Errorf("%s %s on %s (%s) as %s: reached=%v, want %v", method, pattern, oc.name, path, role, got, want)
+			}
+		}
+	}
+	// A missing object is not found.
+	fill[param] = 999999
+	for _, role := range web.AllRoles {
+		if _, ok := rule.Permits(role); ok {
+			if r := get(clients[role], method, objectPath(pattern, fill)); r != http.StatusNotFound {
+				t.Errorf("%s %s as %s: a missing %s answered %d, want 404", method, pattern, role, kind, r)
+			}
+			checks++
+			break
+		}
+	}
+	return checks
+}
+
+// objectPath fills the path parameters with the ids given, and any other
+// with a value that is no object.
+func objectPath(pattern string, fill map[string]int64) string {
+	p := pattern
+	for name, id := range fill {
+		p = strings.ReplaceAll(p, "{"+name+"}", strconv.FormatInt(id, 10))
+	}
+	return strings.NewReplacer("{id}", "999999", "{file}", "999999", "{$}", "").Replace(p)
+}
+
+// reaches reports whether the request got past the object check, told by
+// the audit log: a refusal records an object denial (and answers 404). POSTs
+// carry a wrong CSRF token, checked after the object, so nothing changes.
+func reaches(ta *webtest.Server, c *webtest.Client, method, path, kind string) bool {
+	denials := func() int {
+		return ta.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'access.denied' AND target = ?", path+" ("+kind+")")
+	}
+	before := denials()
+	var req *http.Request
+	if method == http.MethodGet {
+		req, _ = http.NewRequest(method, c.Base+path, nil)
+	} else {
+		req, _ = http.NewRequest(method, c.Base+path, strings.NewReader(url.Values{"csrf_token": {"wrong-token-for-the-matrix"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	r := c.Do(req)
+	denied := denials() > before
+	if denied && r.StatusCode != http.StatusNotFound {
+		ta.T().Errorf("%s %s: object denial answered %d, want 404", method, path, r.StatusCode)
+	}
+	return !denied
+}
+
+// get sends a request (POSTs with a wrong CSRF token) and returns the status.
+func get(c *webtest.Client, method, path string) int {
+	var req *http.Request
+	if method == http.MethodGet {
+		req, _ = http.NewRequest(method, c.Base+path, nil)
+	} else {
+		req, _ = http.NewRequest(method, c.Base+path, strings.NewReader(url.Values{"csrf_token": {"wrong-token-for-the-matrix"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	return c.Do(req).StatusCode
+}

@@ -1,0 +1,83 @@
+package app
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"mamori/internal/web"
+)
+
+// BenchmarkSignedInPage serves pages straight through the application's
+// handler (no network) as a signed-in administrator of the demo ward, so
+// that a profile shows only the server's own cost per request.
+func BenchmarkSignedInPage(b *testing.B) {
+	ta := newTestApp(b, sqliteDSN(b), true, nil)
+	ctx := context.Background()
+	acc, err := ta.Org.AccountByLogin(ctx, "admin")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := ta.Org.StartSession(ctx, acc.ID, false, "127.0.0.1", "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	tpl, err := largestTemplate(ctx, ta.DB)
+	if err != nil {
+		b.Fatal(err)
+	}
+	h := ta.Handler()
+	for _, pg := range []struct{ name, path string }{{"healthz", "/healthz"}, {"planned", "/drill"}, {"policy", "/policy"}, {"staff", "/staff"}, {"template", tpl}} {
+		path := pg.path
+		b.Run(pg.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodGet, path, nil)
+				if path != "/healthz" {
+					req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: tok})
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("GET %s: %d", path, rec.Code)
+				}
+			}
+		})
+	}
+}
+
+// TestBenchWeb: `mamori bench web` builds the demo ward on a temporary
+// database, signs in through the login form, measures the four pages and
+// the ratio, and stops by itself within its time budget.
+func TestBenchWeb(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the demo ward")
+	}
+	start := time.Now()
+	code, out, errOut := run(t, t.TempDir(), "", "bench", "web", "--seconds", "0.5", "--conns", "4")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, re := range []string{`(?m)^  /healthz +[0-9]+ 件/秒 .*ヘルスチェック$`, `(?m)^  /policy +[0-9]+ 件/秒 .*ログイン済み`,
+		`(?m)^  /staff +[0-9]+ 件/秒 .*職員名簿$`, `(?m)^  /catalog/templates/[0-9]+ +[0-9]+ 件/秒 .*最多項目`,
+		`ログイン済みの小さいページ ÷ ヘルスチェック = [0-9.]+（目標 0.5 以上: (達成|未達)）`} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("output lacks %s:\n%s", re, out)
+		}
+	}
+	// Every page answered with content (a failed sign-in would have
+	// redirected every signed-in page and made the run fail).
+	if regexp.MustCompile(`(?m)^  /(policy|staff|catalog).* 0 件/秒`).MatchString(out) {
+		t.Errorf("a page was never served:\n%s", out)
+	}
+	if d := time.Since(start); d > 2*time.Minute {
+		t.Errorf("took %s", d)
+	}
+	if code, _, errOut := run(t, t.TempDir(), "", "bench", "web", "--conns", "0"); code != 2 || !strings.Contains(errOut, "使い方: mamori bench web") {
+		t.Errorf("bad flag: exit %d\n%s", code, errOut)
+	}
+}

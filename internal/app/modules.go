@@ -1,0 +1,38 @@
+package app
+
+import (
+	"mamori/internal/audit"
+	"mamori/internal/catalog"
+	"mamori/internal/improve"
+	"mamori/internal/module"
+	"mamori/internal/org/orgmod"
+	"mamori/internal/policy"
+)
+
+// modules is the one list of Mamori's features, in navigation and demo
+// order: a module may rely on the demo data of those before it. Adding a
+// workstream is its own folder, its migration and one line here (replacing
+// its module.Planned entry). See internal/README.md.
+func (a *App) modules(d module.Deps) []module.Module {
+	return []module.Module{
+		orgmod.New(a.Org),
+		catalog.NewModule(d),
+		improve.New(d),
+		audit.NewModule(d),
+		module.Planned(module.Info{Key: "selfcheck", Label: "自己点検", Path: "/selfcheck", Group: module.GroupWork, Workstream: 2,
+			Summary: "一般職員・システム担当者・保護担当者向けの自己点検調査票の配布と回収、集計・分析、報告書と説明資料。"}),
+		module.Planned(module.Info{Key: "external", Label: "外部監査", Path: "/external", Group: module.GroupWork, Workstream: 3,
+			Summary: "情報資産・特定個人情報と情報システムの外部監査：監査計画書、チェックリスト、事前調査票と提出資料一覧、実地監査、監査報告書。"}),
+		module.Planned(module.Info{Key: "learning", Label: "研修", Path: "/learning", Group: module.GroupWork, Workstream: 5,
+			Summary: "個人情報保護研修と特定個人情報保護研修（一般職員・システム担当者・管理職向け）、テキスト版と演習、受講管理。"}),
+		module.Planned(module.Info{Key: "drill", Label: "事故対応訓練", Path: "/drill", Group: module.GroupWork, Workstream: 6,
+			Summary: "年間計画と訓練当日計画、区民サービスに影響が及ぶシナリオ、訓練資料、当日の記録と助言、評価報告書。"}),
+		module.Planned(module.Info{Key: "incident", Label: "インシデント", Path: "/incident", Group: module.GroupWork, Workstream: 7,
+			Summary: "情報セキュリティインシデントの記録、現地での助言、所属ごとの再発防止レポートと年間総括。"}),
+		module.Planned(module.Info{Key: "vendor", Label: "委託・クラウド", Path: "/vendor", Group: module.GroupWork, Workstream: 8,
+			Summary: "外部委託事業者とクラウドサービスの選定用チェックリスト、事業者による回答（期限付きリンク）と評価。"}),
+		policy.NewModule(d, a.Org),
+		module.Planned(module.Info{Key: "program", Label: "進捗管理", Path: "/program", Group: module.GroupWork, Workstream: 10,
+			Summary: "全業務のスケジュールと進捗、遅延の検知と再計画、定例会の議事録と決定事項、助言記録、次期支援計画書（案）。"}),
+	}
+}

@@ -1,0 +1,342 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/pquerna/otp/totp"
+
+	"mamori/internal/config"
+	"mamori/internal/web"
+)
+
+// multipartBody is a form with a CSRF token and one file part of size bytes:
+// larger than the parser's memory budget, so Go spools it to a temp file.
+func multipartBody(t *testing.T, csrf string, size int) (*bytes.Buffer, string) {
+	t.Helper()
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("csrf_token", csrf)
+	_ = mw.WriteField("login", "tanaka")
+	_ = mw.WriteField("password", "Correct-horse-42")
+	_ = mw.WriteField("year", "2031")
+	fw, _ := mw.CreateFormFile("file", "big.bin")
+	_, _ = fw.Write(bytes.Repeat([]byte("x"), size))
+	_ = mw.Close()
+	return &buf, mw.FormDataContentType()
+}
+
+// postBody sends body; expect asks the server for "100 Continue" first,
+// as a careful client would, so a refusal need not wait for the whole body.
+func (c *client) postBody(path string, body io.Reader, ctype string, expect bool) (*http.Response, string) {
+	c.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, c.base+path, body)
+	req.Header.Set("Content-Type", ctype)
+	req.Header.Set("Origin", c.base)
+	if expect {
+		req.Header.Set("Expect", "100-continue")
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		c.t.Fatalf("POST %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// multipartTemps lists Go's multipart spool files left in dir; it waits a
+// little for the server to finish the request after the response.
+func multipartTemps(t *testing.T, dir string) []string {
+	t.Helper()
+	var left []string
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		left = left[:0]
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), "multipart-") {
+				left = append(left, e.Name())
+			}
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+	}
+}
+
+// TestMultipartOnlyOnUploadRoutes: a multipart body sent to the login form
+// (no login needed) or to any other form without a file field is refused
+// without spooling it to disk, and an upload route's spool files are
+// removed once the request ends.
+func TestMultipartOnlyOnUploadRoutes(t *testing.T) {
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	ta := newTestApp(t, sqliteDSN(t), false, nil)
+	addUser(t, ta, "tanaka", web.RoleAdmin, 0)
+	const big = 10 << 20
+
+	anon := ta.client()
+	body, ct := multipartBody(t, anon.csrf(), big)
+	resp, page := anon.postBody("/login", body, ct, true)
+	if resp.StatusCode != http.StatusUnsupportedMediaType || !strings.Contains(page, "ファイル") {
+		t.Errorf("multipart /login: %d", resp.StatusCode)
+	}
+	for _, ck := range resp.Cookies() {
+		if ck.Name == web.SessionCookie {
+			t.Errorf("multipart /login signed in")
+		}
+	}
+	if left := multipartTemps(t, tmp); len(left) > 0 {
+		t.Errorf("multipart /login left temp files: %v", left)
+	}
+
+	admin := ta.as("tanaka")
+	body, ct = multipartBody(t, admin.csrf(), big)
+	if resp, _ := admin.postBody("/admin/years", body, ct, true); resp.StatusCode != http.StatusUnsupportedMediaType {
+		t.Errorf("multipart /admin/years: %d", resp.StatusCode)
+	}
+	if ys, _ := ta.Org.FiscalYears(t.Context()); len(ys) != 0 {
+		t.Errorf("multipart form was applied: %+v", ys)
+	}
+	if left := multipartTemps(t, tmp); len(left) > 0 {
+		t.Errorf("multipart /admin/years left temp files: %v", left)
+	}
+
+	// A form that is too large for a screen without uploads is refused.
+	form := url.Values{"year": {"2031"}, "csrf_token": {admin.csrf()}, "pad": {strings.Repeat("x", 2<<20)}}
+	if resp, _ := admin.postBody("/admin/years", strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", true); resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("2 MiB form: %d", resp.StatusCode)
+	}
+
+	// The roster import takes files: the upload is parsed, and its spool
+	// file is gone after the answer.
+	body, ct = multipartBody(t, admin.csrf(), big)
+	if resp, page := admin.postBody("/staff/import", body, ct, false); resp.StatusCode == http.StatusUnsupportedMediaType || resp.StatusCode == http.StatusForbidden {
+		t.Errorf("upload route refused the upload: %d %s", resp.StatusCode, page)
+	}
+	if left := multipartTemps(t, tmp); len(left) > 0 {
+		t.Errorf("upload left temp files: %v", left)
+	}
+}
+
+// TestLoginNextStaysOnSite: whatever "next" says, the redirect after the
+// password step and after the second factor is a path on this site.
+func TestLoginNextStaysOnSite(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	ta := newTestApp(t, sqliteDSN(t), false, clk.Now)
+	addUser(t, ta, "tanaka", web.RoleStaff, 0)
+	addUser(t, ta, "boss", web.RoleAdmin, 0)
+	evil := []string{"//evil.example/", "/\\evil.example/", "/\t/evil.example/", "/\n/evil.example/", "/\r\n/evil.example/",
+		"/%09/evil.example/", "/%2F/evil.example/", "/%5Cevil.example/", "https://evil.example/", "\t//evil.example/",
+		" //evil.example/", "/\x00/evil.example/", "/ \t/evil.example/", "http:/evil.example", "/\u00a0/evil.example/"}
+	for _, next := range evil {
+		c := ta.client()
+		resp, _ := c.post("/login", url.Values{"login": {"tanaka"}, "password": {"Correct-horse-42"}, "csrf_token": {c.csrf()}, "next": {next}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+			t.Errorf("next %q: %d Location %q", next, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+	c := ta.client()
+	if resp, _ := c.post("/login", url.Values{"login": {"tanaka"}, "password": {"Correct-horse-42"}, "csrf_token": {c.csrf()}, "next": {"/staff?q=%E7%94%B0&status=all#top"}}); resp.Header.Get("Location") != "/staff?q=%E7%94%B0&status=all#top" {
+		t.Errorf("local next lost: %q", resp.Header.Get("Location"))
+	}
+
+	// The second factor step takes "next" from its own form.
+	acc, _ := ta.Org.AccountByLogin(t.Context(), "boss")
+	secret, _, err := ta.Org.BeginTOTP(t.Context(), acc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := totp.GenerateCode(secret, clk.Now())
+	if err := ta.Org.ConfirmTOTP(t.Context(), acc.ID, code); err != nil {
+		t.Fatal(err)
+	}
+	for _, next := range []string{"/\t/evil.example/", "//evil.example/", "/\\evil.example"} {
+		c := ta.client()
+		resp, _ := c.post("/login", url.Values{"login": {"boss"}, "password": {"Correct-horse-42"}, "csrf_token": {c.csrf()}, "next": {next}})
+		if loc := resp.Header.Get("Location"); !strings.HasPrefix(loc, "/login/totp") {
+			t.Fatalf("no second factor asked: %s", loc)
+		}
+		_, p := c.get("/login/totp")
+		tok := csrfRe.FindStringSubmatch(p)[1]
+		// Each login needs a fresh code: codes are single-use.
+		clk.Add(31 * time.Second)
+		code, _ := totp.GenerateCode(secret, clk.Now())
+		resp, _ = c.post("/login/totp", url.Values{"code": {code}, "csrf_token": {tok}, "next": {next}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/" {
+			t.Errorf("totp next %q: %d Location %q", next, resp.StatusCode, resp.Header.Get("Location"))
+		}
+	}
+}
+
+// TestSecondLoginEndsEarlierSession: signing in again from the same browser
+// replaces the browser's earlier session instead of leaving it alive.
+func TestSecondLoginEndsEarlierSession(t *testing.T) {
+	ta := newTestApp(t, sqliteDSN(t), false, nil)
+	addUser(t, ta, "tanaka", web.RoleStaff, 0)
+	c := ta.client()
+	cookie := func(resp *http.Response) string {
+		for _, ck := range resp.Cookies() {
+			if ck.Name == web.SessionCookie {
+				return ck.Value
+			}
+		}
+		t.Fatal("no session cookie")
+		return ""
+	}
+	first := cookie(login(t, c, "tanaka", "Correct-horse-42"))
+	second := cookie(login(t, c, "tanaka", "Correct-horse-42"))
+	if first == second {
+		t.Fatal("same token twice")
+	}
+	old := ta.client()
+	u, _ := url.Parse(ta.srv.URL)
+	old.Jar.SetCookies(u, []*http.Cookie{{Name: web.SessionCookie, Value: first, Path: "/"}})
+	if resp, _ := old.get("/"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("earlier session still valid: %d", resp.StatusCode)
+	}
+	acc, _ := ta.Org.AccountByLogin(t.Context(), "tanaka")
+	if n, err := ta.Org.SessionCount(t.Context(), acc.ID); err != nil || n != 1 {
+		t.Errorf("sessions after two logins from one browser: %d %v", n, err)
+	}
+}
+
+// TestTOTPCodeSingleUse: a code that completed one login cannot complete
+// another, even within its 30-second window.
+func TestTOTPCodeSingleUse(t *testing.T) {
+	ta := newTestApp(t, sqliteDSN(t), false, nil)
+	addUser(t, ta, "boss", web.RoleAdmin, 0)
+	acc, _ := ta.Org.AccountByLogin(t.Context(), "boss")
+	secret, _, err := ta.Org.BeginTOTP(t.Context(), acc.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	enrol, _ := totp.GenerateCode(secret, time.Now())
+	if err := ta.Org.ConfirmTOTP(t.Context(), acc.ID, enrol); err != nil {
+		t.Fatal(err)
+	}
+	// The enrolment code is used up; the app's next code signs in once.
+	code, _ := totp.GenerateCode(secret, time.Now().Add(30*time.Second))
+	try := func() int {
+		c := ta.client()
+		login(t, c, "boss", "Correct-horse-42")
+		_, p := c.get("/login/totp")
+		tok := csrfRe.FindStringSubmatch(p)[1]
+		resp, _ := c.post("/login/totp", url.Values{"code": {code}, "csrf_token": {tok}, "next": {"/"}})
+		return resp.StatusCode
+	}
+	if st := try(); st != http.StatusSeeOther {
+		t.Fatalf("first use: %d", st)
+	}
+	if st := try(); st != http.StatusUnauthorized {
+		t.Fatalf("replayed code: %d", st)
+	}
+}
+
+// TestLoginSuccessResetsAddressFailures: an office behind one address does
+// not lock itself out because typos add up over the day.
+func TestLoginSuccessResetsAddressFailures(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}
+	ta := newTestApp(t, sqliteDSN(t), false, clk.Now)
+	addUser(t, ta, "tanaka", web.RoleStaff, 0)
+	c := ta.client()
+	tok := c.csrf()
+	fail := func(n int) {
+		for i := 0; i < n; i++ {
+			c.post("/login", url.Values{"login": {"typo" + strings.Repeat("o", i%3) + string(rune('a'+i))}, "password": {"x"}, "csrf_token": {tok}})
+		}
+	}
+	fail(15)
+	if resp := login(t, c, "tanaka", "Correct-horse-42"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login: %d", resp.StatusCode)
+	}
+	c = ta.client()
+	tok = c.csrf()
+	fail(15)
+	if resp := login(t, c, "tanaka", "Correct-horse-42"); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("address blocked after a success reset it: %d", resp.StatusCode)
+	}
+}
+
+// TestBehindTLSProxy: with the proxy's address configured, a login through
+// it gets a Secure cookie and HSTS, and the audit log names the browser's
+// address; without it the same headers change nothing.
+func TestBehindTLSProxy(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		proxy   string
+		secure  bool
+		auditIP string
+	}{
+		{"trusted proxy", "127.0.0.1", true, "198.51.100.23"},
+		{"no proxy configured", "", false, "127.0.0.1"},
+		{"another proxy configured", "10.0.0.0/8", false, "127.0.0.1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			cfg := config.Default()
+			cfg.Data = t.TempDir()
+			cfg.DB = sqliteDSN(t)
+			cfg.TrustedProxy = tc.proxy
+			if err := cfg.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			a, err := New(context.Background(), cfg, Options{Argon: testArgon, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+			if err != nil {
+				t.Fatal(err)
+			}
+			srv := httptest.NewServer(a.Handler())
+			t.Cleanup(func() { srv.Close(); a.Close() })
+			ta := &testApp{App: a, srv: srv, t: t}
+			addUser(t, ta, "tanaka", web.RoleStaff, 0)
+
+			c := ta.client()
+			tok := c.csrf()
+			form := url.Values{"login": {"tanaka"}, "password": {"Correct-horse-42"}, "csrf_token": {tok}, "next": {"/"}}
+			req, _ := http.NewRequest(http.MethodPost, c.base+"/login", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Origin", c.base)
+			req.Header.Set("X-Forwarded-For", "203.0.113.99, 198.51.100.23")
+			req.Header.Set("X-Forwarded-Proto", "https")
+			resp, err := c.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusSeeOther {
+				t.Fatalf("login: %d", resp.StatusCode)
+			}
+			var session *http.Cookie
+			for _, ck := range resp.Cookies() {
+				if ck.Name == web.SessionCookie {
+					session = ck
+				}
+			}
+			if session == nil || session.Secure != tc.secure {
+				t.Errorf("session cookie %+v, want Secure=%v", session, tc.secure)
+			}
+			if hsts := resp.Header.Get("Strict-Transport-Security") != ""; hsts != tc.secure {
+				t.Errorf("HSTS sent: %v", hsts)
+			}
+			var ip string
+			if err := a.DB.QueryRow(t.Context(), "SELECT ip FROM audit_log WHERE action = 'login.success'").Scan(&ip); err != nil || ip != tc.auditIP {
+				t.Errorf("audit ip %q %v, want %q", ip, err, tc.auditIP)
+			}
+			if err := a.DB.QueryRow(t.Context(), "SELECT ip FROM sessions").Scan(&ip); err != nil || ip != tc.auditIP {
+				t.Errorf("session ip %q %v, want %q", ip, err, tc.auditIP)
+			}
+		})
+	}
+}

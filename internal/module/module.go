@@ -1,0 +1,176 @@
+// Package module is the contract between the app and each feature. A feature
+// (a workstream such as audits or drills, or a shared area such as the
+// catalogue) is one package that returns a Module; the app lists the modules
+// once (internal/app/modules.go) and asks each for what it offers through the
+// optional interfaces below: routes, navigation, demo data, backup tables,
+// sub-commands, and what it contributes to the year (deliverables, progress,
+// dashboard tiles).
+//
+// Features never import each other. What crosses features goes through the
+// improvement register (internal/improve) or through these interfaces.
+package module
+
+import (
+	"context"
+	"flag"
+	"io"
+	"log/slog"
+	"time"
+
+	"mamori/internal/auditlog"
+	"mamori/internal/blob"
+	"mamori/internal/config"
+	"mamori/internal/database"
+	"mamori/internal/docgen"
+	"mamori/internal/jobs"
+	"mamori/internal/org"
+	"mamori/internal/web"
+)
+
+// Deps are the shared services every module is built from. Other shared
+// services (the catalogue, the improvement register) are built from these
+// by the module itself: they are cheap wrappers over the database.
+type Deps struct {
+	Config config.Config
+	DB     *database.DB
+	Log    *auditlog.Log
+	Blobs  *blob.Store
+	Jobs   *jobs.Runner
+	Now    func() time.Time
+	Logger *slog.Logger
+	Org    org.Reader // the organisation read API: departments, staff, ward name, fiscal year, department scope
+}
+
+// Group is the navigation heading a module is listed under.
+type Group string
+
+// The navigation groups, in display order.
+const (
+	GroupWork      Group = "業務" // the programme's workstreams
+	GroupRegister  Group = "台帳" // registers shared by the workstreams
+	GroupStandards Group = "基準" // standards and checklists
+	GroupOrg       Group = "組織" // the organisation and administration
+)
+
+// Groups lists the navigation groups in display order.
+var Groups = []Group{GroupWork, GroupRegister, GroupStandards, GroupOrg}
+
+// Info describes a module to the app: its navigation entry and its place
+// among DESIGN.md's workstreams.
+type Info struct {
+	Key        string // stable identifier (lower-case ASCII), unique across modules
+	Label      string // Japanese name shown in the navigation
+	Path       string // landing page, e.g. "/policy"; empty: no navigation entry
+	Group      Group
+	Workstream int    // DESIGN.md workstream number 1–10; 0 for shared modules
+	Summary    string // one sentence for the home page
+	Built      bool   // false: the landing page says plainly it is not built yet
+}
+
+// Module is a feature of Mamori. Info is the only required method; a module
+// implements whichever of the optional interfaces below it needs.
+type Module interface {
+	Info() Info
+}
+
+// Router is a module with web pages. Every route is registered with a rule
+// (web.Rule) and, for routes on one object, an object check (web.Object).
+type Router interface {
+	Routes(rt *web.Router) error
+}
+
+// Navigator is a module with navigation entries beyond its landing page.
+type Navigator interface {
+	Nav() []web.NavItem
+}
+
+// DemoMaker is a module that adds its part of the demo ward. Modules run in
+// the app's list order, so a module may rely on those listed before it.
+type DemoMaker interface {
+	CreateDemo(ctx context.Context, d Demo) error
+}
+
+// Demo carries what demo data needs.
+type Demo struct {
+	Password string            // the demo accounts' password
+	Progress func(step string) // reports a step to the user (never nil)
+}
+
+// Tabler is a module that owns database tables: they are backed up and
+// restored in the order given (parents before children).
+type Tabler interface {
+	Tables() []string
+}
+
+// Commander is a module with sub-commands of the mamori CLI.
+type Commander interface {
+	Commands() []Command
+}
+
+// Command is one sub-command: `mamori NAME …`.
+type Command struct {
+	Name  string // first word after mamori
+	Usage string // lines for `mamori --help` (Japanese), without the leading "  "
+	Run   func(ctx context.Context, cli *CLI, args []string) error
+}
+
+// CLI is what a sub-command gets from the app.
+type CLI struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	// Data parses the storage flags (--db, --data) with the command's own,
+	// opens the deployment and runs dc.Run with its services.
+	Data func(ctx context.Context, args []string, dc DataCommand) error
+	// Flags returns a flag set whose --help prints usage in Japanese.
+	Flags func(name, usage string) *flag.FlagSet
+}
+
+// DataCommand is a sub-command that works on a deployment's data.
+type DataCommand struct {
+	Name, Synopsis string
+	Flags          func(fs *flag.FlagSet)  // extra flags (optional)
+	Args           func(pos []string) bool // positional arguments are right (optional)
+	Run            func(d Deps, pos []string) error
+}
+
+// Year is a module's contribution to the fiscal year (年度, starting in April
+// of fy): the deliverables it generates and the progress of its tasks. The
+// programme-management module and the bound set (製本) read them.
+type Year interface {
+	Deliverables(ctx context.Context, fy int) ([]Deliverable, error)
+	Progress(ctx context.Context, fy int) ([]Progress, error)
+}
+
+// Deliverable is one document the ward receives.
+type Deliverable struct {
+	Key     string   // stable within the module
+	Title   string   // as printed on the document
+	Formats []string // "pdf", "docx", "xlsx", "html"
+	Build   func(ctx context.Context) (*docgen.Document, error)
+}
+
+// Progress is one task of the year as a module knows it.
+type Progress struct {
+	Task      string
+	Owner     string // 区 or 支援事業者, or a department
+	Start     time.Time
+	End       time.Time
+	Done      float64 // 0–1
+	Completed bool
+	Overdue   int    // items past their due date (follow-ups, reminders)
+	Link      string // page to open
+}
+
+// Tiler is a module with dashboard tiles for the home page.
+type Tiler interface {
+	Tiles(ctx context.Context, u *web.User) ([]Tile, error)
+}
+
+// Tile is one figure on the home page.
+type Tile struct {
+	Label string
+	Value string
+	Note  string
+	Link  string
+	Alert bool // needs attention (overdue, below target)
+}

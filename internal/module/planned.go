@@ -1,0 +1,30 @@
+package module
+
+import (
+	"embed"
+	"net/http"
+
+	"mamori/internal/web"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// Planned is a workstream that is not built yet. It takes its place in the
+// navigation and its landing page says so plainly; when the workstream is
+// built, its package replaces the Planned line in the app's module list.
+func Planned(info Info) Module { info.Built = false; return planned{info} }
+
+type planned struct{ info Info }
+
+func (p planned) Info() Info { return p.info }
+
+func (p planned) Routes(rt *web.Router) error {
+	if err := rt.Renderer().Add("module", templateFS, "templates"); err != nil {
+		return err
+	}
+	rt.Handle("GET "+p.info.Path, web.SignedIn(), func(w http.ResponseWriter, r *http.Request) error {
+		return web.Render(w, r, http.StatusOK, "module/planned", p.info.Label, p.info)
+	})
+	return nil
+}

@@ -1,0 +1,213 @@
+// Package testkit is what tests share that does not need the app: outside
+// tools (pdftotext, soffice, Chromium, fonts) that fail the test when CI is
+// set and skip it otherwise, and a headless Chromium with screenshots.
+// internal/webtest builds on it to start the whole app.
+package testkit
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+// InCI reports whether the tests run in CI (CI=true), where every outside
+// tool must be installed and a missing one fails the test.
+func InCI() bool { v := os.Getenv("CI"); return v != "" && v != "false" && v != "0" }
+
+// Missing fails the test in CI and skips it elsewhere: what is missing is
+// said in the message, with how to install it.
+func Missing(t testing.TB, what, install string) {
+	t.Helper()
+	if InCI() {
+		t.Fatalf("%s が見つかりません（CI では必須: %s）", what, install)
+	}
+	t.Skipf("%s not installed (%s)", what, install)
+}
+
+// packages names the Debian package that brings each tool.
+var packages = map[string]string{
+	"pdftotext": "apt-get install poppler-utils",
+	"pdftoppm":  "apt-get install poppler-utils",
+	"pdfinfo":   "apt-get install poppler-utils",
+	"soffice":   "apt-get install libreoffice-writer-nogui libreoffice-calc-nogui",
+	"chromium":  "apt-get install chromium fonts-noto-cjk",
+}
+
+// Tool returns the path of a command the test needs.
+func Tool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		install := packages[name]
+		if install == "" {
+			install = "install " + name
+		}
+		Missing(t, name, install)
+	}
+	return p
+}
+
+// PDFText is the text of a PDF file as pdftotext extracts it (UTF-8).
+func PDFText(t testing.TB, path string) string {
+	t.Helper()
+	return pdftotext(t, path)
+}
+
+// PDFLayoutText is the text of a PDF file with its layout kept
+// (pdftotext -layout): table rows stay on one line.
+func PDFLayoutText(t testing.TB, path string) string {
+	t.Helper()
+	return pdftotext(t, path, "-layout")
+}
+
+func pdftotext(t testing.TB, path string, opts ...string) string {
+	t.Helper()
+	args := append(append([]string{"-enc", "UTF-8"}, opts...), path, "-")
+	out, err := exec.Command(Tool(t, "pdftotext"), args...).Output()
+	if err != nil {
+		t.Fatalf("pdftotext %s: %v", path, err)
+	}
+	return string(out)
+}
+
+// PDFBytesText writes b to a temporary file and extracts its text.
+func PDFBytesText(t testing.TB, b []byte) string {
+	t.Helper()
+	if !bytes.HasPrefix(b, []byte("%PDF-")) {
+		t.Fatalf("not a PDF: %q", Truncate(string(b), 80))
+	}
+	p := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return PDFText(t, p)
+}
+
+// Convert opens a file in LibreOffice and converts it (e.g. to "pdf"),
+// returning the converted file's path: the proof that office software opens
+// what Mamori writes.
+func Convert(t testing.TB, path, to string) string {
+	t.Helper()
+	soffice := Tool(t, "soffice")
+	dir := t.TempDir()
+	cmd := exec.Command(soffice, "--headless", "-env:UserInstallation=file://"+filepath.Join(dir, "lo-profile"), "--convert-to", to, "--outdir", dir, path)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice --convert-to %s %s: %v\n%s", to, path, err, out)
+	}
+	base := strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	out := filepath.Join(dir, base+"."+to)
+	if _, err := os.Stat(out); err != nil {
+		t.Fatalf("soffice produced no %s for %s", to, path)
+	}
+	return out
+}
+
+// ChromiumPath is the browser the journeys use: MAMORI_CHROMIUM or Debian's.
+func ChromiumPath() string {
+	for _, p := range []string{os.Getenv("MAMORI_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if p != "" {
+			if _, err := os.Stat(p); err == nil {
+				return p
+			}
+		}
+	}
+	return ""
+}
+
+// Browser starts a fresh headless Chromium (Japanese locale, no outside
+// requests) and returns its chromedp context, closed when the test ends.
+func Browser(t testing.TB) context.Context {
+	t.Helper()
+	path := ChromiumPath()
+	if path == "" {
+		Missing(t, "Chromium", packages["chromium"])
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
+		chromedp.Flag("lang", "ja-JP"), chromedp.WindowSize(1280, 900), chromedp.UserDataDir(t.TempDir()),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelC := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancelC(); cancelA() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// Shot saves a full-page screenshot as NAME.png when MAMORI_SHOTS names a
+// folder (for looking at the pages).
+func Shot(t testing.TB, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("MAMORI_SHOTS")
+	if dir == "" {
+		return
+	}
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	b, err := chromedp.Run(sctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	_ = os.MkdirAll(dir, 0o755)
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644); err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+	}
+}
+
+// Step runs browser actions with a time limit; on failure the test stops
+// with the page's text, so a broken page says what it showed.
+func Step(t testing.TB, ctx context.Context, what string, actions ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	if err := chromedp.Do(sctx, actions...); err != nil {
+		tctx, tcancel := context.WithTimeout(ctx, 5*time.Second)
+		defer tcancel()
+		body, _ := chromedp.Run(tctx, chromedp.Text(chromedp.CSS("body")))
+		t.Fatalf("%s: %v\npage text: %s", what, err, Truncate(body, 1500))
+	}
+}
+
+// Text is the visible text of the first element matching sel.
+func Text(t testing.TB, ctx context.Context, sel string) string {
+	t.Helper()
+	sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	defer cancel()
+	s, err := chromedp.Run(sctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text %s: %v", sel, err)
+	}
+	return s
+}
+
+// Login signs in through the login form as a demo account.
+func Login(t testing.TB, ctx context.Context, base, user, password string) {
+	t.Helper()
+	Step(t, ctx, "login as "+user,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS("#login")),
+		chromedp.SendKeys(chromedp.CSS("#login"), user),
+		chromedp.SendKeys(chromedp.CSS("#password"), password),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS("nav.side-nav")),
+	)
+}
+
+// Truncate cuts s to n bytes for messages.
+func Truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n] + "…"
+	}
+	return s
+}
