@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/auth"
 	"mamori/internal/blob"
 	"mamori/internal/config"
 	"mamori/internal/database"
@@ -28,6 +29,7 @@ type App struct {
 	Config config.Config
 	DB     *database.DB
 	Log    *auditlog.Log
+	Auth   *auth.Service // login, sessions, second factor (the router's web.Auth)
 	Org    *org.Service
 	Router *web.Router
 	Blobs  *blob.Store
@@ -43,7 +45,7 @@ type App struct {
 type Options struct {
 	Now    func() time.Time
 	Logger *slog.Logger
-	Argon  org.ArgonParams // zero: production cost
+	Argon  auth.ArgonParams // zero: production cost
 	// Extra modules after the listed ones (a test's fixture module).
 	Extra []func(module.Deps) module.Module
 }
@@ -71,8 +73,9 @@ func Open(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	a.Org = org.New(db, a.Log, org.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimout: cfg.MaxSession, Argon: opt.Argon,
+	a.Auth = auth.New(db, a.Log, auth.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.MaxSession, Argon: opt.Argon,
 		SecureCookies: cfg.TLSCert != ""}, opt.Now, opt.Logger)
+	a.Org = org.New(db, a.Log, org.Config{Argon: opt.Argon, Auth: a.Auth}, opt.Now, opt.Logger)
 	a.Blobs = blob.New(db, cfg.Data, "", opt.Now)
 	a.Jobs = jobs.New(context.Background(), db, opt.Logger, opt.Now)
 	a.Org.SetImportDeps(org.ImportDeps{Blobs: a.Blobs, Jobs: a.Jobs})
@@ -155,7 +158,7 @@ func (a *App) housekeeping(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := a.Org.PurgeSessions(ctx); err != nil {
+			if err := a.Auth.PurgeSessions(ctx); err != nil {
 				a.Logger.Warn("purge sessions", "err", err)
 			}
 		}

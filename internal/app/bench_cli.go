@@ -16,6 +16,7 @@ import (
 	"mamori/internal/auditlog"
 	"mamori/internal/database"
 	"mamori/internal/org/roster"
+	"mamori/internal/policy"
 	"mamori/internal/tabular"
 )
 
@@ -37,7 +38,7 @@ func (c CLI) bench(ctx context.Context, args []string) error {
 		return err
 	}
 	if len(pos) == 1 && pos[0] == "policy" {
-		return c.benchPolicy(*chars, *changes, *seed, *outDir)
+		return policy.BenchCommand(c.Stdout, policy.BenchOptions{Chars: *chars, Changes: *changes, Seed: *seed, OutDir: *outDir})
 	}
 	if len(pos) == 1 && pos[0] == "docgen" {
 		return c.benchDocgen(*pages, *outDir)

@@ -22,7 +22,7 @@ func BenchmarkSignedInPage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	tok, err := ta.Org.StartSession(ctx, acc.ID, false, "127.0.0.1", "bench")
+	tok, err := ta.Auth.StartSession(ctx, acc.ID, false, "127.0.0.1", "bench")
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -14,7 +14,10 @@ import (
 	"time"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/auditlog/auditweb"
+	"mamori/internal/auth"
 	"mamori/internal/config"
+	"mamori/internal/module"
 	"mamori/internal/org"
 	"mamori/internal/tabular"
 	"mamori/internal/web"
@@ -42,23 +45,16 @@ const usage = `守り Mamori — 自治体の情報セキュリティ対策を�
   export staff|departments|auditlog -o FILE [--format csv|csv-utf8|xlsx]
                              一覧を出力します（既定は Shift_JIS の CSV）
   user add|passwd|disable    利用者を管理します
-  auditlog verify [--anchor FILE] | anchor [-o FILE]
+%s  auditlog verify [--anchor FILE] | anchor [-o FILE]
                              監査ログの連鎖を検証します／署名付きの末尾（アンカー）を出力します
   backup FILE | restore FILE データとファイルを 1 つの ZIP に保存／空のデータベースに復元します
   bench import|docgen|policy|web
                              名簿取り込み・文書生成・新旧対照表・Web 応答の速度を測って表示します
-  catalog stats|coverage     監査項目カタログの件数・条項の網羅を表示します
-  catalog import-xlsx KIND VERSION FILE [--dry-run]
-                             編集したチェックリストの Excel を取り込みます（変更内容を表示）
-  catalog export KIND VERSION --format xlsx|pdf|docx -o FILE
-                             チェックリストの版を Excel・PDF・Word で出力します
-  policy diff OLD NEW -o FILE
-                             二つの規程（DOCX・Markdown・テキスト）の新旧対照表を出力します
-                             （--format xlsx|docx|pdf|html、--redline で見え消し版）
   docgen sample -o DIR       全要素を含む見本文書を PDF・DOCX・XLSX・HTML で出力します
-  binder --year 2026 -o DIR  成果物一式（製本 PDF と電子データの ZIP）を作成します
+  binder --year 2026 -o DIR [--sample]
+                             その年度の成果物一式（製本 PDF と電子データの ZIP）を作成します
   version                    バージョンを表示します
-%s
+
 共通オプション: --data DIR（MAMORI_DATA）、--db PATH|postgres://…（MAMORI_DB）
 各コマンドの詳細は mamori <コマンド> --help で表示します。
 `
@@ -105,10 +101,6 @@ func Run(ctx context.Context, args []string, c CLI) int {
 		err = c.docgenCmd(ctx, args[1:])
 	case "binder":
 		err = c.binderCmd(ctx, args[1:])
-	case "catalog":
-		err = c.catalogCmd(ctx, args[1:])
-	case "policy":
-		err = c.policyCmd(ctx, args[1:])
 	case "version", "--version":
 		fmt.Fprintln(c.Stdout, "mamori", Version)
 	case "help", "-h", "--help":
@@ -135,9 +127,9 @@ func Run(ctx context.Context, args []string, c CLI) int {
 	return 0
 }
 
-type exitError int
-
-func (e exitError) Error() string { return fmt.Sprintf("終了コード %d", int(e)) }
+// exitError ends mamori with its status (the modules' sub-commands return
+// the same type).
+type exitError = module.ExitCode
 
 func osUser() string {
 	if u, err := user.Current(); err == nil {
@@ -172,20 +164,7 @@ func loadConfig() config.Config {
 }
 
 // parse parses flags allowing them after positional arguments too.
-func parse(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		args = fs.Args()
-		if len(args) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, args[0])
-		args = args[1:]
-	}
-}
+func parse(fs *flag.FlagSet, args []string) ([]string, error) { return module.ParseArgs(fs, args) }
 
 func (c CLI) open(ctx context.Context, cfg config.Config) (*App, error) {
 	return Open(ctx, cfg, c.Options)
@@ -244,10 +223,10 @@ func (c CLI) serve(ctx context.Context, args []string) error {
 	return a.Listen(ctx, ln)
 }
 
-func demoAccountList() []org.DemoLogin {
-	var out []org.DemoLogin
+func demoAccountList() []auth.DemoLogin {
+	var out []auth.DemoLogin
 	for _, r := range web.AllRoles {
-		out = append(out, org.DemoLogin{Login: string(r), Role: r.Label()})
+		out = append(out, auth.DemoLogin{Login: string(r), Role: r.Label()})
 	}
 	return out
 }
@@ -316,7 +295,7 @@ func (c CLI) writeList(ctx context.Context, a *App, list, out string, f tabular.
 		if err != nil {
 			return err
 		}
-		t = org.AuditTable(es)
+		t = auditweb.Table(es)
 	case "departments":
 		tree, err := a.Org.DepartmentsWithCounts(ctx)
 		if err != nil {

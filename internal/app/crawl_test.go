@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"net/url"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"mamori/internal/web"
+	"mamori/internal/webtest"
 )
 
 var (
@@ -19,11 +20,11 @@ var (
 // ward, as every role, and fails on a broken page, a missing lang="ja", or
 // any reference to another host (municipal networks are closed).
 func TestCrawlDemo(t *testing.T) {
-	ta := newTestApp(t, sqliteDSN(t), true, nil)
-	host := strings.TrimPrefix(ta.srv.URL, "http://")
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	host := strings.TrimPrefix(s.URL, "http://")
 	total := 0
 	for _, role := range web.AllRoles {
-		c := ta.as(string(role))
+		c := s.As(string(role))
 		seen := map[string]bool{}
 		perPattern := map[string]int{}
 		queue := []string{"/"}
@@ -34,7 +35,8 @@ func TestCrawlDemo(t *testing.T) {
 				continue
 			}
 			seen[p] = true
-			resp, body := c.get(p)
+			resp := c.Get(p)
+			body := resp.Body
 			total++
 			ct := resp.Header.Get("Content-Type")
 			if resp.StatusCode != 200 {

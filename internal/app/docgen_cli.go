@@ -11,17 +11,28 @@ import (
 	"time"
 
 	"mamori/internal/docgen/binder"
-	"mamori/internal/docgen/docx"
-	"mamori/internal/docgen/html"
-	"mamori/internal/docgen/pdf"
+	"mamori/internal/docgen/formats"
 	"mamori/internal/docgen/sample"
-	"mamori/internal/docgen/xlsx"
 )
 
-// renderers are the document formats Mamori writes.
-var renderers = map[string]binder.Renderer{"pdf": pdf.Render, "docx": docx.Render, "xlsx": xlsx.Render, "html": html.Render}
+// renderers are the document formats Mamori writes, by name
+// (internal/docgen/formats).
+var renderers = func() map[string]binder.Renderer {
+	m := map[string]binder.Renderer{}
+	for _, f := range formats.All {
+		m[f.Name] = f.Render
+	}
+	return m
+}()
 
-var formatOrder = []string{"pdf", "docx", "xlsx", "html"}
+// formatOrder is the order formats are offered and written in.
+var formatOrder = func() []string {
+	var names []string
+	for _, f := range formats.All {
+		names = append(names, f.Name)
+	}
+	return names
+}()
 
 // docgenCmd: `mamori docgen sample -o DIR` writes the sample document in
 // every format so anyone can look at it.
@@ -90,44 +101,5 @@ func (c CLI) benchDocgen(pages int, outDir string) error {
 			}
 		}
 	}
-	return nil
-}
-
-// binderCmd: `mamori binder --year 2026 -o DIR` writes the bound set of the
-// year's deliverables. Until the workstreams produce deliverables, --sample
-// binds sample documents so the machinery can be seen working.
-func (c CLI) binderCmd(ctx context.Context, args []string) error {
-	fs := c.plainFlags("binder", "使い方: mamori binder --year 2026 -o DIR [--sample]")
-	out := fs.String("o", "binder", "出力フォルダ")
-	year := fs.Int("year", 0, "年度（西暦）")
-	useSample := fs.Bool("sample", false, "見本文書で製本する（各業務の成果物がまだない間の動作確認用）")
-	if _, err := parse(fs, args); err != nil {
-		return err
-	}
-	if !*useSample {
-		return fmt.Errorf("製本できる成果物がまだありません（各業務の画面が実装されると、その年度の成果物をまとめます）。動作確認には --sample を付けてください")
-	}
-	fy := *year
-	if fy == 0 {
-		fy = 2026
-	}
-	a, b := sample.Sample(), sample.Sample()
-	a.Meta.Title, b.Meta.Title = "見本文書（その1）", "見本文書（その2）"
-	items := []binder.Item{{Doc: a, Formats: formatOrder}, {Doc: b, Formats: []string{"pdf", "docx"}}}
-	meta := a.Meta
-	meta.Title, meta.Subtitle, meta.FiscalYear = "成果物一式", "情報セキュリティ対策支援業務", fy
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
-	}
-	pdfPath := filepath.Join(*out, "製本.pdf")
-	if err := writeFile(pdfPath, func(w io.Writer) error { return pdf.Render(w, binder.Bind(meta, items)) }); err != nil {
-		return err
-	}
-	zipPath := filepath.Join(*out, "電子データ.zip")
-	if err := writeFile(zipPath, func(w io.Writer) error { return binder.WriteZIP(w, meta, items, renderers, time.Now()) }); err != nil {
-		return err
-	}
-	fmt.Fprintln(c.Stdout, pdfPath)
-	fmt.Fprintln(c.Stdout, zipPath)
 	return nil
 }

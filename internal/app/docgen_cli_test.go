@@ -2,11 +2,18 @@ package app
 
 import (
 	"archive/zip"
+	"bytes"
+	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"mamori/internal/jp"
+	"mamori/internal/testkit"
 )
 
 func TestDocgenSampleAndBinder(t *testing.T) {
@@ -26,11 +33,20 @@ func TestDocgenSampleAndBinder(t *testing.T) {
 			t.Fatalf("pdftotext: %v", err)
 		}
 	}
+	// An empty deployment has nothing to bind: said in Japanese, exit 1,
+	// nothing written.
 	bd := filepath.Join(dir, "binder")
-	if code, _, errs := run(t, dir, "", "binder", "-o", bd); code == 0 || !strings.Contains(errs, "--sample") {
+	if code, _, errs := run(t, dir, "", "binder", "--year", "2026", "-o", bd); code != 1 || !strings.Contains(errs, "令和8年度の成果物はまだありません") {
 		t.Fatalf("binder without deliverables: %d %s", code, errs)
 	}
-	if code, _, errs := run(t, dir, "", "binder", "--sample", "-o", bd); code != 0 {
+	if _, err := os.Stat(bd); err == nil {
+		t.Fatal("binder without deliverables made its folder")
+	}
+	if code, _, errs := run(t, dir, "", "binder", "--year", "来年", "-o", bd); code != 1 || !strings.Contains(errs, "--year") {
+		t.Fatalf("binder with a bad year: %d %s", code, errs)
+	}
+	// --sample binds sample documents without a database.
+	if code, _, errs := run(t, t.TempDir(), "", "binder", "--sample", "-o", bd); code != 0 {
 		t.Fatalf("binder: %s", errs)
 	}
 	zr, err := zip.OpenReader(filepath.Join(bd, "電子データ.zip"))
@@ -41,4 +57,120 @@ func TestDocgenSampleAndBinder(t *testing.T) {
 	if len(zr.File) != 7 || zr.File[len(zr.File)-1].Name != "index.xlsx" {
 		t.Fatalf("zip has %d files", len(zr.File))
 	}
+}
+
+// TestBinderBindsTheYearsDeliverables: on the demo ward, `mamori binder
+// --year 2026` binds every module's deliverables of the year in module
+// order — the catalogue's checklists, the improvement register, the policy
+// revision's 新旧対照表 and 見え消し版 and the year's 相違点整合表 — into one
+// PDF whose contents list each title, and a ZIP of each document in its
+// formats; the download is audited. A year without deliverables is refused.
+func TestBinderBindsTheYearsDeliverables(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("MAMORI_DATA", dir)
+	t.Setenv("MAMORI_DB", "")
+	// The demo's revision draft is dated by the clock: keep it in 令和8年度.
+	now := func() time.Time { return time.Date(2026, 10, 1, 10, 0, 0, 0, jp.JST) }
+	cliRun := func(args ...string) (int, string, string) {
+		var out, errb bytes.Buffer
+		code := Run(context.Background(), args, CLI{Stdout: &out, Stderr: &errb, Options: Options{Argon: testArgon, Now: now}})
+		return code, out.String(), errb.String()
+	}
+	if code, _, errs := cliRun("demo"); code != 0 {
+		t.Fatalf("demo: %s", errs)
+	}
+	bd := filepath.Join(dir, "binder")
+	code, stdout, errs := cliRun("binder", "--year", "令和8年度", "-o", bd)
+	if code != 0 {
+		t.Fatalf("binder: %d %s %s", code, stdout, errs)
+	}
+	// One deliverable of each kind, in module order (catalogue, improvement
+	// register, policy revision).
+	want := []string{"内部監査チェックリスト", "自己点検票", "令和8年度 改善措置台帳", "ひので区情報セキュリティ対策基準　新旧対照表",
+		"ひので区情報セキュリティ対策基準（見え消し版）", "情報セキュリティポリシー相違点整合表（令和7年3月版ガイドライン）"}
+	zr, err := zip.OpenReader(filepath.Join(bd, "電子データ.zip"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zr.Close()
+	files := map[string]bool{}
+	var titles []string
+	for _, f := range zr.File {
+		files[f.Name] = true
+		if f.Name == "index.xlsx" {
+			continue
+		}
+		title := strings.TrimSuffix(f.Name[len("01_"):], filepath.Ext(f.Name))
+		if len(titles) == 0 || titles[len(titles)-1] != title {
+			titles = append(titles, title)
+		}
+	}
+	if zr.File[len(zr.File)-1].Name != "index.xlsx" {
+		t.Error("the ZIP does not end with index.xlsx")
+	}
+	for _, name := range []string{"01_内部監査チェックリスト.pdf", "01_内部監査チェックリスト.docx"} {
+		if !files[name] {
+			t.Errorf("the ZIP lacks %s: %v", name, files)
+		}
+	}
+	if i := indexOf(titles, want[3]); i < 0 || !files[fmt.Sprintf("%02d_%s.xlsx", i+1, want[3])] {
+		t.Errorf("the 新旧対照表 is not in the ZIP as XLSX: %v", files)
+	}
+	last := -1
+	for _, w := range want {
+		i := indexOf(titles, w)
+		if i < 0 || i < last {
+			t.Errorf("deliverable %q at %d (after %d) in %q", w, i, last, titles)
+		}
+		last = i
+		if !strings.Contains(stdout, w) {
+			t.Errorf("binder did not list %q:\n%s", w, stdout)
+		}
+	}
+	// The contents (the pages between the cover and page 1) list every
+	// document of the ZIP.
+	pages := strings.Split(testkit.PDFText(t, filepath.Join(bd, "製本.pdf")), "\f")
+	contents := ""
+	for _, p := range pages[1:] {
+		if strings.Contains(p, "- 1 -") {
+			break
+		}
+		contents += p
+	}
+	flat := strings.Join(strings.Fields(contents), "")
+	if !strings.Contains(strings.Join(strings.Fields(pages[0]), ""), "成果物一式") || flat == "" {
+		t.Fatalf("no cover or contents:\n%.600s", pages[0]+contents)
+	}
+	for _, title := range titles {
+		if !strings.Contains(flat, strings.Join(strings.Fields(title), "")) {
+			t.Errorf("the contents lack %q", title)
+		}
+	}
+	a, err := Open(context.Background(), cfgFor(dir), Options{Argon: testArgon})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	err = a.DB.QueryRow(context.Background(), "SELECT COUNT(*) FROM audit_log WHERE action = 'download' AND target = 'binder:2026'").Scan(&n)
+	a.Close()
+	if err != nil || n != 1 {
+		t.Errorf("binder audited %d times (%v), want 1", n, err)
+	}
+
+	other := filepath.Join(dir, "binder2031")
+	if code, _, errs := cliRun("binder", "--year", "2031", "-o", other); code != 1 || !strings.Contains(errs, "令和13年度の成果物はまだありません") {
+		t.Fatalf("a year without deliverables: %d %s", code, errs)
+	}
+	if _, err := os.Stat(other); err == nil {
+		t.Error("a refused binder made its folder")
+	}
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
 }

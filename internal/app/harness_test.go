@@ -16,14 +16,14 @@ import (
 	"testing"
 	"time"
 
+	"mamori/internal/auth"
 	"mamori/internal/config"
 	"mamori/internal/database/dbtest"
-	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
 // testArgon keeps password hashing real (argon2id) but cheap for tests.
-var testArgon = org.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}
+var testArgon = auth.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}
 
 type testApp struct {
 	*App
@@ -44,11 +44,14 @@ func (c *clock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func newTestApp(t testing.TB, dsn string, demo bool, now func() time.Time) *testApp {
+func newTestApp(t testing.TB, dsn string, demo bool, now func() time.Time, configure ...func(*config.Config)) *testApp {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Data = t.TempDir()
 	cfg.DB = dsn
+	for _, f := range configure {
+		f(&cfg)
+	}
 	opt := Options{Argon: testArgon, Now: now, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if os.Getenv("MAMORI_TEST_LOG") != "" {
 		opt.Logger = slog.Default()
@@ -99,7 +102,7 @@ func (ta *testApp) as(login string) *client {
 	if err != nil {
 		ta.t.Fatalf("account %s: %v", login, err)
 	}
-	tok, err := ta.Org.StartSession(context.Background(), acc.ID, false, "127.0.0.1", "test")
+	tok, err := ta.Auth.StartSession(context.Background(), acc.ID, false, "127.0.0.1", "test")
 	if err != nil {
 		ta.t.Fatal(err)
 	}

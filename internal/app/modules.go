@@ -2,6 +2,8 @@ package app
 
 import (
 	"mamori/internal/audit"
+	"mamori/internal/auditlog/auditweb"
+	"mamori/internal/auth/authmod"
 	"mamori/internal/catalog"
 	"mamori/internal/improve"
 	"mamori/internal/module"
@@ -16,6 +18,8 @@ import (
 func (a *App) modules(d module.Deps) []module.Module {
 	return []module.Module{
 		orgmod.New(a.Org),
+		authmod.New(a.Auth),
+		auditweb.New(d),
 		catalog.NewModule(d),
 		improve.New(d),
 		audit.NewModule(d),

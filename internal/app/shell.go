@@ -22,7 +22,7 @@ func (a *App) routes() error {
 	if err := rd.Add("app", templateFS, "templates"); err != nil {
 		return err
 	}
-	rt := web.NewRouter(a.Org, rd, a.Logger)
+	rt := web.NewRouter(a.Auth, rd, a.Logger)
 	rd.Site = a.Org.SiteInfo // cached; org drops it when a setting or the year changes
 	rt.HandleRaw("GET /static/{hash}/{name...}", web.PublicRule(), rd.Static())
 	rt.Handle("GET /healthz", web.PublicRule(), a.health)

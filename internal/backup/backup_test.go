@@ -11,6 +11,7 @@ import (
 
 	"mamori/internal/app"
 	"mamori/internal/auditlog"
+	"mamori/internal/auth"
 	"mamori/internal/backup"
 	"mamori/internal/blob"
 	"mamori/internal/database"
@@ -64,7 +65,7 @@ func TestRoundTrip(t *testing.T) {
 	// and the restored chain verifies with the same key file.
 	key := auditlog.KeyFile(filepath.Join(srcDir, auditlog.KeyFileName))
 	log := auditlog.New(src, nil, key)
-	svc := org.New(src, log, org.Config{Argon: org.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}}, nil, nil)
+	svc := org.New(src, log, org.Config{Argon: auth.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}}, nil, nil)
 	if err := svc.CreateDemo(ctx, "mamori-demo", nil); err != nil {
 		t.Fatal(err)
 	}
@@ -98,8 +99,8 @@ func TestRoundTrip(t *testing.T) {
 		if _, br, err := dlog.Verify(ctx); err != nil || br != nil {
 			t.Fatalf("audit chain after restore: %v %v", err, br)
 		}
-		dsvc := org.New(dst, dlog, org.Config{Argon: org.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}}, nil, nil)
-		if _, _, err := dsvc.Login(ctx, "admin", "mamori-demo", "127.0.0.1", "t"); err != nil {
+		dsvc := org.New(dst, dlog, org.Config{Argon: auth.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}}, nil, nil)
+		if _, _, err := auth.New(dst, dlog, auth.Config{Argon: auth.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}}, nil, nil).Login(ctx, "admin", "mamori-demo", "127.0.0.1", "t"); err != nil {
 			t.Fatalf("login after restore: %v", err)
 		}
 		// New rows get fresh ids after the restored ones.

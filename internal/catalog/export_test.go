@@ -6,7 +6,6 @@ import (
 	"context"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"mamori/internal/catalog"
 	"mamori/internal/database"
 	"mamori/internal/database/dbtest"
+	"mamori/internal/testkit"
 )
 
 func xlsxRows(t *testing.T, b []byte) [][]string {
@@ -37,21 +37,11 @@ func xlsxRows(t *testing.T, b []byte) [][]string {
 	return all
 }
 
-// pdfText extracts a PDF's text with poppler, or skips when it is not installed.
+// pdfText extracts a PDF's text with poppler (a missing pdftotext fails
+// the test in CI).
 func pdfText(t *testing.T, b []byte) string {
 	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("pdftotext (poppler-utils) not installed")
-	}
-	p := filepath.Join(t.TempDir(), "x.pdf")
-	if err := os.WriteFile(p, b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command("pdftotext", p, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	return string(out)
+	return testkit.PDFBytesText(t, b)
 }
 
 // docxText returns the text of word/document.xml (tags removed) and the raw XML.
@@ -131,42 +121,6 @@ func TestTemplatePDFAndDOCX(t *testing.T) {
 
 		if err := catalog.RenderTemplate(io.Discard, "odt", tpl, items, "", now, false); err == nil || !strings.Contains(err.Error(), "対応していません") {
 			t.Fatalf("unknown format: %v", err)
-		}
-	})
-}
-
-func TestTemplateExportScreen(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		s, _, _ := newSite(t, db)
-		tid := itoa(templateID(t, db))
-		v := s.as("viewer")
-		resp, body := v.get("/catalog/templates/" + tid + "/export?format=pdf")
-		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" || !strings.Contains(resp.Header.Get("Content-Disposition"), ".pdf") {
-			t.Fatalf("pdf export: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
-		}
-		if flat := strings.Join(strings.Fields(pdfText(t, []byte(body))), ""); !strings.Contains(flat, "通信回線の構成図は最新か。") || !strings.Contains(flat, "ひので区") {
-			t.Fatal("PDF lacks an item or the ward's name")
-		}
-		if cd := resp.Header.Get("Content-Disposition"); resp.Header.Get("Cache-Control") != "no-store" || !strings.HasPrefix(cd, `attachment; filename="download.pdf"; filename*=UTF-8''`) {
-			t.Fatalf("download headers: %q %q", cd, resp.Header.Get("Cache-Control"))
-		}
-		resp, body = v.get("/catalog/templates/" + tid + "/export?format=docx&site=1")
-		if resp.StatusCode != 200 {
-			t.Fatalf("docx export: %d", resp.StatusCode)
-		}
-		if text, _ := docxText(t, []byte(body)); !strings.Contains(text, "サーバは施錠できる") || strings.Contains(text, "通信回線の構成図") || !strings.Contains(text, "絞り込んだ") {
-			t.Fatal("filtered DOCX has the wrong items")
-		}
-		if resp, body = v.get("/catalog/templates/" + tid + "/export?format=odt"); resp.StatusCode != 400 || !strings.Contains(body, "xlsx・pdf・docx") {
-			t.Fatalf("bad format: %d", resp.StatusCode)
-		}
-		var n int
-		_ = db.QueryRow(context.Background(), "SELECT COUNT(*) FROM audit_log WHERE action = 'download' AND target = ?", "checklist_template:"+tid).Scan(&n)
-		if n != 2 {
-			t.Fatalf("%d downloads audited, want 2", n)
-		}
-		if resp, _ := s.as("staff").get("/catalog/templates/" + tid + "/export?format=pdf"); resp.StatusCode != 403 {
-			t.Fatalf("staff export: %d", resp.StatusCode)
 		}
 	})
 }

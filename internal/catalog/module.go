@@ -3,8 +3,10 @@ package catalog
 import (
 	"context"
 	"io/fs"
+	"sort"
 
 	"mamori/content"
+	"mamori/internal/docgen"
 	"mamori/internal/module"
 	"mamori/internal/web"
 )
@@ -48,3 +50,50 @@ func (m *Module) CreateDemo(ctx context.Context, d module.Demo) error {
 	_, err = Import(ctx, m.d.DB, m.d.Log, cat, m.d.Now())
 	return err
 }
+
+// kindOrder is the order the year's checklists are bound in: the
+// programme's order (internal audit, external audits, system audit,
+// vendors and cloud, self-assessment).
+var kindOrder = []string{"internal", "external_assets", "external_mynumber", "system", "outsourcing", "cloud", "self_assessment"}
+
+func kindRank(kind string) int {
+	for i, k := range kindOrder {
+		if k == kind {
+			return i
+		}
+	}
+	return len(kindOrder)
+}
+
+// Deliverables implements module.Year: the checklist templates of fiscal
+// year fy (their version is the year) as the printed checklists.
+func (m *Module) Deliverables(ctx context.Context, fy int) ([]module.Deliverable, error) {
+	st := NewStore(m.d.DB)
+	all, err := st.Templates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var ts []StoredTemplate
+	for _, t := range all {
+		if t.Version == fy {
+			ts = append(ts, t)
+		}
+	}
+	sort.SliceStable(ts, func(i, j int) bool { return kindRank(ts[i].Kind) < kindRank(ts[j].Kind) })
+	var out []module.Deliverable
+	for _, t := range ts {
+		out = append(out, module.Deliverable{Key: "checklist:" + t.Kind, Title: t.Title, Formats: []string{"pdf", "docx"},
+			Build: func(ctx context.Context) (*docgen.Document, error) {
+				items, err := st.Items(ctx, ItemFilter{TemplateID: t.ID})
+				if err != nil {
+					return nil, err
+				}
+				return TemplateDocument(t, items, m.d.Org.WardName(ctx), m.d.Now(), false), nil
+			}})
+	}
+	return out, nil
+}
+
+// Progress implements module.Year: the catalogue has no tasks of its own
+// in the year (the audits that use its checklists report theirs).
+func (m *Module) Progress(context.Context, int) ([]module.Progress, error) { return nil, nil }

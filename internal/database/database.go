@@ -36,6 +36,7 @@ type DB struct {
 	write   *sql.DB
 	read    *sql.DB
 	dsn     string
+	stmts   stmtCache // prepared read-pool queries
 }
 
 // IsPostgres reports whether the DSN names a PostgreSQL server.
@@ -91,6 +92,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 
 // Close closes every pool.
 func (db *DB) Close() error {
+	db.stmts.close()
 	err := db.write.Close()
 	if db.read != db.write {
 		err = errors.Join(err, db.read.Close())
@@ -193,6 +195,9 @@ func (db *DB) Query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 	if tx, ok := ctx.Value(txKey{}).(*Tx); ok {
 		return tx.tx.QueryContext(ctx, q, args...)
 	}
+	if st := db.stmts.stmt(ctx, db.read, q); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return db.read.QueryContext(ctx, q, args...)
 }
 
@@ -201,6 +206,9 @@ func (db *DB) QueryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	q = db.Rebind(q)
 	if tx, ok := ctx.Value(txKey{}).(*Tx); ok {
 		return tx.tx.QueryRowContext(ctx, q, args...)
+	}
+	if st := db.stmts.stmt(ctx, db.read, q); st != nil {
+		return st.QueryRowContext(ctx, args...)
 	}
 	return db.read.QueryRowContext(ctx, q, args...)
 }

@@ -74,8 +74,11 @@ func (m *Module) Tiles(ctx context.Context, u *web.User) ([]module.Tile, error) 
 }
 
 // Deliverables implements module.Year: the register of the year as a
-// document.
+// document (none when the year has no actions).
 func (m *Module) Deliverables(ctx context.Context, fy int) ([]module.Deliverable, error) {
+	if sum, err := m.store.Summary(ctx, fy, m.store.now()); err != nil || sum.Total == 0 {
+		return nil, err
+	}
 	return []module.Deliverable{{Key: "register", Title: jp.FiscalYearLabel(fy) + " " + Title, Formats: []string{"pdf", "docx"},
 		Build: func(ctx context.Context) (*docgen.Document, error) { return m.Document(ctx, fy) }}}, nil
 }

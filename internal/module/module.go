@@ -13,6 +13,7 @@ package module
 import (
 	"context"
 	"flag"
+	"fmt"
 	"io"
 	"log/slog"
 	"time"
@@ -132,6 +133,31 @@ type DataCommand struct {
 	Args           func(pos []string) bool // positional arguments are right (optional)
 	Run            func(d Deps, pos []string) error
 }
+
+// ParseArgs parses a sub-command's flags, allowing them after positional
+// arguments too (mamori policy diff OLD NEW -o FILE), and returns the
+// positional arguments.
+func ParseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+// ExitCode is an error that ends mamori with that exit status: a
+// sub-command returns ExitCode(2) after printing its usage for wrong
+// arguments.
+type ExitCode int
+
+func (e ExitCode) Error() string { return fmt.Sprintf("終了コード %d", int(e)) }
 
 // Year is a module's contribution to the fiscal year (年度, starting in April
 // of fy): the deliverables it generates and the progress of its tasks. The

@@ -1,14 +1,11 @@
 package org
 
 import (
-	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strconv"
-	"time"
 
-	"mamori/internal/auditlog"
 	"mamori/internal/jp"
 	"mamori/internal/tabular"
 	"mamori/internal/web"
@@ -192,7 +189,7 @@ func (s *Service) userList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	req, err := s.TOTPRequired(r.Context())
+	req, err := s.auth.TOTPRequired(r.Context())
 	if err != nil {
 		return err
 	}
@@ -308,102 +305,10 @@ func (s *Service) userTOTPReset(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.Account(r.Context(), id); err != nil {
 		return err
 	}
-	if err := s.DisableTOTP(r.Context(), id); err != nil {
+	if err := s.auth.DisableTOTP(r.Context(), id); err != nil {
 		return err
 	}
 	return web.Redirect(w, r, "/admin/users", "二要素認証をリセットしました。本人が再設定する必要があります。", true)
-}
-
-func (s *Service) settingTOTP(w http.ResponseWriter, r *http.Request) error {
-	on := formBool(r, "required")
-	if err := s.SetTOTPRequired(r.Context(), on); err != nil {
-		return err
-	}
-	msg := "管理者・支援事業者の二要素認証を任意にしました。"
-	if on {
-		msg = "管理者・支援事業者の二要素認証を必須にしました。未設定の利用者は次の操作時に設定を求められます。"
-	}
-	return web.Redirect(w, r, "/admin/users", msg, true)
-}
-
-// ---- audit log ----
-
-type auditView struct {
-	Entries   []auditlog.Entry
-	Total     int
-	Query     url.Values
-	Page      int
-	Pages     int
-	Formats   []tabular.Format
-	PrevQuery string
-	NextQuery string
-}
-
-func auditFilter(r *http.Request) (auditlog.Filter, error) {
-	q := r.URL.Query()
-	f := auditlog.Filter{Login: q.Get("login"), Action: q.Get("action"), Text: q.Get("text")}
-	if v := q.Get("from"); v != "" {
-		t, err := jp.ParseDate(v)
-		if err != nil {
-			return f, web.Invalid("開始日: %s", err.Error())
-		}
-		f.From = t
-	}
-	if v := q.Get("to"); v != "" {
-		t, err := jp.ParseDate(v)
-		if err != nil {
-			return f, web.Invalid("終了日: %s", err.Error())
-		}
-		f.To = t.Add(24 * time.Hour)
-	}
-	return f, nil
-}
-
-func (s *Service) auditList(w http.ResponseWriter, r *http.Request) error {
-	f, err := auditFilter(r)
-	if err != nil {
-		return err
-	}
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	page = max(page, 1)
-	f.Limit, f.Offset = 100, (page-1)*100
-	es, total, err := s.log.List(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	pq := r.URL.Query()
-	pq.Set("page", strconv.Itoa(page-1))
-	prev := pq.Encode()
-	pq.Set("page", strconv.Itoa(page+1))
-	return web.Render(w, r, http.StatusOK, "org/auditlog", "監査ログ", auditView{Entries: es, Total: total, Query: r.URL.Query(), Page: page,
-		Pages: max(1, (total+99)/100), Formats: tabular.Formats, PrevQuery: prev, NextQuery: pq.Encode()})
-}
-
-func (s *Service) auditExport(w http.ResponseWriter, r *http.Request) error {
-	format, err := tabular.ParseFormat(r.URL.Query().Get("format"))
-	if err != nil {
-		return web.Invalid("%s", err.Error())
-	}
-	f, err := auditFilter(r)
-	if err != nil {
-		return err
-	}
-	name := tabular.FileName("監査ログ", stamp(s.now()), format)
-	es, _, err := s.log.List(r.Context(), f)
-	if err != nil {
-		return err
-	}
-	return web.Send(w, r, s.log, web.Download{Name: name, ContentType: format.ContentType, Target: "auditlog.export", Detail: name},
-		func(out io.Writer) error { return tabular.Write(out, format, AuditTable(es)) })
-}
-
-// AuditTable lays out audit entries for export.
-func AuditTable(es []auditlog.Entry) tabular.Table {
-	t := tabular.Table{Sheet: "監査ログ", Headers: []string{"ID", "日時", "利用者", "操作", "対象", "内容", "接続元", "ハッシュ"}}
-	for _, e := range es {
-		t.Rows = append(t.Rows, []string{fmt.Sprint(e.ID), jp.FormatWarekiDateTime(e.At) + e.At.In(jp.JST).Format(":05"), e.Login, e.Action, e.Target, e.Detail, e.IP, e.Hash})
-	}
-	return t
 }
 
 // DepartmentTable lays out the whole tree for export.

@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"mamori/content"
+	"mamori/internal/auth"
 	"mamori/internal/database"
 	"mamori/internal/jp"
 	"mamori/internal/web"
@@ -23,12 +24,6 @@ const DemoFiscalYear = 2026
 const DemoWard = "ひので区"
 
 const settingDemo = "demo"
-
-// DemoLogin is one demo account shown on the login page.
-type DemoLogin struct {
-	Login string
-	Role  string
-}
 
 // demoAccounts are the demo logins, one per role, and where each sits.
 var demoAccounts = []struct {
@@ -48,25 +43,6 @@ var demoAccounts = []struct {
 func (s *Service) IsDemo(ctx context.Context) bool {
 	v, _ := s.Setting(ctx, settingDemo)
 	return v == "1"
-}
-
-func (s *Service) demoLogins(ctx context.Context) []DemoLogin {
-	if !s.IsDemo(ctx) {
-		return nil
-	}
-	rows, err := s.db.Query(ctx, "SELECT login, role FROM users WHERE is_demo = TRUE AND disabled = FALSE ORDER BY id")
-	if err != nil {
-		return nil
-	}
-	defer rows.Close()
-	var out []DemoLogin
-	for rows.Next() {
-		var l, r string
-		if rows.Scan(&l, &r) == nil {
-			out = append(out, DemoLogin{Login: l, Role: web.Role(r).Label()})
-		}
-	}
-	return out
 }
 
 // IsEmpty reports whether the organisation has no departments and no users.
@@ -126,6 +102,7 @@ func hasAny(s string, words []string) bool {
 // about 4,000 generated staff and one login per role. The same seed always
 // gives the same ward. password is the demo password for every account.
 func (s *Service) CreateDemo(ctx context.Context, password string, progress func(string)) error {
+	defer s.forgetDepartments()
 	if progress == nil {
 		progress = func(string) {}
 	}
@@ -153,7 +130,7 @@ func (s *Service) CreateDemo(ctx context.Context, password string, progress func
 		return err
 	}
 	rng := rand.New(rand.NewPCG(20260401, 8))
-	hash := HashPassword(password, s.cfg.Argon)
+	hash := auth.HashPassword(password, s.cfg.Argon)
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
 		now := database.T(s.now())
 		for _, y := range []int{DemoFiscalYear - 1, DemoFiscalYear} {

@@ -8,12 +8,13 @@ import (
 	"testing"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/auth"
 	"mamori/internal/database"
 	"mamori/internal/database/dbtest"
 	"mamori/internal/org"
 )
 
-var cheap = org.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}
+var cheap = auth.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}
 
 func demoDigest(t *testing.T, db *database.DB) (string, map[string]int) {
 	t.Helper()

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 	"unicode/utf8"
 
 	"mamori/internal/database"
@@ -77,9 +79,71 @@ func (t *Tree) Subtree(id int64) []int64 {
 	return out
 }
 
-// Departments loads the tree (one query; features read it through Reader).
+// DepartmentsTTL is how long the department tree is served from memory. A
+// change through this service is seen at once; one made by another instance
+// (or a roster import from the command line) within this time.
+const DepartmentsTTL = 30 * time.Second
+
+// deptCache keeps the last department tree read outside a transaction.
+type deptCache struct {
+	mu   sync.Mutex
+	tree *Tree
+	at   time.Time
+}
+
+// Departments returns the tree (features read it through Reader on every
+// page, so it is kept in memory for DepartmentsTTL). Each caller gets its
+// own copy and may change it.
 func (s *Service) Departments(ctx context.Context) (*Tree, error) {
-	return s.departments(ctx, false)
+	if database.InTx(ctx) {
+		return s.departments(ctx, false)
+	}
+	now := s.now()
+	s.dept.mu.Lock()
+	t, at := s.dept.tree, s.dept.at
+	s.dept.mu.Unlock()
+	if t != nil && now.Sub(at) < DepartmentsTTL && !now.Before(at) {
+		return t.clone(), nil
+	}
+	t, err := s.departments(ctx, false)
+	if err != nil {
+		return nil, err
+	}
+	s.dept.mu.Lock()
+	s.dept.tree, s.dept.at = t, now
+	s.dept.mu.Unlock()
+	return t.clone(), nil
+}
+
+// forgetDepartments drops the cached tree after a change.
+func (s *Service) forgetDepartments() {
+	s.dept.mu.Lock()
+	s.dept.tree = nil
+	s.dept.mu.Unlock()
+}
+
+// clone copies the tree, node by node.
+func (t *Tree) clone() *Tree {
+	out := &Tree{ByID: make(map[int64]*Department, len(t.ByID))}
+	for id, d := range t.ByID {
+		c := *d
+		c.Children = nil
+		out.ByID[id] = &c
+	}
+	var link func(src []*Department) []*Department
+	link = func(src []*Department) []*Department {
+		if src == nil {
+			return nil
+		}
+		dst := make([]*Department, len(src))
+		for i, d := range src {
+			dst[i] = out.ByID[d.ID]
+			dst[i].Children = link(d.Children)
+		}
+		return dst
+	}
+	out.Roots = link(t.Roots)
+	return out
 }
 
 // DepartmentsWithCounts loads the tree with each department's count of
@@ -234,6 +298,7 @@ func (s *Service) SaveDepartment(ctx context.Context, id int64, in DepartmentInp
 		}
 		return s.log.Record(ctx, "department.save", fmt.Sprintf("department:%d", id), fmt.Sprintf("%s %s（%s）", in.Code, in.Name, in.Level))
 	})
+	s.forgetDepartments()
 	if err != nil {
 		return 0, fmt.Errorf("org.SaveDepartment: %w", err)
 	}

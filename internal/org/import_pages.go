@@ -246,6 +246,7 @@ func (s *Service) importApply(w http.ResponseWriter, r *http.Request) error {
 		res, err := roster.Apply(ctx, s.db, s.log, p, opt, s.now(), func(done, total int) {
 			progress(done, total, "職員を登録しています")
 		})
+		s.forgetDepartments() // an import may create departments
 		switch {
 		case errors.Is(err, roster.ErrStale):
 			return "", roster.ErrStale

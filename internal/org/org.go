@@ -1,5 +1,7 @@
 // Package org holds the organisation Mamori serves: fiscal years, the
-// department tree, staff, users and roles, login and sessions.
+// department tree, staff, and the user accounts with their roles. Login,
+// sessions and the second factor are package auth, which org uses to hash
+// passwords and to end an account's sessions.
 package org
 
 import (
@@ -7,28 +9,31 @@ import (
 	"time"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/auth"
 	"mamori/internal/database"
 )
 
-// Config is what org needs from the deployment configuration.
+// Config is what org needs from the deployment: its settings and the
+// login service it works with.
 type Config struct {
-	WardName       string
-	IdleTimeout    time.Duration
-	AbsoluteTimout time.Duration
-	Argon          ArgonParams
-	SecureCookies  bool
+	WardName string
+	Argon    auth.ArgonParams // cost of the password hashes org makes (zero: auth.DefaultArgon)
+	// Auth ends sessions and holds the second-factor setting; nil: a
+	// service of its own over the same database (tests, sub-commands).
+	Auth *auth.Service
 }
 
 // Service is the organisation feature: its store, handlers and templates.
 type Service struct {
-	db       *database.DB
-	log      *auditlog.Log
-	cfg      Config
-	now      func() time.Time
-	slog     *slog.Logger
-	imp      ImportDeps
-	site     siteInfo      // the page header's facts, cached (siteinfo.go)
-	settings settingsCache // settings read on every signed-in request (settings_cache.go)
+	db   *database.DB
+	log  *auditlog.Log
+	cfg  Config
+	now  func() time.Time
+	slog *slog.Logger
+	auth *auth.Service
+	imp  ImportDeps
+	site siteInfo  // the page header's facts, cached (siteinfo.go)
+	dept deptCache // the department tree, cached (departments.go)
 }
 
 // New returns the service.
@@ -36,19 +41,17 @@ func New(db *database.DB, log *auditlog.Log, cfg Config, now func() time.Time, s
 	if now == nil {
 		now = time.Now
 	}
-	if cfg.IdleTimeout == 0 {
-		cfg.IdleTimeout = 30 * time.Minute
-	}
-	if cfg.AbsoluteTimout == 0 {
-		cfg.AbsoluteTimout = 12 * time.Hour
-	}
 	if cfg.Argon.Memory == 0 {
-		cfg.Argon = DefaultArgon
+		cfg.Argon = auth.DefaultArgon
 	}
 	if sl == nil {
 		sl = slog.Default()
 	}
-	return &Service{db: db, log: log, cfg: cfg, now: now, slog: sl}
+	a := cfg.Auth
+	if a == nil {
+		a = auth.New(db, log, auth.Config{Argon: cfg.Argon}, now, sl)
+	}
+	return &Service{db: db, log: log, cfg: cfg, now: now, slog: sl, auth: a}
 }
 
 // DB returns the database (for sub-commands built on org).

@@ -15,25 +15,9 @@ func (s *Service) Routes(rt *web.Router) error {
 		return err
 	}
 	admin := web.Allow(web.RoleAdmin)
-	mfa := web.SignedIn()
-	mfa.AllowMFA = true
 	// Who may read the roster: the office, the consultant and the viewers
 	// ward-wide; an audited department's own staff for its own sub-tree.
 	roster := web.Allow(web.RoleAdmin, web.RoleConsultant, web.RoleViewer).Scoped(web.RoleAuditee)
-
-	rt.Handle("GET /login", web.PublicRule(), s.loginPage)
-	rt.Handle("POST /login", web.PublicRule(), s.loginSubmit)
-	rt.Handle("GET /login/totp", mfa, s.totpLoginPage)
-	rt.Handle("POST /login/totp", mfa, s.totpLoginSubmit)
-	rt.Handle("POST /logout", mfa, s.logout)
-
-	rt.Handle("GET /account", web.SignedIn(), s.accountPage)
-	rt.Handle("POST /account/password", web.SignedIn(), s.accountPassword)
-	rt.Handle("POST /account/logout-all", web.SignedIn(), s.accountLogoutAll)
-	rt.Handle("GET /account/totp", mfa, s.totpSetupPage)
-	rt.Handle("GET /account/totp/qr.png", mfa, s.totpQR)
-	rt.Handle("POST /account/totp", mfa, s.totpSetupSubmit)
-	rt.Handle("POST /account/totp/disable", web.SignedIn(), s.totpDisable)
 
 	rt.Handle("GET /staff", roster, s.staffList)
 	rt.Handle("GET /staff/export", roster, s.staffExport)
@@ -62,10 +46,6 @@ func (s *Service) Routes(rt *web.Router) error {
 	rt.Handle("POST /admin/users/{id}/disable", admin.On(s.userObject()), s.userDisable)
 	rt.Handle("POST /admin/users/{id}/enable", admin.On(s.userObject()), s.userEnable)
 	rt.Handle("POST /admin/users/{id}/totp-reset", admin.On(s.userObject()), s.userTOTPReset)
-	rt.Handle("POST /admin/settings/totp", admin, s.settingTOTP)
-
-	rt.Handle("GET /admin/auditlog", admin, s.auditList)
-	rt.Handle("GET /admin/auditlog/export", admin, s.auditExport)
 
 	s.importRoutes(rt, admin)
 	return nil

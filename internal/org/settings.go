@@ -30,6 +30,5 @@ func (s *Service) SetSetting(ctx context.Context, key, value string) error {
 		return fmt.Errorf("org.SetSetting: %w", err)
 	}
 	s.InvalidateSiteInfo()
-	s.forgetSetting(ctx, key)
 	return nil
 }

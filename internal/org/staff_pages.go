@@ -192,7 +192,7 @@ func (s *Service) checkStaffScope(r *http.Request, p Staff) error {
 		return err
 	}
 	if visible != nil && !contains(visible, p.DepartmentID) {
-		s.Denied(r.Context(), web.UserFrom(r.Context()), r.Method, r.URL.Path)
+		s.auth.Denied(r.Context(), web.UserFrom(r.Context()), r.Method, r.URL.Path)
 		return web.Forbidden()
 	}
 	return nil

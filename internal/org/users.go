@@ -2,12 +2,12 @@ package org
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"regexp"
 	"strings"
 	"unicode/utf8"
 
+	"mamori/internal/auth"
 	"mamori/internal/database"
 	"mamori/internal/web"
 )
@@ -122,7 +122,7 @@ func (s *Service) validateAccount(ctx context.Context, in *AccountInput, creatin
 		}
 	}
 	if creating || in.Password != "" {
-		if msg := ValidatePassword(in.Password, in.Login); msg != "" {
+		if msg := auth.ValidatePassword(in.Password, in.Login); msg != "" {
 			fe["password"] = msg
 		}
 	}
@@ -144,7 +144,7 @@ func (s *Service) CreateAccount(ctx context.Context, in AccountInput) (int64, er
 	if fe := s.validateAccount(ctx, &in, true); fe != nil {
 		return 0, fe
 	}
-	return s.insertAccount(ctx, in, HashPassword(in.Password, s.cfg.Argon), false)
+	return s.insertAccount(ctx, in, auth.HashPassword(in.Password, s.cfg.Argon), false)
 }
 
 func (s *Service) insertAccount(ctx context.Context, in AccountInput, hash string, demo bool) (int64, error) {
@@ -193,7 +193,7 @@ func (s *Service) UpdateAccount(ctx context.Context, id int64, in AccountInput) 
 		}
 		if cur.Role != in.Role || cur.DepartmentID != in.DepartmentID {
 			// A change of authority ends the account's sessions.
-			if _, err := s.db.Exec(ctx, "DELETE FROM sessions WHERE user_id = ?", id); err != nil {
+			if err := s.auth.EndSessions(ctx, id, ""); err != nil {
 				return err
 			}
 		}
@@ -204,29 +204,15 @@ func (s *Service) UpdateAccount(ctx context.Context, id int64, in AccountInput) 
 func (s *Service) setPassword(ctx context.Context, id int64, pw string) error {
 	now := database.T(s.now())
 	_, err := s.db.Exec(ctx, "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?",
-		HashPassword(pw, s.cfg.Argon), now, now, id)
+		auth.HashPassword(pw, s.cfg.Argon), now, now, id)
 	return err
 }
 
 // SetPassword validates and sets a new password and ends the account's
-// other sessions (keepToken, if non-empty, is the one to keep).
+// other sessions (keepTokenHash, if non-empty, is the one to keep); see
+// auth.Service.SetPassword.
 func (s *Service) SetPassword(ctx context.Context, id int64, pw, keepTokenHash string) error {
-	a, err := s.Account(ctx, id)
-	if err != nil {
-		return err
-	}
-	if msg := ValidatePassword(pw, a.Login); msg != "" {
-		return FieldErrors{"password": msg}
-	}
-	return s.db.WithTx(ctx, func(ctx context.Context) error {
-		if err := s.setPassword(ctx, id, pw); err != nil {
-			return fmt.Errorf("org.SetPassword: %w", err)
-		}
-		if _, err := s.db.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", id, keepTokenHash); err != nil {
-			return err
-		}
-		return s.log.Record(ctx, "user.password", fmt.Sprintf("user:%d", id), "パスワードを変更（他のセッションを終了）")
-	})
+	return s.auth.SetPassword(ctx, id, pw, keepTokenHash)
 }
 
 // SetDisabled disables or re-enables an account; disabling ends its sessions.
@@ -241,19 +227,10 @@ func (s *Service) SetDisabled(ctx context.Context, id int64, disabled bool) erro
 		action := "user.enable"
 		if disabled {
 			action = "user.disable"
-			if _, err := s.db.Exec(ctx, "DELETE FROM sessions WHERE user_id = ?", id); err != nil {
+			if err := s.auth.EndSessions(ctx, id, ""); err != nil {
 				return err
 			}
 		}
 		return s.log.Record(ctx, action, fmt.Sprintf("user:%d", id), "")
 	})
-}
-
-// passwordHash returns the stored hash and state used at login.
-func (s *Service) passwordHash(ctx context.Context, login string) (id int64, hash string, disabled bool, err error) {
-	err = s.db.QueryRow(ctx, "SELECT id, password_hash, disabled FROM users WHERE login = ?", strings.ToLower(login)).Scan(&id, &hash, &disabled)
-	if err == sql.ErrNoRows {
-		return 0, "", false, nil
-	}
-	return id, hash, disabled, err
 }

@@ -31,7 +31,11 @@ func (w *Web) versionObject() web.Object {
 		if err != nil {
 			return false, err
 		}
-		return d.Kind.Public() && v.Status != StatusDraft, nil
+		if d.Kind.Public() && v.Status != StatusDraft {
+			return true, nil
+		}
+		// Which documents the ward has is no secret: say why.
+		return false, web.Forbidden()
 	}}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/auth"
 	"mamori/internal/database"
 	"mamori/internal/database/dbtest"
 	"mamori/internal/docgen/docx"
@@ -148,7 +149,7 @@ func TestCreateDemo(t *testing.T) {
 // code in content/demo/departments.json, named name.
 func demoDept(t *testing.T, db *database.DB, log *auditlog.Log, name string) int64 {
 	t.Helper()
-	o := org.New(db, log, org.Config{Argon: org.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	o := org.New(db, log, org.Config{Argon: auth.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}}, nil, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	id, err := o.SaveDepartment(context.Background(), 0, org.DepartmentInput{Code: "0203", Name: name, Level: "課", Active: true})
 	if err != nil {
 		t.Fatal(err)

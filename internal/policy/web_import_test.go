@@ -1,4 +1,4 @@
-package policy
+package policy_test
 
 import (
 	"archive/zip"
@@ -9,8 +9,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"mamori/internal/web"
 )
 
 // inflatingDOCX is a DOCX of a few hundred KB whose word/document.xml
@@ -40,21 +38,22 @@ func inflatingDOCX(t *testing.T, size int) []byte {
 // named and nothing kept; a long regulation previews a page at a time, from
 // the uploaded file and from edited text alike.
 func TestImportLimitsAndPaging(t *testing.T) {
-	h := newHarness(t)
-	admin := h.as(web.RoleAdmin)
-	resp, body := admin.post("/policy/documents", url.Values{"kind": {"standard"}, "title": {"長い規程"}})
-	expect(t, resp, body, http.StatusSeeOther)
-	docPath := strings.TrimSuffix(resp.Header.Get("Location"), "/import")
+	s, _ := start(t)
+	admin := s.As("admin")
+	r := admin.Post("/policy/documents", url.Values{"kind": {"standard"}, "title": {"長い規程"}}).Want(http.StatusSeeOther)
+	docPath := strings.TrimSuffix(r.Header.Get("Location"), "/import")
 	docID := strings.TrimPrefix(docPath, "/policy/documents/")
 
-	blobs, audit := h.count("blobs"), h.count("audit_log")
+	count := func() [2]int {
+		return [2]int{s.Count("SELECT COUNT(*) FROM blobs"), s.Count("SELECT COUNT(*) FROM audit_log")}
+	}
+	before := count()
 	bomb := inflatingDOCX(t, 60<<20)
 	if len(bomb) > 1<<20 {
 		t.Fatalf("test DOCX is %d bytes", len(bomb))
 	}
-	resp, body = admin.upload(docPath+"/import", "bomb.docx", bomb)
-	expect(t, resp, body, http.StatusBadRequest, "本文が長すぎます", "2,000,000 文字まで", "展開すると 60.0 MB", "何も登録していません")
-	if h.count("blobs") != blobs || h.count("audit_log") != audit {
+	upload(admin, docPath+"/import", "bomb.docx", bomb).Want(http.StatusBadRequest, "本文が長すぎます", "2,000,000 文字まで", "展開すると 60.0 MB", "何も登録していません")
+	if count() != before {
 		t.Fatal("a refused upload left something behind")
 	}
 
@@ -68,21 +67,17 @@ func TestImportLimitsAndPaging(t *testing.T) {
 		}
 		fmt.Fprintf(&text, "第%d条　職員は、規程%dを守る。\n", n, i)
 	}
-	resp, body = admin.upload(docPath+"/import", "long.txt", []byte(text.String()))
-	expect(t, resp, body, http.StatusSeeOther)
-	preview := resp.Header.Get("Location")
+	preview := upload(admin, docPath+"/import", "long.txt", []byte(text.String())).Want(http.StatusSeeOther).Header.Get("Location")
 	blobPath := strings.TrimSuffix(strings.SplitN(preview, "?", 2)[0], "/preview")
 	label := func(n int) string { return fmt.Sprintf(`<td class="code lbl">第%d条</td>`, n) }
 	rows := regexp.MustCompile(`<tr class="d\d">`)
 
-	resp, body = admin.get(preview)
-	expect(t, resp, body, http.StatusOK, "500 個の規定（章・条・項・号など）のうち 1〜200 個目（1 / 3 ページ）", label(1), label(100),
-		`page=2">2</a>`, `page=2">次のページ</a>`, `「注意」のある規定の一覧のページ: <a href="`+blobPath+`/preview?doc=`+docID+`&amp;page=2">2</a>`)
+	body := admin.Get(preview).Want(http.StatusOK, "500 個の規定（章・条・項・号など）のうち 1〜200 個目（1 / 3 ページ）", label(1), label(100),
+		`page=2">2</a>`, `page=2">次のページ</a>`, `「注意」のある規定の一覧のページ: <a href="`+blobPath+`/preview?doc=`+docID+`&amp;page=2">2</a>`).Body
 	if strings.Contains(body, label(101)) || len(rows.FindAllString(body, -1)) != 200 {
 		t.Fatalf("page 1 lists %d rows", len(rows.FindAllString(body, -1)))
 	}
-	resp, body = admin.get(preview + "&page=2")
-	expect(t, resp, body, http.StatusOK, "201〜400 個目（2 / 3 ページ）", label(101), label(200), `page=1">前のページ</a>`)
+	body = admin.Get(preview+"&page=2").Want(http.StatusOK, "201〜400 個目（2 / 3 ページ）", label(101), label(200), `page=1">前のページ</a>`).Body
 	if strings.Contains(body, label(100)) || strings.Contains(body, label(201)) {
 		t.Fatal("page 2 lists rows of other pages")
 	}
@@ -96,13 +91,11 @@ func TestImportLimitsAndPaging(t *testing.T) {
 
 	// Edited text: page buttons post it again; the page shows the edit.
 	edited := strings.Replace(text.String(), "規程250を守る", "規程二百五十を守る", 1)
-	resp, body = admin.post(blobPath+"/preview", url.Values{"doc": {docID}, "text": {edited}, "page": {"3"}})
-	expect(t, resp, body, http.StatusOK, "401〜500 個目（3 / 3 ページ）", label(250), "規程二百五十を守る",
-		`form="import-form" formaction="`+blobPath+`/preview" name="page" value="2"`)
+	body = admin.Post(blobPath+"/preview", url.Values{"doc": {docID}, "text": {edited}, "page": {"3"}}).Want(http.StatusOK, "401〜500 個目（3 / 3 ページ）", label(250), "規程二百五十を守る",
+		`form="import-form" formaction="`+blobPath+`/preview" name="page" value="2"`).Body
 	if strings.Contains(body, "修正した本文を解析し直しました") || strings.Contains(body, label(200)) {
 		t.Fatal("turning the page of edited text is shown as a re-parse, or shows other rows")
 	}
 	// An out-of-range page shows the last one.
-	resp, body = admin.get(preview + "&page=99")
-	expect(t, resp, body, http.StatusOK, "3 / 3 ページ", label(250))
+	admin.Get(preview+"&page=99").Want(http.StatusOK, "3 / 3 ページ", label(250))
 }

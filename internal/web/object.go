@@ -16,7 +16,9 @@ type Object struct {
 	Kind  string // names the kind of object, e.g. "policy.version"; the access test keys its expectations on it
 	Param string // path parameter holding the object's id ("id" when empty)
 	// Allow reports whether u, with the scope the route rule granted, may use
-	// the object. A missing object is a NotFound error.
+	// the object. A missing object is a NotFound error. A refusal is answered
+	// 404, as if the object did not exist; a feature whose objects' existence
+	// is no secret may return a Forbidden error instead, to explain.
 	Allow func(ctx context.Context, u *User, scope Scope, id int64) (bool, error)
 }
 
@@ -44,6 +46,13 @@ func (rt *Router) checkObject(r *http.Request, u *User, scope Scope, o *Object) 
 		return NotFound()
 	}
 	ok, err := o.Allow(r.Context(), u, scope, id)
+	var we *Error
+	if err != nil && errors.As(err, &we) && we.Status == http.StatusForbidden {
+		// A refusal the feature explains (the object's existence is no
+		// secret, e.g. a published policy's other documents).
+		rt.auth.Denied(r.Context(), u, r.Method, r.URL.Path+" ("+o.Kind+")")
+		return err
+	}
 	if err != nil {
 		return err
 	}

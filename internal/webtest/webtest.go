@@ -24,15 +24,15 @@ import (
 	"time"
 
 	"mamori/internal/app"
+	"mamori/internal/auth"
 	"mamori/internal/config"
 	"mamori/internal/database/dbtest"
 	"mamori/internal/module"
-	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
 // Argon keeps password hashing real (argon2id) but cheap for tests.
-var Argon = org.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}
+var Argon = auth.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}
 
 // DemoPassword is the demo accounts' password in tests.
 const DemoPassword = "mamori-demo"
@@ -183,7 +183,7 @@ func (s *Server) As(login string) *Client {
 	if err != nil {
 		s.t.Fatalf("account %s: %v", login, err)
 	}
-	tok, err := s.Org.StartSession(context.Background(), acc.ID, false, "127.0.0.1", "webtest")
+	tok, err := s.Auth.StartSession(context.Background(), acc.ID, false, "127.0.0.1", "webtest")
 	if err != nil {
 		s.t.Fatal(err)
 	}
@@ -313,6 +313,16 @@ func (c *Client) Post(path string, form url.Values) *Response {
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return c.Do(req)
+}
+
+// Login submits the login form as a person would (the password step) and
+// forgets the client's CSRF token: a login starts a new session, whose
+// forms carry a token of their own.
+func (c *Client) Login(login, password, next string) *Response {
+	c.t.Helper()
+	r := c.Post("/login", url.Values{"login": {login}, "password": {password}, "next": {next}})
+	c.tok = ""
+	return r
 }
 
 // Upload posts a multipart form with one file.

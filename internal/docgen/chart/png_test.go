@@ -12,15 +12,16 @@ import (
 	"testing"
 
 	"mamori/internal/docgen/fonts"
+	"mamori/internal/testkit"
 )
 
-// testFonts returns the embedded ゴシック faces, or skips when the binary
-// was built without them.
+// testFonts returns the embedded ゴシック faces; a binary built without
+// them skips the test, or fails it in CI.
 func testFonts(t testing.TB) (regular, bold []byte) {
 	t.Helper()
 	set, err := fonts.Load()
 	if errors.Is(err, fonts.ErrMissing) {
-		t.Skip("fonts not embedded (run make fonts)")
+		testkit.Missing(t, "日本語フォント（internal/docgen/fonts）", "make fonts（scripts/fonts.sh）を実行してからビルド")
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -14,12 +14,13 @@ import (
 	"mamori/internal/docgen/chart"
 	docfonts "mamori/internal/docgen/fonts"
 	"mamori/internal/docgen/sample"
+	"mamori/internal/testkit"
 )
 
 func needFonts(t testing.TB) {
 	t.Helper()
 	if _, err := docfonts.Load(); errors.Is(err, docfonts.ErrMissing) {
-		t.Skip("fonts not embedded (run make fonts)")
+		testkit.Missing(t, "日本語フォント（internal/docgen/fonts）", "make fonts（scripts/fonts.sh）を実行してからビルド")
 	} else if err != nil {
 		t.Fatal(err)
 	}

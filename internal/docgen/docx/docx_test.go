@@ -19,6 +19,7 @@ import (
 
 	"mamori/internal/docgen"
 	"mamori/internal/docgen/sample"
+	"mamori/internal/testkit"
 )
 
 const wNS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -587,16 +588,8 @@ func TestLibreOffice(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	soffice, err := exec.LookPath("soffice")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("soffice not installed: CI must install libreoffice-writer-nogui (.ci/run)")
-		}
-		t.Skip("soffice not installed (apt-get install libreoffice-writer-nogui); skipping conversion check")
-	}
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("pdftotext not installed (poppler-utils)")
-	}
+	testkit.Tool(t, "soffice")
+	testkit.Tool(t, "pdftotext")
 	dir := os.Getenv("MAMORI_DOCX_OUT")
 	if dir == "" {
 		dir = t.TempDir()
@@ -621,16 +614,8 @@ func TestLibreOffice(t *testing.T) {
 		if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command(soffice, "--headless", "-env:UserInstallation=file://"+filepath.Join(dir, "lo-profile"), "--convert-to", "pdf", "--outdir", dir, in)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("soffice: %v\n%s", err, out)
-		}
-		pdf := filepath.Join(dir, name+".pdf")
-		out, err := exec.Command("pdftotext", "-layout", pdf, "-").Output()
-		if err != nil {
-			t.Fatalf("pdftotext %s: %v", name, err)
-		}
-		text := string(out)
+		pdf := testkit.Convert(t, in, "pdf")
+		text := testkit.PDFLayoutText(t, pdf)
 		wants := map[string][]string{
 			"sample":  {"文書生成の見本（全要素）", "令和8年度", "令和8年11月26日", "目次", "第1章", "総則", "見え消し", "指摘事項の一覧", "図1 所属別の指摘件数", "課長", "監査日程", "- 1 -", "取扱注意"},
 			"redline": {"情報セキュリティ管理者に報告", "速やかに", "直ちに", "物理的セキュリティ", "図1 画像の見本"},
@@ -649,9 +634,7 @@ func TestLibreOffice(t *testing.T) {
 			}
 		}
 		if os.Getenv("MAMORI_DOCX_OUT") != "" {
-			if _, err := exec.LookPath("pdftoppm"); err == nil {
-				exec.Command("pdftoppm", "-r", "60", "-png", pdf, filepath.Join(dir, name)).Run()
-			}
+			keepPDF(t, pdf, filepath.Join(dir, name))
 		}
 	}
 }
@@ -684,5 +667,21 @@ func TestTopAlignedTable(t *testing.T) {
 				t.Errorf("row %d vAlign %q, want %q", i, got, want)
 			}
 		}
+	}
+}
+
+// keepPDF copies a converted PDF to base.pdf and, with pdftoppm, its pages
+// to base-N.png, for looking at (MAMORI_DOCX_OUT).
+func keepPDF(t *testing.T, pdf, base string) {
+	t.Helper()
+	b, err := os.ReadFile(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(base+".pdf", b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(testkit.Tool(t, "pdftoppm"), "-r", "60", "-png", pdf, base).CombinedOutput(); err != nil {
+		t.Errorf("pdftoppm: %v\n%s", err, out)
 	}
 }

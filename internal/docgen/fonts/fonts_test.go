@@ -4,12 +4,14 @@ import (
 	"errors"
 	"testing"
 	"testing/fstest"
+
+	"mamori/internal/testkit"
 )
 
 func TestLoad(t *testing.T) {
 	s, err := Load()
 	if errors.Is(err, ErrMissing) {
-		t.Skip("fonts not fetched (run scripts/fonts.sh)")
+		testkit.Missing(t, "日本語フォント（internal/docgen/fonts）", "make fonts（scripts/fonts.sh）を実行してからビルド")
 	}
 	if err != nil {
 		t.Fatal(err)

@@ -2,11 +2,11 @@ package pdf
 
 import (
 	"bytes"
-	"os/exec"
 	"strings"
 	"testing"
 
 	"mamori/internal/docgen"
+	"mamori/internal/testkit"
 )
 
 func TestBadInput(t *testing.T) {
@@ -66,16 +66,7 @@ func TestBadInput(t *testing.T) {
 
 func pdfText(t *testing.T, b []byte) string {
 	t.Helper()
-	if _, err := exec.LookPath("pdftotext"); err != nil {
-		t.Skip("pdftotext not installed")
-	}
-	cmd := exec.Command("pdftotext", "-", "-")
-	cmd.Stdin = bytes.NewReader(b)
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.ReplaceAll(string(out), "\n", "")
+	return strings.ReplaceAll(testkit.PDFBytesText(t, b), "\n", "")
 }
 
 // TestConcurrentRenders renders documents in parallel: the fonts are parsed

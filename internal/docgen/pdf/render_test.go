@@ -21,6 +21,7 @@ import (
 	"mamori/internal/docgen"
 	"mamori/internal/docgen/fonts"
 	"mamori/internal/docgen/sample"
+	"mamori/internal/testkit"
 )
 
 var keep = flag.String("keep", "", "write the rendered sample PDF to this path")
@@ -28,7 +29,7 @@ var keep = flag.String("keep", "", "write the rendered sample PDF to this path")
 func needFonts(t testing.TB) {
 	t.Helper()
 	if _, err := fonts.Load(); errors.Is(err, fonts.ErrMissing) {
-		t.Skip("fonts not fetched (run scripts/fonts.sh)")
+		testkit.Missing(t, "日本語フォント（internal/docgen/fonts）", "make fonts（scripts/fonts.sh）を実行してからビルド")
 	}
 }
 
@@ -44,9 +45,7 @@ func render(t testing.TB, d *docgen.Document) []byte {
 // tool runs a poppler tool on the PDF and returns its output.
 func tool(t *testing.T, pdf []byte, name string, args ...string) string {
 	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		t.Skipf("%s not installed", name)
-	}
+	bin := testkit.Tool(t, name)
 	path := filepath.Join(t.TempDir(), "doc.pdf")
 	if err := os.WriteFile(path, pdf, 0o644); err != nil {
 		t.Fatal(err)
@@ -55,7 +54,7 @@ func tool(t *testing.T, pdf []byte, name string, args ...string) string {
 	if name == "pdftotext" {
 		args = append(args, "-")
 	}
-	out, err := exec.Command(name, args...).Output()
+	out, err := exec.Command(bin, args...).Output()
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", name, err, out)
 	}

@@ -8,12 +8,10 @@ import (
 	"image/png"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/xuri/excelize/v2"
@@ -21,6 +19,7 @@ import (
 	"mamori/internal/docgen"
 	"mamori/internal/docgen/chart"
 	"mamori/internal/docgen/sample"
+	"mamori/internal/testkit"
 )
 
 func render(t testing.TB, d *docgen.Document, opt Options) ([]byte, *excelize.File) {
@@ -315,20 +314,15 @@ func TestWideAndEmpty(t *testing.T) {
 	find(t, f, "広い表", "担当")
 }
 
-// TestLibreOffice converts the sample to PDF with LibreOffice (when it is
-// installed) and checks the Japanese text survives.
+// TestLibreOffice converts the sample to PDF with LibreOffice and checks
+// the Japanese text survives: a generated file that LibreOffice cannot open
+// must stop the build, so a missing soffice or pdftotext fails in CI.
 func TestLibreOffice(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short")
 	}
-	soffice, err := exec.LookPath("soffice")
-	if err != nil {
-		skipOrFail(t, "soffice not installed: skipping the LibreOffice conversion check")
-	}
-	pdftotext, err := exec.LookPath("pdftotext")
-	if err != nil {
-		skipOrFail(t, "pdftotext not installed")
-	}
+	testkit.Tool(t, "soffice")
+	testkit.Tool(t, "pdftotext")
 	dir := t.TempDir()
 	var buf bytes.Buffer
 	if err := Render(&buf, sample.Sample()); err != nil {
@@ -338,31 +332,7 @@ func TestLibreOffice(t *testing.T) {
 	if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(soffice, "--headless", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"), "--convert-to", "pdf", "--outdir", dir, in)
-	cmd.Env = append(os.Environ(), "HOME="+dir)
-	done := make(chan error, 1)
-	var out []byte
-	go func() { out, err = cmd.CombinedOutput(); done <- err }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("soffice: %v\n%s", err, out)
-		}
-	case <-time.After(120 * time.Second):
-		_ = cmd.Process.Kill()
-		t.Skip("soffice timed out (busy machine)")
-	}
-	if _, err := os.Stat(filepath.Join(dir, "sample.pdf")); err != nil {
-		if bytes.Contains(out, []byte("could not be loaded")) {
-			skipOrFail(t, "LibreOffice cannot open XLSX here (is libreoffice-calc-nogui installed?): "+string(bytes.TrimSpace(out)))
-		}
-		t.Fatalf("no PDF from soffice: %s", out)
-	}
-	txt, err := exec.Command(pdftotext, "-layout", filepath.Join(dir, "sample.pdf"), "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	s := string(txt)
+	s := testkit.PDFLayoutText(t, testkit.Convert(t, in, "pdf"))
 	for _, want := range []string{"文書生成の見本", "指摘事項", "戸籍住民課", "取扱注意", "横向きの表"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("PDF text lacks %q", want)
@@ -424,15 +394,4 @@ func TestChartsAndImages(t *testing.T) {
 		t.Errorf("footer %q", hf.OddFooter)
 	}
 	assertNoFormulas(t, f)
-}
-
-// skipOrFail skips on a developer machine without the tool, but fails in CI,
-// which must install it (.ci/run): a generated file that LibreOffice cannot
-// open must stop the build.
-func skipOrFail(t *testing.T, msg string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatal(msg)
-	}
-	t.Skip(msg)
 }

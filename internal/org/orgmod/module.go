@@ -1,6 +1,6 @@
 // Package orgmod is the organisation as a module of the app: its screens
-// (the roster, departments, years, users, the audit log), its navigation,
-// its tables, its part of the demo ward and its home-page figures. Package
+// (the roster, departments, years, users), its navigation, its tables,
+// its part of the demo ward and its home-page figures. Package
 // org itself is the service and the read API (org.Reader) that every module
 // gets through module.Deps.Org; keeping the module here lets package module
 // name org.Reader without an import cycle.
@@ -25,7 +25,7 @@ func New(s *org.Service) *Module { return &Module{s: s} }
 // no landing page of its own; its screens are listed by Nav.
 func (m *Module) Info() module.Info {
 	return module.Info{Key: "org", Label: "組織", Group: module.GroupOrg, Built: true,
-		Summary: "年度、所属の階層、職員名簿、利用者と役割、ログインと監査ログ。"}
+		Summary: "年度、所属の階層、職員名簿、利用者と役割。"}
 }
 
 // Routes implements module.Router.
@@ -40,7 +40,6 @@ func (m *Module) Nav() []web.NavItem {
 		{Label: "所属（組織）", Path: "/admin/departments", Group: g},
 		{Label: "年度", Path: "/admin/years", Group: g},
 		{Label: "利用者と役割", Path: "/admin/users", Group: g},
-		{Label: "監査ログ", Path: "/admin/auditlog", Group: g},
 	}
 }
 

@@ -22,6 +22,7 @@ import (
 	"mamori/internal/docgen/pdf"
 	"mamori/internal/docgen/xlsx"
 	"mamori/internal/policy/provision"
+	"mamori/internal/testkit"
 )
 
 var when = time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
@@ -41,23 +42,20 @@ func outDir(t *testing.T) string {
 func needFonts(t testing.TB) {
 	t.Helper()
 	if _, err := fonts.Load(); errors.Is(err, fonts.ErrMissing) {
-		if os.Getenv("CI") != "" {
-			t.Fatal("fonts missing: CI must fetch them (scripts/fonts.sh)")
-		}
-		t.Skip("fonts not fetched (run scripts/fonts.sh)")
+		testkit.Missing(t, "日本語フォント（internal/docgen/fonts）", "make fonts（scripts/fonts.sh）を実行してからビルド")
 	}
 }
 
-func needTool(t *testing.T, name string) string {
+// pngPages writes a PDF's pages as PNG files next to it when
+// MAMORI_COMPARE_OUT asks to keep the rendered files.
+func pngPages(t *testing.T, pdf, base string) {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%s not installed: CI must install it", name)
-		}
-		t.Skipf("%s not installed; skipping", name)
+	if os.Getenv("MAMORI_COMPARE_OUT") == "" {
+		return
 	}
-	return p
+	if out, err := exec.Command(testkit.Tool(t, "pdftoppm"), "-r", "60", "-png", pdf, base).CombinedOutput(); err != nil {
+		t.Errorf("pdftoppm: %v\n%s", err, out)
+	}
 }
 
 // revision is a revision touching most kinds of change at once: an
@@ -80,16 +78,9 @@ func renderPDF(t *testing.T, d *docgen.Document, path string) string {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out, err := exec.Command(needTool(t, "pdftotext"), "-layout", path, "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
-	if os.Getenv("MAMORI_COMPARE_OUT") != "" {
-		if p, err := exec.LookPath("pdftoppm"); err == nil {
-			exec.Command(p, "-r", "60", "-png", path, strings.TrimSuffix(path, ".pdf")).Run()
-		}
-	}
-	return string(out)
+	text := testkit.PDFLayoutText(t, path)
+	pngPages(t, path, strings.TrimSuffix(path, ".pdf"))
+	return text
 }
 
 func flat(s string) string { return strings.Join(strings.Fields(s), "") }
@@ -368,13 +359,8 @@ func TestRedlineLibreOffice(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short mode")
 	}
-	soffice, err := exec.LookPath("soffice")
-	if err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("soffice not installed: CI must install libreoffice-writer-nogui")
-		}
-		t.Skip("soffice not installed (apt-get install libreoffice-writer-nogui); skipping conversion check")
-	}
+	testkit.Tool(t, "soffice")
+	testkit.Tool(t, "pdftotext")
 	dir := outDir(t)
 	old, new := revision()
 	r := Compare(old, new, Options{})
@@ -391,16 +377,8 @@ func TestRedlineLibreOffice(t *testing.T) {
 		if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		cmd := exec.Command(soffice, "--headless", "-env:UserInstallation=file://"+filepath.Join(dir, "lo-profile"), "--convert-to", "pdf", "--outdir", dir, in)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("soffice: %v\n%s", err, out)
-		}
-		pdfPath := filepath.Join(dir, "lo-"+name+".pdf")
-		out, err := exec.Command(needTool(t, "pdftotext"), "-layout", pdfPath, "-").Output()
-		if err != nil {
-			t.Fatalf("pdftotext: %v", err)
-		}
-		text := flat(string(out))
+		pdfPath := testkit.Convert(t, in, "pdf")
+		text := flat(testkit.PDFLayoutText(t, pdfPath))
 		want := map[string][]string{
 			"redline": {"見え消し版", "データをが復元", "30日15日", "第4条（貸出し）", "第6条（点検）"},
 			"table":   {"改正後", "改正前", "（略）", "15日以内"},
@@ -410,11 +388,7 @@ func TestRedlineLibreOffice(t *testing.T) {
 				t.Errorf("%s.pdf (LibreOffice) lacks %q", name, w)
 			}
 		}
-		if os.Getenv("MAMORI_COMPARE_OUT") != "" {
-			if p, err := exec.LookPath("pdftoppm"); err == nil {
-				exec.Command(p, "-r", "60", "-png", pdfPath, filepath.Join(dir, "lo-"+name)).Run()
-			}
-		}
+		pngPages(t, pdfPath, filepath.Join(dir, "lo-"+name))
 	}
 }
 

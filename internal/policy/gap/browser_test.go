@@ -1,118 +1,44 @@
-package gap
+package gap_test
 
 import (
 	"bytes"
 	"context"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/xuri/excelize/v2"
 
-	"mamori/content"
-	"mamori/internal/auditlog"
-	"mamori/internal/catalog"
-	"mamori/internal/database"
-	"mamori/internal/database/dbtest"
-	"mamori/internal/web"
+	"mamori/internal/policy/gap"
+	"mamori/internal/testkit"
+	"mamori/internal/webtest"
 )
-
-func chromiumPath() string {
-	for _, p := range []string{os.Getenv("MAMORI_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
-		if p != "" {
-			if _, err := os.Stat(p); err == nil {
-				return p
-			}
-		}
-	}
-	return ""
-}
-
-// loadDemo imports the shipped catalogue and builds the demo table.
-func loadDemo(t *testing.T, db *database.DB, log *auditlog.Log) fixtureIDs {
-	t.Helper()
-	ctx := context.Background()
-	sub, _ := fs.Sub(content.FS, "catalog")
-	c, err := catalog.Load(sub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := catalog.Import(ctx, db, log, c, now); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := CreateDemo(ctx, db, log, now); err != nil {
-		t.Fatal(err)
-	}
-	return fixtureIDs{}
-}
 
 // TestBrowser walks the demo table in headless Chromium as the consultant:
 // the list, the table page with its summary and a filter, a row edited
 // with a mistake and then correctly, and the import page. With
 // MAMORI_SHOTS set it saves a screenshot of each.
 func TestBrowser(t *testing.T) {
-	path := chromiumPath()
-	if path == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("Chromium not found (CI must install it)")
-		}
-		t.Skip("Chromium not installed")
-	}
-	db := dbtest.Open(t, dbtest.Backends(t)[0])
-	s := newServerWith(t, db, loadDemo)
-	var id int64
-	if err := db.QueryRow(context.Background(), "SELECT id FROM policy_gap_tables").Scan(&id); err != nil {
-		t.Fatal(err)
-	}
+	ctx := testkit.Browser(t)
+	w := webtest.Start(t, webtest.Options{Demo: true})
+	s := &site{Server: w, store: gap.NewStore(w.DB, w.Log)}
+	id := s.ID("SELECT id FROM policy_gap_tables")
 	r83 := s.rowOf(t, id, "8.3")
 	r41 := s.rowOf(t, id, "4.1")
 
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), chromedp.ExecPath(path), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("no-first-run", true), chromedp.Flag("lang", "ja-JP"),
-		chromedp.WindowSize(1400, 900), chromedp.UserDataDir(t.TempDir()))
-	ctx, cancelC := chromedp.NewContext(actx)
-	defer func() { cancelC(); cancelA() }()
-	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
 	step := func(what string, actions ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
-		sctx, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		if err := chromedp.Do(sctx, actions...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
+		testkit.Step(t, ctx, what, actions...)
 	}
-	shot := func(name string) {
-		dir := os.Getenv("MAMORI_SHOTS")
-		if dir == "" {
-			return
-		}
-		b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		if err != nil {
-			t.Logf("screenshot %s: %v", name, err)
-			return
-		}
-		_ = os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644)
-	}
+	shot := func(name string) { testkit.Shot(t, ctx, name) }
 	text := func(sel string) string {
 		t.Helper()
-		s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
-		if err != nil {
-			t.Fatalf("text %s: %v", sel, err)
-		}
-		return s
+		return testkit.Text(t, ctx, sel)
 	}
-	step("cookie", chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
-		_, err := chromedp.Call(ctx, network.SetCookie, network.SetCookieParams{Name: web.SessionCookie, Value: "consultant", URL: s.URL})
-		return err
-	}))
+	testkit.Login(t, ctx, s.URL, "consultant", webtest.DemoPassword)
 	step("list", chromedp.Navigate(s.URL+"/policy/gap"), chromedp.WaitVisible(chromedp.CSS("main h1")))
 	if !strings.Contains(text("main"), "令和7年3月") {
 		t.Fatal("list lacks the demo table")
@@ -123,16 +49,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal("table page lacks the summary or the provisions")
 	}
 	shot("gap-table")
-	view := func(name string) {
-		if dir := os.Getenv("MAMORI_SHOTS"); dir != "" {
-			if b, err := chromedp.Run(ctx, chromedp.CaptureScreenshot()); err == nil {
-				_ = os.WriteFile(filepath.Join(dir, name+".png"), b, 0o644)
-			}
-		}
-	}
-	view("gap-table-top")
 	step("scroll to 8.3", chromedp.ScrollIntoView(chromedp.CSS(fmt.Sprintf("#row-%d", r83.ID))))
-	view("gap-table-8")
 	// after a submit, wait for the browser to arrive at the next page
 	arrive := func(part string) chromedp.Action[chromedp.Void] {
 		return chromedp.Func(func(ctx context.Context, _ *chromedp.Target) error {
@@ -149,7 +66,7 @@ func TestBrowser(t *testing.T) {
 			}
 		})
 	}
-	step("filter", chromedp.SetValue(chromedp.CSS("#f-status"), StatusPartial), chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)),
+	step("filter", chromedp.SetValue(chromedp.CSS("#f-status"), gap.StatusPartial), chromedp.Click(chromedp.CSS(`form.filters button[type=submit]`)),
 		arrive("status="))
 	if m := text("main"); !strings.Contains(m, "全 ") || !strings.Contains(m, "8.3 外部サービスの利用") {
 		t.Fatal("status filter")
@@ -158,7 +75,7 @@ func TestBrowser(t *testing.T) {
 	step("edit", chromedp.Navigate(fmt.Sprintf("%s/policy/gap/rows/%d/edit", s.URL, r83.ID)), chromedp.WaitVisible(chromedp.CSS("#decision_date")))
 	shot("gap-row-edit")
 	step("edit 4.1 with a mistake", chromedp.Navigate(fmt.Sprintf("%s/policy/gap/rows/%d/edit", s.URL, r41.ID)), chromedp.WaitVisible(chromedp.CSS("#decision")),
-		chromedp.SetValue(chromedp.CSS("#decision"), DecisionNoReflect), chromedp.SetValue(chromedp.CSS("#decision_date"), "令和8年2月30日"),
+		chromedp.SetValue(chromedp.CSS("#decision"), gap.DecisionNoReflect), chromedp.SetValue(chromedp.CSS("#decision_date"), "令和8年2月30日"),
 		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]:not([name])`)), chromedp.WaitVisible(chromedp.CSS("div.alert-error")))
 	if m := text("main"); !strings.Contains(m, "理由を入力してください") || !strings.Contains(m, "日付として読めません") {
 		t.Fatal("row errors not shown")
@@ -167,17 +84,14 @@ func TestBrowser(t *testing.T) {
 	step("edit 4.1", chromedp.SetValue(chromedp.CSS("#reason"), "区の庁舎の構成では第19条の規定で足りるため。"),
 		chromedp.SetValue(chromedp.CSS("#decision_date"), "2026/9/16"),
 		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]:not([name])`)), arrive(fmt.Sprintf("/policy/gap/%d", id)))
-	if g := s.rowOf(t, id, "4.1"); g.Decision != DecisionNoReflect || g.DecisionDate != "2026-09-16" {
+	if g := s.rowOf(t, id, "4.1"); g.Decision != gap.DecisionNoReflect || g.DecisionDate != "2026-09-16" {
 		t.Fatalf("row not saved from the browser: %+v", g)
 	}
 	step("import page", chromedp.Navigate(fmt.Sprintf("%s/policy/gap/%d/import", s.URL, id)), chromedp.WaitVisible(chromedp.CSS("#file")))
 	shot("gap-import")
 	// An edited workbook with one mistake, then corrected: the errors and
 	// then the changed cells are listed.
-	code, _, x := s.req(t, "consultant", "GET", fmt.Sprintf("/policy/gap/%d/xlsx", id), nil, "")
-	if code != 200 {
-		t.Fatalf("xlsx %d", code)
-	}
+	x := s.As("consultant").Download(fmt.Sprintf("/policy/gap/%d/xlsx", id), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 	f, err := excelize.OpenReader(bytes.NewReader(x))
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +101,7 @@ func TestBrowser(t *testing.T) {
 	set := func(number, col, v string) {
 		for i, r := range grid {
 			if len(r) > 1 && strings.HasPrefix(r[1], number+" ") {
-				name, _ := excelize.ColumnNumberToName(colIndex(col) + 1)
+				name, _ := excelize.ColumnNumberToName(gap.ColIndex(col) + 1)
 				if err := f.SetCellStr(sheet, fmt.Sprintf("%s%d", name, i+1), v); err != nil {
 					t.Fatal(err)
 				}
@@ -205,17 +119,17 @@ func TestBrowser(t *testing.T) {
 			chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{p}), chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)),
 			chromedp.WaitVisible(chromedp.CSS("main .alert")))
 	}
-	set("4.2", ColStatus, "済")
-	set("4.2", ColIssue, "入退室の記録を電子化するかどうかを検討する。")
-	set("5.2", ColDecision, DecisionReflect)
-	set("5.2", ColDate, "2026/10/7")
-	set("5.2", ColPlanned, "第27条に標的型攻撃メールの訓練を年1回以上行うことを加える。")
+	set("4.2", gap.ColStatus, "済")
+	set("4.2", gap.ColIssue, "入退室の記録を電子化するかどうかを検討する。")
+	set("5.2", gap.ColDecision, gap.DecisionReflect)
+	set("5.2", gap.ColDate, "2026/10/7")
+	set("5.2", gap.ColPlanned, "第27条に標的型攻撃メールの訓練を年1回以上行うことを加える。")
 	upload("bad.xlsx")
 	if m := text("main"); !strings.Contains(m, "取り込みませんでした") || !strings.Contains(m, "状況「済」は使えません") {
 		t.Fatalf("import errors not shown: %s", m)
 	}
 	shot("gap-import-errors")
-	set("4.2", ColStatus, StatusReflected)
+	set("4.2", gap.ColStatus, gap.StatusReflected)
 	upload("good.xlsx")
 	if m := text("main"); !strings.Contains(m, "確認のみ: 4 セルが変わります") || !strings.Contains(m, "第27条に標的型攻撃メール") {
 		t.Fatalf("dry run not shown: %s", m)

@@ -1,159 +1,62 @@
-package gap
+package gap_test
 
 import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
-	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
-	"mamori/internal/auditlog"
-	"mamori/internal/catalog"
-	"mamori/internal/database"
-	"mamori/internal/database/dbtest"
-	"mamori/internal/web"
+	"mamori/internal/policy/gap"
+	"mamori/internal/testkit"
+	"mamori/internal/webtest"
 )
 
-// testAuth signs requests in by the session cookie's value, which names a
-// role; every session's CSRF token is "tok-<role>".
-type testAuth struct{ users map[string]*web.User }
-
-func (a testAuth) Session(_ context.Context, token string) (*web.User, string, error) {
-	u, ok := a.users[token]
-	if !ok {
-		return nil, "", nil
-	}
-	return u, "tok-" + token, nil
+// site is the app on the demo ward with the small guideline and ward
+// policy of fixture_test.go imported beside the demo's catalogue.
+type site struct {
+	*webtest.Server
+	store             *gap.Store
+	guide, prev, ward int64
 }
 
-func (testAuth) Denied(context.Context, *web.User, string, string) {}
-
-type server struct {
-	*httptest.Server
-	db    *database.DB
-	store *Store
-	ids   fixtureIDs
-}
-
-func newServer(t *testing.T, db *database.DB) *server {
+func newSite(t *testing.T, dsn string) *site {
 	t.Helper()
-	return newServerWith(t, db, loadFixture)
+	s := webtest.Start(t, webtest.Options{Demo: true, DSN: dsn})
+	st := &site{Server: s, store: gap.NewStore(s.DB, s.Log)}
+	st.guide, st.prev, st.ward = gap.LoadFixture(t, s.DB, s.Log)
+	return st
 }
 
-// newServerWith starts the screens on db after load has filled the catalogue.
-func newServerWith(t *testing.T, db *database.DB, load func(*testing.T, *database.DB, *auditlog.Log) fixtureIDs) *server {
-	t.Helper()
-	ctx := context.Background()
-	log := auditlog.New(db, nil)
-	ids := load(t, db, log)
-	auth := testAuth{users: map[string]*web.User{}}
-	for _, role := range web.AllRoles {
-		id, err := db.InsertID(ctx, "INSERT INTO users (login, display_name, role, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-			string(role), string(role)+"さん", string(role), database.T(now), database.T(now))
-		if err != nil {
-			t.Fatal(err)
-		}
-		auth.users[string(role)] = &web.User{ID: id, Login: string(role), DisplayName: string(role), Role: role}
-	}
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rd, err := web.NewRenderer(logger)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rd.Site = func(context.Context) web.Site { return web.Site{WardName: "試験区", FiscalYear: 2026} }
-	rt := web.NewRouter(auth, rd, logger)
-	rt.HandleRaw("GET /static/{hash}/{name...}", web.PublicRule(), rd.Static())
-	if err := NewWeb(db, log, func() time.Time { return now }).Routes(rt); err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(web.Secure(rt, logger, rd))
-	t.Cleanup(srv.Close)
-	return &server{Server: srv, db: db, store: NewStore(db, log), ids: ids}
-}
-
-// req sends a request as role ("" = anonymous) and returns the status,
-// the Location header and the body.
-func (s *server) req(t *testing.T, role, method, path string, body io.Reader, ctype string) (int, string, []byte) {
-	t.Helper()
-	req, _ := http.NewRequest(method, s.URL+path, body)
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	if method != http.MethodGet {
-		req.Header.Set("Origin", s.URL)
-	}
-	if role != "" {
-		req.AddCookie(&http.Cookie{Name: web.SessionCookie, Value: role})
-	}
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, resp.Header.Get("Location"), b
-}
-
-func (s *server) get(t *testing.T, role, path string) (int, string) {
-	t.Helper()
-	code, _, b := s.req(t, role, http.MethodGet, path, nil, "")
-	return code, string(b)
-}
-
-func (s *server) post(t *testing.T, role, path string, form url.Values) (int, string, string) {
-	t.Helper()
-	if form.Get("csrf_token") == "" {
-		form.Set("csrf_token", "tok-"+role)
-	}
-	code, loc, b := s.req(t, role, http.MethodPost, path, strings.NewReader(form.Encode()), "application/x-www-form-urlencoded")
-	return code, loc, string(b)
-}
-
-func (s *server) upload(t *testing.T, role, path string, data []byte, dryRun bool) (int, string) {
-	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	_ = mw.WriteField("csrf_token", "tok-"+role)
+// upload posts a gap-table workbook to the import form.
+func upload(c *webtest.Client, path string, data []byte, dryRun bool) *webtest.Response {
+	form := url.Values{}
 	if dryRun {
-		_ = mw.WriteField("dry_run", "1")
+		form.Set("dry_run", "1")
 	}
-	fw, _ := mw.CreateFormFile("file", "整合表.xlsx")
-	_, _ = fw.Write(data)
-	_ = mw.Close()
-	code, _, b := s.req(t, role, http.MethodPost, path, &buf, mw.FormDataContentType())
-	return code, string(b)
+	return c.Upload(path, form, "file", "整合表.xlsx", data)
 }
 
-func (s *server) createTable(t *testing.T) int64 {
+func (s *site) createTable(t *testing.T) int64 {
 	t.Helper()
-	code, loc, body := s.post(t, "consultant", "/policy/gap", url.Values{"title": {"試験整合表"}, "fiscal_year": {"令和8年度"},
-		"guideline": {fmt.Sprint(s.ids.guide)}, "previous": {fmt.Sprint(s.ids.prev)}, "ward": {fmt.Sprint(s.ids.ward)}})
+	r := s.As("consultant").Post("/policy/gap", url.Values{"title": {"試験整合表"}, "fiscal_year": {"令和8年度"},
+		"guideline": {fmt.Sprint(s.guide)}, "previous": {fmt.Sprint(s.prev)}, "ward": {fmt.Sprint(s.ward)}}).Redirects("/policy/gap/")
 	var id int64
-	if code != http.StatusSeeOther || !strings.HasPrefix(loc, "/policy/gap/") {
-		t.Fatalf("create: %d %s %s", code, loc, body)
-	}
-	if _, err := fmt.Sscanf(loc, "/policy/gap/%d", &id); err != nil {
+	if _, err := fmt.Sscanf(r.Header.Get("Location"), "/policy/gap/%d", &id); err != nil {
 		t.Fatal(err)
 	}
 	return id
 }
 
-func (s *server) rowOf(t *testing.T, table int64, number string) Row {
+func (s *site) rowOf(t *testing.T, table int64, number string) gap.Row {
 	t.Helper()
-	rows, err := s.store.Rows(context.Background(), table, Filter{})
+	rows, err := s.store.Rows(context.Background(), table, gap.Filter{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,41 +66,29 @@ func (s *server) rowOf(t *testing.T, table int64, number string) Row {
 		}
 	}
 	t.Fatalf("no row %s", number)
-	return Row{}
-}
-
-func count(t *testing.T, db *database.DB, q string, args ...any) int {
-	t.Helper()
-	var n int
-	if err := db.QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
-		t.Fatal(err)
-	}
-	return n
+	return gap.Row{}
 }
 
 func TestPagesAndRoles(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		s := newServer(t, db)
+	webtest.EachBackend(t, func(t *testing.T, dsn string) {
+		s := newSite(t, dsn)
+		c := s.As("consultant")
+		viewer := s.As("viewer")
+		tables := s.Count("SELECT COUNT(*) FROM policy_gap_tables")
 		// Bad input on creation: Japanese messages, nothing stored.
-		code, _, body := s.post(t, "consultant", "/policy/gap", url.Values{"title": {""}, "fiscal_year": {"来年"}, "guideline": {fmt.Sprint(s.ids.guide)},
-			"ward": {fmt.Sprint(s.ids.guide)}})
-		if code != http.StatusBadRequest || !strings.Contains(body, "年度は 令和8年度 か 2026 の形で入力してください") {
-			t.Fatalf("bad create: %d", code)
-		}
-		code, _, body = s.post(t, "consultant", "/policy/gap", url.Values{"title": {""}, "fiscal_year": {"2026"}, "guideline": {fmt.Sprint(s.ids.guide)},
-			"ward": {fmt.Sprint(s.ids.guide)}})
-		if code != http.StatusBadRequest || !strings.Contains(body, "表題を入力してください") || !strings.Contains(body, "別の枠組みを選んでください") {
-			t.Fatalf("bad create: %d", code)
-		}
-		if n := count(t, db, "SELECT COUNT(*) FROM policy_gap_tables"); n != 0 {
+		c.Post("/policy/gap", url.Values{"title": {""}, "fiscal_year": {"来年"}, "guideline": {fmt.Sprint(s.guide)}, "ward": {fmt.Sprint(s.guide)}}).
+			Want(http.StatusBadRequest, "年度は 令和8年度 か 2026 の形で入力してください")
+		c.Post("/policy/gap", url.Values{"title": {""}, "fiscal_year": {"2026"}, "guideline": {fmt.Sprint(s.guide)}, "ward": {fmt.Sprint(s.guide)}}).
+			Want(http.StatusBadRequest, "表題を入力してください", "別の枠組みを選んでください")
+		if n := s.Count("SELECT COUNT(*) FROM policy_gap_tables") - tables; n != 0 {
 			t.Fatalf("%d tables after bad input", n)
 		}
 		id := s.createTable(t)
-		if n := count(t, db, "SELECT COUNT(*) FROM policy_gap_tables WHERE created_by IS NOT NULL"); n != 1 {
+		if n := s.Count("SELECT COUNT(*) FROM policy_gap_tables WHERE id = ? AND created_by IS NOT NULL", id); n != 1 {
 			t.Fatal("creator not stored")
 		}
 		// Who may do what.
-		for _, c := range []struct {
+		for _, tc := range []struct {
 			role, method, path string
 			want               int
 		}{
@@ -208,112 +99,86 @@ func TestPagesAndRoles(t *testing.T) {
 			{"consultant", "GET", "/policy/gap/999999", 404}, {"consultant", "GET", "/policy/gap/rows/999999/edit", 404},
 			{"", "GET", "/policy/gap", 303},
 		} {
-			if code, _ := s.get(t, c.role, c.path); code != c.want {
-				t.Errorf("%s %s %s: %d, want %d", c.role, c.method, c.path, code, c.want)
+			cl := s.Anonymous()
+			if tc.role != "" {
+				cl = s.As(tc.role)
+			}
+			if r := cl.Get(tc.path); r.StatusCode != tc.want {
+				t.Errorf("%s %s %s: %d, want %d", tc.role, tc.method, tc.path, r.StatusCode, tc.want)
 			}
 		}
 		r := s.rowOf(t, id, "2.1")
-		if code, _, _ := s.post(t, "viewer", fmt.Sprintf("/policy/gap/rows/%d/edit", r.ID), url.Values{"status": {"反映済"}}); code != 403 {
-			t.Fatalf("viewer saved a row: %d", code)
-		}
-		if code, _, _ := s.post(t, "consultant", fmt.Sprintf("/policy/gap/rows/%d/edit", r.ID), url.Values{"status": {"反映済"}, "csrf_token": {"wrong"}}); code != 403 {
-			t.Fatalf("bad CSRF token accepted: %d", code)
-		}
+		viewer.Post(fmt.Sprintf("/policy/gap/rows/%d/edit", r.ID), url.Values{"status": {"反映済"}}).Want(403)
+		c.Post(fmt.Sprintf("/policy/gap/rows/%d/edit", r.ID), url.Values{"status": {"反映済"}, "csrf_token": {"wrong"}}).Want(403)
 		// The table page: summary, matrix, flags, the changed clause's
 		// old summary, filters.
-		code, page := s.get(t, "viewer", fmt.Sprintf("/policy/gap/%d", id))
-		for _, want := range []string{"試験整合表", "第2章　物理的対策", "改定前の要旨", "サーバを施錠した部屋に置く。", "対策基準第3条（サーバ等の管理）",
-			"候補: 一部反映", "対応規定なし", "ガイドライン改定で変更", "旧 2.3 から番号変更", "区の独自規定", "章ごとの状況"} {
-			if !strings.Contains(page, want) {
-				t.Errorf("table page lacks %q", want)
-			}
-		}
-		if strings.Contains(page, "/policy/gap/rows/") || strings.Contains(page, "一括変更") {
-			t.Error("viewer sees edit controls")
-		}
-		_, filtered := s.get(t, "viewer", fmt.Sprintf("/policy/gap/%d?flag=unmapped", id))
-		if !strings.Contains(filtered, "3.2 クラウドサービスの利用") || strings.Contains(filtered, "2.1 サーバ等の管理") || !strings.Contains(filtered, "1 行（全 9 行中）") {
-			t.Error("flag filter does not narrow the rows")
-		}
-		_, ed := s.get(t, "consultant", fmt.Sprintf("/policy/gap/%d?status=%s", id, url.QueryEscape(Unset)))
-		if !strings.Contains(ed, "7 行（全 9 行中）") || !strings.Contains(ed, "/policy/gap/rows/") {
-			t.Error("status filter or edit links wrong for the consultant")
-		}
+		viewer.Get(fmt.Sprintf("/policy/gap/%d", id)).Want(200, "試験整合表", "第2章　物理的対策", "改定前の要旨", "サーバを施錠した部屋に置く。", "対策基準第3条（サーバ等の管理）",
+			"候補: 一部反映", "対応規定なし", "ガイドライン改定で変更", "旧 2.3 から番号変更", "区の独自規定", "章ごとの状況").
+			Lacks("/policy/gap/rows/", "一括変更")
+		viewer.Get(fmt.Sprintf("/policy/gap/%d?flag=unmapped", id)).Want(200, "3.2 クラウドサービスの利用", "1 行（全 9 行中）").Lacks("2.1 サーバ等の管理")
+		c.Get(fmt.Sprintf("/policy/gap/%d?status=%s", id, url.QueryEscape(gap.Unset))).Want(200, "7 行（全 9 行中）", "/policy/gap/rows/")
 		// Row edit: errors in Japanese, nothing saved; then saved and audited.
 		path := fmt.Sprintf("/policy/gap/rows/%d/edit", r.ID)
-		if code, form := s.get(t, "consultant", path); code != 200 || !strings.Contains(form, "サーバを施錠した部屋に置く。") || !strings.Contains(form, `name="csrf_token"`) {
-			t.Fatalf("row form: %d", code)
-		}
-		code, _, body = s.post(t, "consultant", path, url.Values{"status": {"一部反映"}, "decision": {"反映しない"}, "decision_date": {"R8.2.30"}})
-		if code != 400 || !strings.Contains(body, "反映しないと決めた場合は、その理由を入力してください") || !strings.Contains(body, "決定日「R8.2.30」は日付として読めません") {
-			t.Fatalf("bad row edit: %d", code)
-		}
+		c.Get(path).Want(200, "サーバを施錠した部屋に置く。", `name="csrf_token"`)
+		c.Post(path, url.Values{"status": {"一部反映"}, "decision": {"反映しない"}, "decision_date": {"R8.2.30"}}).
+			Want(400, "反映しないと決めた場合は、その理由を入力してください", "決定日「R8.2.30」は日付として読めません")
 		if g, _ := s.store.Row(context.Background(), r.ID); g.Status != "" {
 			t.Fatal("invalid edit saved")
 		}
-		code, loc, _ := s.post(t, "consultant", path, url.Values{"status": {"一部反映"}, "difference": {"冗長化の記述がない。"}, "decision": {"反映する"},
-			"decision_date": {"令和8年5月20日"}, "planned": {"第19条に第4項を加える。"}, "provisions": {r.Provisions}, "next": {"1"}})
-		if code != 303 || !strings.Contains(loc, "/policy/gap/rows/") {
-			t.Fatalf("save and next: %d %s", code, loc)
-		}
+		updates := s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'policy.gap_row_update' AND login = 'consultant'")
+		c.Post(path, url.Values{"status": {"一部反映"}, "difference": {"冗長化の記述がない。"}, "decision": {"反映する"},
+			"decision_date": {"令和8年5月20日"}, "planned": {"第19条に第4項を加える。"}, "provisions": {r.Provisions}, "next": {"1"}}).Redirects("/policy/gap/rows/")
 		g, _ := s.store.Row(context.Background(), r.ID)
-		if g.Status != StatusPartial || g.DecisionDate != "2026-05-20" || g.Planned != "第19条に第4項を加える。" {
+		if g.Status != gap.StatusPartial || g.DecisionDate != "2026-05-20" || g.Planned != "第19条に第4項を加える。" {
 			t.Fatalf("saved row %+v", g)
 		}
-		if _, form := s.get(t, "consultant", path); !strings.Contains(form, `value="令和8年5月20日"`) {
+		if body := c.Get(path).Body; !strings.Contains(body, `value="令和8年5月20日"`) {
 			t.Error("the row form does not show the decision date in 和暦")
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM policy_gap_rows WHERE id = ? AND updated_by IS NOT NULL", r.ID); n != 1 {
+		if n := s.Count("SELECT COUNT(*) FROM policy_gap_rows WHERE id = ? AND updated_by IS NOT NULL", r.ID); n != 1 {
 			t.Fatal("editor not stored")
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = 'policy.gap_row_update' AND login = 'consultant'"); n != 1 {
+		if n := s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'policy.gap_row_update' AND login = 'consultant'") - updates; n != 1 {
 			t.Fatalf("%d audit entries for the row edit", n)
 		}
 		// Bulk: the unmapped rows shown by a filter set to 未反映 (already),
 		// then all unset rows shown to their suggestion.
-		code, loc, _ = s.post(t, "admin", fmt.Sprintf("/policy/gap/%d/bulk", id), url.Values{"status": {"suggested"}, "scope": {"selected"}})
-		if code != 303 || !strings.Contains(loc, fmt.Sprintf("/policy/gap/%d", id)) {
-			t.Fatalf("bulk without rows: %d %s", code, loc)
-		}
+		admin := s.As("admin")
+		admin.Post(fmt.Sprintf("/policy/gap/%d/bulk", id), url.Values{"status": {"suggested"}, "scope": {"selected"}}).Redirects(fmt.Sprintf("/policy/gap/%d", id))
 		var shown []string
-		rows, _ := s.store.Rows(context.Background(), id, Filter{Status: Unset})
+		rows, _ := s.store.Rows(context.Background(), id, gap.Filter{Status: gap.Unset})
 		for _, r := range rows {
 			shown = append(shown, fmt.Sprint(r.ID))
 		}
-		code, loc, _ = s.post(t, "admin", fmt.Sprintf("/policy/gap/%d/bulk", id), url.Values{"status": {"suggested"}, "scope": {"shown"}, "shown": shown,
-			"back": {"status=" + url.QueryEscape(Unset) + "&x=<script>"}})
-		if code != 303 || !strings.Contains(loc, "status=") || strings.Contains(loc, "<") {
-			t.Fatalf("bulk shown: %d %s", code, loc)
+		resp := admin.Post(fmt.Sprintf("/policy/gap/%d/bulk", id), url.Values{"status": {"suggested"}, "scope": {"shown"}, "shown": shown,
+			"back": {"status=" + url.QueryEscape(gap.Unset) + "&x=<script>"}})
+		if loc := resp.Header.Get("Location"); resp.StatusCode != 303 || !strings.Contains(loc, "status=") || strings.Contains(loc, "<") {
+			t.Fatalf("bulk shown: %d %s", resp.StatusCode, loc)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM policy_gap_rows WHERE table_id = ? AND status = ''", id); n != 0 {
+		if n := s.Count("SELECT COUNT(*) FROM policy_gap_rows WHERE table_id = ? AND status = ''", id); n != 0 {
 			t.Fatalf("%d rows still unset after bulk", n)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM policy_gap_rows WHERE table_id = ? AND status = '反映済'", id); n != 6 {
+		if n := s.Count("SELECT COUNT(*) FROM policy_gap_rows WHERE table_id = ? AND status = '反映済'", id); n != 6 {
 			t.Fatalf("%d rows 反映済 after bulk", n)
 		}
 		// List page counts.
-		_, list := s.get(t, "viewer", "/policy/gap")
-		if !strings.Contains(list, "試験整合表") || !strings.Contains(list, "令和8年度") {
-			t.Fatal("list page")
-		}
+		viewer.Get("/policy/gap").Want(200, "試験整合表", "令和8年度")
 	})
 }
 
 func TestExportImportRoundTrip(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		s := newServer(t, db)
+	webtest.EachBackend(t, func(t *testing.T, dsn string) {
+		s := newSite(t, dsn)
 		ctx := context.Background()
+		c := s.As("consultant")
 		id := s.createTable(t)
 		r21 := s.rowOf(t, id, "2.1")
-		if _, err := s.store.UpdateRow(ctx, r21.ID, Edit{Provisions: r21.Provisions, Status: StatusPartial, Decision: DecisionPending,
-			DecisionDate: "2026-05-20", Difference: "冗長化の規定がない。"}, 0, now); err != nil {
+		if _, err := s.store.UpdateRow(ctx, r21.ID, gap.Edit{Provisions: r21.Provisions, Status: gap.StatusPartial, Decision: gap.DecisionPending,
+			DecisionDate: "2026-05-20", Difference: "冗長化の規定がない。"}, 0, gap.Now); err != nil {
 			t.Fatal(err)
 		}
-		code, _, x := s.req(t, "consultant", "GET", fmt.Sprintf("/policy/gap/%d/xlsx", id), nil, "")
-		if code != 200 {
-			t.Fatalf("xlsx: %d %s", code, x)
-		}
-		if n := count(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = 'download' AND target = ?", fmt.Sprintf("policy_gap_table:%d", id)); n != 1 {
+		x := c.Download(fmt.Sprintf("/policy/gap/%d/xlsx", id), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		if n := s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'download' AND target = ?", fmt.Sprintf("policy_gap_table:%d", id)); n != 1 {
 			t.Fatal("download not audited")
 		}
 		if dir := os.Getenv("MAMORI_SHOTS"); dir != "" {
@@ -327,7 +192,7 @@ func TestExportImportRoundTrip(t *testing.T) {
 		rows, _ := f.GetRows(sheet)
 		header := -1
 		for i, r := range rows {
-			if len(r) == len(Columns) && r[0] == ColNo && r[4] == ColStatus && r[11] == ColFlags {
+			if len(r) == len(gap.Columns) && r[0] == gap.ColNo && r[4] == gap.ColStatus && r[11] == gap.ColFlags {
 				header = i
 			}
 		}
@@ -385,13 +250,13 @@ func TestExportImportRoundTrip(t *testing.T) {
 			}
 		}
 		cellOf := func(col string, line int) string {
-			name, _ := excelize.ColumnNumberToName(colIndex(col) + 1)
+			name, _ := excelize.ColumnNumberToName(gap.ColIndex(col) + 1)
 			return fmt.Sprintf("%s%d", name, line)
 		}
+		imp := fmt.Sprintf("/policy/gap/%d/import", id)
 		// Unchanged file: nothing to change.
-		code, body := s.upload(t, "consultant", fmt.Sprintf("/policy/gap/%d/import", id), x, false)
-		if code != 200 || !strings.Contains(body, "変更されたセルはありませんでした") {
-			t.Fatalf("re-import of the export: %d %s", code, extract(body))
+		if r := upload(c, imp, x, false); r.StatusCode != 200 || !strings.Contains(r.Body, "変更されたセルはありませんでした") {
+			t.Fatalf("re-import of the export: %d %s", r.StatusCode, extract(r.Body))
 		}
 		// Staff edit the workbook: a status, a decision with a 和暦 date
 		// typed as text, a reason and the planned change.
@@ -407,64 +272,64 @@ func TestExportImportRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		must(f.SetCellStr(sheet, cellOf(ColStatus, line21), "反映済"))
-		must(f.SetCellStr(sheet, cellOf(ColDecision, line32), "反映する"))
-		must(f.SetCellStr(sheet, cellOf(ColDate, line32), "令和8年6月3日"))
-		must(f.SetCellStr(sheet, cellOf(ColPlanned, line32), "第46条を全部改め、クラウドの選定要件を定める。"))
-		must(f.SetCellStr(sheet, cellOf(ColFlags, line32), "勝手に書き換えたフラグ"))
+		must(f.SetCellStr(sheet, cellOf(gap.ColStatus, line21), "反映済"))
+		must(f.SetCellStr(sheet, cellOf(gap.ColDecision, line32), "反映する"))
+		must(f.SetCellStr(sheet, cellOf(gap.ColDate, line32), "令和8年6月3日"))
+		must(f.SetCellStr(sheet, cellOf(gap.ColPlanned, line32), "第46条を全部改め、クラウドの選定要件を定める。"))
+		must(f.SetCellStr(sheet, cellOf(gap.ColFlags, line32), "勝手に書き換えたフラグ"))
 		var edited bytes.Buffer
 		must(f.Write(&edited))
-		code, body = s.upload(t, "consultant", fmt.Sprintf("/policy/gap/%d/import", id), edited.Bytes(), true)
-		if code != 200 || !strings.Contains(body, "確認のみ: 4 セルが変わります") {
-			t.Fatalf("dry run: %d %s", code, extract(body))
+		if r := upload(c, imp, edited.Bytes(), true); r.StatusCode != 200 || !strings.Contains(r.Body, "確認のみ: 4 セルが変わります") {
+			t.Fatalf("dry run: %d %s", r.StatusCode, extract(r.Body))
 		}
 		if g := s.rowOf(t, id, "3.2"); g.Decision != "" {
 			t.Fatal("dry run wrote")
 		}
-		code, body = s.upload(t, "consultant", fmt.Sprintf("/policy/gap/%d/import", id), edited.Bytes(), false)
-		if code != 200 || !strings.Contains(body, "2 行の 4 セルを変更しました") {
-			t.Fatalf("import: %d %s", code, extract(body))
+		rowUpdates := s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'policy.gap_row_update' AND detail LIKE '%Excel取込み%'")
+		imports := s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'policy.gap_import'")
+		if r := upload(c, imp, edited.Bytes(), false); r.StatusCode != 200 || !strings.Contains(r.Body, "2 行の 4 セルを変更しました") {
+			t.Fatalf("import: %d %s", r.StatusCode, extract(r.Body))
 		}
 		g32 := s.rowOf(t, id, "3.2")
-		if g32.Decision != DecisionReflect || g32.DecisionDate != "2026-06-03" || !strings.HasPrefix(g32.Planned, "第46条を全部改め") || !g32.Unmapped {
+		if g32.Decision != gap.DecisionReflect || g32.DecisionDate != "2026-06-03" || !strings.HasPrefix(g32.Planned, "第46条を全部改め") || !g32.Unmapped {
 			t.Fatalf("imported row %+v", g32)
 		}
-		if g := s.rowOf(t, id, "2.1"); g.Status != StatusReflected || g.DecisionDate != "2026-05-20" {
+		if g := s.rowOf(t, id, "2.1"); g.Status != gap.StatusReflected || g.DecisionDate != "2026-05-20" {
 			t.Fatalf("2.1 after import %+v", g)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = 'policy.gap_row_update' AND detail LIKE '%Excel取込み%'"); n != 2 {
+		if n := s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'policy.gap_row_update' AND detail LIKE '%Excel取込み%'") - rowUpdates; n != 2 {
 			t.Fatalf("%d audited imported rows", n)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = 'policy.gap_import'"); n != 1 {
+		if n := s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'policy.gap_import'") - imports; n != 1 {
 			t.Fatal("import not audited")
 		}
 
 		// Errors: every bad row named, nothing written.
-		must(f.SetCellStr(sheet, cellOf(ColStatus, line21), "済み"))
-		must(f.SetCellStr(sheet, cellOf(ColDate, line32), "令和8年13月1日"))
-		must(f.SetCellStr(sheet, cellOf(ColIssue, line32), "この課題は書き込まれてはならない"))
-		must(f.SetCellStr(sheet, cellOf(ColClause, header+3), "9.9 別の条項"))
-		must(f.SetCellStr(sheet, cellOf(ColNo, len(rows)+2), "99"))
-		must(f.SetCellStr(sheet, cellOf(ColClause, len(rows)+2), "9.9 ない条項"))
+		must(f.SetCellStr(sheet, cellOf(gap.ColStatus, line21), "済み"))
+		must(f.SetCellStr(sheet, cellOf(gap.ColDate, line32), "令和8年13月1日"))
+		must(f.SetCellStr(sheet, cellOf(gap.ColIssue, line32), "この課題は書き込まれてはならない"))
+		must(f.SetCellStr(sheet, cellOf(gap.ColClause, header+3), "9.9 別の条項"))
+		must(f.SetCellStr(sheet, cellOf(gap.ColNo, len(rows)+2), "99"))
+		must(f.SetCellStr(sheet, cellOf(gap.ColClause, len(rows)+2), "9.9 ない条項"))
 		var bad bytes.Buffer
 		must(f.Write(&bad))
-		code, body = s.upload(t, "consultant", fmt.Sprintf("/policy/gap/%d/import", id), bad.Bytes(), false)
-		text := extract(body)
+		r := upload(c, imp, bad.Bytes(), false)
+		text := extract(r.Body)
 		for _, want := range []string{"取り込みませんでした（何も変更していません）", "状況「済み」は使えません", "決定日「令和8年13月1日」は日付として読めません",
 			"条項が表と一致しません", "No.99 はこの整合表にありません", fmt.Sprintf("%d行目", line21)} {
 			if !strings.Contains(text, want) {
 				t.Errorf("error page lacks %q:\n%s", want, text)
 			}
 		}
-		if code != 400 {
-			t.Errorf("import with errors: %d", code)
+		if r.StatusCode != 400 {
+			t.Errorf("import with errors: %d", r.StatusCode)
 		}
 		if g := s.rowOf(t, id, "3.2"); g.Issue != "" {
 			t.Fatal("a file with errors was partly written")
 		}
 		// Unreadable files.
 		other := s.createTable(t)
-		for _, c := range []struct {
+		for _, tc := range []struct {
 			name string
 			data []byte
 			want string
@@ -474,41 +339,34 @@ func TestExportImportRoundTrip(t *testing.T) {
 			{"another table", edited.Bytes(), fmt.Sprintf("別の整合表（整合表番号 %d）", id)},
 		} {
 			target := id
-			if c.name == "another table" {
+			if tc.name == "another table" {
 				target = other
 			}
-			code, body := s.upload(t, "consultant", fmt.Sprintf("/policy/gap/%d/import", target), c.data, false)
-			if code != 400 || !strings.Contains(body, c.want) {
-				t.Errorf("%s: %d %s", c.name, code, extract(body))
+			r := upload(c, fmt.Sprintf("/policy/gap/%d/import", target), tc.data, false)
+			if r.StatusCode != 400 || !strings.Contains(r.Body, tc.want) {
+				t.Errorf("%s: %d %s", tc.name, r.StatusCode, extract(r.Body))
 			}
 		}
 	})
 }
 
 func TestPDF(t *testing.T) {
-	dbtest.Each(t, func(t *testing.T, db *database.DB) {
-		s := newServer(t, db)
+	webtest.EachBackend(t, func(t *testing.T, dsn string) {
+		s := newSite(t, dsn)
 		id := s.createTable(t)
-		code, _, b := s.req(t, "viewer", "GET", fmt.Sprintf("/policy/gap/%d/pdf", id), nil, "")
-		if code != 200 || !bytes.HasPrefix(b, []byte("%PDF")) {
-			t.Fatalf("pdf: %d", code)
+		downloads := s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'download' AND login = 'viewer'")
+		b := s.As("viewer").Download(fmt.Sprintf("/policy/gap/%d/pdf", id), "application/pdf")
+		if !bytes.HasPrefix(b, []byte("%PDF")) {
+			t.Fatalf("not a PDF: %.40q", b)
 		}
-		if n := count(t, db, "SELECT COUNT(*) FROM audit_log WHERE action = 'download' AND login = 'viewer'"); n != 1 {
+		if n := s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'download' AND login = 'viewer'") - downloads; n != 1 {
 			t.Fatal("pdf download not audited")
 		}
-		if _, err := exec.LookPath("pdftotext"); err != nil {
-			t.Skip("pdftotext not installed")
-		}
-		dir := t.TempDir()
-		p := filepath.Join(dir, "gap.pdf")
+		p := filepath.Join(t.TempDir(), "gap.pdf")
 		if err := os.WriteFile(p, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		out, err := exec.Command("pdftotext", "-layout", p, "-").Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		txt := string(out)
+		txt := testkit.PDFLayoutText(t, p)
 		for _, want := range []string{"試験整合表", "状況ごとの行数（章別）", "対応方針ごとの行数", "割合", "未反映", "ガイドラインの要旨", "クラウドサービス", "物理的対策", "区の独自規定", "候補反映済"} {
 			if !strings.Contains(strings.ReplaceAll(txt, " ", ""), strings.ReplaceAll(want, " ", "")) {
 				t.Errorf("PDF text lacks %q", want)
@@ -520,20 +378,8 @@ func TestPDF(t *testing.T) {
 	})
 }
 
-func TestDefaults(t *testing.T) {
-	fws := []catalog.StoredFramework{{ID: 1, Code: "mic-policy", Version: "令和7年3月"}, {ID: 2, Code: "hinode-policy", Version: "令和6年4月1日施行"},
-		{ID: 3, Code: "mic-policy", Version: "令和5年3月"}, {ID: 4, Code: "mic-policy", Version: "令和6年10月"}, {ID: 5, Code: "ppc-mynumber", Version: "x"}}
-	v := defaults(fws, 2026)
-	if v.Get("guideline") != "1" || v.Get("previous") != "4" || v.Get("ward") != "2" || v.Get("fiscal_year") != "令和8年度" ||
-		!strings.Contains(v.Get("title"), "令和7年3月版") {
-		t.Fatalf("defaults %v", v)
-	}
-	if v := defaults(fws[4:], 2026); v.Get("guideline") != "" || v.Get("title") != "" {
-		t.Fatalf("defaults without the guideline %v", v)
-	}
-}
-
-// extract is the page's visible text, roughly, for failure messages.
+// extract is the page's visible text, roughly, for assertions on messages
+// that markup may split.
 func extract(body string) string {
 	i := strings.Index(body, "<main")
 	if i < 0 {

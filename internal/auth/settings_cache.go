@@ -1,7 +1,10 @@
-package org
+package auth
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -15,8 +18,9 @@ import (
 const SettingsTTL = 30 * time.Second
 
 // settingsCache keeps settings that every signed-in request would read.
-// Setting itself stays a plain read: SiteInfo keeps its own copy, and two
-// caches on top of each other would add their TTLs up.
+// The settings table is shared with org, whose own reads stay plain (its
+// page-header copy has its own TTL; two caches on top of each other would
+// add their TTLs up).
 type settingsCache struct {
 	mu    sync.Mutex
 	gen   uint64 // bumped by forget; a read started before is not kept
@@ -34,7 +38,7 @@ type cachedSetting struct {
 // not kept: they may see a write that is rolled back.
 func (s *Service) cachedSetting(ctx context.Context, key string) (string, error) {
 	if database.InTx(ctx) {
-		return s.Setting(ctx, key)
+		return s.setting(ctx, key)
 	}
 	c := &s.settings
 	now := s.now()
@@ -45,7 +49,7 @@ func (s *Service) cachedSetting(ctx context.Context, key string) (string, error)
 	}
 	gen := c.gen
 	c.mu.Unlock()
-	v, err := s.Setting(ctx, key)
+	v, err := s.setting(ctx, key)
 	if err != nil {
 		return "", err
 	}
@@ -84,4 +88,29 @@ func (s *Service) forgetSetting(ctx context.Context, key string) {
 		c.dirty = map[string]time.Time{}
 	}
 	c.dirty[key] = s.now().Add(SettingsTTL)
+}
+
+// setting reads a ward-editable setting, "" when unset.
+func (s *Service) setting(ctx context.Context, key string) (string, error) {
+	var v string
+	err := s.db.QueryRow(ctx, "SELECT value FROM settings WHERE key = ?", key).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("auth.setting: %w", err)
+	}
+	return v, nil
+}
+
+// setSetting stores a setting and drops its cached copy (the caller
+// records the audit entry).
+func (s *Service) setSetting(ctx context.Context, key, value string) error {
+	_, err := s.db.Exec(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`, key, value, database.T(s.now()))
+	if err != nil {
+		return fmt.Errorf("auth.setSetting: %w", err)
+	}
+	s.forgetSetting(ctx, key)
+	return nil
 }

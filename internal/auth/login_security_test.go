@@ -1,4 +1,4 @@
-package org_test
+package auth_test
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 	"github.com/pquerna/otp/totp"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/auth"
 	"mamori/internal/database"
 	"mamori/internal/database/dbtest"
-	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
@@ -30,14 +30,21 @@ func (c *testClock) Add(d time.Duration) {
 	c.mu.Unlock()
 }
 
-func newService(t *testing.T, db *database.DB, clk *testClock) *org.Service {
+// cheap keeps password hashing real (argon2id) but fast.
+var cheap = auth.ArgonParams{Memory: 8 * 1024, Time: 1, Threads: 1}
+
+func newService(t *testing.T, db *database.DB, clk *testClock) *auth.Service {
 	t.Helper()
-	return org.New(db, auditlog.New(db, clk.Now), org.Config{Argon: cheap}, clk.Now, nil)
+	return auth.New(db, auditlog.New(db, clk.Now), auth.Config{Argon: cheap}, clk.Now, nil)
 }
 
-func addAccount(t *testing.T, s *org.Service, login string, role web.Role) int64 {
+// addAccount inserts an account with the password Correct-horse-42 (the
+// accounts themselves are org's; a row is all login needs).
+func addAccount(t *testing.T, db *database.DB, login string, role web.Role) int64 {
 	t.Helper()
-	id, err := s.CreateAccount(context.Background(), org.AccountInput{Login: login, DisplayName: login, Role: role, Password: "Correct-horse-42"})
+	now := database.T(time.Now())
+	id, err := db.InsertID(context.Background(), `INSERT INTO users (login, display_name, role, password_hash, password_changed_at, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, login, login, string(role), auth.HashPassword("Correct-horse-42", cheap), now, now, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,13 +70,13 @@ func TestThrottledLoginsDoNotFloodTheAuditLog(t *testing.T) {
 		s := newService(t, db, clk)
 		huge := strings.Repeat("a", 1<<20)
 		for i := 0; i < 5; i++ {
-			if _, _, err := s.Login(ctx, huge, "x", "192.0.2.1", "t"); !errors.Is(err, org.ErrLoginFailed) {
+			if _, _, err := s.Login(ctx, huge, "x", "192.0.2.1", "t"); !errors.Is(err, auth.ErrLoginFailed) {
 				t.Fatalf("try %d: %v", i, err)
 			}
 		}
 		before := count(t, db, "SELECT COUNT(*) FROM audit_log")
 		for i := 0; i < 8; i++ {
-			if _, _, err := s.Login(ctx, huge, "x", "192.0.2.1", "t"); !errors.Is(err, org.ErrLoginFailed) {
+			if _, _, err := s.Login(ctx, huge, "x", "192.0.2.1", "t"); !errors.Is(err, auth.ErrLoginFailed) {
 				t.Fatalf("throttled try %d: %v", i, err)
 			}
 		}
@@ -107,7 +114,7 @@ func TestLoginSuccessResetsAddressCount(t *testing.T) {
 		ctx := context.Background()
 		clk := &testClock{t: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}
 		s := newService(t, db, clk)
-		addAccount(t, s, "tanaka", web.RoleStaff)
+		addAccount(t, db, "tanaka", web.RoleStaff)
 		for i := 0; i < 3; i++ {
 			_, _, _ = s.Login(ctx, "nobody", "x", "192.0.2.9", "t")
 		}
@@ -127,7 +134,7 @@ func TestTOTPStepUsedOnce(t *testing.T) {
 		ctx := context.Background()
 		clk := &testClock{t: time.Now()}
 		s := newService(t, db, clk)
-		uid := addAccount(t, s, "boss", web.RoleAdmin)
+		uid := addAccount(t, db, "boss", web.RoleAdmin)
 		secret, _, err := s.BeginTOTP(ctx, uid)
 		if err != nil {
 			t.Fatal(err)
@@ -182,7 +189,7 @@ func TestSettingsCached(t *testing.T) {
 		ctx := context.Background()
 		clk := &testClock{t: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}
 		a, b := newService(t, db, clk), newService(t, db, clk)
-		req := func(s *org.Service) bool {
+		req := func(s *auth.Service) bool {
 			t.Helper()
 			on, err := s.TOTPRequired(ctx)
 			if err != nil {
@@ -202,7 +209,7 @@ func TestSettingsCached(t *testing.T) {
 		if req(b) {
 			t.Error("other instance did not cache the setting")
 		}
-		clk.Add(org.SettingsTTL + time.Second)
+		clk.Add(auth.SettingsTTL + time.Second)
 		if !req(b) {
 			t.Error("other instance still stale after the TTL")
 		}
@@ -216,7 +223,7 @@ func TestSettingsCached(t *testing.T) {
 		if !req(a) {
 			t.Error("setting read from the database although cached")
 		}
-		clk.Add(org.SettingsTTL)
+		clk.Add(auth.SettingsTTL)
 		if req(a) {
 			t.Error("cached past the TTL")
 		}

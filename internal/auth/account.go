@@ -1,13 +1,65 @@
-package org
+package auth
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 
+	"mamori/internal/database"
 	"mamori/internal/web"
 )
 
+// account is what the account pages show of the signed-in user.
+type account struct {
+	ID          int64
+	Login       string
+	DisplayName string
+	Role        web.Role
+	Department  string // name, "" without one
+	TOTPEnabled bool
+	LastLogin   database.Time
+}
+
+// account reads the user's own account for the account pages.
+func (s *Service) account(ctx context.Context, uid int64) (account, error) {
+	var a account
+	var role string
+	err := s.db.QueryRow(ctx, `SELECT u.id, u.login, u.display_name, u.role, COALESCE(d.name, ''), u.totp_enabled, u.last_login_at
+		FROM users u LEFT JOIN departments d ON d.id = u.department_id WHERE u.id = ?`, uid).
+		Scan(&a.ID, &a.Login, &a.DisplayName, &role, &a.Department, &a.TOTPEnabled, &a.LastLogin)
+	if err != nil {
+		return a, database.NotFound("auth.account", err)
+	}
+	a.Role = web.Role(role)
+	return a, nil
+}
+
+// SetPassword validates and sets a new password and ends the account's
+// other sessions (keepTokenHash, if non-empty, is the one to keep: the
+// session of a user who changes their own password).
+func (s *Service) SetPassword(ctx context.Context, uid int64, pw, keepTokenHash string) error {
+	var login string
+	if err := s.db.QueryRow(ctx, "SELECT login FROM users WHERE id = ?", uid).Scan(&login); err != nil {
+		return database.NotFound("auth.SetPassword", err)
+	}
+	if msg := ValidatePassword(pw, login); msg != "" {
+		return FieldErrors{"password": msg}
+	}
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		now := database.T(s.now())
+		if _, err := s.db.Exec(ctx, "UPDATE users SET password_hash = ?, password_changed_at = ?, updated_at = ? WHERE id = ?",
+			HashPassword(pw, s.cfg.Argon), now, now, uid); err != nil {
+			return fmt.Errorf("auth.SetPassword: %w", err)
+		}
+		if err := s.EndSessions(ctx, uid, keepTokenHash); err != nil {
+			return err
+		}
+		return s.log.Record(ctx, "user.password", fmt.Sprintf("user:%d", uid), "パスワードを変更（他のセッションを終了）")
+	})
+}
+
 type accountView struct {
-	Account  Account
+	Account  account
 	Sessions int
 	Form     formView
 	Required bool
@@ -19,7 +71,7 @@ func (s *Service) accountPage(w http.ResponseWriter, r *http.Request) error {
 
 func (s *Service) renderAccount(w http.ResponseWriter, r *http.Request, status int, f formView) error {
 	u := web.UserFrom(r.Context())
-	a, err := s.Account(r.Context(), u.ID)
+	a, err := s.account(r.Context(), u.ID)
 	if err != nil {
 		return err
 	}
@@ -31,7 +83,7 @@ func (s *Service) renderAccount(w http.ResponseWriter, r *http.Request, status i
 	if err != nil {
 		return err
 	}
-	return web.Render(w, r, status, "org/account", "アカウント", accountView{Account: a, Sessions: n, Form: f,
+	return web.Render(w, r, status, "auth/account", "アカウント", accountView{Account: a, Sessions: n, Form: f,
 		Required: req && (a.Role == web.RoleAdmin || a.Role == web.RoleConsultant)})
 }
 
@@ -40,7 +92,7 @@ func (s *Service) accountPassword(w http.ResponseWriter, r *http.Request) error 
 	c, _ := r.Cookie(web.SessionCookie)
 	var hash string
 	if err := s.db.QueryRow(r.Context(), "SELECT password_hash FROM users WHERE id = ?", u.ID).Scan(&hash); err != nil {
-		return err
+		return fmt.Errorf("auth.accountPassword: %w", err)
 	}
 	if !CheckPassword(hash, r.FormValue("current")) {
 		return s.renderAccount(w, r, http.StatusBadRequest, formView{Errors: FieldErrors{"current": "現在のパスワードが正しくありません。"}})
@@ -84,7 +136,7 @@ func (s *Service) renderTOTP(w http.ResponseWriter, r *http.Request, status int,
 		http.Redirect(w, r, "/login/totp", http.StatusSeeOther)
 		return nil
 	}
-	a, err := s.Account(r.Context(), u.ID)
+	a, err := s.account(r.Context(), u.ID)
 	if err != nil {
 		return err
 	}
@@ -96,7 +148,7 @@ func (s *Service) renderTOTP(w http.ResponseWriter, r *http.Request, status int,
 		}
 		v.Secret = secret
 	}
-	return web.Render(w, r, status, "org/totp", "二要素認証の設定", v)
+	return web.Render(w, r, status, "auth/totp", "二要素認証の設定", v)
 }
 
 func (s *Service) totpQR(w http.ResponseWriter, r *http.Request) error {

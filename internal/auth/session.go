@@ -1,8 +1,9 @@
-package org
+package auth
 
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -24,7 +25,8 @@ func hashToken(tok string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// TokenHash exposes hashToken to the handlers that keep the current session.
+// TokenHash is how a session token is stored: callers that end a user's
+// other sessions name the one to keep by it.
 func TokenHash(tok string) string { return hashToken(tok) }
 
 // ErrLoginFailed is the one answer to any failed login, so that the
@@ -76,7 +78,7 @@ func (s *Service) Login(ctx context.Context, login, password, ip, userAgent stri
 	if !tooLong {
 		var err error
 		if id, hash, disabled, err = s.passwordHash(ctx, login); err != nil {
-			return "", false, fmt.Errorf("org.Login: %w", err)
+			return "", false, fmt.Errorf("auth.Login: %w", err)
 		}
 	}
 	ok := false
@@ -105,13 +107,13 @@ func (s *Service) Login(ctx context.Context, login, password, ip, userAgent stri
 			return s.log.Record(ctx, "login.failure", "login:"+login, reason)
 		})
 		if err != nil {
-			return "", false, fmt.Errorf("org.Login: %w", err)
+			return "", false, fmt.Errorf("auth.Login: %w", err)
 		}
 		return "", false, ErrLoginFailed
 	}
 	var totp bool
 	if err := s.db.QueryRow(ctx, "SELECT totp_enabled FROM users WHERE id = ?", id).Scan(&totp); err != nil {
-		return "", false, fmt.Errorf("org.Login: %w", err)
+		return "", false, fmt.Errorf("auth.Login: %w", err)
 	}
 	var tok string
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
@@ -138,7 +140,7 @@ func (s *Service) Login(ctx context.Context, login, password, ip, userAgent stri
 		return s.log.Record(ctx, action, fmt.Sprintf("user:%d", id), "")
 	})
 	if err != nil {
-		return "", false, fmt.Errorf("org.Login: %w", err)
+		return "", false, fmt.Errorf("auth.Login: %w", err)
 	}
 	return tok, totp, nil
 }
@@ -151,11 +153,20 @@ func (s *Service) StartSession(ctx context.Context, uid int64, mfaPending bool, 
 	now := s.now()
 	_, err := s.db.Exec(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, mfa_pending, ip, user_agent, created_at, last_seen_at, expires_at)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, hashToken(tok), uid, web.NewToken(24), mfaPending, ip, truncate(userAgent, 200),
-		database.T(now), database.T(now), database.T(now.Add(s.cfg.AbsoluteTimout)))
+		database.T(now), database.T(now), database.T(now.Add(s.cfg.AbsoluteTimeout)))
 	if err != nil {
-		return "", fmt.Errorf("org.StartSession: %w", err)
+		return "", fmt.Errorf("auth.StartSession: %w", err)
 	}
 	return tok, nil
+}
+
+// passwordHash returns the stored hash and state used at login.
+func (s *Service) passwordHash(ctx context.Context, login string) (id int64, hash string, disabled bool, err error) {
+	err = s.db.QueryRow(ctx, "SELECT id, password_hash, disabled FROM users WHERE login = ?", strings.ToLower(login)).Scan(&id, &hash, &disabled)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, "", false, nil
+	}
+	return id, hash, disabled, err
 }
 
 func truncate(s string, n int) string {
@@ -248,7 +259,7 @@ func (s *Service) Session(ctx context.Context, tok string) (*web.User, string, e
 	}
 	if now.Sub(lastSeen.Time) > time.Minute {
 		if _, err := s.db.Exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", database.T(now), h); err != nil {
-			return nil, "", fmt.Errorf("org.Session: %w", err)
+			return nil, "", fmt.Errorf("auth.Session: %w", err)
 		}
 	}
 	u.Role = web.Role(role)
@@ -283,10 +294,21 @@ func (s *Service) Logout(ctx context.Context, tok string, everywhere bool) error
 			q, arg, detail = "DELETE FROM sessions WHERE user_id = ?", any(uid), "すべての端末からログアウト"
 		}
 		if _, err := s.db.Exec(ctx, q, arg); err != nil {
-			return fmt.Errorf("org.Logout: %w", err)
+			return fmt.Errorf("auth.Logout: %w", err)
 		}
 		return s.log.Record(ctx, "logout", fmt.Sprintf("user:%d", uid), detail)
 	})
+}
+
+// EndSessions ends every session of an account but the one whose token
+// hash is keepTokenHash ("" ends them all): after a password change, a
+// change of role or department, or when the account is disabled. It joins
+// a transaction in ctx, so that the change and the end commit together.
+func (s *Service) EndSessions(ctx context.Context, uid int64, keepTokenHash string) error {
+	if _, err := s.db.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", uid, keepTokenHash); err != nil {
+		return fmt.Errorf("auth.EndSessions: %w", err)
+	}
+	return nil
 }
 
 // SessionCount returns how many live sessions an account has.

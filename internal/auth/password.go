@@ -1,4 +1,4 @@
-package org
+package auth
 
 import (
 	"bufio"

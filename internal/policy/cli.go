@@ -1,4 +1,8 @@
-package app
+package policy
+
+// This file is `mamori policy diff` — the 新旧対照表 or 見え消し版 of two
+// files without any database — and the benchmark `mamori bench policy`
+// runs (internal/app dispatches it with the other benchmarks).
 
 import (
 	"bytes"
@@ -15,15 +19,27 @@ import (
 	"time"
 
 	"mamori/internal/docgen"
+	"mamori/internal/docgen/formats"
+	"mamori/internal/module"
 	"mamori/internal/policy/compare"
 	"mamori/internal/policy/provision"
 )
 
-// policyCmd: `mamori policy diff OLD NEW --format xlsx|docx|pdf|html -o FILE`
+// cliUsage is policy revision's lines of `mamori --help`.
+const cliUsage = `policy diff OLD NEW -o FILE
+                           二つの規程（DOCX・Markdown・テキスト）の新旧対照表を出力します
+                           （--format xlsx|docx|pdf|html、--redline で見え消し版）`
+
+// Commands implements module.Commander: `mamori policy diff`.
+func (m *Module) Commands() []module.Command {
+	return []module.Command{{Name: "policy", Usage: cliUsage, Run: runDiff}}
+}
+
+// runDiff: `mamori policy diff OLD NEW --format xlsx|docx|pdf|html -o FILE`
 // writes the 新旧対照表 (or, with --redline, the 見え消し版) of two files —
 // DOCX, Markdown or plain text — without any database or setup.
-func (c CLI) policyCmd(_ context.Context, args []string) error {
-	fs := c.plainFlags("policy", `使い方: mamori policy diff OLD NEW -o FILE [--format xlsx|docx|pdf|html] [オプション]
+func runDiff(_ context.Context, cli *module.CLI, args []string) error {
+	fs := cli.Flags("policy", `使い方: mamori policy diff OLD NEW -o FILE [--format xlsx|docx|pdf|html] [オプション]
 
 改正前（OLD）と改正後（NEW）の規程（DOCX・Markdown・テキスト）を比べ、新旧対照表を出力します。
 条の番号がずれても、移動・分割されても、内容で対応付けます。`)
@@ -35,19 +51,19 @@ func (c CLI) policyCmd(_ context.Context, args []string) error {
 	ignoreWidth := fs.Bool("ignore-width", false, "全角・半角の違いを改正として扱わない")
 	redline := fs.Bool("redline", false, "新旧対照表ではなく見え消し版を出力する（docx は変更履歴付き）")
 	title := fs.String("title", "", "表題（省略時は改正後の文書の表題から）")
-	pos, err := parse(fs, args)
+	pos, err := module.ParseArgs(fs, args)
 	if err != nil {
 		return err
 	}
 	if len(pos) != 3 || pos[0] != "diff" || *out == "" {
 		fs.Usage()
-		return exitError(2)
+		return module.ExitCode(2)
 	}
 	ext := strings.ToLower(strings.TrimPrefix(*format, "."))
 	if ext == "" {
 		ext = strings.ToLower(strings.TrimPrefix(filepath.Ext(*out), "."))
 	}
-	render, ok := renderers[ext]
+	f, ok := formats.Get(ext)
 	if !ok {
 		return fmt.Errorf("出力形式 %q には対応していません（xlsx・docx・pdf・html のいずれか）", ext)
 	}
@@ -76,14 +92,19 @@ func (c CLI) policyCmd(_ context.Context, args []string) error {
 	} else {
 		d = compare.Table(res, compare.TableOptions{Title: name + " 新旧対照表", OmitSame: *omit, Remarks: *remarks, Date: time.Now()})
 	}
-	if err := writeFile(*out, func(w io.Writer) error { return render(w, d) }); err != nil {
+	// Rendered in memory first, so a failure leaves no half-written file.
+	var buf bytes.Buffer
+	if err := f.Render(&buf, d); err != nil {
 		return err
 	}
-	fmt.Fprintln(c.Stdout, summarizeComparison(res))
-	if shared(res) == 0 && len(res.Rows) > 0 {
-		fmt.Fprintln(c.Stdout, "注意: 二つの文書に共通する規定が一つもありません。比べるファイルが正しいか確かめてください。")
+	if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
+		return err
 	}
-	fmt.Fprintf(c.Stdout, "%s を書き出しました。\n", *out)
+	fmt.Fprintln(cli.Stdout, summarizeComparison(res))
+	if shared(res) == 0 && len(res.Rows) > 0 {
+		fmt.Fprintln(cli.Stdout, "注意: 二つの文書に共通する規定が一つもありません。比べるファイルが正しいか確かめてください。")
+	}
+	fmt.Fprintf(cli.Stdout, "%s を書き出しました。\n", *out)
 	return nil
 }
 
@@ -139,15 +160,24 @@ func shared(r *compare.Result) int {
 	return n
 }
 
-// benchPolicy generates a policy pair of the given size with scattered
-// changes, times the comparison and the PDF rendering of the 新旧対照表, and
-// times `git diff --no-index --word-diff` on the same two texts.
-func (c CLI) benchPolicy(chars, changes int, seed int64, outDir string) error {
-	oldDoc, newDoc, oldText, newText := compare.GeneratePair(chars, changes, seed)
-	fmt.Fprintf(c.Stdout, "新旧対照表のベンチマーク（改正前 %d 字・改正後 %d 字、改正 %d 箇所、seed %d）\n",
-		len([]rune(oldText)), len([]rune(newText)), changes, seed)
+// BenchOptions size the policy benchmark.
+type BenchOptions struct {
+	Chars   int    // characters of the generated policy
+	Changes int    // scattered amendments
+	Seed    int64  // generator seed
+	OutDir  string // when set, the 新旧対照表 PDF and the two texts are kept there
+}
 
-	fmt.Fprintf(c.Stdout, "  形態素辞書の読込み（プロセスごとに 1 回）   %.2f 秒\n", compare.WarmUp().Seconds())
+// BenchCommand is `mamori bench policy`: it generates a policy pair of the
+// given size with scattered changes, times the comparison and the PDF
+// rendering of the 新旧対照表, and times `git diff --no-index --word-diff`
+// on the same two texts, printing the figures to w.
+func BenchCommand(w io.Writer, o BenchOptions) error {
+	oldDoc, newDoc, oldText, newText := compare.GeneratePair(o.Chars, o.Changes, o.Seed)
+	fmt.Fprintf(w, "新旧対照表のベンチマーク（改正前 %d 字・改正後 %d 字、改正 %d 箇所、seed %d）\n",
+		len([]rune(oldText)), len([]rune(newText)), o.Changes, o.Seed)
+
+	fmt.Fprintf(w, "  形態素辞書の読込み（プロセスごとに 1 回）   %.2f 秒\n", compare.WarmUp().Seconds())
 
 	var res *compare.Result
 	var times []time.Duration
@@ -159,23 +189,23 @@ func (c CLI) benchPolicy(chars, changes int, seed int64, outDir string) error {
 	}
 	sort.Slice(times, func(i, j int) bool { return times[i] < times[j] })
 	ours := times[1]
-	fmt.Fprintf(c.Stdout, "  対応付けと差分（3 回の中央値）               %.3f 秒  %s\n", ours.Seconds(), summarizeComparison(res))
+	fmt.Fprintf(w, "  対応付けと差分（3 回の中央値）               %.3f 秒  %s\n", ours.Seconds(), summarizeComparison(res))
 
 	start := time.Now()
 	d := compare.Table(res, compare.TableOptions{Title: "ベンチマーク用規程 新旧対照表", Remarks: true, Date: time.Now()})
 	var pdfBuf bytes.Buffer
-	if err := renderers["pdf"](&pdfBuf, d); err != nil {
+	if err := formats.PDF.Render(&pdfBuf, d); err != nil {
 		return fmt.Errorf("pdf: %w", err)
 	}
-	fmt.Fprintf(c.Stdout, "  新旧対照表の PDF 作成                        %.2f 秒  %.1f MB\n", time.Since(start).Seconds(), float64(pdfBuf.Len())/(1<<20))
+	fmt.Fprintf(w, "  新旧対照表の PDF 作成                        %.2f 秒  %.1f MB\n", time.Since(start).Seconds(), float64(pdfBuf.Len())/(1<<20))
 
 	dir, err := os.MkdirTemp("", "mamori-bench-policy")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	if outDir != "" {
-		dir = outDir
+	if o.OutDir != "" {
+		dir = o.OutDir
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return err
 		}
@@ -192,7 +222,7 @@ func (c CLI) benchPolicy(chars, changes int, seed int64, outDir string) error {
 	}
 	git, err := exec.LookPath("git")
 	if err != nil {
-		fmt.Fprintln(c.Stdout, "  git が見つからないため、git diff との比較は省きます。")
+		fmt.Fprintln(w, "  git が見つからないため、git diff との比較は省きます。")
 		return nil
 	}
 	var gitOut []byte
@@ -208,10 +238,10 @@ func (c CLI) benchPolicy(chars, changes int, seed int64, outDir string) error {
 		}
 	}
 	sort.Slice(gtimes, func(i, j int) bool { return gtimes[i] < gtimes[j] })
-	fmt.Fprintf(c.Stdout, "  git diff --no-index --word-diff（中央値）     %.3f 秒\n", gtimes[1].Seconds())
-	fmt.Fprintf(c.Stdout, "  比（Mamori の対応付けと差分 ÷ git diff）      %.2f 倍\n", ours.Seconds()/gtimes[1].Seconds())
+	fmt.Fprintf(w, "  git diff --no-index --word-diff（中央値）     %.3f 秒\n", gtimes[1].Seconds())
+	fmt.Fprintf(w, "  比（Mamori の対応付けと差分 ÷ git diff）      %.2f 倍\n", ours.Seconds()/gtimes[1].Seconds())
 
-	fmt.Fprintln(c.Stdout, "\n出力の例（Mamori: 【】が傍線部分）:")
+	fmt.Fprintln(w, "\n出力の例（Mamori: 【】が傍線部分）:")
 	shown := 0
 	for _, row := range res.Changed() {
 		if shown == 2 {
@@ -220,17 +250,17 @@ func (c CLI) benchPolicy(chars, changes int, seed int64, outDir string) error {
 		if len(row.Old) == 0 || len(row.New) == 0 {
 			continue
 		}
-		fmt.Fprintf(c.Stdout, "  [%s] %s\n", row.Status, row.Remark)
-		fmt.Fprintf(c.Stdout, "    改正後: %s\n", markedLine(row.NewLines))
-		fmt.Fprintf(c.Stdout, "    改正前: %s\n", markedLine(row.OldLines))
+		fmt.Fprintf(w, "  [%s] %s\n", row.Status, row.Remark)
+		fmt.Fprintf(w, "    改正後: %s\n", markedLine(row.NewLines))
+		fmt.Fprintf(w, "    改正前: %s\n", markedLine(row.OldLines))
 		shown++
 	}
-	fmt.Fprintln(c.Stdout, "\n出力の例（git diff --word-diff の最初の差分）:")
+	fmt.Fprintln(w, "\n出力の例（git diff --word-diff の最初の差分）:")
 	lines := strings.Split(string(gitOut), "\n")
 	n := 0
 	for _, l := range lines {
 		if strings.Contains(l, "[-") || strings.Contains(l, "{+") {
-			fmt.Fprintln(c.Stdout, "  "+truncateRunes(l, 160))
+			fmt.Fprintln(w, "  "+truncateRunes(l, 160))
 			if n++; n == 3 {
 				break
 			}

@@ -1,4 +1,4 @@
-package org
+package auth
 
 import (
 	"bytes"
@@ -33,7 +33,7 @@ func (s *Service) SetTOTPRequired(ctx context.Context, on bool) error {
 		v = "1"
 	}
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		if err := s.SetSetting(ctx, settingTOTPRequired, v); err != nil {
+		if err := s.setSetting(ctx, settingTOTPRequired, v); err != nil {
 			return err
 		}
 		return s.log.Record(ctx, "setting.update", settingTOTPRequired, "管理者・支援事業者の二要素認証必須: "+v)
@@ -47,35 +47,32 @@ func (s *Service) SetTOTPRequired(ctx context.Context, on bool) error {
 // BeginTOTP creates (or reuses) an unconfirmed secret and returns the
 // otpauth URL and a QR code PNG for an authenticator app.
 func (s *Service) BeginTOTP(ctx context.Context, uid int64) (string, []byte, error) {
-	a, err := s.Account(ctx, uid)
-	if err != nil {
-		return "", nil, err
-	}
-	var secret string
+	var login, secret string
 	var enabled bool
-	if err := s.db.QueryRow(ctx, "SELECT totp_secret, totp_enabled FROM users WHERE id = ?", uid).Scan(&secret, &enabled); err != nil {
-		return "", nil, fmt.Errorf("org.BeginTOTP: %w", err)
+	if err := s.db.QueryRow(ctx, "SELECT login, totp_secret, totp_enabled FROM users WHERE id = ?", uid).Scan(&login, &secret, &enabled); err != nil {
+		return "", nil, database.NotFound("auth.BeginTOTP", err)
 	}
 	var key *otp.Key
+	var err error
 	if secret == "" || enabled {
-		key, err = totp.Generate(totp.GenerateOpts{Issuer: "Mamori", AccountName: a.Login})
+		key, err = totp.Generate(totp.GenerateOpts{Issuer: "Mamori", AccountName: login})
 		if err != nil {
-			return "", nil, fmt.Errorf("org.BeginTOTP: %w", err)
+			return "", nil, fmt.Errorf("auth.BeginTOTP: %w", err)
 		}
 		if !enabled {
 			if _, err := s.db.Exec(ctx, "UPDATE users SET totp_secret = ? WHERE id = ?", key.Secret(), uid); err != nil {
-				return "", nil, fmt.Errorf("org.BeginTOTP: %w", err)
+				return "", nil, fmt.Errorf("auth.BeginTOTP: %w", err)
 			}
 		}
 	} else {
-		key, err = otp.NewKeyFromURL(fmt.Sprintf("otpauth://totp/Mamori:%s?secret=%s&issuer=Mamori", a.Login, secret))
+		key, err = otp.NewKeyFromURL(fmt.Sprintf("otpauth://totp/Mamori:%s?secret=%s&issuer=Mamori", login, secret))
 		if err != nil {
-			return "", nil, fmt.Errorf("org.BeginTOTP: %w", err)
+			return "", nil, fmt.Errorf("auth.BeginTOTP: %w", err)
 		}
 	}
 	img, err := key.Image(200, 200)
 	if err != nil {
-		return "", nil, fmt.Errorf("org.BeginTOTP: %w", err)
+		return "", nil, fmt.Errorf("auth.BeginTOTP: %w", err)
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
@@ -88,7 +85,7 @@ func (s *Service) BeginTOTP(ctx context.Context, uid int64) (string, []byte, err
 func (s *Service) ConfirmTOTP(ctx context.Context, uid int64, code string) error {
 	var secret string
 	if err := s.db.QueryRow(ctx, "SELECT totp_secret FROM users WHERE id = ?", uid).Scan(&secret); err != nil {
-		return database.NotFound("org.ConfirmTOTP", err)
+		return database.NotFound("auth.ConfirmTOTP", err)
 	}
 	step, ok := totpStep(secret, code, s.now())
 	if !ok {
@@ -120,7 +117,7 @@ func (s *Service) VerifyTOTP(ctx context.Context, tok, code string) error {
 	var secret string
 	err := s.db.QueryRow(ctx, "SELECT u.id, u.totp_secret FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND s.mfa_pending = TRUE", h).Scan(&uid, &secret)
 	if err != nil {
-		return database.NotFound("org.VerifyTOTP", err)
+		return database.NotFound("auth.VerifyTOTP", err)
 	}
 	now := s.now()
 	key := fmt.Sprintf("totp:%d", uid)
@@ -164,12 +161,12 @@ func (s *Service) VerifyTOTP(ctx context.Context, tok, code string) error {
 		return failed("使用済みの確認コード", "この確認コードは使用済みです。認証アプリに次のコードが表示されてから入力してください。")
 	}
 	if err != nil {
-		return fmt.Errorf("org.VerifyTOTP: %w", err)
+		return fmt.Errorf("auth.VerifyTOTP: %w", err)
 	}
 	return nil
 }
 
-var errTOTPUsed = errors.New("org: TOTP code already used")
+var errTOTPUsed = errors.New("auth: TOTP code already used")
 
 // totpPeriod is the TOTP time step (RFC 6238 default, what every
 // authenticator app uses).

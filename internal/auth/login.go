@@ -1,6 +1,7 @@
-package org
+package auth
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -15,6 +16,33 @@ func (s *Service) setSessionCookie(w http.ResponseWriter, r *http.Request, tok s
 
 func clearSessionCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: web.SessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+}
+
+// DemoLogin is one demo account shown on the login page.
+type DemoLogin struct {
+	Login string
+	Role  string
+}
+
+// demoLogins lists the demo ward's accounts for the login page; none
+// outside the demo.
+func (s *Service) demoLogins(ctx context.Context) []DemoLogin {
+	if v, _ := s.setting(ctx, "demo"); v != "1" {
+		return nil
+	}
+	rows, err := s.db.Query(ctx, "SELECT login, role FROM users WHERE is_demo = TRUE AND disabled = FALSE ORDER BY id")
+	if err != nil {
+		return nil
+	}
+	defer rows.Close()
+	var out []DemoLogin
+	for rows.Next() {
+		var l, r string
+		if rows.Scan(&l, &r) == nil {
+			out = append(out, DemoLogin{Login: l, Role: web.Role(r).Label()})
+		}
+	}
+	return out
 }
 
 type loginView struct {
@@ -47,7 +75,7 @@ func (s *Service) loginPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Service) renderLogin(w http.ResponseWriter, r *http.Request, status int, v loginView) error {
-	return web.Render(w, r, status, "org/login", "ログイン", v)
+	return web.Render(w, r, status, "auth/login", "ログイン", v)
 }
 
 func (s *Service) loginSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -82,7 +110,7 @@ func (s *Service) totpLoginPage(w http.ResponseWriter, r *http.Request) error {
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 		return nil
 	}
-	return web.Render(w, r, http.StatusOK, "org/login_totp", "二要素認証", formView{Values: r.URL.Query()})
+	return web.Render(w, r, http.StatusOK, "auth/login_totp", "二要素認証", formView{Values: r.URL.Query()})
 }
 
 func (s *Service) totpLoginSubmit(w http.ResponseWriter, r *http.Request) error {
@@ -92,7 +120,7 @@ func (s *Service) totpLoginSubmit(w http.ResponseWriter, r *http.Request) error 
 	}
 	if err := s.VerifyTOTP(r.Context(), c.Value, r.FormValue("code")); err != nil {
 		if fe, ok := asFieldErrors(err); ok {
-			return web.Render(w, r, http.StatusUnauthorized, "org/login_totp", "二要素認証", formView{Values: r.Form, Errors: fe})
+			return web.Render(w, r, http.StatusUnauthorized, "auth/login_totp", "二要素認証", formView{Values: r.Form, Errors: fe})
 		}
 		return err
 	}

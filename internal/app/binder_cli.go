@@ -1,0 +1,142 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"mamori/internal/docgen"
+	"mamori/internal/docgen/binder"
+	"mamori/internal/docgen/formats"
+	"mamori/internal/docgen/sample"
+	"mamori/internal/jp"
+	"mamori/internal/module"
+)
+
+// binderSubtitle is what the cover of the bound set says it is.
+const binderSubtitle = "情報セキュリティ対策支援業務"
+
+// binderCmd: `mamori binder --year 2026 -o DIR` writes the bound set of
+// the year's deliverables — every module implementing module.Year, in the
+// order of the module list — as one print-ready PDF (製本.pdf) and a ZIP
+// of each document in its formats with an index (電子データ.zip).
+// --sample binds sample documents without any database, so the machinery
+// can be seen working.
+func (c CLI) binderCmd(ctx context.Context, args []string) error {
+	cfg := loadConfig()
+	fs := c.flags("binder", "binder --year 2026 -o DIR [--sample] [--db …] [--data DIR]\n\n"+
+		"その年度に各業務が作成した成果物（チェックリスト、新旧対照表、見え消し版、相違点整合表、改善措置台帳など）を、\n"+
+		"表紙・目次付きの製本 PDF と、文書ごとの電子データ（ZIP、一覧 index.xlsx 付き）にまとめます。", &cfg)
+	out := fs.String("o", "binder", "出力フォルダ")
+	year := fs.String("year", "", "年度（2026 または 令和8年度。省略時は現在の年度）")
+	useSample := fs.Bool("sample", false, "見本文書で製本する（データベースを使わない動作確認用）")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 {
+		fs.Usage()
+		return exitError(2)
+	}
+	fy := 0
+	if *year != "" {
+		if fy, err = jp.ParseFiscalYear(*year); err != nil {
+			return fmt.Errorf("--year: %w", err)
+		}
+	}
+	if *useSample {
+		if fy == 0 {
+			fy = jp.FiscalYearOf(time.Now())
+		}
+		a, b := sample.Sample(), sample.Sample()
+		a.Meta.Title, b.Meta.Title = "見本文書（その1）", "見本文書（その2）"
+		items := []binder.Item{{Doc: a, Formats: formatOrder}, {Doc: b, Formats: []string{"pdf", "docx"}}}
+		meta := a.Meta
+		meta.Title, meta.Subtitle, meta.FiscalYear = "成果物一式", binderSubtitle, fy
+		return c.writeBinder(*out, meta, items, time.Now())
+	}
+	a, err := c.open(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	org := a.Deps().Org
+	if fy == 0 {
+		fy = org.CurrentFiscalYear(ctx)
+	}
+	items, err := a.yearDeliverables(ctx, fy)
+	if err != nil {
+		return err
+	}
+	if len(items) == 0 {
+		return fmt.Errorf("%sの成果物はまだありません。製本するものがないため、何も出力していません（--year で年度を指定できます）", jp.FiscalYearLabel(fy))
+	}
+	now := a.Now()
+	meta := docgen.Meta{Title: "成果物一式", Subtitle: binderSubtitle, Ward: org.WardName(ctx), FiscalYear: fy, Date: now,
+		PageNumbers: docgen.PageDash}
+	if err := a.Log.Record(ctx, "download", fmt.Sprintf("binder:%d", fy),
+		fmt.Sprintf("%s（%s、%d 件、コマンドで出力）", *out, meta.Title, len(items))); err != nil {
+		return err
+	}
+	fmt.Fprintf(c.Stdout, "%sの成果物 %d 件を製本します:\n", jp.FiscalYearLabel(fy), len(items))
+	for i, it := range items {
+		fmt.Fprintf(c.Stdout, "  %2d %s（%s）\n", i+1, it.Doc.Meta.Title, strings.ToUpper(strings.Join(it.Formats, "・")))
+	}
+	return c.writeBinder(*out, meta, items, now)
+}
+
+// yearDeliverables builds the deliverables of fiscal year fy of every
+// module that has any, in module order. Each document carries its
+// deliverable's title.
+func (a *App) yearDeliverables(ctx context.Context, fy int) ([]binder.Item, error) {
+	var items []binder.Item
+	for _, m := range a.Modules {
+		y, ok := m.(module.Year)
+		if !ok {
+			continue
+		}
+		ds, err := y.Deliverables(ctx, fy)
+		if err != nil {
+			return nil, fmt.Errorf("%sの成果物: %w", m.Info().Label, err)
+		}
+		for _, d := range ds {
+			for _, f := range d.Formats {
+				if _, ok := formats.Get(f); !ok {
+					return nil, fmt.Errorf("%sの成果物「%s」: 形式 %q には対応していません", m.Info().Label, d.Title, f)
+				}
+			}
+			doc, err := d.Build(ctx)
+			if err != nil {
+				return nil, fmt.Errorf("%sの成果物「%s」を作成できません: %w", m.Info().Label, d.Title, err)
+			}
+			if d.Title != "" {
+				doc.Meta.Title = d.Title
+			}
+			items = append(items, binder.Item{Doc: doc, Formats: d.Formats})
+		}
+	}
+	return items, nil
+}
+
+// writeBinder writes 製本.pdf and 電子データ.zip into dir and prints their
+// paths.
+func (c CLI) writeBinder(dir string, meta docgen.Meta, items []binder.Item, now time.Time) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	pdfPath := filepath.Join(dir, "製本.pdf")
+	if err := writeFile(pdfPath, func(w io.Writer) error { return formats.PDF.Render(w, binder.Bind(meta, items)) }); err != nil {
+		return err
+	}
+	zipPath := filepath.Join(dir, "電子データ.zip")
+	if err := writeFile(zipPath, func(w io.Writer) error { return binder.WriteZIP(w, meta, items, renderers, now) }); err != nil {
+		return err
+	}
+	fmt.Fprintln(c.Stdout, pdfPath)
+	fmt.Fprintln(c.Stdout, zipPath)
+	return nil
+}

@@ -1,0 +1,49 @@
+// Package auditweb is the audit log's screens as a module of the app: the
+// list with its filters (GET /admin/auditlog) and its export as an audited
+// download, for administrators only. It is apart from package auditlog
+// because package web imports auditlog.
+package auditweb
+
+import (
+	"embed"
+	"time"
+
+	"mamori/internal/auditlog"
+	"mamori/internal/module"
+	"mamori/internal/web"
+)
+
+//go:embed templates
+var templateFS embed.FS
+
+// Module is the audit-log screens.
+type Module struct {
+	log *auditlog.Log
+	now func() time.Time
+}
+
+// New returns the audit-log module over d.Log.
+func New(d module.Deps) *Module {
+	now := d.Now
+	if now == nil {
+		now = time.Now
+	}
+	return &Module{log: d.Log, now: now}
+}
+
+// Info implements module.Module.
+func (m *Module) Info() module.Info {
+	return module.Info{Key: "auditlog", Label: "監査ログ", Path: "/admin/auditlog", Group: module.GroupOrg, Built: true,
+		Summary: "すべての変更・ログイン・権限エラー・ダウンロードの記録（ハッシュで連結）の検索と出力。"}
+}
+
+// Routes implements module.Router: administrators only.
+func (m *Module) Routes(rt *web.Router) error {
+	if err := rt.Renderer().Add("auditlog", templateFS, "templates"); err != nil {
+		return err
+	}
+	admin := web.Allow(web.RoleAdmin)
+	rt.Handle("GET /admin/auditlog", admin, m.list)
+	rt.Handle("GET /admin/auditlog/export", admin, m.export)
+	return nil
+}
