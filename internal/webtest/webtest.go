@@ -45,6 +45,9 @@ type Options struct {
 	// Extra modules after the app's own (a fixture module); with Demo, the
 	// demo ward is then built for this test instead of copied.
 	Extra []func(module.Deps) module.Module
+	// Configure adjusts the deployment configuration (a shared audit-log key
+	// file for two instances, a trusted proxy) before the app opens.
+	Configure func(*config.Config)
 }
 
 // Server is a running app behind an httptest server.
@@ -61,6 +64,9 @@ func Start(t testing.TB, opt Options) *Server {
 	cfg := config.Default()
 	cfg.Data = t.TempDir()
 	cfg.DB = opt.DSN
+	if opt.Configure != nil {
+		opt.Configure(&cfg)
+	}
 	demoDone := false
 	if opt.DSN == "" {
 		cfg.DB = filepath.Join(cfg.Data, "mamori.db")
