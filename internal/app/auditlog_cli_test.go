@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"mamori/internal/webtest"
 )
 
 // TestAuditlogKeyCLI: the audit-log key lives outside the database and the
@@ -57,10 +59,7 @@ func TestAuditlogKeyCLI(t *testing.T) {
 	if code, out, errs := run(t, dir, "", "auditlog", "verify", "--anchor", anchor); code != 0 || !strings.Contains(out, "とも一致しました") {
 		t.Fatalf("verify --anchor: %d %s %s", code, out, errs)
 	}
-	a, err := Open(context.Background(), cfgFor(dir), Options{Argon: testArgon})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := webtest.Open(t, dir)
 	ctx := context.Background()
 	var last int64
 	var prev string

@@ -1,7 +1,8 @@
-package app
+package app_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -10,27 +11,26 @@ import (
 	"time"
 
 	"mamori/internal/web"
+	"mamori/internal/webtest"
 )
 
 // BenchmarkSignedInPage serves pages straight through the application's
 // handler (no network) as a signed-in administrator of the demo ward, so
 // that a profile shows only the server's own cost per request.
 func BenchmarkSignedInPage(b *testing.B) {
-	ta := newTestApp(b, sqliteDSN(b), true, nil)
+	s := webtest.Start(b, webtest.Options{Demo: true})
 	ctx := context.Background()
-	acc, err := ta.Org.AccountByLogin(ctx, "admin")
+	acc, err := s.Org.AccountByLogin(ctx, "admin")
 	if err != nil {
 		b.Fatal(err)
 	}
-	tok, err := ta.Auth.StartSession(ctx, acc.ID, false, "127.0.0.1", "bench")
+	tok, err := s.Auth.StartSession(ctx, acc.ID, false, "127.0.0.1", "bench")
 	if err != nil {
 		b.Fatal(err)
 	}
-	tpl, err := largestTemplate(ctx, ta.DB)
-	if err != nil {
-		b.Fatal(err)
-	}
-	h := ta.Handler()
+	// The checklist template with the most items, as `mamori bench web` picks.
+	tpl := fmt.Sprintf("/catalog/templates/%d", s.ID(`SELECT template_id FROM checklist_items GROUP BY template_id ORDER BY COUNT(*) DESC, template_id LIMIT 1`))
+	h := s.Handler()
 	for _, pg := range []struct{ name, path string }{{"healthz", "/healthz"}, {"planned", "/drill"}, {"policy", "/policy"}, {"staff", "/staff"}, {"template", tpl}} {
 		path := pg.path
 		b.Run(pg.name, func(b *testing.B) {

@@ -1,4 +1,4 @@
-package app
+package app_test
 
 import (
 	"bytes"
@@ -10,7 +10,8 @@ import (
 
 	"golang.org/x/text/encoding/japanese"
 
-	"mamori/internal/config"
+	"mamori/internal/app"
+	"mamori/internal/webtest"
 )
 
 // run runs a sub-command against dir and returns exit code and output.
@@ -19,7 +20,7 @@ func run(t *testing.T, dir string, stdin string, args ...string) (int, string, s
 	var out, errb bytes.Buffer
 	t.Setenv("MAMORI_DATA", dir)
 	t.Setenv("MAMORI_DB", "")
-	code := Run(context.Background(), args, CLI{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Options: Options{Argon: testArgon}})
+	code := app.Run(context.Background(), args, app.CLI{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Options: app.Options{Argon: webtest.Argon}})
 	return code, out.String(), errb.String()
 }
 
@@ -95,10 +96,7 @@ func TestCLI(t *testing.T) {
 	if code, out, _ := run(t, dir, "", "auditlog", "verify"); code != 0 || !strings.Contains(out, "正常") {
 		t.Fatalf("verify: %d %s", code, out)
 	}
-	a, err := Open(context.Background(), cfgFor(dir), Options{Argon: testArgon})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := webtest.Open(t, dir)
 	if _, err := a.DB.Exec(context.Background(), "UPDATE audit_log SET detail = '改ざん' WHERE id = 2"); err != nil {
 		t.Fatal(err)
 	}
@@ -112,10 +110,4 @@ func TestCLI(t *testing.T) {
 	if code, _, errs := run(t, dir, "", "export", "staff", "-o", "x", "--format", "pdf"); code == 0 || !strings.Contains(errs, "対応していません") {
 		t.Fatalf("bad format: %d %s", code, errs)
 	}
-}
-
-func cfgFor(dir string) config.Config {
-	c := config.Default()
-	c.Data = dir
-	return c
 }

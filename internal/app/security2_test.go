@@ -1,13 +1,10 @@
-package app
+package app_test
 
 import (
 	"bytes"
-	"context"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"strings"
@@ -16,6 +13,7 @@ import (
 
 	"mamori/internal/config"
 	"mamori/internal/web"
+	"mamori/internal/webtest"
 )
 
 // multipartBody is a form with a CSRF token and one file part of size bytes:
@@ -26,7 +24,7 @@ func multipartBody(t *testing.T, csrf string, size int) (*bytes.Buffer, string) 
 	mw := multipart.NewWriter(&buf)
 	_ = mw.WriteField("csrf_token", csrf)
 	_ = mw.WriteField("login", "tanaka")
-	_ = mw.WriteField("password", "Correct-horse-42")
+	_ = mw.WriteField("password", password)
 	_ = mw.WriteField("year", "2031")
 	fw, _ := mw.CreateFormFile("file", "big.bin")
 	_, _ = fw.Write(bytes.Repeat([]byte("x"), size))
@@ -36,21 +34,13 @@ func multipartBody(t *testing.T, csrf string, size int) (*bytes.Buffer, string) 
 
 // postBody sends body; expect asks the server for "100 Continue" first,
 // as a careful client would, so a refusal need not wait for the whole body.
-func (c *client) postBody(path string, body io.Reader, ctype string, expect bool) (*http.Response, string) {
-	c.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, c.base+path, body)
-	req.Header.Set("Content-Type", ctype)
-	req.Header.Set("Origin", c.base)
+func postBody(t *testing.T, c *webtest.Client, path string, body io.Reader, ctype string, expect bool) *webtest.Response {
+	t.Helper()
+	req := newPost(t, c, path, body, ctype)
 	if expect {
 		req.Header.Set("Expect", "100-continue")
 	}
-	resp, err := c.Do(req)
-	if err != nil {
-		c.t.Fatalf("POST %s: %v", path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, string(b)
+	return c.Do(req)
 }
 
 // multipartTemps lists Go's multipart spool files left in dir; it waits a
@@ -82,16 +72,13 @@ func multipartTemps(t *testing.T, dir string) []string {
 func TestMultipartOnlyOnUploadRoutes(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
-	ta := newTestApp(t, sqliteDSN(t), false, nil)
-	addUser(t, ta, "tanaka", web.RoleAdmin, 0)
+	s := webtest.Start(t, webtest.Options{})
+	addUser(t, s, "tanaka", web.RoleAdmin, 0)
 	const big = 10 << 20
 
-	anon := ta.client()
-	body, ct := multipartBody(t, anon.csrf(), big)
-	resp, page := anon.postBody("/login", body, ct, true)
-	if resp.StatusCode != http.StatusUnsupportedMediaType || !strings.Contains(page, "ファイル") {
-		t.Errorf("multipart /login: %d", resp.StatusCode)
-	}
+	anon := s.Anonymous()
+	body, ct := multipartBody(t, anon.CSRF(), big)
+	resp := postBody(t, anon, "/login", body, ct, true).Want(http.StatusUnsupportedMediaType, "ファイル")
 	for _, ck := range resp.Cookies() {
 		if ck.Name == web.SessionCookie {
 			t.Errorf("multipart /login signed in")
@@ -101,12 +88,10 @@ func TestMultipartOnlyOnUploadRoutes(t *testing.T) {
 		t.Errorf("multipart /login left temp files: %v", left)
 	}
 
-	admin := ta.as("tanaka")
-	body, ct = multipartBody(t, admin.csrf(), big)
-	if resp, _ := admin.postBody("/admin/years", body, ct, true); resp.StatusCode != http.StatusUnsupportedMediaType {
-		t.Errorf("multipart /admin/years: %d", resp.StatusCode)
-	}
-	if ys, _ := ta.Org.FiscalYears(t.Context()); len(ys) != 0 {
+	admin := s.As("tanaka")
+	body, ct = multipartBody(t, admin.CSRF(), big)
+	postBody(t, admin, "/admin/years", body, ct, true).Want(http.StatusUnsupportedMediaType)
+	if ys, _ := s.Org.FiscalYears(t.Context()); len(ys) != 0 {
 		t.Errorf("multipart form was applied: %+v", ys)
 	}
 	if left := multipartTemps(t, tmp); len(left) > 0 {
@@ -114,16 +99,14 @@ func TestMultipartOnlyOnUploadRoutes(t *testing.T) {
 	}
 
 	// A form that is too large for a screen without uploads is refused.
-	form := url.Values{"year": {"2031"}, "csrf_token": {admin.csrf()}, "pad": {strings.Repeat("x", 2<<20)}}
-	if resp, _ := admin.postBody("/admin/years", strings.NewReader(form.Encode()), "application/x-www-form-urlencoded", true); resp.StatusCode != http.StatusRequestEntityTooLarge {
-		t.Errorf("2 MiB form: %d", resp.StatusCode)
-	}
+	form := url.Values{"year": {"2031"}, "csrf_token": {admin.CSRF()}, "pad": {strings.Repeat("x", 2<<20)}}
+	postBody(t, admin, "/admin/years", strings.NewReader(form.Encode()), formType, true).Want(http.StatusRequestEntityTooLarge)
 
 	// The roster import takes files: the upload is parsed, and its spool
 	// file is gone after the answer.
-	body, ct = multipartBody(t, admin.csrf(), big)
-	if resp, page := admin.postBody("/staff/import", body, ct, false); resp.StatusCode == http.StatusUnsupportedMediaType || resp.StatusCode == http.StatusForbidden {
-		t.Errorf("upload route refused the upload: %d %s", resp.StatusCode, page)
+	body, ct = multipartBody(t, admin.CSRF(), big)
+	if r := postBody(t, admin, "/staff/import", body, ct, false); r.StatusCode == http.StatusUnsupportedMediaType || r.StatusCode == http.StatusForbidden {
+		t.Errorf("upload route refused the upload: %d %s", r.StatusCode, webtest.Excerpt(r.Body))
 	}
 	if left := multipartTemps(t, tmp); len(left) > 0 {
 		t.Errorf("upload left temp files: %v", left)
@@ -145,38 +128,20 @@ func TestBehindTLSProxy(t *testing.T) {
 		{"another proxy configured", "10.0.0.0/8", false, "127.0.0.1"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg := config.Default()
-			cfg.Data = t.TempDir()
-			cfg.DB = sqliteDSN(t)
-			cfg.TrustedProxy = tc.proxy
-			if err := cfg.Validate(); err != nil {
-				t.Fatal(err)
-			}
-			a, err := New(context.Background(), cfg, Options{Argon: testArgon, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-			if err != nil {
-				t.Fatal(err)
-			}
-			srv := httptest.NewServer(a.Handler())
-			t.Cleanup(func() { srv.Close(); a.Close() })
-			ta := &testApp{App: a, srv: srv, t: t}
-			addUser(t, ta, "tanaka", web.RoleStaff, 0)
+			s := webtest.Start(t, webtest.Options{Configure: func(c *config.Config) {
+				c.TrustedProxy = tc.proxy
+				if err := c.Validate(); err != nil {
+					t.Fatal(err)
+				}
+			}})
+			addUser(t, s, "tanaka", web.RoleStaff, 0)
 
-			c := ta.client()
-			tok := c.csrf()
-			form := url.Values{"login": {"tanaka"}, "password": {"Correct-horse-42"}, "csrf_token": {tok}, "next": {"/"}}
-			req, _ := http.NewRequest(http.MethodPost, c.base+"/login", strings.NewReader(form.Encode()))
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-			req.Header.Set("Origin", c.base)
+			c := s.Anonymous()
+			form := url.Values{"login": {"tanaka"}, "password": {password}, "csrf_token": {c.CSRF()}, "next": {"/"}}
+			req := newPost(t, c, "/login", strings.NewReader(form.Encode()), formType)
 			req.Header.Set("X-Forwarded-For", "203.0.113.99, 198.51.100.23")
 			req.Header.Set("X-Forwarded-Proto", "https")
-			resp, err := c.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusSeeOther {
-				t.Fatalf("login: %d", resp.StatusCode)
-			}
+			resp := c.Do(req).Want(http.StatusSeeOther)
 			var session *http.Cookie
 			for _, ck := range resp.Cookies() {
 				if ck.Name == web.SessionCookie {
@@ -190,10 +155,10 @@ func TestBehindTLSProxy(t *testing.T) {
 				t.Errorf("HSTS sent: %v", hsts)
 			}
 			var ip string
-			if err := a.DB.QueryRow(t.Context(), "SELECT ip FROM audit_log WHERE action = 'login.success'").Scan(&ip); err != nil || ip != tc.auditIP {
+			if err := s.DB.QueryRow(t.Context(), "SELECT ip FROM audit_log WHERE action = 'login.success'").Scan(&ip); err != nil || ip != tc.auditIP {
 				t.Errorf("audit ip %q %v, want %q", ip, err, tc.auditIP)
 			}
-			if err := a.DB.QueryRow(t.Context(), "SELECT ip FROM sessions").Scan(&ip); err != nil || ip != tc.auditIP {
+			if err := s.DB.QueryRow(t.Context(), "SELECT ip FROM sessions").Scan(&ip); err != nil || ip != tc.auditIP {
 				t.Errorf("session ip %q %v, want %q", ip, err, tc.auditIP)
 			}
 		})

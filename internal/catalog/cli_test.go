@@ -14,7 +14,6 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"mamori/internal/app"
-	"mamori/internal/config"
 	"mamori/internal/testkit"
 	"mamori/internal/webtest"
 )
@@ -43,12 +42,7 @@ func demoDir(t *testing.T) string {
 // countAudit counts audit-log entries of the deployment in dir.
 func countAudit(t *testing.T, dir, where string) int {
 	t.Helper()
-	cfg := config.Default()
-	cfg.Data = dir
-	a, err := app.Open(context.Background(), cfg, app.Options{Argon: webtest.Argon})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := webtest.Open(t, dir)
 	defer a.Close()
 	var n int
 	if err := a.DB.QueryRow(context.Background(), "SELECT COUNT(*) FROM audit_log WHERE "+where).Scan(&n); err != nil {

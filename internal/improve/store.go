@@ -484,16 +484,9 @@ func (s *Store) SetStatus(ctx context.Context, id int64, to Status, note string,
 		return FieldErrors{"note": fmt.Sprintf("メモは4000文字以内で入力してください（%d文字あります）。", utf8.RuneCountInString(note))}
 	}
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		a, err := s.Get(ctx, id)
+		a, err := s.updatable(ctx, id, by, "この改善措置の状況を変更する権限がありません。")
 		if err != nil {
 			return err
-		}
-		ok, err := s.CanUpdate(ctx, a, by)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return denied("この改善措置の状況を変更する権限がありません。")
 		}
 		from := a.Status
 		if to == from {
@@ -597,16 +590,9 @@ func (s *Store) AddEvidence(ctx context.Context, id int64, in EvidenceInput, by 
 	}
 	var eid int64
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		a, err := s.Get(ctx, id)
+		a, err := s.updatable(ctx, id, by, "この改善措置に証跡を登録する権限がありません。")
 		if err != nil {
 			return err
-		}
-		ok, err := s.CanUpdate(ctx, a, by)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return denied("この改善措置に証跡を登録する権限がありません。")
 		}
 		if a.Status == StatusVerified {
 			return FieldErrors{"file": "確認済の改善措置には証跡を追加できません。追加が必要なら、管理者か支援事業者が状況を戻してください。"}
@@ -740,4 +726,20 @@ func (s *Store) EvidenceAction(ctx context.Context, evidenceID int64) (int64, er
 		return 0, database.NotFound("improve.EvidenceAction", err)
 	}
 	return id, nil
+}
+
+// updatable loads an action that by may update, or refuses with refusal.
+func (s *Store) updatable(ctx context.Context, id int64, by Actor, refusal string) (Action, error) {
+	a, err := s.Get(ctx, id)
+	if err != nil {
+		return a, err
+	}
+	ok, err := s.CanUpdate(ctx, a, by)
+	if err != nil {
+		return a, err
+	}
+	if !ok {
+		return a, denied(refusal)
+	}
+	return a, nil
 }

@@ -151,6 +151,20 @@ func copyDemo(t testing.TB, dir string) {
 	}
 }
 
+// Open opens the deployment whose data folder is dir (SQLite, as the
+// commands find it) for checks on what a command stored; the caller closes
+// it before the next command runs.
+func Open(t testing.TB, dir string) *app.App {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Data = dir
+	a, err := app.Open(context.Background(), cfg, options(nil))
+	if err != nil {
+		t.Fatalf("webtest: open %s: %v", dir, err)
+	}
+	return a
+}
+
 // T is the test the server belongs to.
 func (s *Server) T() testing.TB { return s.t }
 
