@@ -92,8 +92,9 @@ type deptCache struct {
 }
 
 // Departments returns the tree (features read it through Reader on every
-// page, so it is kept in memory for DepartmentsTTL). Each caller gets its
-// own copy and may change it.
+// page, so it is kept in memory for DepartmentsTTL). The tree is shared:
+// callers read it and never change it (DepartmentsWithCounts gives a fresh
+// one).
 func (s *Service) Departments(ctx context.Context) (*Tree, error) {
 	if database.InTx(ctx) {
 		return s.departments(ctx, false)
@@ -103,7 +104,7 @@ func (s *Service) Departments(ctx context.Context) (*Tree, error) {
 	t, at := s.dept.tree, s.dept.at
 	s.dept.mu.Unlock()
 	if t != nil && now.Sub(at) < DepartmentsTTL && !now.Before(at) {
-		return t.clone(), nil
+		return t, nil
 	}
 	t, err := s.departments(ctx, false)
 	if err != nil {
@@ -112,7 +113,7 @@ func (s *Service) Departments(ctx context.Context) (*Tree, error) {
 	s.dept.mu.Lock()
 	s.dept.tree, s.dept.at = t, now
 	s.dept.mu.Unlock()
-	return t.clone(), nil
+	return t, nil
 }
 
 // forgetDepartments drops the cached tree after a change.
@@ -120,30 +121,6 @@ func (s *Service) forgetDepartments() {
 	s.dept.mu.Lock()
 	s.dept.tree = nil
 	s.dept.mu.Unlock()
-}
-
-// clone copies the tree, node by node.
-func (t *Tree) clone() *Tree {
-	out := &Tree{ByID: make(map[int64]*Department, len(t.ByID))}
-	for id, d := range t.ByID {
-		c := *d
-		c.Children = nil
-		out.ByID[id] = &c
-	}
-	var link func(src []*Department) []*Department
-	link = func(src []*Department) []*Department {
-		if src == nil {
-			return nil
-		}
-		dst := make([]*Department, len(src))
-		for i, d := range src {
-			dst[i] = out.ByID[d.ID]
-			dst[i].Children = link(d.Children)
-		}
-		return dst
-	}
-	out.Roots = link(t.Roots)
-	return out
 }
 
 // DepartmentsWithCounts loads the tree with each department's count of
