@@ -51,7 +51,7 @@ var objectRules = map[string][]objectCase{
 	},
 	"org.staff": {
 		{name: "被監査所属（auditee）の職員", query: "SELECT MIN(s.id) FROM staff s JOIN users u ON u.department_id = s.department_id WHERE u.login = 'auditee'", roles: "all"},
-		{name: "他の部の職員", query: "SELECT MIN(s.id) FROM staff s WHERE s.department_id NOT IN (SELECT d.id FROM departments d JOIN users u ON u.login = 'auditee' AND (d.id = u.department_id OR d.parent_id = u.department_id)) AND s.department_id IS NOT NULL", roles: "admin consultant viewer"},
+		{name: "他の部の職員", query: "SELECT MIN(s.id) FROM staff s WHERE s.department_id NOT IN " + auditeeDepts + " AND s.department_id IS NOT NULL", roles: "admin consultant viewer"},
 	},
 	"org.department": {
 		{name: "所属", query: "SELECT MIN(id) FROM departments", roles: "all"},
@@ -61,15 +61,15 @@ var objectRules = map[string][]objectCase{
 	},
 	"org.roster_upload": {
 		{name: "admin が取り込んだ名簿", query: "SELECT MAX(id) FROM blobs WHERE filename = 'matrix-roster.csv'", roles: "all",
-			setup: "INSERT INTO blobs (sha256, size, content_type, filename, storage, created_by, created_at) SELECT 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 0, 'text/csv', 'matrix-roster.csv', 'disk', id, '2026-12-01T00:00:00Z' FROM users WHERE login = 'admin'"},
+			setup: uploadBy("admin", "matrix-roster.csv")},
 	},
 	"catalog.upload": {
 		{name: "consultant が取り込んだチェックリスト", query: "SELECT MAX(id) FROM blobs WHERE filename = 'matrix-checklist.xlsx'", roles: "admin consultant",
-			setup: "INSERT INTO blobs (sha256, size, content_type, filename, storage, created_by, created_at) SELECT 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 0, 'application/octet-stream', 'matrix-checklist.xlsx', 'disk', id, '2026-12-01T00:00:00Z' FROM users WHERE login = 'consultant'"},
+			setup: uploadBy("consultant", "matrix-checklist.xlsx")},
 	},
 	"policy.upload": {
 		{name: "consultant が取り込んだ規程", query: "SELECT MAX(id) FROM blobs WHERE filename = 'matrix-policy.docx'", roles: "admin consultant",
-			setup: "INSERT INTO blobs (sha256, size, content_type, filename, storage, created_by, created_at) SELECT 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 0, 'application/octet-stream', 'matrix-policy.docx', 'disk', id, '2026-12-01T00:00:00Z' FROM users WHERE login = 'consultant'"},
+			setup: uploadBy("consultant", "matrix-policy.docx")},
 	},
 	"audit.built": {
 		{name: "保存したチェックリスト", query: "SELECT MIN(id) FROM built_checklists", roles: "all",
@@ -91,13 +91,24 @@ var objectRules = map[string][]objectCase{
 		{name: "条項の対応", query: "SELECT MIN(id) FROM clause_mappings", roles: "all"},
 	},
 	"improve.evidence": {
-		{name: "他の所属の改善措置の証跡", query: "SELECT MIN(e.id) FROM improvement_action_evidence e JOIN improvement_actions a ON a.id = e.action_id WHERE a.owner_department_id NOT IN (SELECT d.id FROM departments d JOIN users u ON u.login = 'auditee' AND (d.id = u.department_id OR d.parent_id = u.department_id))", roles: "admin consultant auditor viewer"},
+		{name: "他の所属の改善措置の証跡", query: "SELECT MIN(e.id) FROM improvement_action_evidence e JOIN improvement_actions a ON a.id = e.action_id WHERE a.owner_department_id NOT IN " + auditeeDepts, roles: "admin consultant auditor viewer"},
 	},
 	"improve.action": {
 		{name: "被監査所属（auditee）の所属の改善措置", query: "SELECT MIN(a.id) FROM improvement_actions a JOIN users u ON u.department_id = a.owner_department_id WHERE u.login = 'auditee'", roles: "all"},
 		{name: "被監査所属の配下の係の改善措置", query: "SELECT MIN(a.id) FROM improvement_actions a JOIN departments d ON d.id = a.owner_department_id JOIN users u ON d.parent_id = u.department_id WHERE u.login = 'auditee'", roles: "all"},
-		{name: "他の所属の改善措置", query: "SELECT MIN(a.id) FROM improvement_actions a WHERE a.owner_department_id NOT IN (SELECT d.id FROM departments d JOIN users u ON u.login = 'auditee' AND (d.id = u.department_id OR d.parent_id = u.department_id))", roles: "admin consultant auditor viewer"},
+		{name: "他の所属の改善措置", query: "SELECT MIN(a.id) FROM improvement_actions a WHERE a.owner_department_id NOT IN " + auditeeDepts, roles: "admin consultant auditor viewer"},
 	},
+}
+
+// auditeeDepts is the demo auditee's department and the sections below it.
+const auditeeDepts = "(SELECT d.id FROM departments d JOIN users u ON u.login = 'auditee' AND (d.id = u.department_id OR d.parent_id = u.department_id))"
+
+// uploadBy is the SQL that records an (empty) upload named file by login:
+// the object of an import preview.
+func uploadBy(login, file string) string {
+	return "INSERT INTO blobs (sha256, size, content_type, filename, storage, created_by, created_at) " +
+		"SELECT 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', 0, 'application/octet-stream', '" + file +
+		"', 'disk', id, '2026-12-01T00:00:00Z' FROM users WHERE login = '" + login + "'"
 }
 
 // unchecked are path parameters that do not name an object of a feature.

@@ -6,12 +6,11 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"mamori/internal/config"
+	"mamori/internal/testkit"
 	"mamori/internal/web"
 	"mamori/internal/webtest"
 )
@@ -43,28 +42,6 @@ func postBody(t *testing.T, c *webtest.Client, path string, body io.Reader, ctyp
 	return c.Do(req)
 }
 
-// multipartTemps lists Go's multipart spool files left in dir; it waits a
-// little for the server to finish the request after the response.
-func multipartTemps(t *testing.T, dir string) []string {
-	t.Helper()
-	var left []string
-	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		left = left[:0]
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ents {
-			if strings.HasPrefix(e.Name(), "multipart-") {
-				left = append(left, e.Name())
-			}
-		}
-		if len(left) == 0 || time.Now().After(deadline) {
-			return left
-		}
-	}
-}
-
 // TestMultipartOnlyOnUploadRoutes: a multipart body sent to the login form
 // (no login needed) or to any other form without a file field is refused
 // without spooling it to disk, and an upload route's spool files are
@@ -84,7 +61,7 @@ func TestMultipartOnlyOnUploadRoutes(t *testing.T) {
 			t.Errorf("multipart /login signed in")
 		}
 	}
-	if left := multipartTemps(t, tmp); len(left) > 0 {
+	if left := testkit.SpoolFiles(t, tmp); len(left) > 0 {
 		t.Errorf("multipart /login left temp files: %v", left)
 	}
 
@@ -94,7 +71,7 @@ func TestMultipartOnlyOnUploadRoutes(t *testing.T) {
 	if ys, _ := s.Org.FiscalYears(t.Context()); len(ys) != 0 {
 		t.Errorf("multipart form was applied: %+v", ys)
 	}
-	if left := multipartTemps(t, tmp); len(left) > 0 {
+	if left := testkit.SpoolFiles(t, tmp); len(left) > 0 {
 		t.Errorf("multipart /admin/years left temp files: %v", left)
 	}
 
@@ -108,7 +85,7 @@ func TestMultipartOnlyOnUploadRoutes(t *testing.T) {
 	if r := postBody(t, admin, "/staff/import", body, ct, false); r.StatusCode == http.StatusUnsupportedMediaType || r.StatusCode == http.StatusForbidden {
 		t.Errorf("upload route refused the upload: %d %s", r.StatusCode, webtest.Excerpt(r.Body))
 	}
-	if left := multipartTemps(t, tmp); len(left) > 0 {
+	if left := testkit.SpoolFiles(t, tmp); len(left) > 0 {
 		t.Errorf("upload left temp files: %v", left)
 	}
 }

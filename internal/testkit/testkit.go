@@ -211,3 +211,25 @@ func Truncate(s string, n int) string {
 	}
 	return s
 }
+
+// SpoolFiles lists the multipart spool files (multipart-*) left in dir,
+// waiting up to two seconds for the server to finish the request after its
+// answer: what an upload left on disk.
+func SpoolFiles(t testing.TB, dir string) []string {
+	t.Helper()
+	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		var left []string
+		ents, err := os.ReadDir(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), "multipart-") {
+				left = append(left, e.Name())
+			}
+		}
+		if len(left) == 0 || time.Now().After(deadline) {
+			return left
+		}
+	}
+}

@@ -12,11 +12,11 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"mamori/internal/testkit"
 	"mamori/internal/web"
 )
 
@@ -94,27 +94,6 @@ func multipartForm(t *testing.T, size int) (*bytes.Buffer, string) {
 	return &buf, mw.FormDataContentType()
 }
 
-// spoolFiles lists multipart-* files in dir, waiting briefly for the
-// server to finish the request after its answer.
-func spoolFiles(t *testing.T, dir string) []string {
-	t.Helper()
-	for deadline := time.Now().Add(2 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		var left []string
-		ents, err := os.ReadDir(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, e := range ents {
-			if strings.HasPrefix(e.Name(), "multipart-") {
-				left = append(left, e.Name())
-			}
-		}
-		if len(left) == 0 || time.Now().After(deadline) {
-			return left
-		}
-	}
-}
-
 func TestMultipartAndBodyLimits(t *testing.T) {
 	tmp := t.TempDir()
 	t.Setenv("TMPDIR", tmp)
@@ -131,7 +110,7 @@ func TestMultipartAndBodyLimits(t *testing.T) {
 			t.Errorf("multipart (%q) to a form route: %d %.80s", ct, status, page)
 		}
 	}
-	if left := spoolFiles(t, tmp); len(left) > 0 {
+	if left := testkit.SpoolFiles(t, tmp); len(left) > 0 {
 		t.Errorf("refused multipart left %v", left)
 	}
 
@@ -149,7 +128,7 @@ func TestMultipartAndBodyLimits(t *testing.T) {
 	if status != 200 || page != fmt.Sprintf("upload big.bin %d", big) {
 		t.Errorf("upload: %d %.80s", status, page)
 	}
-	if left := spoolFiles(t, tmp); len(left) > 0 {
+	if left := testkit.SpoolFiles(t, tmp); len(left) > 0 {
 		t.Errorf("upload left %v", left)
 	}
 	// An upload without the CSRF token is refused, and cleaned up too.
@@ -161,7 +140,7 @@ func TestMultipartAndBodyLimits(t *testing.T) {
 	if status, _ := send(t, srv, "/upload", mw.FormDataContentType(), &buf, false); status != http.StatusForbidden {
 		t.Errorf("upload without token: %d", status)
 	}
-	if left := spoolFiles(t, tmp); len(left) > 0 {
+	if left := testkit.SpoolFiles(t, tmp); len(left) > 0 {
 		t.Errorf("refused upload left %v", left)
 	}
 }
