@@ -35,7 +35,7 @@ func (a *App) modules(d module.Deps) []module.Module {
 			Summary: "情報セキュリティインシデントの記録、現地での助言、所属ごとの再発防止レポートと年間総括。"}),
 		module.Planned(module.Info{Key: "vendor", Label: "委託・クラウド", Path: "/vendor", Group: module.GroupWork, Workstream: 8,
 			Summary: "外部委託事業者とクラウドサービスの選定用チェックリスト、事業者による回答（期限付きリンク）と評価。"}),
-		policy.NewModule(d, a.Org),
+		policy.NewModule(d),
 		module.Planned(module.Info{Key: "program", Label: "進捗管理", Path: "/program", Group: module.GroupWork, Workstream: 10,
 			Summary: "全業務のスケジュールと進捗、遅延の検知と再計画、定例会の議事録と決定事項、助言記録、次期支援計画書（案）。"}),
 	}

@@ -4,20 +4,19 @@ import (
 	"context"
 
 	"mamori/internal/module"
-	"mamori/internal/org"
 	"mamori/internal/policy/gap"
 	"mamori/internal/web"
 )
 
 // Module is policy revision (DESIGN.md workstream 9) as a module of the app:
 // policy documents and their revisions, and the gap tables (相違点整合表).
-type Module struct {
-	d   module.Deps
-	org *org.Service
-}
+type Module struct{ d module.Deps }
 
 // NewModule returns the policy-revision module.
-func NewModule(d module.Deps, o *org.Service) *Module { return &Module{d: d, org: o} }
+func NewModule(d module.Deps) *Module { return &Module{d: d} }
+
+// store is the policy store on the app's services.
+func (m *Module) store() *Store { return NewStore(m.d.DB, m.d.Log, m.d.Now).withOrg(m.d.Org) }
 
 // Info implements module.Module.
 func (m *Module) Info() module.Info {
@@ -27,10 +26,10 @@ func (m *Module) Info() module.Info {
 
 // Routes implements module.Router.
 func (m *Module) Routes(rt *web.Router) error {
-	if err := gap.NewWeb(m.d.DB, m.d.Log, m.d.Now).Routes(rt); err != nil {
+	if err := gap.NewWeb(m.d.DB, m.d.Log, m.d.Now, m.d.Org).Routes(rt); err != nil {
 		return err
 	}
-	return NewWeb(NewStore(m.d.DB, m.d.Log, m.d.Now), m.d.Blobs, m.org).Routes(rt)
+	return NewWeb(m.store(), m.d.Blobs).Routes(rt)
 }
 
 // Tables implements module.Tabler.
@@ -47,5 +46,5 @@ func (m *Module) CreateDemo(ctx context.Context, d module.Demo) error {
 		return err
 	}
 	d.Progress("区の情報セキュリティポリシーと改正案を登録しています")
-	return CreateDemo(ctx, NewStore(m.d.DB, m.d.Log, m.d.Now))
+	return CreateDemo(ctx, m.store())
 }

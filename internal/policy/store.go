@@ -33,6 +33,15 @@ func NewStore(db *database.DB, log *auditlog.Log, now func() time.Time) *Store {
 	return &Store{db: db, log: log, now: now, org: org.NewReader(db, now)}
 }
 
+// withOrg returns the store reading the organisation through o (the app's
+// shared read API and its caches) instead of a reader of its own.
+func (s *Store) withOrg(o org.Reader) *Store {
+	if o != nil {
+		s.org = o
+	}
+	return s
+}
+
 // Author is who makes a change (the signed-in user, or a CLI/demo actor).
 type Author struct {
 	ID   int64

@@ -24,14 +24,15 @@ var templateFS embed.FS
 type Web struct {
 	store *Store
 	blobs *blob.Store
-	org   *org.Service
+	org   org.Reader
 	log   *auditlog.Log
 	now   func() time.Time
 }
 
-// NewWeb returns the policy screens.
-func NewWeb(s *Store, blobs *blob.Store, o *org.Service) *Web {
-	return &Web{store: s, blobs: blobs, org: o, log: s.log, now: s.now}
+// NewWeb returns the policy screens; they read the organisation through
+// the store's reader.
+func NewWeb(s *Store, blobs *blob.Store) *Web {
+	return &Web{store: s, blobs: blobs, org: s.org, log: s.log, now: s.now}
 }
 
 // Roles: the office and the consultant edit; internal auditors and viewers

@@ -47,7 +47,7 @@ func (s *Store) Revisions(ctx context.Context, fy int) ([]Version, error) {
 // year fy its 新旧対照表 and 見え消し版, then the gap tables (相違点整合表)
 // of the year.
 func (m *Module) Deliverables(ctx context.Context, fy int) ([]module.Deliverable, error) {
-	st := NewStore(m.d.DB, m.d.Log, m.d.Now)
+	st := m.store()
 	revs, err := st.Revisions(ctx, fy)
 	if err != nil {
 		return nil, fmt.Errorf("policy.Deliverables: %w", err)
@@ -97,7 +97,7 @@ func (m *Module) Deliverables(ctx context.Context, fy int) ([]module.Deliverable
 // Progress implements module.Year: the year's revisions, each done once
 // adopted.
 func (m *Module) Progress(ctx context.Context, fy int) ([]module.Progress, error) {
-	st := NewStore(m.d.DB, m.d.Log, m.d.Now)
+	st := m.store()
 	revs, err := st.Revisions(ctx, fy)
 	if err != nil {
 		return nil, fmt.Errorf("policy.Progress: %w", err)

@@ -38,7 +38,7 @@ func TestDeliverablesOfTheYear(t *testing.T) {
 		if _, err := next.StartRevision(ctx, docs[0].ID, "令和9年度改正案", policy.Author{Name: "試験"}); err != nil {
 			t.Fatal(err)
 		}
-		m := policy.NewModule(module.Deps{DB: db, Log: log, Now: firstMorning, Org: org.NewReader(db, firstMorning)}, nil)
+		m := policy.NewModule(module.Deps{DB: db, Log: log, Now: firstMorning, Org: org.NewReader(db, firstMorning)})
 		for _, tc := range []struct {
 			fy    int
 			title string

@@ -34,12 +34,16 @@ type Web struct {
 	now   func() time.Time
 }
 
-// NewWeb returns the gap-table screens; now is the clock (nil: time.Now).
-func NewWeb(db *database.DB, log *auditlog.Log, now func() time.Time) *Web {
+// NewWeb returns the gap-table screens; now is the clock (nil: time.Now)
+// and o the organisation read API (nil: a reader of its own).
+func NewWeb(db *database.DB, log *auditlog.Log, now func() time.Time, o org.Reader) *Web {
 	if now == nil {
 		now = time.Now
 	}
-	return &Web{db: db, store: NewStore(db, log), cat: catalog.NewStore(db), org: org.NewReader(db, now), log: log, now: now}
+	if o == nil {
+		o = org.NewReader(db, now)
+	}
+	return &Web{db: db, store: NewStore(db, log), cat: catalog.NewStore(db), org: o, log: log, now: now}
 }
 
 // Who uses gap tables: the security office and the consultant edit;
