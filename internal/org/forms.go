@@ -8,8 +8,6 @@ import (
 	"strings"
 )
 
-func pathEscape(s string) string { return url.PathEscape(s) }
-
 // formView is what an edit page needs: values to show and errors per field.
 type formView struct {
 	Values url.Values
