@@ -246,8 +246,13 @@ func loadPage(ctx context.Context, addr, path, cookie string, conns int, dur tim
 	return run(dur, true)
 }
 
+// firstAnswerLimit bounds the wait for a connection's first answer, which
+// is always awaited so that a page slower than the run still gets a figure.
+const firstAnswerLimit = 60 * time.Second
+
 // drive sends raw on one connection until end and counts complete answers;
-// an answer cut off by end is not counted.
+// an answer cut off by end is not counted, except that the first one is
+// always awaited (up to firstAnswerLimit).
 func drive(ctx context.Context, addr string, raw []byte, end time.Time, keep bool) (lat []time.Duration, n int, bytes int64, err error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", addr)
@@ -257,21 +262,24 @@ func drive(ctx context.Context, addr string, raw []byte, end time.Time, keep boo
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { _ = conn.SetDeadline(time.Now()) })
 	defer stop()
-	_ = conn.SetDeadline(end)
+	_ = conn.SetDeadline(time.Now().Add(firstAnswerLimit))
 	br := bufio.NewReaderSize(conn, 64<<10)
-	for time.Now().Before(end) && ctx.Err() == nil {
+	for (n == 0 || time.Now().Before(end)) && ctx.Err() == nil {
+		if n == 1 {
+			_ = conn.SetDeadline(end)
+		}
 		t0 := time.Now()
 		if _, err := conn.Write(raw); err != nil {
-			return lat, n, bytes, cutOff(err, end)
+			return lat, n, bytes, cutOff(err, end, n)
 		}
 		resp, err := http.ReadResponse(br, nil)
 		if err != nil {
-			return lat, n, bytes, cutOff(err, end)
+			return lat, n, bytes, cutOff(err, end, n)
 		}
 		b, err := io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
 		if err != nil {
-			return lat, n, bytes, cutOff(err, end)
+			return lat, n, bytes, cutOff(err, end, n)
 		}
 		if resp.StatusCode != http.StatusOK {
 			return lat, n, bytes, fmt.Errorf("HTTP %d", resp.StatusCode)
@@ -288,9 +296,10 @@ func drive(ctx context.Context, addr string, raw []byte, end time.Time, keep boo
 	return lat, n, bytes, nil
 }
 
-// cutOff hides the error of an exchange interrupted by the end of the run.
-func cutOff(err error, end time.Time) error {
-	if !time.Now().Before(end) {
+// cutOff hides the error of an exchange interrupted by the end of the run
+// (never of a connection's first exchange: that one is awaited).
+func cutOff(err error, end time.Time, done int) error {
+	if done > 0 && !time.Now().Before(end) {
 		return nil
 	}
 	return err
