@@ -264,10 +264,6 @@ func parseDateKey(s string) time.Time {
 	return t
 }
 
-// fold prepares text for matching: NFKC (full- and half-width alike),
-// hiragana as katakana, lower case.
-func fold(s string) string { return strings.ToLower(jp.ToKatakana(jp.Normalize(s))) }
-
 func sizeLabel(n int64) string {
 	switch {
 	case n >= 1<<20:

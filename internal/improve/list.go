@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"mamori/internal/database"
+	"mamori/internal/jp"
 )
 
 // Filter selects actions for a list, a summary or an export.
@@ -71,10 +72,6 @@ func (f Filter) check() error {
 	return nil
 }
 
-// likeEscape drops the LIKE wildcards from user text: over-matching a
-// filter is harmless.
-func likeEscape(s string) string { return strings.NewReplacer("%", "", "_", "").Replace(s) }
-
 func (s *Store) where(ctx context.Context, f Filter) (string, []any, error) {
 	if err := f.check(); err != nil {
 		return "", nil, err
@@ -118,10 +115,8 @@ func (s *Store) where(ctx context.Context, f Filter) (string, []any, error) {
 		conds = append(conds, "status IN ('open', 'in_progress') AND due_date <> '' AND due_date < ?")
 		args = append(args, dateKey(f.OverdueAt))
 	}
-	for _, w := range strings.Fields(fold(f.Q)) {
-		if w = likeEscape(w); w != "" {
-			conds, args = append(conds, "search_text LIKE ?"), append(args, "%"+w+"%")
-		}
+	for _, w := range jp.SearchWords(f.Q) {
+		conds, args = append(conds, "search_text LIKE ?"), append(args, "%"+w+"%")
 	}
 	if len(conds) == 0 {
 		return "", nil, nil

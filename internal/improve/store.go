@@ -247,7 +247,7 @@ func (s *Store) clean(ctx context.Context, in *Input) FieldErrors {
 }
 
 func searchText(a Action) string {
-	return fold(strings.Join([]string{a.Title, a.Detail, a.SourceLabel, a.Clause, a.ProgressNote, a.VerificationNote}, " "))
+	return jp.SearchText(a.Title, a.Detail, a.SourceLabel, a.Clause, a.ProgressNote, a.VerificationNote)
 }
 
 func dueValue(t time.Time) string {

@@ -7,9 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"strconv"
-	"strings"
 	"time"
 
 	"mamori/internal/auditlog"
@@ -150,60 +148,38 @@ func (w *Web) visibleDepartments(ctx context.Context, within []int64) ([]*org.De
 	return out, nil
 }
 
-// invalid turns filter and form errors into a 400 naming the field.
-func invalid(err error) error {
-	var fe FieldErrors
-	if errors.As(err, &fe) {
-		return web.Invalid("%s", fe.Error())
-	}
-	return err
+// listSpec is the register's list; the export and the document use it
+// too, so they hold exactly the rows on screen.
+var listSpec = &web.ListSpec{
+	Path: "/improve", ExportPath: "/improve/export",
+	Sorts:       []web.ListSort{{Key: "no", Label: "No"}, {Key: "risk", Label: "リスク"}, {Key: "due", Label: "期限"}, {Key: "status", Label: "状況"}, {Key: "updated", Label: "更新日"}},
+	DefaultSort: "due",
+	Filters: []web.ListFilter{
+		web.FiscalYearFilter("year"),
+		{Key: "source", Label: "出典", Options: sourceOptions()},
+		{Key: "status", Label: "状況", Options: statusOptions()},
+		{Key: "department", Label: "所属（配下を含む）"},
+		{Key: "overdue", Label: "期限超過のみ", Kind: web.FilterCheck},
+	},
+	Search: "キーワード", SearchHint: "件名・内容・出典・条項・メモから探します（全角・半角、ひらがな・カタカナを区別しません）",
+	Noun: "改善措置", Label: "改善措置の絞り込み",
+	Empty: "改善措置はまだ登録されていません。監査の指摘・訓練の評価・インシデントの再発防止策などから登録されるほか、「改善措置を登録」から追加できます。",
 }
 
-// filterQuery reads the list filters from a query, in the canonical form
-// the links are built from.
-func filterQuery(q url.Values) (Filter, url.Values, error) {
-	var f Filter
-	out := url.Values{}
-	if y := strings.TrimSpace(q.Get("year")); y != "" {
-		fy, err := jp.ParseFiscalYear(y)
-		if err != nil {
-			return f, nil, web.Invalid("年度の指定が正しくありません: %s", y)
-		}
-		f.FiscalYear = fy
-		out.Set("year", strconv.Itoa(fy))
+func sourceOptions() []web.ListOption {
+	var out []web.ListOption
+	for _, s := range Sources {
+		out = append(out, web.ListOption{Value: string(s), Label: s.Label()})
 	}
-	if s := q.Get("source"); s != "" {
-		f.Source = Source(s)
-		out.Set("source", s)
+	return out
+}
+
+func statusOptions() []web.ListOption {
+	out := []web.ListOption{{Value: StatusUnfinished, Label: "未完了（未着手・対応中）"}}
+	for _, s := range Statuses {
+		out = append(out, web.ListOption{Value: string(s), Label: s.Label()})
 	}
-	if s := q.Get("status"); s != "" {
-		f.Status = s
-		out.Set("status", s)
-	}
-	if d := q.Get("department"); d != "" {
-		id, err := strconv.ParseInt(d, 10, 64)
-		if err != nil || id <= 0 {
-			return f, nil, web.Invalid("所属の指定が正しくありません。")
-		}
-		f.DepartmentID = id
-		out.Set("department", d)
-	}
-	if q.Get("overdue") != "" {
-		out.Set("overdue", "1")
-	}
-	if s := strings.TrimSpace(q.Get("q")); s != "" {
-		f.Q = s
-		out.Set("q", s)
-	}
-	if s := q.Get("sort"); s != "" {
-		f.Sort = s
-		out.Set("sort", s)
-	}
-	if q.Get("dir") == "desc" {
-		f.Desc = true
-		out.Set("dir", "desc")
-	}
-	return f, out, f.check()
+	return out
 }
 
 // listRow is one action on the list.
@@ -214,153 +190,83 @@ type listRow struct {
 
 // listView is the list page's data.
 type listView struct {
-	Rows     []listRow
-	Total    int
-	Summary  Summary
-	Filter   Filter
-	Query    url.Values
-	Years    []int
-	Sources  []Source
-	Statuses []Status
-	Depts    []*org.Department
-	Page     int
-	Pages    int
-	CanEdit  bool
-	Scoped   bool
-	Formats  []tabular.Format
-	Today    time.Time
-}
-
-// Get is a filter's value as given.
-func (v listView) Get(k string) string { return v.Query.Get(k) }
-
-// link is the list with the filters and the given changes.
-func (v listView) link(path string, kv ...string) string {
-	q := url.Values{}
-	for k, vs := range v.Query {
-		q[k] = append([]string(nil), vs...)
-	}
-	for i := 0; i+1 < len(kv); i += 2 {
-		if kv[i+1] == "" {
-			q.Del(kv[i])
-		} else {
-			q.Set(kv[i], kv[i+1])
-		}
-	}
-	if e := q.Encode(); e != "" {
-		return path + "?" + e
-	}
-	return path
-}
-
-// PageLink is page n of the list.
-func (v listView) PageLink(n int) string {
-	if n <= 1 {
-		return v.link("/improve")
-	}
-	return v.link("/improve", "page", strconv.Itoa(n))
+	List    *web.List
+	Rows    []listRow
+	Summary Summary
+	CanEdit bool
+	Scoped  bool
 }
 
 // StatusLink is the list narrowed to one status (from the totals).
 func (v listView) StatusLink(st string) string {
-	return v.link("/improve", "status", st, "overdue", "")
+	return v.List.Link("status", st, "overdue", "")
 }
 
 // OverdueLink is the list of overdue actions.
-func (v listView) OverdueLink() string { return v.link("/improve", "status", "", "overdue", "1") }
-
-// SortLink sorts by key, reversing the order when the list is sorted by it.
-func (v listView) SortLink(key string) string {
-	cur := v.Filter.Sort
-	if cur == "" {
-		cur = "due"
-	}
-	dir := ""
-	if cur == key && !v.Filter.Desc {
-		dir = "desc"
-	}
-	return v.link("/improve", "sort", key, "dir", dir)
-}
-
-// SortState is the aria-sort value of a column.
-func (v listView) SortState(key string) string {
-	cur := v.Filter.Sort
-	if cur == "" {
-		cur = "due"
-	}
-	switch {
-	case cur != key:
-		return "none"
-	case v.Filter.Desc:
-		return "descending"
-	}
-	return "ascending"
-}
-
-// ExportLink is the list as a file of format (csv, csv-utf8, xlsx).
-func (v listView) ExportLink(format string) string {
-	return v.link("/improve/export", "format", format, "page", "")
-}
+func (v listView) OverdueLink() string { return v.List.Link("status", "", "overdue", "1") }
 
 // DocumentLink is the register document in format (pdf, docx).
 func (v listView) DocumentLink(format string) string {
-	return v.link("/improve/document", "format", format, "page", "")
+	return v.List.At("/improve/document", "format", format)
 }
 
-// listFilter is the request's filter with the user's scope applied.
-func (w *Web) listFilter(r *http.Request) (Filter, url.Values, []int64, error) {
-	f, q, err := filterQuery(r.URL.Query())
-	if err != nil {
-		return f, q, nil, invalid(err)
-	}
-	if q.Get("overdue") != "" {
-		f.OverdueAt = w.now()
-	}
+// listFilter parses the request as the list and turns it into the store's
+// filter with the user's scope applied; the year and department choices
+// depend on the request.
+func (w *Web) listFilter(r *http.Request) (*web.List, Filter, []int64, error) {
+	ctx := r.Context()
+	l := listSpec.Parse(r)
 	within, err := w.within(r)
 	if err != nil {
-		return f, q, nil, err
+		return nil, Filter{}, nil, err
 	}
-	f.Within = within
-	return f, q, within, nil
+	years, err := w.store.Years(ctx)
+	if err != nil {
+		return nil, Filter{}, nil, err
+	}
+	if fy := w.org.CurrentFiscalYear(ctx); fy != 0 && !containsInt(years, fy) {
+		years = append([]int{fy}, years...)
+	}
+	l.SetOptions("year", web.FiscalYearOptions(years))
+	depts, err := w.visibleDepartments(ctx, within)
+	if err != nil {
+		return nil, Filter{}, nil, err
+	}
+	var dopts []web.ListOption
+	for _, d := range depts {
+		dopts = append(dopts, web.ListOption{Value: strconv.FormatInt(d.ID, 10), Label: d.Path})
+	}
+	l.SetOptions("department", dopts)
+	f := Filter{FiscalYear: int(l.Int64("year")), Source: Source(l.Value("source")), Status: l.Value("status"),
+		DepartmentID: l.Int64("department"), Within: within, Q: l.Q, Sort: l.Sort, Desc: l.Desc}
+	if l.Value("overdue") != "" {
+		f.OverdueAt = w.now()
+	}
+	return l, f, within, nil
 }
-
-const pageSize = 50
 
 func (w *Web) list(rw http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	f, q, within, err := w.listFilter(r)
+	l, f, within, err := w.listFilter(r)
 	if err != nil {
 		return err
 	}
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	page = max(page, 1)
-	f.Limit, f.Offset = pageSize, (page-1)*pageSize
+	f.Limit, f.Offset = l.Limit(), l.Offset()
 	now := w.now()
 	as, total, err := w.store.List(ctx, f)
 	if err != nil {
-		return invalid(err)
+		return err
 	}
+	l.SetTotal(total)
 	// The totals by status cover the other filters, so that each status
 	// can be picked from them.
 	sf := f
 	sf.Status, sf.OverdueAt = "", time.Time{}
 	sum, err := w.store.Summarize(ctx, sf, now)
 	if err != nil {
-		return invalid(err)
-	}
-	years, err := w.store.Years(ctx)
-	if err != nil {
 		return err
 	}
-	if fy := w.org.CurrentFiscalYear(ctx); fy != 0 && !containsInt(years, fy) {
-		years = append([]int{fy}, years...)
-	}
-	depts, err := w.visibleDepartments(ctx, within)
-	if err != nil {
-		return err
-	}
-	v := listView{Total: total, Summary: sum, Filter: f, Query: q, Years: years, Sources: Sources, Statuses: Statuses, Depts: depts,
-		Page: page, Pages: max(1, (total+pageSize-1)/pageSize), CanEdit: Editors.Allows(r), Scoped: within != nil, Formats: tabular.Formats, Today: now}
+	v := listView{List: l, Summary: sum, CanEdit: Editors.Allows(r), Scoped: within != nil}
 	for _, a := range as {
 		v.Rows = append(v.Rows, listRow{Action: a, Overdue: a.OverdueAt(now)})
 	}
@@ -383,13 +289,16 @@ func (w *Web) export(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return web.Invalid("%s", err.Error())
 	}
-	f, _, _, err := w.listFilter(r)
+	l, f, _, err := w.listFilter(r)
 	if err != nil {
+		return err
+	}
+	if err := l.Err(); err != nil {
 		return err
 	}
 	as, _, err := w.store.List(r.Context(), f)
 	if err != nil {
-		return invalid(err)
+		return err
 	}
 	now := w.now()
 	name := tabular.FileName(Title, stamp(now), format)
@@ -407,21 +316,24 @@ func (w *Web) document(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return web.Invalid("%s", err.Error())
 	}
-	f, _, within, err := w.listFilter(r)
+	l, f, within, err := w.listFilter(r)
 	if err != nil {
+		return err
+	}
+	if err := l.Err(); err != nil {
 		return err
 	}
 	ctx := r.Context()
 	as, _, err := w.store.List(ctx, f)
 	if err != nil {
-		return invalid(err)
+		return err
 	}
 	now := w.now()
 	sf := f
 	sf.Sort, sf.Desc = "", false
 	sum, err := w.store.Summarize(ctx, sf, now)
 	if err != nil {
-		return invalid(err)
+		return err
 	}
 	info := DocumentInfo{Ward: w.org.WardName(ctx), FiscalYear: f.FiscalYear, Now: now}
 	if within != nil {

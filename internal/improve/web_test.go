@@ -80,13 +80,15 @@ func TestAuditeeSeesOnlyOwnDepartment(t *testing.T) {
 	list.Lacks("税務課</option>")
 	want := s.Count(`SELECT COUNT(*) FROM improvement_actions WHERE owner_department_id IN
 		(SELECT id FROM departments WHERE name = '戸籍住民課' OR parent_id = (SELECT id FROM departments WHERE name = '戸籍住民課'))`)
-	if want < 3 || !strings.Contains(list.Body, fmt.Sprintf("<span>%d 件</span>", want)) {
+	if want < 3 || !strings.Contains(list.Body, fmt.Sprintf("%d 件中 1–%d 件を表示", want, want)) {
 		t.Errorf("auditee list does not say %d 件", want)
 	}
-	// Even asking for another department's actions shows none of them.
+	// Asking for another department's actions is refused beside the field
+	// and shows none of them.
 	taxDept := s.ID("SELECT id FROM departments WHERE name = '税務課'")
-	c.Get(fmt.Sprintf("/improve?department=%d", taxDept)).Want(http.StatusOK, "条件に合う改善措置はありません").
+	c.Get(fmt.Sprintf("/improve?department=%d", taxDept)).Want(http.StatusOK, "所属（配下を含む）の指定が正しくありません").
 		Lacks("人事異動・退職者の業務システム利用者IDの棚卸し")
+	c.Get(fmt.Sprintf("/improve/export?format=csv-utf8&department=%d", taxDept)).Want(http.StatusBadRequest, "所属（配下を含む）の指定が正しくありません")
 
 	c.Get(fmt.Sprintf("/improve/%d", own)).Want(http.StatusOK, "外部記録媒体の管理台帳と現物の照合")
 	c.Get(fmt.Sprintf("/improve/%d", other)).Want(http.StatusNotFound)
@@ -300,10 +302,13 @@ func TestEvidenceUploadAndDownload(t *testing.T) {
 func TestListFiltersOnThePage(t *testing.T) {
 	s := demo(t)
 	c := s.As("admin")
-	c.Get("/improve?q="+url.QueryEscape("ＵＳＢメモリ")).Want(http.StatusOK, "外部記録媒体の管理台帳と現物の照合", "<span>1 件</span>")
+	c.Get("/improve?q="+url.QueryEscape("ＵＳＢメモリ")).Want(http.StatusOK, "外部記録媒体の管理台帳と現物の照合", "1 件中 1–1 件を表示")
 	c.Get("/improve?source=policy_gap&status=open").Want(http.StatusOK, "LGWAN接続系からのクラウドサービス利用").
 		Lacks("生成AIの業務利用に関する規定の新設", "外部記録媒体の管理台帳と現物の照合")
-	c.Get("/improve?status=closed").Want(http.StatusBadRequest, "状況の指定が正しくありません")
+	// A wrong value is shown beside its field with the input kept; the
+	// list is not narrowed by it.
+	c.Get("/improve?status=closed").Want(http.StatusOK, "状況の指定が正しくありません", `aria-invalid="true"`)
+	c.Get("/improve/export?status=closed").Want(http.StatusBadRequest, "状況の指定が正しくありません")
 	c.Get("/improve?year="+url.QueryEscape("令和7年度")).Want(http.StatusOK, "保育課").Lacks("生成AIの業務利用に関する規定の新設")
 	r := c.Get("/improve?sort=due&dir=desc").Want(http.StatusOK, `aria-sort="descending"`)
 	if i, j := strings.Index(r.Body, "情報システムの早期復旧とICT-BCP"), strings.Index(r.Body, "インターネット接続系で受信したメール"); i < 0 || j < 0 || i > j {

@@ -204,3 +204,20 @@ func TestCleanName(t *testing.T) {
 		})
 	}
 }
+
+func TestSearchFolding(t *testing.T) {
+	stored := SearchText("田中 亮", "たなか りょう", "ＵＳＢメモリの持出し", "ﾊﾟｽﾜｰﾄﾞ")
+	for _, q := range []string{"田中 亮", "田中　亮", "田中亮", "タナカ", "たなか", "ﾀﾅｶ ﾘｮｳ", "usb", "ＵＳＢ", "パスワード", "ぱすわーど", "ﾊﾟｽﾜｰﾄﾞ"} {
+		if !MatchWords(stored, SearchWords(q)) {
+			t.Errorf("%q does not match %q", q, stored)
+		}
+	}
+	for _, q := range []string{"田中 誠", "亮田中", "リョウタナカ"} {
+		if MatchWords(stored, SearchWords(q)) {
+			t.Errorf("%q matches %q", q, stored)
+		}
+	}
+	if w := SearchWords(" 100%_ \\ "); len(w) != 1 || w[0] != "100" {
+		t.Errorf("wildcards kept: %q", w)
+	}
+}
