@@ -94,7 +94,10 @@ func (s *Store) Apply(ctx context.Context, versionID int64, rev int, op Op, meta
 			return err
 		}
 		now := database.T(s.now())
-		if _, err := s.db.Exec(ctx, "UPDATE policy_versions SET tree = ?, rev = rev + 1, updated_at = ? WHERE id = ?", enc, now, versionID); err != nil {
+		if _, err := s.db.Exec(ctx, "UPDATE policy_versions SET rev = rev + 1, updated_at = ? WHERE id = ?", now, versionID); err != nil {
+			return err
+		}
+		if _, err := s.db.Exec(ctx, "UPDATE policy_version_trees SET tree = ? WHERE version_id = ?", enc, versionID); err != nil {
 			return err
 		}
 		// Earlier changes follow the renumbering.

@@ -330,7 +330,7 @@ func (s *Store) AdoptedVersion(ctx context.Context, docID int64) (Version, bool,
 // Tree loads a version's provision tree.
 func (s *Store) Tree(ctx context.Context, versionID int64) (*provision.Document, error) {
 	var t string
-	if err := s.db.QueryRow(ctx, "SELECT tree FROM policy_versions WHERE id = ?", versionID).Scan(&t); err != nil {
+	if err := s.db.QueryRow(ctx, "SELECT tree FROM policy_version_trees WHERE version_id = ?", versionID).Scan(&t); err != nil {
 		return nil, database.NotFound("policy.Tree", err)
 	}
 	return DecodeTree(t)
@@ -453,10 +453,13 @@ func (s *Store) CreateVersion(ctx context.Context, nv NewVersion, by Author) (in
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
 		now := s.now()
 		var err error
-		id, err = s.db.InsertID(ctx, `INSERT INTO policy_versions (document_id, status, label, base_version_id, tree, source_blob_id, source_name,
-			effective_date, decided_by, decided_date, rev, created_by, created_at, updated_at) VALUES (?, 'draft', ?, ?, ?, ?, ?, '', '', '', 1, ?, ?, ?)`,
-			nv.DocumentID, nv.Label, nullID(nv.BaseVersionID), tree, nullID(nv.SourceBlobID), nv.SourceName, nullID(by.ID), database.T(now), database.T(now))
+		id, err = s.db.InsertID(ctx, `INSERT INTO policy_versions (document_id, status, label, base_version_id, source_blob_id, source_name,
+			effective_date, decided_by, decided_date, rev, created_by, created_at, updated_at) VALUES (?, 'draft', ?, ?, ?, ?, '', '', '', 1, ?, ?, ?)`,
+			nv.DocumentID, nv.Label, nullID(nv.BaseVersionID), nullID(nv.SourceBlobID), nv.SourceName, nullID(by.ID), database.T(now), database.T(now))
 		if err != nil {
+			return err
+		}
+		if _, err := s.db.Exec(ctx, "INSERT INTO policy_version_trees (version_id, tree) VALUES (?, ?)", id, tree); err != nil {
 			return err
 		}
 		detail := fmt.Sprintf("%s 版 %d を登録（%s）", doc.Title, id, countArticles(nv.Tree))
@@ -581,6 +584,7 @@ func (s *Store) DiscardDraft(ctx context.Context, id int64) error {
 			"DELETE FROM policy_quiz_questions WHERE version_id = ?",
 			"DELETE FROM policy_change_gaps WHERE change_id IN (SELECT id FROM policy_changes WHERE version_id = ?)",
 			"DELETE FROM policy_changes WHERE version_id = ?",
+			"DELETE FROM policy_version_trees WHERE version_id = ?",
 			"DELETE FROM policy_versions WHERE id = ?",
 		} {
 			if _, err := s.db.Exec(ctx, q, id); err != nil {
