@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"mamori/internal/database"
+	"mamori/internal/jp"
 )
 
 // Actor is who is acting and from where; the web layer puts it in the
@@ -243,14 +244,29 @@ func (l *Log) Record(ctx context.Context, action, target, detail string) error {
 	})
 }
 
-// Filter selects entries to list or export.
+// Filter selects entries to list or export. The zero Filter is every
+// entry, newest first.
 type Filter struct {
 	From, To time.Time // To is exclusive
 	Login    string
-	Action   string // prefix match, e.g. "staff." or "login"
-	Text     string // substring of target or detail
-	Limit    int
-	Offset   int
+	Action   string   // prefix match, e.g. "staff." or "login"
+	Actions  []string // any of these codes exactly (nil: any)
+	Text     string   // substring of target or detail
+	// Who are folded words (jp.SearchWords) each of which is in the login
+	// or in the display name of the entry's user.
+	Who []string
+	// Target is what the 対象 filter asked for (ParseTargetFilter).
+	Target TargetMatch
+	// Words are folded search words each of which is somewhere in the
+	// entry: detail, target, login, the user's display name, or the
+	// action's code or Japanese name.
+	Words []string
+	// Sort is "" (by time), "user" (login) or "action" (code); the order
+	// is newest first, or A to Z, unless Reverse. Ties go newest first.
+	Sort    string
+	Reverse bool
+	Limit   int
+	Offset  int
 }
 
 func (f Filter) where() (string, []any) {
@@ -269,13 +285,54 @@ func (f Filter) where() (string, []any) {
 		args = append(args, f.Login)
 	}
 	if f.Action != "" {
-		conds = append(conds, "action LIKE ?")
+		conds = append(conds, "action LIKE ? ESCAPE '!'")
 		args = append(args, escapeLike(f.Action)+"%")
 	}
+	if f.Actions != nil {
+		c, a := in("action", f.Actions)
+		conds, args = append(conds, c), append(args, a...)
+	}
 	if f.Text != "" {
-		conds = append(conds, "(target LIKE ? OR detail LIKE ?)")
+		conds = append(conds, "(target LIKE ? ESCAPE '!' OR detail LIKE ? ESCAPE '!')")
 		like := "%" + escapeLike(f.Text) + "%"
 		args = append(args, like, like)
+	}
+	for _, w := range f.Who {
+		var ors []string
+		for _, v := range variants(w) {
+			like := "%" + escapeLike(v) + "%"
+			ors = append(ors, "LOWER(login) LIKE ? ESCAPE '!'", "user_id IN (SELECT id FROM users WHERE "+nameLike+" OR LOWER(login) LIKE ? ESCAPE '!')")
+			args = append(args, like, like, like)
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	}
+	if t := f.Target; len(t.Exact)+len(t.Prefixes) > 0 || t.Contains != "" {
+		var ors []string
+		if len(t.Exact) > 0 {
+			c, a := in("target", t.Exact)
+			ors, args = append(ors, c), append(args, a...)
+		}
+		for _, p := range t.Prefixes {
+			ors, args = append(ors, "target LIKE ? ESCAPE '!'"), append(args, escapeLike(p)+"%")
+		}
+		if t.Contains != "" {
+			ors, args = append(ors, "LOWER(target) LIKE ? ESCAPE '!'"), append(args, "%"+escapeLike(strings.ToLower(t.Contains))+"%")
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
+	}
+	for _, w := range f.Words {
+		var ors []string
+		for _, v := range variants(w) {
+			like := "%" + escapeLike(v) + "%"
+			ors = append(ors, "LOWER(detail) LIKE ? ESCAPE '!'", "LOWER(target) LIKE ? ESCAPE '!'", "LOWER(login) LIKE ? ESCAPE '!'",
+				"LOWER(action) LIKE ? ESCAPE '!'", "user_id IN (SELECT id FROM users WHERE "+nameLike+")")
+			args = append(args, like, like, like, like, like)
+		}
+		if codes := actionsNamed(w); len(codes) > 0 {
+			c, a := in("action", codes)
+			ors, args = append(ors, c), append(args, a...)
+		}
+		conds = append(conds, "("+strings.Join(ors, " OR ")+")")
 	}
 	if len(conds) == 0 {
 		return "", nil
@@ -283,20 +340,96 @@ func (f Filter) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
-func escapeLike(s string) string {
-	// Both dialects treat % and _ as wildcards; user text rarely has them,
-	// and over-matching a filter is harmless, so they are simply dropped.
-	return strings.NewReplacer("%", "", "_", "").Replace(s)
+// in is "col IN (?, …)" for vs (never true for none).
+func in(col string, vs []string) (string, []any) {
+	if len(vs) == 0 {
+		return "1 = 0", nil
+	}
+	args := make([]any, len(vs))
+	for i, v := range vs {
+		args[i] = v
+	}
+	return col + " IN (" + strings.TrimSuffix(strings.Repeat("?, ", len(vs)), ", ") + ")", args
 }
 
-// List returns the entries matching f, newest first, and the total count.
+// variants are the spellings a folded word may have in stored text: as
+// folded (katakana, lower case) and in hiragana.
+func variants(w string) []string {
+	h := strings.Map(func(r rune) rune {
+		if r >= 'ァ' && r <= 'ヶ' {
+			return r - 0x60
+		}
+		return r
+	}, w)
+	if h == w {
+		return []string{w}
+	}
+	return []string{w, h}
+}
+
+// actionsNamed are the codes whose Japanese name holds the folded word.
+func actionsNamed(w string) []string {
+	var out []string
+	for _, g := range ActionGroups {
+		for _, a := range g.Actions {
+			if strings.Contains(strings.ReplaceAll(jp.Fold(a.Label), " ", ""), w) {
+				out = append(out, a.Code)
+			}
+		}
+	}
+	return out
+}
+
+// escapeLike escapes the LIKE wildcards of s for "LIKE ? ESCAPE '!'"
+// (the same on both databases), so that "improvement_action:" is a prefix
+// and not a pattern.
+func escapeLike(s string) string {
+	return strings.NewReplacer("!", "!!", "%", "!%", "_", "!_").Replace(s)
+}
+
+// nameLike matches a user's display name with its spaces (ASCII and
+// full-width) removed, as jp.SearchText stores names: 「山田花子」 finds
+// 「山田　花子」.
+const nameLike = "REPLACE(REPLACE(LOWER(display_name), ' ', ''), '　', '') LIKE ? ESCAPE '!'"
+
+func (f Filter) order() string {
+	col := map[string]string{"user": "login", "action": actionOrder}[f.Sort]
+	switch {
+	case col == "" && f.Reverse:
+		return " ORDER BY id"
+	case col == "":
+		return " ORDER BY id DESC"
+	case f.Reverse:
+		return " ORDER BY " + strings.ReplaceAll(col, ", ", " DESC, ") + " DESC, id DESC"
+	}
+	return " ORDER BY " + col + ", id DESC"
+}
+
+// actionOrder sorts actions as the filter lists them (area by area, as
+// in ActionGroups), codes without a name last.
+var actionOrder = func() string {
+	var b strings.Builder
+	b.WriteString("CASE action")
+	n := 0
+	for _, g := range ActionGroups {
+		for _, a := range g.Actions {
+			n++
+			fmt.Fprintf(&b, " WHEN '%s' THEN %d", strings.ReplaceAll(a.Code, "'", "''"), n)
+		}
+	}
+	fmt.Fprintf(&b, " ELSE %d END, action", n+1)
+	return b.String()
+}()
+
+// List returns the entries matching f in f's order (newest first by
+// default) and the total count.
 func (l *Log) List(ctx context.Context, f Filter) ([]Entry, int, error) {
 	where, args := f.where()
 	var total int
 	if err := l.db.QueryRow(ctx, "SELECT COUNT(*) FROM audit_log"+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("auditlog.List: %w", err)
 	}
-	q := "SELECT " + entryColumns + " FROM audit_log" + where + " ORDER BY id DESC"
+	q := "SELECT " + entryColumns + " FROM audit_log" + where + f.order()
 	if f.Limit > 0 {
 		q += " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
 	}

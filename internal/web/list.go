@@ -165,8 +165,12 @@ func (s *ListSpec) ParseValues(q url.Values) *List {
 		if v == "" {
 			continue
 		}
-		if f.Canon != nil {
-			c, msg := f.Canon(v)
+		canon := f.Canon
+		if canon == nil && f.Kind == FilterDate {
+			canon = canonDate(f.Label)
+		}
+		if canon != nil {
+			c, msg := canon(v)
 			if msg != "" {
 				l.Errors[f.Key] = msg
 				continue
@@ -180,6 +184,19 @@ func (s *ListSpec) ParseValues(q url.Values) *List {
 		l.valid.Set(f.Key, v)
 	}
 	return l
+}
+
+// canonDate reads a date filter written any way jp.ParseDate reads
+// (2026/4/1, 令和8年4月1日, R8.4.1 …) as YYYY-MM-DD, the one form of the
+// links and the date field.
+func canonDate(label string) func(string) (string, string) {
+	return func(v string) (string, string) {
+		t, err := jp.ParseDate(v)
+		if err != nil {
+			return "", label + "「" + v + "」は日付として読めません。2026-04-01 や 令和8年4月1日 の形で入力してください。"
+		}
+		return t.Format("2006-01-02"), ""
+	}
 }
 
 func (s *ListSpec) sizes() []int {
@@ -249,6 +266,16 @@ func (l *List) Date(key string) time.Time {
 
 // Get is what the user typed into a field, kept in the form.
 func (l *List) Get(key string) string { return l.raw.Get(key) }
+
+// Shown is what a field shows: the canonical value when the input was
+// accepted (「令和8年4月1日」 typed into the URL shows as 2026-04-01 in a
+// date field, which cannot show anything else), else what was typed.
+func (l *List) Shown(key string) string {
+	if v := l.valid.Get(key); v != "" {
+		return v
+	}
+	return l.raw.Get(key)
+}
 
 // Error is the message beside a field ("" when it is fine).
 func (l *List) Error(key string) string { return l.Errors[key] }

@@ -32,6 +32,9 @@ func TestListParse(t *testing.T) {
 	if l.Limit() != 100 || l.Offset() != 200 || len(l.Errors) != 0 || !l.Filtered() {
 		t.Fatalf("window %d+%d errors %v", l.Offset(), l.Limit(), l.Errors)
 	}
+	if d := parse("from=" + url.QueryEscape("令和8年4月1日")); d.Value("from") != "2026-04-01" || d.Shown("from") != "2026-04-01" || d.Get("from") != "令和8年4月1日" {
+		t.Errorf("和暦 date filter: value %q shown %q", d.Value("from"), d.Shown("from"))
+	}
 	if w := l.Words(); len(w) != 2 || w[0] != "田中" || w[1] != "亮" {
 		t.Errorf("words %q", w)
 	}

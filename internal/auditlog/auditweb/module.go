@@ -1,15 +1,20 @@
 // Package auditweb is the audit log's screens as a module of the app: the
-// list with its filters (GET /admin/auditlog) and its export as an audited
-// download, for administrators only. It is apart from package auditlog
-// because package web imports auditlog.
+// list (GET /admin/auditlog, the shared list view: filters, search, paging,
+// sorting) with actions, people and objects named in Japanese, and its
+// export as an audited download, for administrators only. It is apart from
+// package auditlog because package web imports auditlog.
 package auditweb
 
 import (
 	"embed"
+	"io"
+	"log/slog"
 	"time"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/database"
 	"mamori/internal/module"
+	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
@@ -18,8 +23,11 @@ var templateFS embed.FS
 
 // Module is the audit-log screens.
 type Module struct {
-	log *auditlog.Log
-	now func() time.Time
+	log  *auditlog.Log
+	db   *database.DB // for the names of people and objects on a page
+	org  org.Reader
+	slog *slog.Logger
+	now  func() time.Time
 }
 
 // New returns the audit-log module over d.Log.
@@ -28,7 +36,11 @@ func New(d module.Deps) *Module {
 	if now == nil {
 		now = time.Now
 	}
-	return &Module{log: d.Log, now: now}
+	lg := d.Logger
+	if lg == nil {
+		lg = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return &Module{log: d.Log, db: d.DB, org: d.Org, slog: lg, now: now}
 }
 
 // Info implements module.Module.

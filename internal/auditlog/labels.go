@@ -1,0 +1,340 @@
+package auditlog
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"mamori/internal/jp"
+)
+
+// ActionLabel is the Japanese name of one audit-log action code, as the
+// screens show it (the code stays in the database and the export).
+type ActionLabel struct{ Code, Label string }
+
+// ActionGroup is a heading of the action filter: the actions of one area.
+type ActionGroup struct {
+	Key, Label string
+	Actions    []ActionLabel
+}
+
+// ActionGroups are every action code written anywhere in Mamori, with its
+// Japanese name, grouped by area in the order the filter lists them.
+// TestEveryActionHasALabel scans the sources for the codes passed to
+// Record and fails when one is missing here: a new code needs its name.
+var ActionGroups = []ActionGroup{
+	{"auth", "ログイン・アクセス", []ActionLabel{
+		{"login.success", "ログイン成功"},
+		{"login.password_ok", "パスワード確認（二要素認証待ち）"},
+		{"login.failure", "ログイン失敗"},
+		{"login.totp_failure", "二要素認証の失敗"},
+		{"login.throttled", "ログインの一時制限"},
+		{"logout", "ログアウト"},
+		{"access.denied", "アクセス拒否"},
+	}},
+	{"user", "利用者", []ActionLabel{
+		{"user.create", "利用者を作成"},
+		{"user.update", "利用者を更新"},
+		{"user.disable", "利用者を無効化"},
+		{"user.enable", "利用者を有効化"},
+		{"user.password", "パスワードを変更"},
+		{"user.totp_enable", "二要素認証を有効化"},
+		{"user.totp_disable", "二要素認証を無効化"},
+	}},
+	{"org", "組織・職員", []ActionLabel{
+		{"department.save", "所属を保存"},
+		{"department.create", "所属を新設（名簿の取込み）"},
+		{"staff.create", "職員を登録"},
+		{"staff.update", "職員情報を更新"},
+		{"staff.import", "職員名簿を取込み"},
+		{"fiscal_year.create", "年度を作成"},
+		{"fiscal_year.current", "現在の年度を変更"},
+	}},
+	{"improve", "改善措置", []ActionLabel{
+		{"improve.create", "改善措置を登録"},
+		{"improve.upsert", "改善措置を出典から登録・更新"},
+		{"improve.edit", "改善措置を編集"},
+		{"improve.status", "改善措置の状況を更新"},
+		{"improve.reopen", "改善措置を再開"},
+		{"improve.verify", "改善措置を確認"},
+		{"improve.evidence", "改善措置に証跡を追加"},
+	}},
+	{"catalog", "基準・チェックリスト", []ActionLabel{
+		{"catalog.framework_import", "基準を取込み"},
+		{"catalog.template_import", "チェックリストを取込み"},
+		{"catalog.template_xlsx_import", "チェックリストを Excel から取込み"},
+		{"catalog.template_copy", "チェックリストの新しい版を作成"},
+		{"catalog.template_freeze", "チェックリストを凍結"},
+		{"catalog.item_create", "チェック項目を追加"},
+		{"catalog.item_update", "チェック項目を更新"},
+		{"catalog.item_move", "チェック項目を移動"},
+		{"catalog.item_delete", "チェック項目を削除"},
+		{"catalog.mapping_add", "条項の対応付けを追加"},
+		{"catalog.mapping_remove", "条項の対応付けを削除"},
+		{"catalog.department_profile", "所属の監査範囲を更新"},
+		{"catalog.checklist_build", "監査用チェックリストを作成"},
+	}},
+	{"policy", "ポリシー・整合表", []ActionLabel{
+		{"policy.document_create", "ポリシー文書を作成"},
+		{"policy.document_update", "ポリシー文書を更新"},
+		{"policy.version_create", "ポリシーの版を作成"},
+		{"policy.version_adopt", "ポリシーの版を施行"},
+		{"policy.version_discard", "改正案を破棄"},
+		{"policy.change_insert", "改正案に条文を新設"},
+		{"policy.change_edit", "改正案で条文を改正"},
+		{"policy.change_delete", "改正案で条文を削除"},
+		{"policy.change_move", "改正案で条文を移動"},
+		{"policy.change_update", "改正理由等を更新"},
+		{"policy.quiz_generate", "確認問題を作成"},
+		{"policy.quiz_edit", "確認問題を編集"},
+		{"policy.quiz_delete", "確認問題を削除"},
+		{"policy.gap_create", "整合表を作成"},
+		{"policy.gap_import", "整合表を Excel から取込み"},
+		{"policy.gap_row_update", "整合表の行を更新"},
+	}},
+	{"file", "ファイル", []ActionLabel{
+		{"download", "ダウンロード"},
+		{"upload", "アップロード"},
+	}},
+	{"ops", "運用・設定", []ActionLabel{
+		{"setting.update", "設定を変更"},
+		{"backup.create", "バックアップを作成"},
+		{"backup.restore", "バックアップから復元"},
+		{"auditlog.anchor", "監査ログのアンカーを作成"},
+		{"demo.create", "デモデータを作成"},
+	}},
+}
+
+// Alerting are the actions shown as warnings (a refusal or a failure).
+var Alerting = map[string]bool{"access.denied": true, "login.failure": true, "login.totp_failure": true, "login.throttled": true}
+
+var actionLabels = func() map[string]string {
+	m := map[string]string{}
+	for _, g := range ActionGroups {
+		for _, a := range g.Actions {
+			if _, dup := m[a.Code]; dup {
+				panic("auditlog: action listed twice: " + a.Code)
+			}
+			m[a.Code] = a.Label
+		}
+	}
+	return m
+}()
+
+// Label is the Japanese name of an action code, or "" when the code has
+// none (an entry written by a newer or an older version).
+func Label(code string) string { return actionLabels[code] }
+
+// GroupActions are the codes of the action group key (nil when there is
+// no such group).
+func GroupActions(key string) []string {
+	for _, g := range ActionGroups {
+		if g.Key == key {
+			out := make([]string, 0, len(g.Actions))
+			for _, a := range g.Actions {
+				out = append(out, a.Code)
+			}
+			return out
+		}
+	}
+	return nil
+}
+
+// TargetKind is the kind of object an entry's target names as KIND:ID
+// ("improvement_action:12"): its Japanese noun and, when the object has a
+// page of its own, the page (a format with one %d for the id).
+type TargetKind struct {
+	Key, Label string
+	Link       string
+}
+
+// TargetKinds are every KIND of the KIND:ID targets written anywhere;
+// TestEveryActionHasALabel checks the sources against this list too.
+var TargetKinds = []TargetKind{
+	{"user", "利用者", "/admin/users/%d/edit"},
+	{"staff", "職員", "/staff/%d"},
+	{"department", "所属", "/admin/departments/%d/edit"},
+	{"fiscal_year", "年度", ""},
+	{"improvement_action", "改善措置", "/improve/%d"},
+	{"improvement_evidence", "改善措置の証跡", ""},
+	{"framework", "基準", "/catalog/frameworks/%d"},
+	{"checklist_template", "チェックリスト", "/catalog/templates/%d"},
+	{"checklist_item", "チェック項目", "/catalog/items/%d"},
+	{"clause_mapping", "条項の対応付け", ""},
+	{"built_checklist", "監査用チェックリスト", "/catalog/built/%d"},
+	{"policy_document", "ポリシー文書", "/policy/documents/%d"},
+	{"policy_version", "ポリシーの版", "/policy/versions/%d"},
+	{"policy_change", "改正箇所", ""},
+	{"policy_gap_table", "整合表", "/policy/gap/%d"},
+	{"policy_gap_row", "整合表の行", ""},
+	{"policy_quiz_question", "確認問題", ""},
+	{"blob", "アップロードされたファイル", ""},
+	{"binder", "製本", ""},
+	{"login", "ログインID", ""},
+}
+
+// NamedTarget is a target written as a fixed word rather than KIND:ID: a
+// list that was exported, a setting, the demo data.
+type NamedTarget struct{ Label, Link string }
+
+// NamedTargets are the fixed targets written anywhere, by their code.
+var NamedTargets = map[string]NamedTarget{
+	"staff.export":                 {"職員名簿（一覧の出力）", "/staff"},
+	"departments.export":           {"所属一覧（一覧の出力）", "/admin/departments"},
+	"users.export":                 {"利用者一覧（一覧の出力）", "/admin/users"},
+	"auditlog.export":              {"監査ログ（一覧の出力）", "/admin/auditlog"},
+	"improvement_actions.export":   {"改善措置台帳（一覧の出力）", "/improve"},
+	"improvement_actions.document": {"改善措置台帳（文書）", "/improve"},
+	"roster":                       {"職員名簿", "/staff"},
+	"demo":                         {"デモデータ", ""},
+	"totp_required_privileged":     {"設定「管理者・支援事業者の二要素認証」", ""},
+	"csirt_contact":                {"設定「CSIRT の連絡先」", ""},
+}
+
+// fileActions are the actions whose target is a file on the server's
+// machine (or 標準出力), and pathActions those whose target is a page.
+var (
+	fileActions = map[string]bool{"backup.create": true, "backup.restore": true, "auditlog.anchor": true}
+	pathActions = map[string]bool{"access.denied": true}
+)
+
+var targetKinds = func() map[string]TargetKind {
+	m := map[string]TargetKind{}
+	for _, k := range TargetKinds {
+		m[k.Key] = k
+	}
+	return m
+}()
+
+// Kind returns the target kind key ("" and false when unknown).
+func Kind(key string) (TargetKind, bool) {
+	k, ok := targetKinds[key]
+	return k, ok
+}
+
+// Target is an entry's target read for people: what kind of object, which
+// one, in Japanese, and its page when there is one. The names of objects
+// (an action's title) are looked up by the screens; Label is the fallback
+// when the object is gone: 「改善措置 No.12」.
+type Target struct {
+	Raw   string
+	Kind  string // a TargetKinds key when the target is KIND:ID
+	ID    int64  // the object's id (0 when not numeric)
+	Key   string // the part after "KIND:" (a login id for "login:…")
+	Noun  string // the kind in Japanese: 改善措置
+	Label string // the whole target in Japanese without the object's name
+	Link  string
+}
+
+// ParseTarget reads the target raw of an entry with action.
+func ParseTarget(action, raw string) Target {
+	t := Target{Raw: raw, Label: raw}
+	switch {
+	case raw == "":
+		return t
+	case fileActions[action]:
+		t.Noun = "ファイル"
+		if raw != "標準出力" {
+			t.Label = "ファイル " + raw
+		}
+		return t
+	case pathActions[action]:
+		t.Noun = "画面"
+		path, why, _ := strings.Cut(raw, " (")
+		why = strings.TrimSuffix(why, ")")
+		t.Label = path
+		switch {
+		case why == "CSRF":
+			t.Label += "（フォームの確認トークンが不一致）"
+		case why != "":
+			t.Label += "（対象への権限なし）"
+		}
+		return t
+	}
+	if n, ok := NamedTargets[raw]; ok {
+		t.Label, t.Link = n.Label, n.Link
+		return t
+	}
+	key, rest, ok := strings.Cut(raw, ":")
+	k, known := targetKinds[key]
+	if !ok || !known {
+		return t
+	}
+	t.Kind, t.Key, t.Noun = k.Key, rest, k.Label
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil {
+		t.Label = k.Label + " " + rest
+		return t
+	}
+	t.ID = id
+	switch k.Key {
+	case "fiscal_year":
+		t.Label = jp.FiscalYearLabel(int(id))
+		t.Link = "/admin/years"
+	case "binder":
+		t.Label = jp.FiscalYearLabel(int(id)) + "の製本"
+	default:
+		t.Label = fmt.Sprintf("%s No.%d", k.Label, id)
+		if k.Link != "" {
+			t.Link = fmt.Sprintf(k.Link, id)
+		}
+	}
+	return t
+}
+
+// TargetMatch is what the 対象 filter asks for: the exact targets, the
+// target prefixes and a substring, any of which may match.
+type TargetMatch struct {
+	Exact    []string
+	Prefixes []string
+	Contains string
+}
+
+// ParseTargetFilter reads the 対象 filter as a person types it: 「改善措置 12」,
+// 「改善措置 No.12」 or improvement_action:12 for one object, 「改善措置」 for
+// every object of the kind, 「職員名簿」 for the fixed targets so named, and
+// anything else as a part of the target's code.
+func ParseTargetFilter(s string) TargetMatch {
+	s = strings.TrimSpace(jp.Normalize(s))
+	var m TargetMatch
+	if s == "" {
+		return m
+	}
+	m.Contains = s
+	folded := strings.ReplaceAll(jp.Fold(s), " ", "")
+	for _, k := range TargetKinds {
+		label := strings.ReplaceAll(jp.Fold(k.Label), " ", "")
+		rest, ok := strings.CutPrefix(folded, label)
+		if !ok {
+			continue
+		}
+		rest = strings.TrimPrefix(strings.TrimPrefix(rest, "no."), "no")
+		rest = strings.TrimPrefix(rest, ":")
+		switch {
+		case rest == "":
+			m.Prefixes = append(m.Prefixes, k.Key+":")
+		case isDigits(rest) || k.Key == "login":
+			m.Exact = append(m.Exact, k.Key+":"+rest)
+		}
+	}
+	for code, n := range NamedTargets {
+		if strings.Contains(strings.ReplaceAll(jp.Fold(n.Label), " ", ""), folded) {
+			m.Exact = append(m.Exact, code)
+		}
+	}
+	slices.Sort(m.Exact)
+	return m
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
