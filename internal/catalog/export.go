@@ -23,55 +23,108 @@ import (
 	"mamori/internal/docgen/formats"
 	"mamori/internal/docgen/xlsx"
 	"mamori/internal/jp"
+	"mamori/internal/tabular"
 	"mamori/internal/web"
 )
 
 // ---- the template export: handler ----
 
 // ExportFormats are the formats a template can be exported in, with the
-// label the pages show.
+// label the pages show (the page also offers its list as CSV: csv, csv-utf8).
 var ExportFormats = map[string]string{"xlsx": formats.XLSX.Label, "pdf": formats.PDF.Label, "docx": formats.DOCX.Label}
 
-// export serves a template (its items as the page filters them) as the
-// ward's spreadsheet (?format=xlsx, the default) or as the printed
-// checklist (pdf, docx).
+// export serves a template's items as the page lists them (the same list
+// spec, so the same filters; always in the checklist's own order, which
+// the spreadsheet's import keeps) as the ward's spreadsheet (?format=xlsx,
+// the default), as the printed checklist (pdf, docx) or as CSV. A filter
+// value the page would refuse is refused here too: a file never holds more
+// than was asked for.
 func (w *Web) export(rw http.ResponseWriter, r *http.Request) error {
 	name := r.URL.Query().Get("format")
 	if name == "" {
 		name = "xlsx"
 	}
-	if ExportFormats[name] == "" {
+	csv, csvErr := tabular.ParseFormat(name)
+	if ExportFormats[name] == "" && (csvErr != nil || csv.Key == "xlsx") {
 		return invalidFormat(name)
 	}
-	f, _ := formats.Get(name)
-	t, items, err := w.templateItems(r)
+	t, err := w.templateInPath(r)
 	if err != nil {
 		return err
 	}
+	l, filter, err := w.itemList(r, t)
+	if err != nil {
+		return err
+	}
+	if err := l.Err(); err != nil {
+		return err
+	}
+	items, err := w.store.Items(r.Context(), filter)
+	if err != nil {
+		return err
+	}
+	filtered := l.Filtered()
+	note := ""
+	if filtered {
+		note = "、絞り込み"
+	}
+	if ExportFormats[name] == "" { // CSV
+		file := TemplateFileName(t, "csv")
+		d := web.Download{Name: file, ContentType: csv.ContentType, Target: fmt.Sprintf("checklist_template:%d", t.ID),
+			Detail: fmt.Sprintf("%s（%d 項目, %s%s）", file, len(items), csv.Label, note)}
+		return web.Send(rw, r, w.log, d, func(out io.Writer) error { return tabular.Write(out, csv, ItemTable(t, items)) })
+	}
+	f, _ := formats.Get(name)
 	file := TemplateFileName(t, f.Name)
 	d := web.Download{Name: file, ContentType: f.ContentType, Target: fmt.Sprintf("checklist_template:%d", t.ID),
-		Detail: fmt.Sprintf("%s（%d 項目, %s）", file, len(items), f.Label)}
+		Detail: fmt.Sprintf("%s（%d 項目, %s%s）", file, len(items), f.Label, note)}
 	// The spreadsheet is the file people edit and import again: it carries
 	// no ward line. The printed checklist names the ward and says when it
 	// holds a filtered subset.
-	ward, filtered := "", false
+	ward := ""
 	if f.Name != "xlsx" {
 		ward = w.ward.WardName(r.Context())
-		for k, v := range r.URL.Query() {
-			if k != "format" && len(v) > 0 && v[0] != "" {
-				filtered = true
-			}
-		}
 	} else {
-		d.Detail = fmt.Sprintf("%s（%d 項目）", file, len(items))
+		d.Detail = fmt.Sprintf("%s（%d 項目%s）", file, len(items), note)
 	}
 	return web.Send(rw, r, w.log, d, func(out io.Writer) error {
 		return RenderTemplate(out, f.Name, t, items, ward, w.now(), filtered)
 	})
 }
 
+// ItemTable is a template's items as a plain table (the CSV export): the
+// spreadsheet's columns without the auditor's 判定 and 所見, the clauses
+// named by their standards' short names.
+func ItemTable(t StoredTemplate, items []StoredItem) tabular.Table {
+	tb := tabular.Table{Sheet: t.Title}
+	var cols []sheetColumn
+	for _, c := range sheetColumns {
+		if c.Key == "judgement" || c.Key == "finding" {
+			continue
+		}
+		cols = append(cols, c)
+		tb.Headers = append(tb.Headers, c.Head)
+	}
+	for _, it := range items {
+		row := make([]string, len(cols))
+		for i, c := range cols {
+			if c.Key == "clauses" {
+				var refs []string
+				for _, cl := range it.Clauses {
+					refs = append(refs, cl.Ref())
+				}
+				row[i] = strings.Join(refs, "\n")
+				continue
+			}
+			row[i] = ixCell(c.Key, it)
+		}
+		tb.Rows = append(tb.Rows, row)
+	}
+	return tb
+}
+
 func invalidFormat(f string) error {
-	return web.Invalid("出力形式「%s」には対応していません。xlsx・pdf・docx のいずれかを指定してください。", f)
+	return web.Invalid("出力形式「%s」には対応していません。xlsx・pdf・docx・csv・csv-utf8 のいずれかを指定してください。", f)
 }
 
 // TemplateFileName is the download name of a template export.
@@ -115,7 +168,7 @@ type sheetColumn struct {
 var sheetColumns = []sheetColumn{
 	{"code", "No", 2, docgen.AlignCenter}, {"category", "分類", 3, docgen.AlignLeft}, {"question", "監査項目", 7, docgen.AlignLeft},
 	{"criteria", "判定基準", 7, docgen.AlignLeft}, {"evidence", "監査資料の例", 4, docgen.AlignLeft}, {"methods", "確認方法", 4.5, docgen.AlignLeft},
-	{"judgement", "判定", 2, docgen.AlignCenter}, {"finding", "所見", 3.5, docgen.AlignLeft}, {"clauses", "根拠規定", 3, docgen.AlignLeft},
+	{"judgement", "判定", 2, docgen.AlignCenter}, {"finding", "所見", 6, docgen.AlignLeft}, {"clauses", "根拠規定", 3, docgen.AlignLeft},
 	{"priority", "重要度", 2, docgen.AlignCenter}, {"techniques", "技法", 3, docgen.AlignLeft}, {"site", "視察", 2, docgen.AlignCenter},
 	{"applicability", "対象", 3, docgen.AlignLeft}, {"threats", "脅威", 3, docgen.AlignLeft}, {"presurvey", "事前調査", 2, docgen.AlignCenter},
 	{"audience", "回答者", 2.5, docgen.AlignLeft}, {"notes", "備考", 4, docgen.AlignLeft},
@@ -132,7 +185,11 @@ var reasonColumn = sheetColumn{"reason", "選定理由", 4, docgen.AlignLeft}
 const judgementColumn = 6
 
 // checklistXLSXOptions put the judgement drop-down on the checklist.
-var checklistXLSXOptions = xlsx.Options{Validations: []xlsx.Validation{{Column: judgementColumn, Values: []string{"〇", "△", "×", "該当なし"}}}}
+// The list offers ○ (U+25CB), the mark the printed documents use; 〇
+// (U+3007), which a Japanese IME often gives for まる, is kept when typed.
+// Only the ward's nine columns print (fitted to an A4 landscape width).
+var checklistXLSXOptions = xlsx.Options{Validations: []xlsx.Validation{{Column: judgementColumn, Values: []string{"○", "△", "×", "該当なし"},
+	Accept: []string{"〇"}}}, PrintColumns: len(ixWardColumns)}
 
 // The sheet that says which template a file came from, and its forms.
 const (
@@ -309,18 +366,6 @@ func WriteChecklistXLSX(w io.Writer, d *docgen.Document) error {
 			return fmt.Errorf("catalog.WriteChecklistXLSX: %w", err)
 		}
 	}
-	// Paper gets the ward's nine columns at a readable size; the columns
-	// kept for importing stay on screen.
-	sheet := f.GetSheetName(0)
-	rows, err := f.GetRows(sheet)
-	if err != nil {
-		return fmt.Errorf("catalog.WriteChecklistXLSX: %w", err)
-	}
-	last, _ := excelize.ColumnNumberToName(len(ixWardColumns))
-	if err := f.SetDefinedName(&excelize.DefinedName{Name: "_xlnm.Print_Area", Scope: sheet,
-		RefersTo: fmt.Sprintf("'%s'!$A$1:$%s$%d", sheet, last, max(1, len(rows)))}); err != nil {
-		return fmt.Errorf("catalog.WriteChecklistXLSX: %w", err)
-	}
 	_, err = f.WriteTo(w)
 	return err
 }
@@ -345,9 +390,9 @@ var printColumns = []struct {
 	Width float64
 	Align docgen.Align
 }{
-	{"No", 3.0, docgen.AlignCenter}, {"分類", 2.4, docgen.AlignLeft}, {"監査項目", 5.8, docgen.AlignLeft},
-	{"判定基準", 8.6, docgen.AlignLeft}, {"監査資料の例", 4, docgen.AlignLeft}, {"確認方法", 4.4, docgen.AlignLeft},
-	{"判定\n（○△×）", 2.3, docgen.AlignCenter}, {"所見", 3.4, docgen.AlignLeft}, {"根拠規定", 3.4, docgen.AlignLeft},
+	{"No", 2.6, docgen.AlignCenter}, {"分類", 2.2, docgen.AlignLeft}, {"監査項目", 5.6, docgen.AlignLeft},
+	{"判定基準", 10.6, docgen.AlignLeft}, {"監査資料の例", 3.6, docgen.AlignLeft}, {"確認方法", 3.9, docgen.AlignLeft},
+	{"判定\n（○△×）", 2.1, docgen.AlignCenter}, {"所見", 5.6, docgen.AlignLeft}, {"根拠規定", 3.6, docgen.AlignLeft},
 }
 
 // PrintHeader is the header row of the printed checklist.
@@ -397,9 +442,16 @@ func PrintRow(it StoredItem) docgen.Row {
 	if it.SiteInspection {
 		q += "（視察）"
 	}
+	// 根拠規定: each standard's short name once, then its clauses in its
+	// own numbering (総務省ガイドライン / 基本方針1 目的 / 基本方針2 定義)
 	var refs []string
+	prev := ""
 	for _, c := range it.Clauses {
-		refs = append(refs, strings.TrimSpace(c.Framework+" "+c.Number+" "+c.Title))
+		if name := FrameworkShortName(c.Framework, c.FrameworkTitle); name != prev {
+			refs = append(refs, name)
+			prev = name
+		}
+		refs = append(refs, strings.TrimSpace(c.NumberLabel()+" "+c.Title))
 	}
 	cells := []docgen.Cell{docgen.C(no), docgen.C(rest), docgen.C(q), {Runs: criteriaRuns(it.Criteria)},
 		docgen.C(joinLines(it.Evidence)), docgen.C(joinLines(it.Methods)), docgen.C(""), docgen.C(""), docgen.C(strings.Join(refs, "\n"))}
@@ -420,6 +472,17 @@ func printTable() docgen.Table {
 	return t
 }
 
+// auditFields is the box at the head of the printed checklist where the
+// auditor writes whom and when the checklist was used for.
+func auditFields() docgen.Table {
+	label := func(s string) docgen.Cell {
+		return docgen.Cell{Runs: []docgen.Run{docgen.T(s)}, Bold: true, Fill: "DDE6F0", Align: docgen.AlignCenter}
+	}
+	blank := docgen.C("\u3000")
+	return docgen.Table{Caption: "実施の記録", FontSize: 10, Columns: []docgen.Column{{Width: 1.2}, {Width: 4}, {Width: 1.2}, {Width: 3}, {Width: 1.2}, {Width: 4}},
+		Rows: []docgen.Row{{Cells: []docgen.Cell{label("所属"), blank, label("実施日"), docgen.C("令和　　年　　月　　日"), label("監査人"), blank}}}}
+}
+
 // TemplateDocument lays a checklist template out for printing (PDF and
 // DOCX): a cover with the title, the fiscal year and the item count, a
 // short note on how to fill it in, then the items grouped by category in
@@ -432,7 +495,7 @@ func TemplateDocument(t StoredTemplate, items []StoredItem, ward string, now tim
 		status = "凍結済みの版"
 	}
 	d := &docgen.Document{Cover: true, Meta: docgen.Meta{Title: t.Title, Subtitle: kind, Ward: ward, FiscalYear: t.Version, Date: now,
-		Classification: "取扱注意", PageNumbers: docgen.PageOfTotal,
+		Classification: "取扱注意", PageNumbers: docgen.PageDash,
 		Version: fmt.Sprintf("%s版（%s）　全 %d 項目", jp.FiscalYearLabel(t.Version), status, len(items))}}
 
 	type group struct {
@@ -471,6 +534,7 @@ func TemplateDocument(t StoredTemplate, items []StoredItem, ward string, now tim
 	if filtered {
 		blocks = append(blocks, docgen.Paragraph{FirstIndent: true, Runs: []docgen.Run{{Text: "この出力は、画面で指定した条件で絞り込んだ項目だけを収めています。", Bold: true}}})
 	}
+	blocks = append(blocks, auditFields())
 	summary := docgen.Table{HeaderRows: 1, Caption: "分類ごとの項目数", Columns: []docgen.Column{{Width: 6}, {Width: 1.5, Align: docgen.AlignRight},
 		{Width: 1.5, Align: docgen.AlignRight}, {Width: 1.5, Align: docgen.AlignRight}, {Width: 1.5, Align: docgen.AlignRight}}}
 	head := docgen.Row{}

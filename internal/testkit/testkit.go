@@ -109,6 +109,26 @@ func Convert(t testing.TB, path, to string) string {
 	return out
 }
 
+// ConvertAll converts many files in one LibreOffice run (its start-up is
+// the slow part) and returns the converted files' paths in order.
+func ConvertAll(t testing.TB, paths []string, to string) []string {
+	t.Helper()
+	soffice := Tool(t, "soffice")
+	dir := t.TempDir()
+	args := append([]string{"--headless", "-env:UserInstallation=file://" + filepath.Join(dir, "lo-profile"), "--convert-to", to, "--outdir", dir}, paths...)
+	if out, err := exec.Command(soffice, args...).CombinedOutput(); err != nil {
+		t.Fatalf("soffice --convert-to %s: %v\n%s", to, err, out)
+	}
+	outs := make([]string, len(paths))
+	for i, p := range paths {
+		outs[i] = filepath.Join(dir, strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))+"."+to)
+		if _, err := os.Stat(outs[i]); err != nil {
+			t.Fatalf("soffice produced no %s for %s", to, p)
+		}
+	}
+	return outs
+}
+
 // ChromiumPath is the browser the journeys use: MAMORI_CHROMIUM or Debian's.
 func ChromiumPath() string {
 	for _, p := range []string{os.Getenv("MAMORI_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {

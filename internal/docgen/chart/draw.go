@@ -242,9 +242,13 @@ type valueAxis struct {
 // (when set and not exceeded by the data) becomes the top of the axis.
 func (d *drawer) newAxis(lo, hi, length float64, headroom bool) valueAxis {
 	n := int(math.Max(2, math.Min(8, length/12)))
-	fixed := d.c.Max > 0 && d.c.Max >= hi
+	top := d.c.Max
+	if top == 0 && d.c.Unit == "%" && hi <= 100 && lo >= 0 {
+		top = 100 // a percentage axis runs 0–100 %
+	}
+	fixed := top > 0 && top >= hi
 	if fixed {
-		hi = d.c.Max
+		hi = top
 	} else if headroom && hi > 0 {
 		hi *= 1.08
 	}
@@ -854,13 +858,6 @@ func (d *drawer) drawRadar() {
 		p := at(k, ax.hi)
 		d.line(cx, cy, p.X, p.Y, colGrid, 0.15, false)
 	}
-	for _, t := range ax.ticks {
-		if t <= ax.lo {
-			continue
-		}
-		p := at(0, t)
-		d.text(p.X+0.6, p.Y+em(d.fTick)*0.9, ax.label(t, d.c.Unit), d.fTick*0.85, AnchorStart, false, colSub)
-	}
 	// axis labels
 	for k := range n {
 		a := ang(k)
@@ -921,6 +918,17 @@ func (d *drawer) drawRadar() {
 					formatValue(v), d.fValue, AnchorMiddle, false, colText)
 			}
 		}
+	}
+	// the scale last, each figure on a white ground, so no series line
+	// runs through it
+	for _, t := range ax.ticks {
+		if t <= ax.lo {
+			continue
+		}
+		p := at(0, t)
+		label, size := ax.label(t, d.c.Unit), d.fTick*0.85
+		d.rect(p.X+0.3, p.Y+em(size)*0.05, textWidth(label, size)+0.6, em(size)*1.1, "FFFFFF", "", 0)
+		d.text(p.X+0.6, p.Y+em(d.fTick)*0.9, label, size, AnchorStart, false, colSub)
 	}
 }
 

@@ -111,7 +111,7 @@ func (l *layouter) cover() {
 	}
 	y = 200 * mm
 	if !m.Date.IsZero() {
-		y = center(y, serif, 13, black, jp.FormatWareki(m.Date)) + 6*mm
+		y = center(y, gothic, 13, black, jp.FormatWareki(m.Date)) + 6*mm
 	}
 	if m.Ward != "" {
 		y = center(y, gothicBold, 16, black, m.Ward) + 2*mm

@@ -138,9 +138,10 @@ type style struct {
 
 // rich is text with styled ranges, as a paragraph or a cell holds it.
 type rich struct {
-	text  string
-	spans []styleSpan
-	adv   []float64 // advance in points of the rune starting at each byte
+	text    string
+	spans   []styleSpan
+	adv     []float64    // advance in points of the rune starting at each byte
+	onSplit func(string) // Options.OnSplit
 }
 
 type styleSpan struct {
@@ -213,6 +214,7 @@ func (l *layouter) newRich(runs []docgen.Run, base face, size float64, bold bool
 		}
 	}
 	rt.text = string(buf)
+	rt.onSplit = l.opt.OnSplit
 	rt.adv = make([]float64, len(rt.text))
 	for _, sp := range rt.spans {
 		f := l.faces[sp.st.face]
@@ -238,12 +240,38 @@ func (rt rich) withFace(f face) rich {
 // breakRich breaks rich text for a first-line width and a width for the rest.
 func (rt rich) lines(first, rest float64) []span {
 	adv := func(i int) float64 { return rt.adv[i] }
-	return breakText(rt.text, adv, func(n int) float64 {
+	ls := breakText(rt.text, adv, func(n int) float64 {
 		if n == 0 {
 			return first
 		}
 		return rest
 	})
+	if rt.onSplit != nil {
+		for i := 1; i < len(ls); i++ {
+			a, b := ls[i-1], ls[i]
+			if a.end != b.start || a.end <= a.start || b.end <= b.start {
+				continue
+			}
+			last, _ := utf8.DecodeLastRuneInString(rt.text[a.start:a.end])
+			next, _ := utf8.DecodeRuneInString(rt.text[b.start:b.end])
+			if alnum(last) && alnum(next) {
+				w0, w1 := a.end, b.start
+				for w0 > a.start && alnum(rune(rt.text[w0-1])) {
+					w0--
+				}
+				for w1 < b.end && alnum(rune(rt.text[w1])) {
+					w1++
+				}
+				rt.onSplit(rt.text[w0:w1])
+			}
+		}
+	}
+	return ls
+}
+
+// alnum reports an ASCII letter or digit (the parts of a word or number).
+func alnum(r rune) bool {
+	return r < 0x80 && (r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z')
 }
 
 func (rt rich) measure(s span) float64 {
@@ -266,7 +294,11 @@ func (l *layouter) drawLine(p *page, rt rich, s span, x, y, avail float64, align
 	switch {
 	case justify && w < avail:
 		if n := countGaps(rt.text[s.start:s.end]); n > 0 {
-			gap = (avail - w) / float64(n)
+			// At most a small fraction of an em between characters: a
+			// wider gap reads as letter spacing (情 報 セ キ ュ…) and text
+			// extraction (search in the PDF) returns the characters
+			// spaced apart; such a line is left a little short instead.
+			gap = min((avail-w)/float64(n), maxJustifyGap*rt.sizeAt(s.start))
 		}
 	case align == docgen.AlignCenter:
 		x += (avail - w) / 2
@@ -358,4 +390,18 @@ func (p *page) line(x1, y1, x2, y2, lw float64, col rgb) {
 
 func (p *page) rect(x, y, w, h, lw float64, stroke, fill rgb) {
 	p.ops = append(p.ops, op{kind: opRect, x: x, y: y, w: w, h: h, lw: lw, color: stroke, fill: fill})
+}
+
+// maxJustifyGap is the widest space justification puts between two
+// characters, in ems: below what pdftotext reads as a word space.
+const maxJustifyGap = 0.08
+
+// sizeAt is the font size of the text at byte i.
+func (rt rich) sizeAt(i int) float64 {
+	for _, sp := range rt.spans {
+		if i >= sp.start && i < sp.end {
+			return sp.st.size
+		}
+	}
+	return rt.spanSize()
 }

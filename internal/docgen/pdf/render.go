@@ -25,6 +25,11 @@ type Options struct {
 	// OnMissing, when set, is told which characters the embedded fonts
 	// lack; they print as 〓 (the customary mark for a missing glyph).
 	OnMissing func(missing []rune)
+	// OnSplit, when set, is told of every number or latin word the
+	// breaker had to cut between two lines because it was wider than its
+	// line (a column too narrow for 845 or ISMAP): the print check fails
+	// on it.
+	OnSplit func(word string)
 }
 
 // Substitute is what prints in place of a character the fonts lack.

@@ -2,6 +2,9 @@ package pdf
 
 import (
 	"math"
+	"regexp"
+	"strings"
+	"unicode/utf8"
 
 	"mamori/internal/docgen"
 )
@@ -39,13 +42,17 @@ func (l *layouter) table(t docgen.Table) {
 	for _, c := range t.Columns {
 		total += max(c.Width, 0)
 	}
+	ws := make([]float64, ncol)
+	for i, c := range t.Columns {
+		ws[i] = tw / float64(ncol)
+		if total > 0 {
+			ws[i] = tw * max(c.Width, 0) / total
+		}
+	}
+	fitMinimums(ws, l.columnMinimums(t, size))
 	xs := make([]float64, ncol+1)
 	xs[0] = l.g.left
-	for i, c := range t.Columns {
-		w := tw / float64(ncol)
-		if total > 0 {
-			w = tw * max(c.Width, 0) / total
-		}
+	for i, w := range ws {
 		xs[i+1] = xs[i] + w
 	}
 
@@ -289,4 +296,77 @@ func (rt rich) spanSize() float64 {
 		return tablePt
 	}
 	return rt.spans[0].st.size
+}
+
+// columnMinimums is, for each column, the width its cells need so that
+// nothing that must stay whole wraps: the widest number or latin word
+// (No 128, 2,048, ISMAP), a short header label (リスク), a date or time
+// that is a cell's whole text (令和8年11月19日, 13:30〜15:30).
+func (l *layouter) columnMinimums(t docgen.Table, size float64) []float64 {
+	mins := make([]float64, len(t.Columns))
+	for ri, row := range t.Rows {
+		col := 0
+		for _, c := range row.Cells {
+			if col >= len(mins) {
+				break
+			}
+			cs := max(c.ColSpan, 1)
+			if cs == 1 {
+				f := gothic
+				if c.Bold || ri < t.HeaderRows {
+					f = gothicBold
+				}
+				var text strings.Builder
+				for _, r := range c.Runs {
+					text.WriteString(r.Text)
+				}
+				for _, line := range strings.Split(text.String(), "\n") {
+					for _, piece := range wholePieces(strings.TrimSpace(line), ri < t.HeaderRows) {
+						mins[col] = max(mins[col], l.width(f, piece, size)+2*cellPadX+0.5)
+					}
+				}
+			}
+			col += cs
+		}
+	}
+	return mins
+}
+
+var (
+	wordPiece = regexp.MustCompile(`[0-9A-Za-z][0-9A-Za-z,.:/%\-]*`)
+	datePiece = regexp.MustCompile(`^(令和|平成|昭和)?[0-9元]+年([0-9]+月)?([0-9]+日)?$|^[0-9]+月[0-9]+日$|^[0-9]{1,2}:[0-9]{2}([〜～-][0-9]{1,2}:[0-9]{2})?$`)
+)
+
+// wholePieces are the parts of a line of a cell that must not be broken.
+func wholePieces(line string, header bool) []string {
+	n := utf8.RuneCountInString(line)
+	if (header && n <= 5) || (n <= 12 && datePiece.MatchString(line)) {
+		return []string{line}
+	}
+	return wordPiece.FindAllString(line, -1)
+}
+
+// fitMinimums widens the columns narrower than their minimum, taking the
+// width from the others in proportion to what they have beyond their own
+// minimum; when the minimums together exceed the table, it leaves the
+// widths alone (the breaker then cuts what it must).
+func fitMinimums(ws, mins []float64) {
+	need, slack := 0.0, 0.0
+	for i := range ws {
+		if ws[i] < mins[i] {
+			need += mins[i] - ws[i]
+		} else {
+			slack += ws[i] - mins[i]
+		}
+	}
+	if need <= 0 || slack < need {
+		return
+	}
+	for i := range ws {
+		if ws[i] < mins[i] {
+			ws[i] = mins[i]
+		} else {
+			ws[i] -= (ws[i] - mins[i]) * need / slack
+		}
+	}
 }
