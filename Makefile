@@ -14,6 +14,14 @@ FONTS := internal/docgen/fonts/files/serif-regular.ttf
 
 fonts: $(FONTS)
 
+# axe-core (package.json devDependencies) is what the accessibility test
+# (internal/app/a11y_test.go) injects into Chromium; npm ci brings it with
+# the fonts, and again here if node_modules predates it.
+AXE := node_modules/axe-core/axe.min.js
+
+$(AXE): | $(FONTS)
+	npm ci --no-audit --no-fund
+
 $(FONTS): package.json package-lock.json scripts/fonts.sh
 	sh scripts/fonts.sh
 
@@ -30,7 +38,7 @@ fmt-check:
 vet: fonts
 	$(GO) vet ./...
 
-test: fonts fmt-check vet
+test: fonts $(AXE) fmt-check vet
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 bench:

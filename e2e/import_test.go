@@ -41,7 +41,8 @@ func TestImportRosterJourney(t *testing.T) {
 	}
 	// Find real department codes of the demo ward: the test must not depend
 	// on guessing them, so it reads the department list page.
-	step(t, ctx, "departments", chromedp.Navigate(base+"/admin/departments"), chromedp.WaitVisible(chromedp.CSS(".tree")))
+	// (every level open: the tree starts with the 課 folded)
+	step(t, ctx, "departments", chromedp.Navigate(base+"/admin/departments?open=all"), chromedp.WaitVisible(chromedp.CSS(".tree")))
 	tree := text(t, ctx, ".tree")
 	code := codeOf(t, tree, "住民記録係")
 	code2 := codeOf(t, tree, "戸籍係")
@@ -58,6 +59,10 @@ func TestImportRosterJourney(t *testing.T) {
 		chromedp.Navigate(base+"/staff/import"),
 		chromedp.WaitVisible(chromedp.CSS("#file")),
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{badPath}),
+		// A roster of three people covers part of the ward only, and adds
+		// people without retiring anyone.
+		chromedp.Click(chromedp.CSS(`input[name=scope][value=part]`)),
+		chromedp.Click(chromedp.CSS(`input[name=retire][value=none]`)),
 		chromedp.Click(chromedp.CSS(`form[action="/staff/import"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(".alert-error")),
 	)
@@ -65,8 +70,8 @@ func TestImportRosterJourney(t *testing.T) {
 	if !strings.Contains(body, "取り込めません") || !strings.Contains(body, "メールアドレス") || !strings.Contains(body, "4") {
 		t.Fatalf("error not shown with row and column:\n%s", truncate(body, 2000))
 	}
-	if strings.Contains(body, "取り込む\n") {
-		t.Fatal("import button offered for a file with errors")
+	if strings.Contains(body, "確認へ進む") {
+		t.Fatal("next step offered for a file with errors")
 	}
 	shot(t, ctx, "import-error")
 
@@ -74,8 +79,8 @@ func TestImportRosterJourney(t *testing.T) {
 		chromedp.Navigate(base+"/staff/import"),
 		chromedp.WaitVisible(chromedp.CSS("#file")),
 		chromedp.SetUploadFiles(chromedp.CSS("#file"), []string{goodPath}),
-		// A roster of three people covers part of the ward only.
-		chromedp.Click(chromedp.CSS(`input[name=partial]`)),
+		chromedp.Click(chromedp.CSS(`input[name=scope][value=part]`)),
+		chromedp.Click(chromedp.CSS(`input[name=retire][value=none]`)),
 		chromedp.Click(chromedp.CSS(`form[action="/staff/import"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS(".alert-ok")),
 	)
@@ -84,6 +89,13 @@ func TestImportRosterJourney(t *testing.T) {
 		t.Fatalf("preview lacks the new staff:\n%s", truncate(body, 2000))
 	}
 	shot(t, ctx, "import-preview")
+	step(t, ctx, "to the confirmation",
+		chromedp.Click(chromedp.CSS(`form[action$="/confirm"] button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`form[action$="/apply"]`)),
+	)
+	if confirm := text(t, ctx, "main"); !strings.Contains(confirm, "取り込む数") || !strings.Contains(confirm, "3 人") {
+		t.Fatalf("confirmation lacks the numbers:\n%s", truncate(confirm, 2000))
+	}
 	step(t, ctx, "confirm import",
 		chromedp.Click(chromedp.CSS(`form[action$="/apply"] button[type=submit]`)),
 		chromedp.WaitVisible(chromedp.CSS("div[data-job-url] .alert")),

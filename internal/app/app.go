@@ -39,6 +39,7 @@ type App struct {
 	// Modules are the features in the order of internal/app/modules.go.
 	Modules []module.Module
 	handler http.Handler
+	navFor  func(*http.Request, *web.User) []web.NavItem // the menu of a page, by role and section
 }
 
 // Options adjust New for tests and sub-commands.

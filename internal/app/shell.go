@@ -2,10 +2,12 @@ package app
 
 import (
 	"embed"
+	"html/template"
 	"net/http"
 	"strings"
 
 	"mamori/internal/module"
+	"mamori/internal/org"
 	"mamori/internal/web"
 )
 
@@ -38,7 +40,7 @@ func (a *App) routes() error {
 		}
 	}
 	nav := a.navByRole(rt)
-	rd.Nav = func(r *http.Request, u *web.User) []web.NavItem {
+	a.navFor = func(r *http.Request, u *web.User) []web.NavItem {
 		items := nav[u.Role]
 		out := make([]web.NavItem, len(items))
 		for i, it := range items {
@@ -47,34 +49,48 @@ func (a *App) routes() error {
 		}
 		return out
 	}
+	rd.Nav = a.navFor
 	a.Router = rt
 	a.handler = web.Secure(rt, a.Logger, rd, web.TrustProxies(a.Config.TrustedProxies()...))
 	return nil
 }
 
 // navByRole computes each role's navigation once: the modules' entries in
-// group order, each shown only to the roles its route rule allows.
+// group order, each shown only to the roles its route rule allows (so a
+// workstream not built yet, whose page only the programme's runners may
+// open, is in their menus alone; a vendor's menu holds only what was built
+// for vendors), under the label the module gives that role.
 func (a *App) navByRole(rt *web.Router) map[web.Role][]web.NavItem {
-	byGroup := map[string][]web.NavItem{}
+	type entry struct {
+		item    web.NavItem
+		labels  map[web.Role]string
+		vendors bool
+	}
+	byGroup := map[string][]entry{}
 	for _, m := range a.Modules {
 		info := m.Info()
 		if info.Path != "" {
-			byGroup[string(info.Group)] = append(byGroup[string(info.Group)], web.NavItem{Label: info.Label, Path: info.Path, Group: string(info.Group)})
+			byGroup[string(info.Group)] = append(byGroup[string(info.Group)],
+				entry{web.NavItem{Label: info.Label, Path: info.Path, Group: string(info.Group)}, info.RoleLabels, info.Vendors})
 		}
 		if n, ok := m.(module.Navigator); ok {
 			for _, it := range n.Nav() {
-				byGroup[it.Group] = append(byGroup[it.Group], it)
+				byGroup[it.Group] = append(byGroup[it.Group], entry{item: it})
 			}
 		}
 	}
-	items := []web.NavItem{{Label: "ホーム", Path: "/", Group: "ホーム"}}
+	entries := []entry{{item: web.NavItem{Label: "ホーム", Path: "/"}, vendors: true}} // no heading of its own
 	for _, g := range module.Groups {
-		items = append(items, byGroup[string(g)]...)
+		entries = append(entries, byGroup[string(g)]...)
 	}
 	out := map[web.Role][]web.NavItem{}
 	for _, role := range web.AllRoles {
-		for _, it := range items {
-			if rt.Allowed(role, it.Path) {
+		for _, e := range entries {
+			if rt.Allowed(role, e.item.Path) && (role != web.RoleVendor || e.vendors) {
+				it := e.item
+				if l := e.labels[role]; l != "" {
+					it.Label = l
+				}
 				out[role] = append(out[role], it)
 			}
 		}
@@ -95,9 +111,9 @@ var roleIntro = map[web.Role]string{
 	web.RoleAdmin:      "区の情報セキュリティ対策の年間計画・利用者・設定を管理します。",
 	web.RoleConsultant: "チェックリスト・計画・研修・訓練シナリオを作成し、監査の立会いや外部監査、報告書の作成を行います。",
 	web.RoleAuditor:    "他の所属の内部監査を実施します。",
-	web.RoleAuditee:    "監査の事前調査票への回答、資料の提出、改善計画の作成を行います。",
-	web.RoleStaff:      "自己点検への回答、研修の受講、訓練への参加、インシデントの報告を行います。",
-	web.RoleVendor:     "委託・クラウド導入のチェックリストに回答します。",
+	web.RoleAuditee:    "所属の改善措置の進み具合を更新し、監査の事前調査票への回答や資料の提出を行います。",
+	web.RoleStaff:      "自己点検への回答、研修の受講、インシデントの報告を行います。",
+	web.RoleVendor:     "区から依頼された委託・クラウドのチェックリストに回答します。",
 	web.RoleViewer:     "ダッシュボードと報告書を閲覧します。",
 }
 
@@ -107,25 +123,80 @@ type homeTiles struct {
 	Tiles []module.Tile
 }
 
+// homeView is the home page: what this person can do, in the order they
+// need it.
+type homeView struct {
+	Greeting    greeting
+	Intro       string
+	Tiles       []homeTiles
+	Workstreams []module.Info // the year's workstreams this role can open (planned ones for their runners only)
+	Links       []web.NavItem // the pages of a role without workstreams of its own (staff, auditee)
+	CSIRT       org.CSIRTContact
+	PhoneHref   template.URL // tel: link of the contact's number (digits and hyphens only)
+	ShowCSIRT   bool         // everyone working for the ward: whom to call about an incident
+	CSIRTFirst  bool         // staff: the contact comes before anything else
+	EditCSIRT   bool         // the security office: a link to the setting
+	Vendor      bool
+	Staff       bool
+}
+
+// linkRoles see their menu as a list of links on the home page instead of
+// the year's workstreams, which they do not run.
+var linkRoles = web.NewRoleSet(web.RoleStaff, web.RoleAuditee)
+
 func (a *App) home(w http.ResponseWriter, r *http.Request) error {
-	u := web.UserFrom(r.Context())
-	var workstreams []module.Info
-	var tiles []homeTiles
+	ctx := r.Context()
+	u := web.UserFrom(ctx)
+	tree, err := a.Org.Departments(ctx)
+	if err != nil {
+		return err
+	}
+	dept := ""
+	if d := tree.ByID[u.DepartmentID]; d != nil {
+		dept = d.Name
+	}
+	isDept := func(word string) bool {
+		for _, d := range tree.ByID {
+			if d.Name == word {
+				return true
+			}
+		}
+		return false
+	}
+	v := homeView{Greeting: newGreeting(u, dept, isDept), Intro: roleIntro[u.Role],
+		Vendor: u.Role == web.RoleVendor, Staff: u.Role == web.RoleStaff, CSIRTFirst: u.Role == web.RoleStaff,
+		EditCSIRT: a.Router.Allowed(u.Role, "/admin/settings")}
+	if v.Vendor {
+		return web.Render(w, r, http.StatusOK, "app/home", "ホーム", v)
+	}
+	if v.CSIRT, err = a.Org.CSIRT(ctx); err != nil {
+		return err
+	}
+	// PhoneLink keeps digits, hyphens and a leading + only: safe as a URL.
+	v.PhoneHref = template.URL(v.CSIRT.PhoneLink())
+	v.ShowCSIRT = v.CSIRT.IsSet() || v.EditCSIRT || u.Role == web.RoleStaff || u.Role == web.RoleAuditee
 	for _, m := range a.Modules {
 		info := m.Info()
-		if info.Workstream > 0 {
-			workstreams = append(workstreams, info)
+		if info.Workstream > 0 && !linkRoles.Has(u.Role) && a.Router.Allowed(u.Role, info.Path) {
+			info.Label = info.LabelFor(u.Role)
+			v.Workstreams = append(v.Workstreams, info)
 		}
 		if t, ok := m.(module.Tiler); ok {
-			ts, err := t.Tiles(r.Context(), u)
+			ts, err := t.Tiles(ctx, u)
 			if err != nil {
 				return err
 			}
 			if len(ts) > 0 {
-				tiles = append(tiles, homeTiles{Label: info.Label, Tiles: ts})
+				v.Tiles = append(v.Tiles, homeTiles{Label: info.Label, Tiles: ts})
 			}
 		}
 	}
-	return web.Render(w, r, http.StatusOK, "app/home", "ホーム", map[string]any{
-		"Workstreams": workstreams, "Tiles": tiles, "Intro": roleIntro[u.Role]})
+	if linkRoles.Has(u.Role) {
+		for _, it := range a.navFor(r, u) {
+			if it.Path != "/" {
+				v.Links = append(v.Links, it)
+			}
+		}
+	}
+	return web.Render(w, r, http.StatusOK, "app/home", "ホーム", v)
 }

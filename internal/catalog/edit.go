@@ -157,7 +157,7 @@ func storedFrom(it Item, id, tid int64, resolved map[string]MappedClause) Stored
 		Applicability: it.Applicability, Threats: it.Threats, PreSurvey: it.PreSurvey, Notes: it.Notes, Audience: it.Audience}
 	for _, r := range it.Clauses {
 		if mc, ok := resolved[r]; ok {
-			st.Clauses = append(st.Clauses, StoredClause{ID: mc.ID, FrameworkID: mc.FrameworkID, Framework: mc.FrameworkCode, Number: mc.Number, Title: mc.Title})
+			st.Clauses = append(st.Clauses, StoredClause{ID: mc.ID, FrameworkID: mc.FrameworkID, Framework: mc.FrameworkCode, FrameworkTitle: mc.FrameworkTitle, Number: mc.Number, Title: mc.Title})
 		}
 	}
 	return st

@@ -127,7 +127,11 @@ func formValues(it Item) url.Values {
 	v := url.Values{}
 	v.Set("code", it.Code)
 	v.Set("category", it.Category)
-	v.Set("clauses", strings.Join(it.Clauses, "\n"))
+	refs := make([]string, len(it.Clauses))
+	for i, c := range it.Clauses {
+		refs[i] = RefLabel(c)
+	}
+	v.Set("clauses", strings.Join(refs, "\n"))
 	v.Set("question", it.Question)
 	v.Set("conform", it.Criteria.Conform)
 	v.Set("partial", it.Criteria.Partial)
@@ -343,7 +347,21 @@ func (w *Web) itemMove(rw http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return editError(err)
 	}
-	return web.Redirect(rw, r, fmt.Sprintf("/catalog/templates/%d#item-%d", tid, id), "", true)
+	// Back to the page of the list where the item now is, at the page
+	// size the list was shown with.
+	t, err := w.store.Template(r.Context(), tid)
+	if err != nil {
+		return err
+	}
+	spec := itemSpec
+	spec.Path = fmt.Sprintf("/catalog/templates/%d", t.ID)
+	l := spec.ParseValues(url.Values{"size": {r.FormValue("size")}})
+	pos, err := w.store.itemPositions(r.Context(), tid)
+	if err != nil {
+		return err
+	}
+	back := l.PageLink((pos[id]-1)/l.Size + 1)
+	return web.Redirect(rw, r, fmt.Sprintf("%s#item-%d", back, id), "", true)
 }
 
 // editError maps refusals of an edit to what the person is shown.

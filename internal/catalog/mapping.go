@@ -132,16 +132,20 @@ type RefError struct {
 func (e *RefError) Error() string { return e.Msg }
 
 // ParseRef splits a clause reference typed by a person: "mic-policy:4.1",
-// also with a full-width colon or a space ("mic-policy 4.1").
+// also with a full-width colon or a space ("mic-policy 4.1"), or with the
+// standard's short name as pages show it ("総務省ガイドライン 基本方針1").
 func ParseRef(s string) (code, number string, err error) {
 	s = strings.TrimSpace(strings.ReplaceAll(strings.ReplaceAll(s, "：", ":"), "　", " "))
+	if c, n, ok := shortRef(s); ok && n != "" && !strings.ContainsAny(n, ": ") {
+		return c, n, nil
+	}
 	code, number, ok := strings.Cut(s, ":")
 	if !ok {
 		code, number, ok = strings.Cut(s, " ")
 	}
 	code, number = strings.TrimSpace(code), strings.TrimSpace(number)
 	if !ok || code == "" || number == "" || strings.ContainsAny(number, ": ") || strings.Contains(code, " ") {
-		return "", "", &RefError{Ref: s, Msg: fmt.Sprintf("「%s」は条項の書き方になっていません。「枠組みコード:番号」の形で書いてください（例: mic-policy:4.1）", s)}
+		return "", "", &RefError{Ref: s, Msg: fmt.Sprintf("「%s」は条項の書き方になっていません。基準の略称と番号（例: 総務省ガイドライン 4.1）か「枠組みコード:番号」（例: mic-policy:4.1）の形で書いてください", s)}
 	}
 	return code, number, nil
 }
@@ -179,7 +183,11 @@ func (s *Store) ResolveRef(ctx context.Context, ref string, prefer map[string]in
 		if n == 0 {
 			return MappedClause{}, &RefError{Ref: ref, Msg: fmt.Sprintf("枠組み「%s」は登録されていません（%s）", code, ref)}
 		}
-		return MappedClause{}, &RefError{Ref: ref, Msg: fmt.Sprintf("条項 %s:%s は登録されていません", code, number)}
+		name := code + ":" + number
+		if _, ok := frameworkNames[code]; ok {
+			name = ClauseRefLabel(code, "", number)
+		}
+		return MappedClause{}, &RefError{Ref: ref, Msg: fmt.Sprintf("条項 %s は登録されていません", name)}
 	}
 	for _, c := range found {
 		if c.FrameworkID == prefer[code] {

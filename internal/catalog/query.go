@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"mamori/internal/database"
@@ -24,15 +25,16 @@ type StoredFramework struct {
 
 // StoredClause is a clause in the database, with how many items check it.
 type StoredClause struct {
-	ID            int64
-	FrameworkID   int64
-	Framework     string // code
-	Number, Title string
-	Summary, Note string
-	Required      bool
-	ParentID      int64
-	Depth         int
-	Items         int
+	ID             int64
+	FrameworkID    int64
+	Framework      string // code
+	FrameworkTitle string // for the short name of a framework without one (see names.go)
+	Number, Title  string
+	Summary, Note  string
+	Required       bool
+	ParentID       int64
+	Depth          int
+	Items          int
 }
 
 // StoredTemplate is a checklist template version.
@@ -67,6 +69,7 @@ type StoredItem struct {
 	Notes          string
 	Audience       []string
 	Clauses        []StoredClause
+	Pos            int // place in its template's order (1-based; set when listing one template)
 }
 
 // Store reads the catalogue from the database.
@@ -119,9 +122,9 @@ func (s *Store) FrameworkByCode(ctx context.Context, code, version string) (Stor
 // ClauseTree returns a framework's clauses in document order with depth
 // and the number of items that check each.
 func (s *Store) ClauseTree(ctx context.Context, fid int64) ([]StoredClause, error) {
-	rows, err := s.db.Query(ctx, `SELECT c.id, c.number, c.title, c.summary, c.note, c.required, COALESCE(c.parent_id, 0),
+	rows, err := s.db.Query(ctx, `SELECT c.id, f.code, f.title, c.number, c.title, c.summary, c.note, c.required, COALESCE(c.parent_id, 0),
 		(SELECT COUNT(*) FROM checklist_item_clauses ic WHERE ic.clause_id = c.id)
-		FROM clauses c WHERE c.framework_id = ? ORDER BY c.sort_order`, fid)
+		FROM clauses c JOIN frameworks f ON f.id = c.framework_id WHERE c.framework_id = ? ORDER BY c.sort_order`, fid)
 	if err != nil {
 		return nil, fmt.Errorf("catalog.ClauseTree: %w", err)
 	}
@@ -130,7 +133,7 @@ func (s *Store) ClauseTree(ctx context.Context, fid int64) ([]StoredClause, erro
 	var out []StoredClause
 	for rows.Next() {
 		c := StoredClause{FrameworkID: fid}
-		if err := rows.Scan(&c.ID, &c.Number, &c.Title, &c.Summary, &c.Note, &c.Required, &c.ParentID, &c.Items); err != nil {
+		if err := rows.Scan(&c.ID, &c.Framework, &c.FrameworkTitle, &c.Number, &c.Title, &c.Summary, &c.Note, &c.Required, &c.ParentID, &c.Items); err != nil {
 			return nil, err
 		}
 		if c.ParentID != 0 {
@@ -145,9 +148,9 @@ func (s *Store) ClauseTree(ctx context.Context, fid int64) ([]StoredClause, erro
 // Clause returns one clause with its framework code.
 func (s *Store) Clause(ctx context.Context, id int64) (StoredClause, error) {
 	var c StoredClause
-	err := s.db.QueryRow(ctx, `SELECT c.id, c.framework_id, f.code, c.number, c.title, c.summary, c.note, c.required, COALESCE(c.parent_id, 0)
+	err := s.db.QueryRow(ctx, `SELECT c.id, c.framework_id, f.code, f.title, c.number, c.title, c.summary, c.note, c.required, COALESCE(c.parent_id, 0)
 		FROM clauses c JOIN frameworks f ON f.id = c.framework_id WHERE c.id = ?`, id).
-		Scan(&c.ID, &c.FrameworkID, &c.Framework, &c.Number, &c.Title, &c.Summary, &c.Note, &c.Required, &c.ParentID)
+		Scan(&c.ID, &c.FrameworkID, &c.Framework, &c.FrameworkTitle, &c.Number, &c.Title, &c.Summary, &c.Note, &c.Required, &c.ParentID)
 	return c, database.NotFound("catalog.Clause", err)
 }
 
@@ -179,15 +182,29 @@ func (s *Store) Template(ctx context.Context, id int64) (StoredTemplate, error) 
 
 // ItemFilter selects items of a template.
 type ItemFilter struct {
-	TemplateID     int64
-	ClauseID       int64 // items that check this clause (any template when TemplateID is 0)
+	TemplateID int64
+	ClauseID   int64 // items that check this clause (any template when TemplateID is 0)
+	// Q is free text: every word of it (folded by jp.SearchWords: width,
+	// hiragana/katakana and case do not matter) must appear in the item's
+	// code, category, question, criteria, evidence, methods or notes.
 	Q              string
+	Group          string // the category's group (物理的セキュリティ of 物理的セキュリティ／サーバ等の管理)
 	Priority       string
 	Technique      string
 	Threat         string
 	Applicability  string
 	SiteInspection bool
 }
+
+// Item orders of ItemPage: the checklist's own order (the default), by
+// code, by category or by priority (必須 first); each breaks ties by the
+// checklist's order.
+const (
+	ItemSortOrder    = "order"
+	ItemSortCode     = "code"
+	ItemSortCategory = "category"
+	ItemSortPriority = "priority"
+)
 
 const itemCols = `i.id, i.template_id, i.code, i.category, i.question, i.criteria_conform, i.criteria_partial, i.criteria_nonconform,
 	i.evidence, i.methods, i.techniques, i.priority, i.site_inspection, i.applicability, i.threats, i.pre_survey, i.notes, i.audience`
@@ -201,6 +218,104 @@ func splitList(s, sep string) []string {
 
 // Items returns the items matching f, in template order, with their clauses.
 func (s *Store) Items(ctx context.Context, f ItemFilter) ([]StoredItem, error) {
+	out, err := s.matchItems(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	return out, s.attachClauses(ctx, out)
+}
+
+// ItemPage is one page of the items matching f in the order sort (one of
+// the ItemSort constants; desc reverses it), with their clauses, and how
+// many items match in all. limit 0 means every matching item.
+func (s *Store) ItemPage(ctx context.Context, f ItemFilter, sort string, desc bool, limit, offset int) ([]StoredItem, int, error) {
+	all, err := s.matchItems(ctx, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	SortItems(all, sort, desc)
+	total := len(all)
+	page := all
+	if limit > 0 {
+		page = all[min(offset, total):min(offset+limit, total)]
+	}
+	page = slices.Clip(page)
+	return page, total, s.attachClauses(ctx, page)
+}
+
+// SortItems orders items (in template order already) by sort, stably.
+func SortItems(items []StoredItem, sort string, desc bool) {
+	var cmp func(a, b StoredItem) int
+	switch sort {
+	case ItemSortCode:
+		cmp = func(a, b StoredItem) int { return naturalCompare(a.Code, b.Code) }
+	case ItemSortCategory:
+		cmp = func(a, b StoredItem) int { return strings.Compare(a.Category, b.Category) }
+	case ItemSortPriority:
+		rank := func(p string) int {
+			if i := slices.Index(PriorityOrder, p); i >= 0 {
+				return i
+			}
+			return len(PriorityOrder)
+		}
+		cmp = func(a, b StoredItem) int { return rank(a.Priority) - rank(b.Priority) }
+	default:
+		if desc {
+			slices.Reverse(items)
+		}
+		return
+	}
+	slices.SortStableFunc(items, func(a, b StoredItem) int {
+		if desc {
+			return cmp(b, a)
+		}
+		return cmp(a, b)
+	})
+}
+
+// naturalCompare compares codes with their numbers as numbers, so that
+// IN-4.2-01 comes before IN-10.1-01.
+func naturalCompare(a, b string) int {
+	for a != "" && b != "" {
+		da, db := leadingDigits(a), leadingDigits(b)
+		if da > 0 && db > 0 {
+			na, nb := strings.TrimLeft(a[:da], "0"), strings.TrimLeft(b[:db], "0")
+			if c := len(na) - len(nb); c != 0 {
+				return c
+			}
+			if c := strings.Compare(na, nb); c != 0 {
+				return c
+			}
+			a, b = a[da:], b[db:]
+			continue
+		}
+		if a[0] != b[0] {
+			return int(a[0]) - int(b[0])
+		}
+		a, b = a[1:], b[1:]
+	}
+	return len(a) - len(b)
+}
+
+func leadingDigits(s string) int {
+	n := 0
+	for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		n++
+	}
+	return n
+}
+
+// SearchText is what a search looks through on an item (jp.SearchText of
+// its code, category, question, criteria, evidence, methods and notes).
+func (it StoredItem) SearchText() string {
+	return jp.SearchText(it.Code, it.Category, it.Question, it.Criteria.Conform, it.Criteria.Partial, it.Criteria.Nonconform,
+		strings.Join(it.Evidence, "\n"), strings.Join(it.Methods, "\n"), it.Notes)
+}
+
+// matchItems returns the items matching f, in template order, without
+// their clauses. The free text is matched here rather than in SQL, so that
+// it folds width and kana the same on SQLite and PostgreSQL.
+func (s *Store) matchItems(ctx context.Context, f ItemFilter) ([]StoredItem, error) {
 	var conds []string
 	var args []any
 	if f.TemplateID != 0 {
@@ -208,11 +323,6 @@ func (s *Store) Items(ctx context.Context, f ItemFilter) ([]StoredItem, error) {
 	}
 	if f.ClauseID != 0 {
 		conds, args = append(conds, "i.id IN (SELECT item_id FROM checklist_item_clauses WHERE clause_id = ?)"), append(args, f.ClauseID)
-	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		like := "%" + strings.NewReplacer("%", "", "_", "").Replace(q) + "%"
-		conds = append(conds, "(i.code LIKE ? OR i.question LIKE ? OR i.category LIKE ? OR i.criteria_conform LIKE ? OR i.evidence LIKE ? OR i.methods LIKE ?)")
-		args = append(args, like, like, like, like, like, like)
 	}
 	for _, kv := range []struct{ col, v string }{{"i.techniques", f.Technique}, {"i.threats", f.Threat}, {"i.applicability", f.Applicability}} {
 		if kv.v != "" {
@@ -235,20 +345,79 @@ func (s *Store) Items(ctx context.Context, f ItemFilter) ([]StoredItem, error) {
 	if err != nil {
 		return nil, fmt.Errorf("catalog.Items: %w", err)
 	}
+	defer rows.Close()
+	words := jp.SearchWords(f.Q)
 	var out []StoredItem
 	for rows.Next() {
 		it, err := scanItem(rows)
 		if err != nil {
-			rows.Close()
 			return nil, err
+		}
+		if len(words) > 0 && !jp.MatchWords(it.SearchText(), words) {
+			continue
+		}
+		if f.Group != "" {
+			if g, _ := splitCategory(it.Category); g != f.Group {
+				continue
+			}
 		}
 		out = append(out, it)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, s.attachClauses(ctx, out)
+	rows.Close()
+	if f.TemplateID != 0 && len(out) > 0 {
+		pos, err := s.itemPositions(ctx, f.TemplateID)
+		if err != nil {
+			return nil, err
+		}
+		for i := range out {
+			out[i].Pos = pos[out[i].ID]
+		}
+	}
+	return out, nil
+}
+
+// itemPositions are the places (1-based) of a template's items in its order.
+func (s *Store) itemPositions(ctx context.Context, tid int64) (map[int64]int, error) {
+	rows, err := s.db.Query(ctx, "SELECT id FROM checklist_items WHERE template_id = ? ORDER BY sort_order", tid)
+	if err != nil {
+		return nil, fmt.Errorf("catalog.itemPositions: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = len(out) + 1
+	}
+	return out, rows.Err()
+}
+
+// ItemGroups are the category groups of a template's items, in order of
+// first appearance (the printed checklist's sections).
+func (s *Store) ItemGroups(ctx context.Context, tid int64) ([]string, error) {
+	rows, err := s.db.Query(ctx, "SELECT category FROM checklist_items WHERE template_id = ? ORDER BY sort_order", tid)
+	if err != nil {
+		return nil, fmt.Errorf("catalog.ItemGroups: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	seen := map[string]bool{}
+	for rows.Next() {
+		var c string
+		if err := rows.Scan(&c); err != nil {
+			return nil, err
+		}
+		if g, _ := splitCategory(c); !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out, rows.Err()
 }
 
 func scanItem(sc interface{ Scan(...any) error }) (StoredItem, error) {
@@ -299,7 +468,7 @@ func (s *Store) attachClauses(ctx context.Context, items []StoredItem) error {
 	for i, it := range items {
 		ids[i] = it.ID
 	}
-	rows, err := s.db.Query(ctx, `SELECT ic.item_id, c.id, c.framework_id, f.code, c.number, c.title FROM checklist_item_clauses ic
+	rows, err := s.db.Query(ctx, `SELECT ic.item_id, c.id, c.framework_id, f.code, f.title, c.number, c.title FROM checklist_item_clauses ic
 		JOIN clauses c ON c.id = ic.clause_id JOIN frameworks f ON f.id = c.framework_id
 		WHERE ic.item_id IN (`+database.Placeholders(len(ids))+`) ORDER BY f.code, c.sort_order`, ids...)
 	if err != nil {
@@ -309,7 +478,7 @@ func (s *Store) attachClauses(ctx context.Context, items []StoredItem) error {
 	for rows.Next() {
 		var iid int64
 		var c StoredClause
-		if err := rows.Scan(&iid, &c.ID, &c.FrameworkID, &c.Framework, &c.Number, &c.Title); err != nil {
+		if err := rows.Scan(&iid, &c.ID, &c.FrameworkID, &c.Framework, &c.FrameworkTitle, &c.Number, &c.Title); err != nil {
 			return err
 		}
 		if i, ok := idx[iid]; ok {

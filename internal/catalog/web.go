@@ -120,10 +120,55 @@ func (w *Web) clause(rw http.ResponseWriter, r *http.Request) error {
 	return w.renderClause(rw, r, http.StatusOK, id, mappingFormFromQuery(r))
 }
 
-func itemFilter(r *http.Request, tid int64) ItemFilter {
-	q := r.URL.Query()
-	return ItemFilter{TemplateID: tid, Q: q.Get("q"), Priority: q.Get("priority"), Technique: q.Get("technique"), Threat: q.Get("threat"),
-		Applicability: q.Get("applicability"), SiteInspection: q.Get("site") != ""}
+// itemSpec is the list of a checklist version's items. Its paths name the
+// template, so itemList completes a copy per request; the page and the
+// export parse every request with it, so a file holds exactly the items
+// the page lists.
+var itemSpec = web.ListSpec{
+	Sorts: []web.ListSort{{Key: ItemSortOrder, Label: "No"}, {Key: ItemSortCode, Label: "コード"}, {Key: ItemSortCategory, Label: "分類"},
+		{Key: ItemSortPriority, Label: "重要度"}},
+	Filters: []web.ListFilter{
+		{Key: "group", Label: "大分類"},
+		{Key: "priority", Label: "重要度", Options: labelOptions(Priorities, PriorityOrder)},
+		{Key: "technique", Label: "技法", Options: labelOptions(Techniques, TechniqueOrder)},
+		{Key: "threat", Label: "脅威", Options: labelOptions(Threats, ThreatOrder)},
+		{Key: "applicability", Label: "対象", Options: labelOptions(Applicability, ApplicabilityOrder)},
+		{Key: "site", Label: "視察項目のみ", Kind: web.FilterCheck},
+	},
+	Search:     "キーワード",
+	SearchHint: "コード・分類・監査項目・判定基準・監査資料・確認方法・備考から探します（全角・半角、ひらがな・カタカナを区別しません）",
+	Noun:       "項目", Label: "項目の絞り込み",
+	Empty: "このチェックリストにはまだ項目がありません。編集できる版なら「項目を追加」か「Excel から取り込む」で追加できます。",
+}
+
+// labelOptions are a label map's choices in order (then any others by key).
+func labelOptions(labels map[string]string, order []string) []web.ListOption {
+	var out []web.ListOption
+	for _, o := range editOptions(labels, order, nil) {
+		out = append(out, web.ListOption{Value: o.Value, Label: o.Label})
+	}
+	return out
+}
+
+// itemList parses a request for the items of template t (the page or its
+// export) and turns it into the store's filter.
+func (w *Web) itemList(r *http.Request, t StoredTemplate) (*web.List, ItemFilter, error) {
+	spec := itemSpec
+	spec.Path = fmt.Sprintf("/catalog/templates/%d", t.ID)
+	spec.ExportPath = spec.Path + "/export"
+	l := spec.Parse(r)
+	groups, err := w.store.ItemGroups(r.Context(), t.ID)
+	if err != nil {
+		return nil, ItemFilter{}, err
+	}
+	opts := make([]web.ListOption, len(groups))
+	for i, g := range groups {
+		opts[i] = web.ListOption{Value: g, Label: g}
+	}
+	l.SetOptions("group", opts)
+	f := ItemFilter{TemplateID: t.ID, Q: l.Q, Group: l.Value("group"), Priority: l.Value("priority"), Technique: l.Value("technique"),
+		Threat: l.Value("threat"), Applicability: l.Value("applicability"), SiteInspection: l.Value("site") != ""}
+	return l, f, nil
 }
 
 // templateInPath loads the template named in the path.
@@ -135,24 +180,40 @@ func (w *Web) templateInPath(r *http.Request) (StoredTemplate, error) {
 	return w.store.Template(r.Context(), id)
 }
 
-// templateItems loads the template named in the path and its items as
-// the query filters them.
-func (w *Web) templateItems(r *http.Request) (StoredTemplate, []StoredItem, error) {
-	t, err := w.templateInPath(r)
-	if err != nil {
-		return t, nil, err
-	}
-	items, err := w.store.Items(r.Context(), itemFilter(r, t.ID))
-	return t, items, err
+// templatePage is a checklist version's page: its items as a list.
+type templatePage struct {
+	T         StoredTemplate
+	List      *web.List
+	Items     []StoredItem
+	L         map[string]map[string]string
+	CanCopy   bool
+	CanFreeze bool
+	// CanOrder: the move buttons, on the editable version's unfiltered
+	// list in its own order.
+	CanOrder bool
+	Next     int
 }
 
+// DocumentLink is the printed checklist (pdf, docx) of the listed items.
+func (p templatePage) DocumentLink(format string) string { return p.List.ExportLink(format) }
+
 func (w *Web) template(rw http.ResponseWriter, r *http.Request) error {
-	t, items, err := w.templateItems(r)
+	t, err := w.templateInPath(r)
 	if err != nil {
 		return err
 	}
-	return web.Render(rw, r, http.StatusOK, "catalog/template", t.Title, map[string]any{"T": t, "Items": items, "Query": r.URL.Query(), "L": labels,
-		"RawQuery": r.URL.RawQuery, "CanCopy": editors.Allows(r), "CanFreeze": admins.Allows(r), "Next": t.Version + 1})
+	l, f, err := w.itemList(r, t)
+	if err != nil {
+		return err
+	}
+	items, total, err := w.store.ItemPage(r.Context(), f, l.Sort, l.Desc, l.Limit(), l.Offset())
+	if err != nil {
+		return err
+	}
+	l.SetTotal(total)
+	p := templatePage{T: t, List: l, Items: items, L: labels, CanCopy: editors.Allows(r), CanFreeze: admins.Allows(r), Next: t.Version + 1}
+	p.CanOrder = p.CanCopy && !t.Frozen && !l.Filtered() && l.Sort == ItemSortOrder && !l.Desc
+	return web.Render(rw, r, http.StatusOK, "catalog/template", t.Title, p)
 }
 
 func (w *Web) item(rw http.ResponseWriter, r *http.Request) error {

@@ -66,6 +66,22 @@ type Info struct {
 	Workstream int    // DESIGN.md workstream number 1–10; 0 for shared modules
 	Summary    string // one sentence for the home page
 	Built      bool   // false: the landing page says plainly it is not built yet
+	// RoleLabels names the navigation entry differently for roles that use
+	// only part of the module: the policy module is 「基本方針」 to staff,
+	// who read the adopted basic policy and nothing else there.
+	RoleLabels map[web.Role]string
+	// Vendors lists the module in the menu of 委託事業者 accounts. An outside
+	// company's menu holds only what was built for it (its questionnaires),
+	// even where a page is open to every signed-in role.
+	Vendors bool
+}
+
+// LabelFor is the module's navigation label as role sees it.
+func (i Info) LabelFor(role web.Role) string {
+	if l := i.RoleLabels[role]; l != "" {
+		return l
+	}
+	return i.Label
 }
 
 // Module is a feature of Mamori. Info is the only required method; a module

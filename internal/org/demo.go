@@ -25,6 +25,15 @@ const DemoWard = "ひので区"
 
 const settingDemo = "demo"
 
+// demoCSIRT is the demo ward's incident contact (fictional numbers: the
+// 0000 exchange is not in use, example.jp is reserved).
+var demoCSIRT = map[string]string{
+	settingCSIRTName:  "ひので区CSIRT（情報政策課 情報セキュリティ係）",
+	settingCSIRTPhone: "内線 2345／直通 03-0000-2345（平日 8:30〜17:15）",
+	settingCSIRTMail:  "csirt@hinode-ku.example.jp",
+	settingCSIRTNote:  "夜間・休日は当番携帯 090-0000-2345 へ。パソコンは LAN ケーブルを抜き、電源は切らずにそのまま連絡してください。",
+}
+
 // demoAccounts are the demo logins, one per role, and where each sits.
 var demoAccounts = []struct {
 	login, name string
@@ -145,6 +154,11 @@ func (s *Service) CreateDemo(ctx context.Context, password string, progress func
 		if err := s.SetSetting(ctx, "ward_name", DemoWard); err != nil {
 			return err
 		}
+		for k, v := range demoCSIRT {
+			if err := s.SetSetting(ctx, k, v); err != nil {
+				return err
+			}
+		}
 		progress("所属を作成しています")
 		ids := map[string]int64{}
 		type unit struct {
@@ -252,10 +266,11 @@ func (s *Service) CreateDemo(ctx context.Context, password string, progress func
 				if i > 0 {
 					sb.WriteString(", ")
 				}
-				sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?)")
-				args = append(args, p.no, p.name, p.kana, p.dept, p.class, p.title, p.sys, p.prot, p.myno, p.email, now, now)
+				sb.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?)")
+				args = append(args, p.no, p.name, p.kana, p.dept, p.class, p.title, p.sys, p.prot, p.myno, p.email,
+					StaffSearchText(p.no, p.name, p.kana, p.email), now, now)
 			}
-			if _, err := s.db.Exec(ctx, `INSERT INTO staff (employee_no, name, kana, department_id, job_class, job_title, is_system, is_protection, is_mynumber, email, active, created_at, updated_at)
+			if _, err := s.db.Exec(ctx, `INSERT INTO staff (employee_no, name, kana, department_id, job_class, job_title, is_system, is_protection, is_mynumber, email, active, search_text, created_at, updated_at)
 				VALUES `+sb.String(), args...); err != nil {
 				return fmt.Errorf("staff: %w", err)
 			}
@@ -325,7 +340,9 @@ func (s *Service) CreateDemo(ctx context.Context, password string, progress func
 		}
 		var staffID int64
 		if err := s.db.QueryRow(ctx, "SELECT s.id FROM staff s JOIN departments d ON d.id = s.department_id WHERE d.name = '住民記録係' ORDER BY s.id LIMIT 1 OFFSET 3").Scan(&staffID); err == nil {
-			if _, err := s.db.Exec(ctx, "UPDATE users SET staff_id = ? WHERE login = 'staff'", staffID); err != nil {
+			// The staff login is that person: greeted by name, unlike the
+			// office accounts named after a department or a company.
+			if _, err := s.db.Exec(ctx, "UPDATE users SET staff_id = ?, display_name = (SELECT name FROM staff WHERE id = ?) WHERE login = 'staff'", staffID, staffID); err != nil {
 				return err
 			}
 		}

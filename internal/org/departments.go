@@ -30,7 +30,8 @@ type Department struct {
 	Path       string
 	Depth      int
 	Children   []*Department
-	StaffCount int
+	StaffCount int // active staff of this department itself (DepartmentsWithCounts)
+	TotalCount int // active staff of this department and every one below it
 }
 
 const deptCols = "id, code, name, level, COALESCE(parent_id, 0), sort_order, active, has_counter"
@@ -169,6 +170,19 @@ func (s *Service) departments(ctx context.Context, withCounts bool) (*Tree, erro
 		}
 	}
 	fill(t.Roots, "", 0)
+	if withCounts {
+		var total func(*Department) int
+		total = func(d *Department) int {
+			d.TotalCount = d.StaffCount
+			for _, c := range d.Children {
+				d.TotalCount += total(c)
+			}
+			return d.TotalCount
+		}
+		for _, r := range t.Roots {
+			total(r)
+		}
+	}
 	return t, nil
 }
 

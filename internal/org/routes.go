@@ -39,6 +39,7 @@ func (s *Service) Routes(rt *web.Router) error {
 	rt.Handle("POST /admin/years/{year}/current", admin, s.yearCurrent)
 
 	rt.Handle("GET /admin/users", admin, s.userList)
+	rt.Handle("GET /admin/users/export", admin, s.userExport)
 	rt.Handle("GET /admin/users/new", admin, s.userNew)
 	rt.Handle("POST /admin/users", admin, s.userCreate)
 	rt.Handle("GET /admin/users/{id}/edit", admin.On(s.userObject()), s.userEdit)

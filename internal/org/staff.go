@@ -39,12 +39,41 @@ type Staff struct {
 
 // StaffFilter selects staff for lists and exports.
 type StaffFilter struct {
-	Q             string  // substring of number, name or kana
+	// Q is a search: every word of it (jp.SearchWords) must be in the
+	// person's employee number, name, kana or mail (search_text), so
+	// 「田中 亮」, 「田中亮」 and 「たなか」 all find 田中　亮.
+	Q             string
 	DepartmentIDs []int64 // nil: any; empty: none
 	JobClass      string
 	Flag          string // system | protection | mynumber
 	Status        string // "" active only, "all", "inactive"
+	Sort          string // a key of staffSorts; "" = roster order (department, managers first, kana)
+	Desc          bool
 	Limit, Offset int
+}
+
+// staffSorts are the orders of the staff list: the leading columns, then
+// ties broken by department, managers first, kana and employee number.
+var staffSorts = map[string]string{
+	"dept":  "COALESCE(d.code, '')",
+	"no":    "s.employee_no",
+	"kana":  "s.kana",
+	"class": "s.job_class",
+}
+
+func (f StaffFilter) orderBy() string {
+	lead, ok := staffSorts[f.Sort]
+	if !ok {
+		lead = staffSorts["dept"]
+	}
+	if f.Desc {
+		parts := strings.Split(lead, ", ")
+		for i := range parts {
+			parts[i] += " DESC"
+		}
+		lead = strings.Join(parts, ", ")
+	}
+	return " ORDER BY " + lead + ", COALESCE(d.code, ''), s.job_class DESC, s.kana, s.employee_no"
 }
 
 func (f StaffFilter) where() (string, []any) {
@@ -57,10 +86,8 @@ func (f StaffFilter) where() (string, []any) {
 	default:
 		conds = append(conds, "s.active = TRUE")
 	}
-	if f.Q != "" {
-		q := "%" + strings.NewReplacer("%", "", "_", "").Replace(jp.Normalize(f.Q)) + "%"
-		conds = append(conds, "(s.employee_no LIKE ? OR s.name LIKE ? OR s.kana LIKE ? OR s.email LIKE ?)")
-		args = append(args, q, q, "%"+strings.Trim(jp.ToKatakana(strings.Trim(q, "%")), " ")+"%", q)
+	for _, w := range jp.SearchWords(f.Q) {
+		conds, args = append(conds, "s.search_text LIKE ?"), append(args, "%"+w+"%")
 	}
 	if f.DepartmentIDs != nil {
 		if len(f.DepartmentIDs) == 0 {
@@ -90,6 +117,62 @@ func (f StaffFilter) where() (string, []any) {
 	return " WHERE " + strings.Join(conds, " AND "), args
 }
 
+// StaffSearchText is what a staff row stores in search_text: its employee
+// number, name, kana and mail folded for matching (jp.SearchText). Every
+// writer of staff sets it; the roster import (package roster, which cannot
+// import org) folds the same four fields in the same order.
+func StaffSearchText(employeeNo, name, kana, email string) string {
+	return jp.SearchText(employeeNo, name, kana, email)
+}
+
+// indexStaff fills search_text where it is still empty: rows that existed
+// before migration 0010 or were written by an older program (a search_text
+// is never empty otherwise, since the employee number is required). The
+// partial index staff_search_pending makes the check one index probe, so
+// every search runs it and no row is ever missed, whatever wrote it. A row
+// changed meanwhile by a writer that set search_text is left alone.
+func (s *Service) indexStaff(ctx context.Context) error {
+	type pending struct {
+		id   int64
+		text string
+	}
+	rows, err := s.db.Query(ctx, "SELECT id, employee_no, name, kana, email FROM staff WHERE search_text = ''")
+	if err != nil {
+		return fmt.Errorf("org.indexStaff: %w", err)
+	}
+	var todo []pending
+	for rows.Next() {
+		var p pending
+		var no, name, kana, email string
+		if err := rows.Scan(&p.id, &no, &name, &kana, &email); err != nil {
+			rows.Close()
+			return fmt.Errorf("org.indexStaff: %w", err)
+		}
+		p.text = StaffSearchText(no, name, kana, email)
+		todo = append(todo, p)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("org.indexStaff: %w", err)
+	}
+	if len(todo) == 0 {
+		return nil
+	}
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		for _, p := range todo {
+			if _, err := s.db.Exec(ctx, "UPDATE staff SET search_text = ? WHERE id = ? AND search_text = ''", p.text, p.id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("org.indexStaff: %w", err)
+	}
+	s.slog.InfoContext(ctx, "staff search index filled", "rows", len(todo))
+	return nil
+}
+
 const staffCols = `s.id, s.employee_no, s.name, s.kana, COALESCE(s.department_id, 0), COALESCE(d.code, ''), s.job_class, s.job_title,
 	s.is_system, s.is_protection, s.is_mynumber, s.email, s.active, s.updated_at`
 
@@ -100,15 +183,20 @@ func scanStaff(sc interface{ Scan(...any) error }) (Staff, error) {
 	return p, err
 }
 
-// StaffList returns the staff matching f (department paths filled from
-// tree when given) and the total count.
+// StaffList returns the staff matching f, in its order (department paths
+// filled from tree when given), and the total count.
 func (s *Service) StaffList(ctx context.Context, f StaffFilter, tree *Tree) ([]Staff, int, error) {
+	if len(jp.SearchWords(f.Q)) > 0 {
+		if err := s.indexStaff(ctx); err != nil {
+			return nil, 0, err
+		}
+	}
 	where, args := f.where()
 	var total int
 	if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM staff s"+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("org.StaffList: %w", err)
 	}
-	q := "SELECT " + staffCols + " FROM staff s LEFT JOIN departments d ON d.id = s.department_id" + where + " ORDER BY d.code, s.job_class DESC, s.kana, s.employee_no"
+	q := "SELECT " + staffCols + " FROM staff s LEFT JOIN departments d ON d.id = s.department_id" + where + f.orderBy()
 	if f.Limit > 0 {
 		q += " LIMIT " + strconv.Itoa(f.Limit) + " OFFSET " + strconv.Itoa(f.Offset)
 	}
@@ -239,18 +327,19 @@ func (s *Service) SaveStaff(ctx context.Context, id int64, in StaffInput) (int64
 	}
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		now := database.T(s.now())
+		search := StaffSearchText(in.EmployeeNo, in.Name, in.Kana, in.Email)
 		var err error
 		action := "staff.update"
 		if id == 0 {
 			action = "staff.create"
-			id, err = s.db.InsertID(ctx, `INSERT INTO staff (employee_no, name, kana, department_id, job_class, job_title, is_system, is_protection, is_mynumber, email, active, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.EmployeeNo, in.Name, in.Kana, in.DepartmentID, in.JobClass, in.JobTitle,
-				in.IsSystem, in.IsProtection, in.IsMyNumber, in.Email, in.Active, now, now)
+			id, err = s.db.InsertID(ctx, `INSERT INTO staff (employee_no, name, kana, department_id, job_class, job_title, is_system, is_protection, is_mynumber, email, active, search_text, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, in.EmployeeNo, in.Name, in.Kana, in.DepartmentID, in.JobClass, in.JobTitle,
+				in.IsSystem, in.IsProtection, in.IsMyNumber, in.Email, in.Active, search, now, now)
 		} else {
 			var res interface{ RowsAffected() (int64, error) }
 			res, err = s.db.Exec(ctx, `UPDATE staff SET employee_no = ?, name = ?, kana = ?, department_id = ?, job_class = ?, job_title = ?,
-				is_system = ?, is_protection = ?, is_mynumber = ?, email = ?, active = ?, updated_at = ? WHERE id = ?`,
-				in.EmployeeNo, in.Name, in.Kana, in.DepartmentID, in.JobClass, in.JobTitle, in.IsSystem, in.IsProtection, in.IsMyNumber, in.Email, in.Active, now, id)
+				is_system = ?, is_protection = ?, is_mynumber = ?, email = ?, active = ?, search_text = ?, updated_at = ? WHERE id = ?`,
+				in.EmployeeNo, in.Name, in.Kana, in.DepartmentID, in.JobClass, in.JobTitle, in.IsSystem, in.IsProtection, in.IsMyNumber, in.Email, in.Active, search, now, id)
 			if err == nil {
 				if n, _ := res.RowsAffected(); n == 0 {
 					return fmt.Errorf("staff %d: %w", id, database.ErrNotFound)

@@ -13,40 +13,77 @@ import (
 	"mamori/internal/web"
 )
 
-const pageSize = 50
-
-type staffListView struct {
-	Staff     []Staff
-	Total     int
-	Page      int
-	Pages     int
-	Query     url.Values
-	Depts     []*Department
-	CanEdit   bool
-	Scoped    bool
-	Formats   []tabular.Format
-	PrevQuery string
-	NextQuery string
+// staffSpec is the roster list; the export parses with it too, so a file
+// holds exactly the rows on screen.
+var staffSpec = &web.ListSpec{
+	Path: "/staff", ExportPath: "/staff/export",
+	Sorts: []web.ListSort{{Key: "dept", Label: "所属"}, {Key: "no", Label: "職員番号"}, {Key: "kana", Label: "氏名（カナ順）"},
+		{Key: "class", Label: "職層"}},
+	Filters: []web.ListFilter{
+		{Key: "department", Label: "所属（配下を含む）"},
+		{Key: "job_class", Label: "職層", Options: []web.ListOption{{Value: JobGeneral, Label: JobGeneral}, {Value: JobManager, Label: JobManager}}},
+		{Key: "flag", Label: "担当", Options: []web.ListOption{{Value: "system", Label: "システム担当者"},
+			{Value: "protection", Label: "保護担当者"}, {Value: "mynumber", Label: "個人番号事務取扱担当者"}}},
+		{Key: "status", Label: "在籍区分", Any: "在籍者", Options: []web.ListOption{{Value: "inactive", Label: "退職者"},
+			{Value: "all", Label: "在籍者と退職者"}}},
+	},
+	Search: "氏名・フリガナ・職員番号・メール", SearchHint: "「田中 亮」「たなか」「ﾀﾅｶ」のどれでも探せます（全角・半角、ひらがな・カタカナ、空白の有無を区別しません）",
+	Noun: "職員", Label: "職員の絞り込み",
+	Empty: "職員名簿がまだありません。「名簿の取り込み」から CSV または Excel ファイルを取り込むか、「職員を登録」から登録してください。",
 }
 
-// staffFilter reads the list filters from the query and applies the scope.
-func (s *Service) staffFilter(r *http.Request, tree *Tree) (StaffFilter, error) {
-	q := r.URL.Query()
-	f := StaffFilter{Q: q.Get("q"), JobClass: q.Get("job_class"), Flag: q.Get("flag"), Status: q.Get("status")}
-	if id, _ := strconv.ParseInt(q.Get("department"), 10, 64); id > 0 {
+// readerEmpty is the empty state for those who cannot fill the roster: it
+// names who can.
+const readerEmpty = "職員名簿がまだありません。名簿は情報セキュリティ担当（管理者）が取り込みます。"
+
+type staffListView struct {
+	List    *web.List
+	Staff   []Staff
+	CanEdit bool
+	Scoped  bool
+}
+
+// staffFilter parses the request as the roster list and turns it into the
+// store's filter with the user's scope applied: a department-scoped user
+// chooses among, and sees, their own department sub-tree only.
+func (s *Service) staffFilter(r *http.Request, tree *Tree) (*web.List, StaffFilter, error) {
+	ctx := r.Context()
+	u := web.UserFrom(ctx)
+	l := staffSpec.Parse(r)
+	if u == nil || u.Role != web.RoleAdmin {
+		l.Empty = readerEmpty
+	}
+	visible, err := s.VisibleDepartments(ctx, u, web.ScopeFrom(ctx))
+	if err != nil {
+		return nil, StaffFilter{}, err
+	}
+	var opts []web.ListOption
+	for _, d := range tree.Flat() {
+		if visible == nil || contains(visible, d.ID) {
+			opts = append(opts, web.ListOption{Value: strconv.FormatInt(d.ID, 10), Label: deptOptionLabel(d)})
+		}
+	}
+	l.SetOptions("department", opts)
+	f := StaffFilter{Q: l.Q, JobClass: l.Value("job_class"), Flag: l.Value("flag"), Status: l.Value("status"), Sort: l.Sort, Desc: l.Desc}
+	if id := l.Int64("department"); id > 0 {
 		f.DepartmentIDs = tree.Subtree(id)
 		if f.DepartmentIDs == nil {
 			f.DepartmentIDs = []int64{}
 		}
 	}
-	visible, err := s.VisibleDepartments(r.Context(), web.UserFrom(r.Context()), web.ScopeFrom(r.Context()))
-	if err != nil {
-		return f, err
-	}
 	if visible != nil {
 		f.DepartmentIDs = intersect(f.DepartmentIDs, visible)
 	}
-	return f, nil
+	return l, f, nil
+}
+
+// deptOptionLabel is a department in a select: its path (a closed select
+// then still says which 庶務係 it is), with 廃止 marked.
+func deptOptionLabel(d *Department) string {
+	if !d.Active {
+		return d.Path + "（廃止）"
+	}
+	return d.Path
 }
 
 // intersect narrows a (nil = everything) to the ids in b.
@@ -68,34 +105,26 @@ func intersect(a, b []int64) []int64 {
 }
 
 func (s *Service) staffList(w http.ResponseWriter, r *http.Request) error {
-	tree, err := s.Departments(r.Context())
+	ctx := r.Context()
+	tree, err := s.Departments(ctx)
 	if err != nil {
 		return err
 	}
-	f, err := s.staffFilter(r, tree)
+	l, f, err := s.staffFilter(r, tree)
 	if err != nil {
 		return err
 	}
-	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
-	page = max(page, 1)
-	f.Limit, f.Offset = pageSize, (page-1)*pageSize
-	list, total, err := s.StaffList(r.Context(), f, tree)
+	f.Limit, f.Offset = l.Limit(), l.Offset()
+	list, total, err := s.StaffList(ctx, f, tree)
 	if err != nil {
 		return err
 	}
-	u := web.UserFrom(r.Context())
-	v := staffListView{Staff: list, Total: total, Page: page, Pages: (total + pageSize - 1) / pageSize, Query: r.URL.Query(),
-		CanEdit: u.Role == web.RoleAdmin, Scoped: web.ScopeFrom(r.Context()) != web.ScopeAll, Formats: tabular.Formats}
-	for _, d := range tree.Flat() {
-		if f.DepartmentIDs == nil || contains(f.DepartmentIDs, d.ID) || !v.Scoped {
-			v.Depts = append(v.Depts, d)
-		}
+	l.SetTotal(total)
+	if l.Asked > 0 {
+		list = nil
 	}
-	pq := r.URL.Query()
-	pq.Set("page", strconv.Itoa(page-1))
-	v.PrevQuery = pq.Encode()
-	pq.Set("page", strconv.Itoa(page+1))
-	v.NextQuery = pq.Encode()
+	u := web.UserFrom(ctx)
+	v := staffListView{List: l, Staff: list, CanEdit: u.Role == web.RoleAdmin, Scoped: web.ScopeFrom(ctx) != web.ScopeAll}
 	return web.Render(w, r, http.StatusOK, "org/staff_list", "職員名簿", v)
 }
 
@@ -124,8 +153,11 @@ func (s *Service) staffExport(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	f, err := s.staffFilter(r, tree)
+	l, f, err := s.staffFilter(r, tree)
 	if err != nil {
+		return err
+	}
+	if err := l.Err(); err != nil {
 		return err
 	}
 	list, _, err := s.StaffList(r.Context(), f, tree)

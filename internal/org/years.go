@@ -3,6 +3,7 @@ package org
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"mamori/internal/database"
 	"mamori/internal/jp"
@@ -19,6 +20,21 @@ type FiscalYear struct {
 
 // Label is the 和暦 name, e.g. 令和8年度.
 func (f FiscalYear) Label() string { return jp.FiscalYearLabel(f.Year) }
+
+// Period is the year's first and last day in 和暦, e.g.
+// 「令和8年4月1日 〜 令和9年3月31日」 (the stored ISO dates as written
+// elsewhere in the app).
+func (f FiscalYear) Period() string { return warekiDate(f.Start) + " 〜 " + warekiDate(f.End) }
+
+// warekiDate writes a stored YYYY-MM-DD date in 和暦; a value that is not
+// a date is shown as stored.
+func warekiDate(s string) string {
+	t, err := time.ParseInLocation("2006-01-02", s, jp.JST)
+	if err != nil {
+		return s
+	}
+	return jp.FormatWareki(t)
+}
 
 // FiscalYears lists the registered years, newest first.
 func (s *Service) FiscalYears(ctx context.Context) ([]FiscalYear, error) {

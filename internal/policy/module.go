@@ -21,7 +21,20 @@ func (m *Module) store() *Store { return NewStore(m.d.DB, m.d.Log, m.d.Now).with
 // Info implements module.Module.
 func (m *Module) Info() module.Info {
 	return module.Info{Key: "policy", Label: "ポリシー改訂", Path: "/policy", Group: module.GroupWork, Workstream: 9, Built: true,
-		Summary: "国のガイドラインと区のポリシーの相違点整合表、改訂案、見え消し版、新旧対照表、職員向け教材、実施手順とハンドブックの改訂。"}
+		Summary:    "国のガイドラインと区のポリシーの相違点整合表、改訂案、見え消し版、新旧対照表、職員向け教材、実施手順とハンドブックの改訂。",
+		RoleLabels: publicLabels()}
+}
+
+// publicLabels names the module 「基本方針」 for the roles that read the
+// adopted basic policy only.
+func publicLabels() map[web.Role]string {
+	out := map[web.Role]string{}
+	for _, r := range web.AllRoles {
+		if !readers.Has(r) {
+			out[r] = "基本方針"
+		}
+	}
+	return out
 }
 
 // Routes implements module.Router.
@@ -34,7 +47,7 @@ func (m *Module) Routes(rt *web.Router) error {
 
 // Tables implements module.Tabler.
 func (m *Module) Tables() []string {
-	return []string{"policy_gap_tables", "policy_gap_rows", "policy_documents", "policy_versions", "policy_changes",
+	return []string{"policy_gap_tables", "policy_gap_rows", "policy_documents", "policy_versions", "policy_version_trees", "policy_changes",
 		"policy_change_gaps", "policy_quiz_questions"}
 }
 

@@ -9,6 +9,7 @@ package policy
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
@@ -227,6 +228,20 @@ func (v Version) Name() string {
 		}
 		return jp.FormatWareki(v.CreatedAt) + "登録版"
 	}
+}
+
+// SourceLabel is where the version's text came from, as pages show it:
+// the uploaded file's name, or 「デモデータ」 for the demo ward's texts
+// (stored with their path under content/, which is no business of a
+// reader's).
+func (v Version) SourceLabel() string {
+	switch {
+	case v.SourceName == "":
+		return ""
+	case strings.HasPrefix(v.SourceName, "content/"):
+		return "デモデータ（架空の区の文書）"
+	}
+	return path.Base(strings.ReplaceAll(v.SourceName, "\\", "/"))
 }
 
 // Decision is the adoption record printed under a title:

@@ -90,6 +90,9 @@ func FiscalYearOptions(years []int) []ListOption {
 // ListOption is one choice of a select filter.
 type ListOption struct{ Value, Label string }
 
+// maxPage bounds the page number a URL may ask for.
+const maxPage = 1_000_000
+
 // defaultSizes are the page sizes offered when a spec names none.
 var defaultSizes = []int{50, 100, 200}
 
@@ -112,6 +115,17 @@ type List struct {
 	// Asked is the page the URL asked for when it is past the last page
 	// (the list is then empty and says so).
 	Asked int
+	// Empty replaces the spec's empty-state text for this request (a
+	// reader who cannot fill the list is told who does).
+	Empty string
+}
+
+// EmptyText is what an empty, unfiltered list says.
+func (l *List) EmptyText() string {
+	if l.Empty != "" {
+		return l.Empty
+	}
+	return l.Spec.Empty
 }
 
 // Parse reads a list request. It never fails: a wrong filter value is
@@ -131,7 +145,7 @@ func (s *ListSpec) ParseValues(q url.Values) *List {
 		l.valid.Set("size", strconv.Itoa(n))
 	}
 	if n, err := strconv.Atoi(q.Get("page")); err == nil && n > 1 {
-		l.Page = n
+		l.Page = min(n, maxPage) // a huge number must not overflow Offset
 	}
 	if s.Search != "" {
 		if v := strings.TrimSpace(q.Get("q")); v != "" {

@@ -117,6 +117,12 @@ func TestListLinks(t *testing.T) {
 	if got := strings.Join(nums, " "); got != "1 … 38 39 40 41 42 … 86" {
 		t.Errorf("pager %s", got)
 	}
+	if huge := parse("page=99999999999999999"); huge.Offset() < 0 {
+		t.Errorf("a huge page number overflows: offset %d", huge.Offset())
+	}
+	if huge := parse("page=9223372036854775"); huge.Offset() < 0 {
+		t.Errorf("a huge page number overflows: offset %d", huge.Offset())
+	}
 	past := parse("page=99")
 	past.SetTotal(120)
 	if past.Asked != 99 || past.First() != 0 {

@@ -35,6 +35,13 @@ type Site struct {
 	Demo       bool
 }
 
+// Crumb is one step of a page's breadcrumbs; the last one without a link
+// is the page itself.
+type Crumb struct {
+	Label string
+	Path  string // "": the current page (no link)
+}
+
 // Page is the data every template receives.
 type Page struct {
 	Title   string
@@ -42,6 +49,7 @@ type Page struct {
 	CSRF    string
 	Nav     []NavItem
 	NavHTML template.HTML // Nav rendered by the "nav" template (cached)
+	Crumbs  []Crumb       // breadcrumbs of a page below the top level (none on top-level pages)
 	Path    string
 	Site    Site
 	Flash   string
@@ -81,7 +89,8 @@ func (rd *Renderer) funcs() template.FuncMap {
 			}
 			return ""
 		},
-		"join": strings.Join,
+		"join":     strings.Join,
+		"contains": strings.Contains,
 		"dict": func(kv ...any) map[string]any {
 			m := map[string]any{}
 			for i := 0; i+1 < len(kv); i += 2 {
@@ -166,6 +175,7 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 		return fmt.Errorf("web.Render: no page %q", name)
 	}
 	p := rd.page(w, r, title, data)
+	p.Crumbs = Breadcrumbs(p.Path, title, p.Nav)
 	buf := getBuffer()
 	defer putBuffer(buf)
 	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
@@ -212,6 +222,40 @@ func (rd *Renderer) page(w http.ResponseWriter, r *http.Request, title string, d
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Path: "/", MaxAge: -1})
 	}
 	return p
+}
+
+// Breadcrumbs derives a page's trail from the navigation, so that no
+// handler has to declare one: ホーム › the menu entry whose path is the
+// longest prefix of path › the page's title when it differs. A top-level
+// page (home, or a menu entry itself) and a page without a menu (signed
+// out) have none.
+func Breadcrumbs(path, title string, nav []NavItem) []Crumb {
+	if len(nav) == 0 || path == "/" || path == "" {
+		return nil
+	}
+	var best NavItem
+	bestLen := -1
+	for _, it := range nav {
+		p, _, _ := strings.Cut(it.Path, "?")
+		if p == "/" || p == "" {
+			continue
+		}
+		if (path == p || strings.HasPrefix(path, p+"/")) && len(p) > bestLen {
+			best, bestLen = it, len(p)
+		}
+	}
+	out := []Crumb{{Label: "ホーム", Path: "/"}}
+	if bestLen < 0 {
+		return append(out, Crumb{Label: title})
+	}
+	if p, _, _ := strings.Cut(best.Path, "?"); p == path {
+		return nil // a menu entry's own page is top level
+	}
+	out = append(out, Crumb{Label: best.Label, Path: best.Path})
+	if title != "" && title != best.Label {
+		out = append(out, Crumb{Label: title})
+	}
+	return out
 }
 
 // maxNavEntries bounds the rendered-menu cache; menus differ only by role

@@ -29,7 +29,12 @@ func (m *Module) Info() module.Info {
 }
 
 // Routes implements module.Router.
-func (m *Module) Routes(rt *web.Router) error { return m.s.Routes(rt) }
+func (m *Module) Routes(rt *web.Router) error {
+	if err := m.s.Routes(rt); err != nil {
+		return err
+	}
+	return m.s.SettingsRoutes(rt)
+}
 
 // Nav lists the organisation's screens; the app shows each to the roles
 // its route rule allows.
@@ -40,6 +45,7 @@ func (m *Module) Nav() []web.NavItem {
 		{Label: "所属（組織）", Path: "/admin/departments", Group: g},
 		{Label: "年度", Path: "/admin/years", Group: g},
 		{Label: "利用者と役割", Path: "/admin/users", Group: g},
+		{Label: "設定", Path: "/admin/settings", Group: g},
 	}
 }
 

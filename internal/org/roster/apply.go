@@ -9,6 +9,7 @@ import (
 
 	"mamori/internal/auditlog"
 	"mamori/internal/database"
+	"mamori/internal/jp"
 )
 
 var (
@@ -17,7 +18,46 @@ var (
 	// ErrStale is returned by Apply when staff or departments changed
 	// after the plan was built; the user should preview again.
 	ErrStale = errors.New("確認の後に職員または所属の登録が変わりました。もう一度ファイルを読み込んで確認してください")
+	// ErrNeedsConsent is returned by Apply for a plan that retires more
+	// than the limit without the user's consent (Options.RetireMissing).
+	ErrNeedsConsent = errors.New("在籍職員のうち多くの人が退職扱いになるため、取り込みを中止しました。退職扱いにすることを確認してから取り込んでください")
+	// ErrAlreadyImported is returned by Apply when Options.Source was
+	// imported before (a confirmation sent twice).
+	ErrAlreadyImported = errors.New("このファイルは既に取り込まれています。同じ取り込みは 2 回行いません")
 )
+
+// AuditAction is the audit-log action of an import.
+const AuditAction = "staff.import"
+
+// Imported returns the audit-log entry of the import of source (an upload,
+// Options.Source), if there was one.
+func Imported(ctx context.Context, log *auditlog.Log, source string) (auditlog.Entry, bool, error) {
+	if source == "" {
+		return auditlog.Entry{}, false, nil
+	}
+	es, _, err := log.List(ctx, auditlog.Filter{Action: AuditAction, Text: source})
+	if err != nil {
+		return auditlog.Entry{}, false, fmt.Errorf("roster.Imported: %w", err)
+	}
+	for _, e := range es {
+		if e.Action == AuditAction && e.Target == source {
+			return e, true, nil
+		}
+	}
+	return auditlog.Entry{}, false, nil
+}
+
+// ScopeLabel describes the plan's scope in Japanese for messages and the
+// audit log: 「全庁」, 「一部の所属（3 所属）」 or 「一部の所属（不在者の退職なし）」.
+func (p *Plan) ScopeLabel() string {
+	switch {
+	case p.Scope == ScopeWard:
+		return "全庁"
+	case len(p.ScopeDepts) == 0:
+		return "一部の所属（ファイルにいない職員は退職扱いにしない）"
+	}
+	return fmt.Sprintf("一部の所属（%d 所属）", len(p.ScopeDepts))
+}
 
 // batchSize is how many people one multi-row statement writes; progress
 // is reported after each batch.
@@ -45,9 +85,11 @@ func Apply(ctx context.Context, db *database.DB, log *auditlog.Log, p *Plan, opt
 		return nil, fmt.Errorf("%s: no plan", op)
 	case !p.OK():
 		return nil, fmt.Errorf("%s: %w", op, ErrPlanHasErrors)
-	case opt.FiscalYear != p.FiscalYear || opt.Partial != p.Partial || opt.CreateDepartments != p.CreateDepartments:
-		return nil, fmt.Errorf("%s: options differ from the plan's (fiscal year %d/%d, partial %v/%v, create departments %v/%v)",
-			op, opt.FiscalYear, p.FiscalYear, opt.Partial, p.Partial, opt.CreateDepartments, p.CreateDepartments)
+	case opt.FiscalYear != p.FiscalYear || opt.Scope != p.Scope || opt.CreateDepartments != p.CreateDepartments:
+		return nil, fmt.Errorf("%s: options differ from the plan's (fiscal year %d/%d, scope %v/%v, create departments %v/%v)",
+			op, opt.FiscalYear, p.FiscalYear, opt.Scope, p.Scope, opt.CreateDepartments, p.CreateDepartments)
+	case p.NeedsConsent() && !opt.RetireMissing:
+		return nil, fmt.Errorf("%s: %w", op, ErrNeedsConsent)
 	}
 	if progress == nil {
 		progress = func(int, int) {}
@@ -58,13 +100,37 @@ func Apply(ctx context.Context, db *database.DB, log *auditlog.Log, p *Plan, opt
 		// audit head, so a concurrent import waits here and then sees
 		// this one's changes in the check below.
 		c := a.res.Counts
-		detail := fmt.Sprintf("%s: 新規 %d 件, 異動 %d 件, 変更 %d 件, 退職 %d 件, 所属新設 %d 件",
-			p.Filename, c.New, c.Moved, c.Changed, c.Leavers, c.NewDepts)
+		detail := fmt.Sprintf("%s（%s、%s）: 新規 %d 件, 異動 %d 件, 変更 %d 件, 退職 %d 件, 変更なし %d 件, 所属新設 %d 件",
+			p.Filename, jp.FiscalYearLabel(p.FiscalYear), p.ScopeLabel(), c.New, c.Moved, c.Changed, c.Leavers, c.Unchanged, c.NewDepts)
 		if c.Reactivated > 0 {
 			detail += fmt.Sprintf(", 再登録 %d 件", c.Reactivated)
 		}
-		if err := log.Record(ctx, "staff.import", "roster", detail); err != nil {
+		if p.NeedsConsent() {
+			detail += fmt.Sprintf("（在籍職員 %d 人の %s%% の退職扱いを確認済み）", p.Active, p.RetireShare())
+		}
+		target := opt.Source
+		if target == "" {
+			target = "roster"
+		}
+		if err := log.Record(ctx, AuditAction, target, detail); err != nil {
 			return err
+		}
+		// After the entry, which serialises imports: an earlier import of
+		// the same upload is now visible.
+		if opt.Source != "" {
+			es, _, err := log.List(ctx, auditlog.Filter{Action: AuditAction, Text: opt.Source})
+			if err != nil {
+				return err
+			}
+			n := 0
+			for _, e := range es {
+				if e.Action == AuditAction && e.Target == opt.Source {
+					n++
+				}
+			}
+			if n > 1 {
+				return ErrAlreadyImported
+			}
 		}
 		if p.stamp != "" {
 			cur, err := loadStamp(ctx, db)
@@ -207,7 +273,8 @@ func (a *applier) assignments(ctx context.Context) (map[int64]assignment, error)
 }
 
 // staffCols are written by upsertStaff, in order.
-const staffCols = "employee_no, name, kana, department_id, job_class, job_title, is_system, is_protection, is_mynumber, email, active, created_at, updated_at"
+// search_text folds the same fields as org.StaffSearchText, in the same order.
+const staffCols = "employee_no, name, kana, department_id, job_class, job_title, is_system, is_protection, is_mynumber, email, active, search_text, created_at, updated_at"
 
 // upsertStaff inserts new staff and updates changed ones with one
 // statement, returning the ids of the rows written by employee number.
@@ -221,17 +288,18 @@ func (a *applier) upsertStaff(ctx context.Context, batch []Change) (map[string]i
 			continue
 		}
 		args = append(args, ch.EmployeeNo, ch.Name, ch.Kana, nullID(a.deptID(ch)), ch.JobClass, ch.JobTitle,
-			ch.IsSystem, ch.IsProtection, ch.IsMyNumber, ch.Email, true, a.ts, a.ts)
+			ch.IsSystem, ch.IsProtection, ch.IsMyNumber, ch.Email, true, jp.SearchText(ch.EmployeeNo, ch.Name, ch.Kana, ch.Email), a.ts, a.ts)
 		n++
 	}
 	ids := map[string]int64{}
 	if n == 0 {
 		return ids, nil
 	}
-	q := "INSERT INTO staff (" + staffCols + ") VALUES " + valueRows(n, 13) + ` ON CONFLICT (employee_no) DO UPDATE SET
+	q := "INSERT INTO staff (" + staffCols + ") VALUES " + valueRows(n, 14) + ` ON CONFLICT (employee_no) DO UPDATE SET
 		name = excluded.name, kana = excluded.kana, department_id = excluded.department_id, job_class = excluded.job_class,
 		job_title = excluded.job_title, is_system = excluded.is_system, is_protection = excluded.is_protection,
-		is_mynumber = excluded.is_mynumber, email = excluded.email, active = excluded.active, updated_at = excluded.updated_at
+		is_mynumber = excluded.is_mynumber, email = excluded.email, active = excluded.active, search_text = excluded.search_text,
+		updated_at = excluded.updated_at
 		RETURNING id, employee_no`
 	rows, err := a.db.Query(ctx, q, args...)
 	if err != nil {

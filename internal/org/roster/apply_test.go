@@ -153,7 +153,7 @@ func TestApplyCreatesDepartmentsFromPaths(t *testing.T) {
 		for _, e := range entries {
 			actions = append(actions, e.Action)
 			if e.Action == "staff.import" {
-				if want := "名簿.csv: 新規 4 件, 異動 0 件, 変更 0 件, 退職 0 件, 所属新設 5 件"; e.Detail != want || e.Target != "roster" {
+				if want := "名簿.csv（令和8年度、全庁）: 新規 4 件, 異動 0 件, 変更 0 件, 退職 0 件, 変更なし 0 件, 所属新設 5 件"; e.Detail != want || e.Target != "roster" {
 					t.Errorf("import entry = %q %q, want %q", e.Target, e.Detail, want)
 				}
 			}
@@ -172,7 +172,9 @@ func TestApplyNextFiscalYear(t *testing.T) {
 		ctx := context.Background()
 		importFile(t, db, "r8.csv", csvFile(t, encBOM, ',', roster2026), Options{FiscalYear: 2026, CreateDepartments: true}, april26)
 
-		opt := Options{FiscalYear: 2027}
+		// One leaver of four active staff is above the limit: the import
+		// says it means to retire them.
+		opt := Options{FiscalYear: 2027, RetireMissing: true}
 		p, res := importFile(t, db, "r9.xlsx", xlsxFile(t, roster2027), opt, april27)
 		if want := (Counts{New: 1, Moved: 1, Unchanged: 2, Leavers: 1}); res.Counts != want {
 			t.Fatalf("Counts = %+v, want %+v\n%+v", res.Counts, want, p.Changes)
@@ -253,7 +255,7 @@ func TestApplyWritesNothing(t *testing.T) {
 		ctx := context.Background()
 		importFile(t, db, "r8.csv", csvFile(t, encUTF8, ',', roster2026), Options{FiscalYear: 2026, CreateDepartments: true}, april26)
 		log := auditlog.New(db, func() time.Time { return april27 })
-		opt := Options{FiscalYear: 2027, CreateDepartments: true}
+		opt := Options{FiscalYear: 2027, CreateDepartments: true, RetireMissing: true}
 		// Good rows, a new department and one bad row.
 		bad := "職員番号,氏名,所属名\n1001,山田 太郎,総務部 総務課\n1006,新人,区民部 新設課\n1007,,総務部 総務課\n"
 		good := "職員番号,氏名,所属名\n1001,山田 太郎,総務部 総務課\n1006,新人,区民部 新設課\n"
@@ -314,6 +316,24 @@ func TestApplyWritesNothing(t *testing.T) {
 				opt: opt,
 			},
 			{
+				// The good file retires three of four active staff: without
+				// consent nothing is written.
+				name: "no consent to retire most staff",
+				plan: func(t *testing.T) *Plan {
+					ex, err := LoadExisting(ctx, db)
+					if err != nil {
+						t.Fatal(err)
+					}
+					p := Build(mustRead(t, "good.csv", []byte(good)), ex, opt)
+					if !p.NeedsConsent() || p.Counts().Leavers != 3 || p.Active != 4 {
+						t.Fatalf("plan: consent %v, %+v, active %d", p.NeedsConsent(), p.Counts(), p.Active)
+					}
+					return p
+				},
+				opt:     Options{FiscalYear: 2027, CreateDepartments: true},
+				wantErr: ErrNeedsConsent,
+			},
+			{
 				name: "options differ from the plan's",
 				plan: func(t *testing.T) *Plan {
 					ex, err := LoadExisting(ctx, db)
@@ -346,6 +366,57 @@ func TestApplyWritesNothing(t *testing.T) {
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM departments WHERE name = '新設課'"); n != 0 {
 			t.Errorf("新設課 was created")
+		}
+	})
+}
+
+// TestApplyOncePerSource: an upload is imported once. Applying it again —
+// later (the back button) or at the same time (a double submit) — is
+// refused and writes nothing; Imported finds the one import's entry.
+func TestApplyOncePerSource(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		importFile(t, db, "r8.csv", csvFile(t, encUTF8, ',', roster2026), Options{FiscalYear: 2026, CreateDepartments: true}, april26)
+		log := auditlog.New(db, func() time.Time { return april27 })
+		opt := Options{FiscalYear: 2027, RetireMissing: true, Source: "blob:42"}
+		data := xlsxFile(t, roster2027)
+		plan := func() *Plan {
+			ex, err := LoadExisting(ctx, db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return Build(mustRead(t, "r9.xlsx", data), ex, opt)
+		}
+		// Two confirmations at once: exactly one import.
+		p1, p2 := plan(), plan()
+		errs := make(chan error, 2)
+		for _, p := range []*Plan{p1, p2} {
+			go func() { _, err := Apply(ctx, db, log, p, opt, april27, nil); errs <- err }()
+		}
+		var failed []error
+		for range 2 {
+			if err := <-errs; err != nil {
+				failed = append(failed, err)
+			}
+		}
+		// The loser sees either the winner's entry or its changes.
+		if len(failed) != 1 || !errors.Is(failed[0], ErrAlreadyImported) && !errors.Is(failed[0], ErrStale) {
+			t.Fatalf("double submit: errors %v, want one refusal", failed)
+		}
+		e, ok, err := Imported(ctx, log, "blob:42")
+		if err != nil || !ok || !strings.Contains(e.Detail, "退職 1 件") || !strings.Contains(e.Detail, "変更なし 2 件") {
+			t.Fatalf("Imported = %+v %v %v", e, ok, err)
+		}
+		if _, ok, _ := Imported(ctx, log, "blob:4"); ok {
+			t.Error("Imported matches a prefix of the source")
+		}
+		// Later, with a fresh plan (nothing would change any more): refused.
+		before := tableCounts(t, db)
+		if _, err := Apply(ctx, db, log, plan(), opt, april27, nil); !errors.Is(err, ErrAlreadyImported) {
+			t.Errorf("replay: err = %v, want ErrAlreadyImported", err)
+		}
+		if after := tableCounts(t, db); !reflect.DeepEqual(before, after) {
+			t.Errorf("replay wrote rows: %v → %v", before, after)
 		}
 	})
 }

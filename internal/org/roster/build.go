@@ -17,8 +17,9 @@ type builder struct {
 	depts *resolver
 	names *deptIndex // registered departments, for paths
 
-	seen     map[string]int // employee_no → first row
-	inferred [2]int         // rows whose job class was inferred: general, manager
+	seen      map[string]int // employee_no → first row
+	inferred  [2]int         // rows whose job class was inferred: general, manager
+	fileDepts map[int64]bool // registered departments the rows name
 }
 
 // Build validates every row of t against the registered organisation ex
@@ -28,13 +29,16 @@ func Build(t *Table, ex *Existing, opt Options) *Plan {
 	if ex == nil {
 		ex = &Existing{}
 	}
-	p := &Plan{FiscalYear: opt.FiscalYear, Partial: opt.Partial, CreateDepartments: opt.CreateDepartments, stamp: ex.stamp}
+	p := &Plan{FiscalYear: opt.FiscalYear, Scope: opt.Scope, CreateDepartments: opt.CreateDepartments, RetireLimit: opt.RetireLimit, stamp: ex.stamp}
+	if p.RetireLimit <= 0 || p.RetireLimit > 100 {
+		p.RetireLimit = DefaultRetireLimit
+	}
 	if t == nil {
 		p.Errors = append(p.Errors, Issue{Msg: msgNoData})
 		return p
 	}
 	p.Filename, p.Rows = t.Filename, len(t.Rows)
-	b := &builder{p: p, t: t, ex: ex, seen: map[string]int{}, names: newDeptIndex(ex.Departments)}
+	b := &builder{p: p, t: t, ex: ex, seen: map[string]int{}, names: newDeptIndex(ex.Departments), fileDepts: map[int64]bool{}}
 	b.depts = newResolver(ex, opt.CreateDepartments, &p.NewDepts)
 	if opt.FiscalYear < 1989 || opt.FiscalYear > 2200 {
 		b.fail(0, "", "取り込む年度を指定してください")
@@ -51,8 +55,9 @@ func Build(t *Table, ex *Existing, opt Options) *Plan {
 		}
 		b.row(r)
 	}
-	if !opt.Partial {
-		b.absentLeavers(present)
+	b.absentLeavers(present, opt)
+	if !opt.CreateDepartments {
+		p.NewDepts = nil // their rows are errors; nothing is created
 	}
 	assignCodes(p.NewDepts, ex)
 	for i := range p.Changes {
@@ -351,7 +356,7 @@ func (b *builder) flags(r Row, ch *Change, bad func(Field, string)) {
 // department resolves the row's department into ch.
 func (b *builder) department(r Row, ch *Change, code, name string) {
 	ref, prob, warn := b.depts.resolve(code, name)
-	if warn != "" {
+	if warn != "" && (ref.id > 0 || b.p.CreateDepartments) {
 		b.warn(r.Line, b.header(FieldDeptCode), warn)
 	}
 	if prob != nil {
@@ -360,19 +365,37 @@ func (b *builder) department(r Row, ch *Change, code, name string) {
 	}
 	if ref.id > 0 {
 		ch.DepartmentID, ch.Department = ref.id, ref.path
+		b.fileDepts[ref.id] = true
+		return
+	}
+	if !b.p.CreateDepartments {
+		b.unknownDepartment(r, code, name, ref.path)
 		return
 	}
 	ch.NewDept, ch.Department = ref.proposal(), ref.path
 	for i := ch.NewDept; i >= 0; i = b.p.NewDepts[i].Parent {
 		b.p.NewDepts[i].Rows = append(b.p.NewDepts[i].Rows, r.Line)
 	}
-	if !b.p.CreateDepartments {
-		f := FieldDeptName
-		if !b.has(FieldDeptName) {
-			f = FieldDeptCode
-		}
-		b.fail(r.Line, b.header(f), fmt.Sprintf("所属「%s」は未登録です（取り込み時に作成するか、所属コードを確認してください）", ref.path))
+}
+
+// unknownDepartment reports a row whose department is not registered when
+// creating departments was not chosen: an unknown code is blamed on the
+// 所属コード column, an unknown name (without a code) on 所属名.
+func (b *builder) unknownDepartment(r Row, code, name, path string) {
+	b.p.UnknownDepts++
+	code = jp.Normalize(code)
+	if code == "" {
+		b.fail(r.Line, b.header(FieldDeptName), fmt.Sprintf("所属「%s」は登録されていません", path))
+		return
 	}
+	msg := fmt.Sprintf("所属コード %s は登録されていません", show(code))
+	if id := b.depts.lookup("", name); id > 0 {
+		d := b.names.byID[id]
+		msg += fmt.Sprintf("（所属名「%s」の登録済みのコードは %s です）", show(jp.Normalize(name)), d.Code)
+	} else if name != "" {
+		msg += fmt.Sprintf("（所属名「%s」も登録されていません）", show(jp.Normalize(name)))
+	}
+	b.fail(r.Line, b.header(FieldDeptCode), msg)
 }
 
 // jobClass settles ch.JobClass: as given, else inferred from the 職名, else
@@ -407,7 +430,11 @@ func (b *builder) leaverRow(r Row, ch Change, code, dname string, rowErrs int) {
 		b.warn(r.Line, b.header(FieldStatus), fmt.Sprintf("職員番号 %s は既に退職（無効）として登録されています", show(ch.EmployeeNo)))
 		return
 	}
-	b.p.Changes = append(b.p.Changes, b.leaver(ch.Before, r.Line, b.depts.lookup(code, dname)))
+	dept := b.depts.lookup(code, dname)
+	if dept > 0 {
+		b.fileDepts[dept] = true
+	}
+	b.p.Changes = append(b.p.Changes, b.leaver(ch.Before, r.Line, dept))
 }
 
 // leaver is the change that retires s, keeping their registered values.
@@ -422,12 +449,19 @@ func (b *builder) leaver(s *Staff, row int, deptID int64) Change {
 		Before: s, BeforeDepartment: b.names.path(s.DepartmentID), Diffs: []string{"在籍"}}
 }
 
-// absentLeavers retires active staff the (full) roster does not list.
-func (b *builder) absentLeavers(present map[string]bool) {
+// absentLeavers retires the active staff in scope whom the file does not
+// list, and counts the active staff in scope (the base of the retirement
+// limit).
+func (b *builder) absentLeavers(present map[string]bool, opt Options) {
+	in, all := b.scope(opt)
 	var nos []string
-	active := 0
+	active, ward := 0, 0
 	for no, s := range b.ex.Staff {
-		if s.Active {
+		if !s.Active {
+			continue
+		}
+		ward++
+		if all || in[s.DepartmentID] {
 			active++
 			if !present[no] {
 				nos = append(nos, no)
@@ -439,10 +473,55 @@ func (b *builder) absentLeavers(present map[string]bool) {
 		s := b.ex.Staff[no]
 		b.p.Changes = append(b.p.Changes, b.leaver(&s, 0, 0))
 	}
-	if len(nos) > 0 && len(nos)*10 >= active*3 {
-		b.warn(0, "", fmt.Sprintf("登録済みの在籍職員 %d 人のうち %d 人がファイルにないため退職扱いになります。一部の所属だけの名簿なら「一部の所属のみ」を選んでください",
-			active, len(nos)))
+	b.p.Active = active
+	if !all && len(in) == 0 {
+		// Nobody is retired for being absent: only rows marked 退職 retire
+		// anyone, measured against the whole ward.
+		b.p.Active = ward
 	}
+}
+
+// scope is the set of registered departments whose absent staff are
+// retired, or all for the whole ward; it fills Plan.ScopeDepts.
+func (b *builder) scope(opt Options) (in map[int64]bool, all bool) {
+	if opt.Scope == ScopeWard {
+		return nil, true
+	}
+	in = map[int64]bool{}
+	chosen := map[int64]bool{}
+	for _, c := range opt.Departments {
+		code := jp.Normalize(c)
+		d := b.names.byCode[code]
+		if code == "" {
+			continue
+		}
+		if d == nil {
+			b.fail(0, "", fmt.Sprintf("退職扱いの範囲に指定した所属コード %s は登録されていません", show(code)))
+			continue
+		}
+		chosen[d.ID] = true
+	}
+	for _, d := range b.ex.Departments {
+		// A chosen department brings the ones under it.
+		sub := false
+		for p, n := b.names.byID[d.ID], 0; p != nil && n < 16; p, n = b.names.byID[p.ParentID], n+1 {
+			if chosen[p.ID] {
+				sub = true
+				break
+			}
+		}
+		switch {
+		case chosen[d.ID]:
+			in[d.ID] = true
+			b.p.ScopeDepts = append(b.p.ScopeDepts, b.names.path(d.ID)+"（下位の所属を含む）")
+		case sub:
+			in[d.ID] = true
+		case opt.FileDepartments && b.fileDepts[d.ID]:
+			in[d.ID] = true
+			b.p.ScopeDepts = append(b.p.ScopeDepts, b.names.path(d.ID))
+		}
+	}
+	return in, false
 }
 
 // classify compares ch with the registered person and sets Kind and Diffs.

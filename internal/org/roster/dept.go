@@ -277,8 +277,14 @@ func (r *resolver) lookup(code, name string) int64 {
 		return d.ID
 	}
 	if segs := splitPath(name); len(segs) > 0 {
-		if c := r.match(segs); len(c) == 1 && c[0].ID > 0 {
-			return c[0].ID
+		var registered []*Department
+		for _, d := range r.match(segs) {
+			if d.ID > 0 {
+				registered = append(registered, d)
+			}
+		}
+		if len(registered) == 1 {
+			return registered[0].ID
 		}
 	}
 	return 0

@@ -1,6 +1,11 @@
 package roster
 
-import "fmt"
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strings"
+)
 
 // Kind is what importing a row (or leaving someone out) does to a person.
 type Kind int
@@ -81,8 +86,23 @@ func (c Column) Name() string {
 type Plan struct {
 	Filename          string
 	FiscalYear        int
-	Partial           bool
+	Scope             Scope
 	CreateDepartments bool
+
+	// ScopeDepts are the paths of the departments whose absent staff are
+	// retired (ScopeDepartments), in tree order.
+	ScopeDepts []string
+	// Active is the number of active staff whose absence from the file
+	// retires them: the whole ward's, or the scope departments'. It is
+	// the base of the retirement limit.
+	Active int
+	// RetireLimit is the share of Active, in percent, the plan may retire
+	// without consent.
+	RetireLimit int
+	// UnknownDepts counts the rows whose department is not registered
+	// (errors unless CreateDepartments), so that a screen can say how to
+	// allow creating them.
+	UnknownDepts int
 
 	Columns  []Column
 	Rows     int       // data rows read
@@ -96,6 +116,34 @@ type Plan struct {
 
 // OK reports whether the plan has no errors and can be applied.
 func (p *Plan) OK() bool { return len(p.Errors) == 0 }
+
+// NeedsConsent reports whether the plan retires more than RetireLimit
+// percent of the active staff in scope: Apply then refuses it unless the
+// options carry the user's consent (Options.RetireMissing).
+func (p *Plan) NeedsConsent() bool {
+	n := p.Counts().Leavers
+	return n > 0 && n*100 > p.RetireLimit*p.Active
+}
+
+// RetireShare is the share of the active staff in scope the plan retires,
+// in percent with one decimal ("99.9").
+func (p *Plan) RetireShare() string {
+	if p.Active == 0 {
+		return "100"
+	}
+	s := fmt.Sprintf("%.1f", float64(p.Counts().Leavers)*100/float64(p.Active))
+	return strings.TrimSuffix(s, ".0")
+}
+
+// Fingerprint identifies what the plan would write: the state of the
+// registered staff and departments it was built on, its options and its
+// counts. A confirmation carries it, so that what is applied is what the
+// user confirmed.
+func (p *Plan) Fingerprint() string {
+	h := sha256.Sum256([]byte(fmt.Sprintf("%s|%s|%d|%d|%v|%v|%+v", p.stamp, p.Filename, p.FiscalYear, p.Scope, p.ScopeDepts,
+		p.CreateDepartments, p.Counts())))
+	return hex.EncodeToString(h[:12])
+}
 
 // Counts summarises a plan for the preview and the audit log.
 type Counts struct {

@@ -13,7 +13,19 @@ func buildCSV(t *testing.T, text string, opt Options) *Plan {
 	return Build(mustRead(t, "名簿.csv", []byte(text)), orgFixture(), opt)
 }
 
-func defaultOpt() Options { return Options{FiscalYear: 2026, Partial: true, CreateDepartments: true} }
+// defaultOpt is a file of some departments that retires nobody for being
+// absent, creating departments it names.
+func defaultOpt() Options {
+	return Options{FiscalYear: 2026, Scope: ScopeDepartments, CreateDepartments: true}
+}
+
+// scopeOf is the scope of the old "partial" switch.
+func scopeOf(partial bool) Scope {
+	if partial {
+		return ScopeDepartments
+	}
+	return ScopeWard
+}
 
 // want is an expected issue: row, column and a substring of the message.
 type want struct {
@@ -92,7 +104,22 @@ func TestBuildErrors(t *testing.T) {
 			name:   "unknown department not to be created",
 			csv:    "職員番号,氏名,所属名\n1001,山田 太郎,区民部 戸籍住民課 窓口係\n",
 			opt:    func(o *Options) { o.CreateDepartments = false },
-			errors: []want{{2, "所属名", "所属「区民部 戸籍住民課 窓口係」は未登録です（取り込み時に作成するか、所属コードを確認してください）"}},
+			errors: []want{{2, "所属名", "所属「区民部 戸籍住民課 窓口係」は登録されていません"}},
+		},
+		{
+			// The code is what is wrong: the error names its column, and
+			// the registered code of the department the name gives.
+			name: "unknown department code not to be created",
+			csv: "職員番号,氏名,所属コード,所属名\n" +
+				"1001,山田 太郎,099999,区民部 戸籍住民課 住民記録係\n" +
+				"1004,田中 三郎,099999,区民部 戸籍住民課 住民記録係\n" +
+				"1005,伊藤 四郎,0510,子ども家庭部 保育課\n",
+			opt: func(o *Options) { o.CreateDepartments = false },
+			errors: []want{
+				{2, "所属コード", "所属コード 099999 は登録されていません（所属名「区民部 戸籍住民課 住民記録係」の登録済みのコードは 010101 です）"},
+				{3, "所属コード", "所属コード 099999 は登録されていません"},
+				{4, "所属コード", "所属コード 0510 は登録されていません（所属名「子ども家庭部 保育課」も登録されていません）"},
+			},
 		},
 		{
 			name:   "department under a 係",
@@ -224,7 +251,7 @@ func TestBuildChanges(t *testing.T) {
 				text += rows[no]
 			}
 			opt := defaultOpt()
-			opt.Partial = tt.partial
+			opt.Scope = scopeOf(tt.partial)
 			p := buildCSV(t, text, opt)
 			if !p.OK() {
 				t.Fatalf("errors:\n%s", issuesText(p.Errors))
@@ -288,7 +315,6 @@ func TestBuildLeavers(t *testing.T) {
 			leavers: []string{"1002", "1003"},
 			warns: []want{
 				{0, "", "メールアドレスの列がない"},
-				{0, "", "登録済みの在籍職員 3 人のうち 2 人がファイルにないため退職扱いになります"},
 			},
 		},
 		{
@@ -303,7 +329,7 @@ func TestBuildLeavers(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			opt := defaultOpt()
-			opt.Partial = tt.partial
+			opt.Scope = scopeOf(tt.partial)
 			p := buildCSV(t, tt.csv, opt)
 			var got []string
 			for _, ch := range p.ByKind(KindLeaver) {
@@ -472,5 +498,134 @@ func TestBuildDepartmentWarnings(t *testing.T) {
 	}
 	if len(p.NewDepts) != 1 || p.NewDepts[0].Code != "0299" || p.NewDepts[0].ParentID != 8 || p.NewDepts[0].Level != "課" {
 		t.Errorf("NewDepts = %+v", p.NewDepts)
+	}
+}
+
+func TestBuildUnknownDepartmentsNotCreated(t *testing.T) {
+	text := "職員番号,氏名,所属コード,所属名\n2001,甲,099999,区民部 戸籍住民課 窓口係\n2002,乙,,子ども家庭部 保育課\n2003,丙,010101,\n"
+	opt := defaultOpt()
+	p := buildCSV(t, text, opt)
+	if !p.OK() || len(p.NewDepts) != 2+1 || p.UnknownDepts != 0 {
+		t.Fatalf("with creation: errors %s, NewDepts %+v", issuesText(p.Errors), p.NewDepts)
+	}
+	opt.CreateDepartments = false
+	p = buildCSV(t, text, opt)
+	// Nothing is proposed for creation, and each unknown row is an error
+	// on the column that is wrong.
+	if len(p.NewDepts) != 0 || p.Counts().NewDepts != 0 || p.UnknownDepts != 2 {
+		t.Errorf("without creation: NewDepts %+v, unknown %d", p.NewDepts, p.UnknownDepts)
+	}
+	checkIssues(t, "Errors", p.Errors, []want{
+		{2, "所属コード", "所属コード 099999 は登録されていません（所属名「区民部 戸籍住民課 窓口係」も登録されていません）"},
+		{3, "所属名", "所属「子ども家庭部 保育課」は登録されていません"},
+	})
+}
+
+func TestBuildScope(t *testing.T) {
+	// The file lists a newcomer in 住民記録係 (010101) only.
+	text := "職員番号,氏名,所属コード\n2001,新人 一人,010101\n"
+	tests := []struct {
+		name    string
+		opt     func(*Options)
+		leavers []string
+		active  int
+		depts   []string
+		consent bool
+		errors  []want
+	}{
+		{
+			name:    "whole ward: everyone absent retires",
+			opt:     func(o *Options) { o.Scope = ScopeWard },
+			leavers: []string{"1001", "1002", "1003"}, active: 3, consent: true,
+		},
+		{
+			name:    "a chosen 部 brings its 課",
+			opt:     func(o *Options) { o.Departments = []string{"02"} },
+			leavers: []string{"1002", "1003"}, active: 2, consent: true,
+			depts: []string{"総務部（下位の所属を含む）"},
+		},
+		{
+			name:    "the file's departments only",
+			opt:     func(o *Options) { o.FileDepartments = true },
+			leavers: []string{"1001"}, active: 1, consent: true,
+			depts: []string{"区民部 戸籍住民課 住民記録係"},
+		},
+		{
+			name:    "the file's departments and a chosen 課, full-width code",
+			opt:     func(o *Options) { o.FileDepartments, o.Departments = true, []string{"０２０１"} },
+			leavers: []string{"1001", "1003"}, active: 2, consent: true,
+			depts: []string{"区民部 戸籍住民課 住民記録係", "総務部 総務課（下位の所属を含む）"},
+		},
+		{
+			name:   "some departments, none named: nobody retires for being absent",
+			active: 3,
+		},
+		{
+			name:   "an unknown code in the scope",
+			opt:    func(o *Options) { o.Departments = []string{"0999"} },
+			errors: []want{{0, "", "退職扱いの範囲に指定した所属コード 0999 は登録されていません"}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opt := defaultOpt()
+			if tt.opt != nil {
+				tt.opt(&opt)
+			}
+			p := buildCSV(t, text, opt)
+			checkIssues(t, "Errors", p.Errors, tt.errors)
+			if len(tt.errors) > 0 {
+				return
+			}
+			var got []string
+			for _, ch := range p.ByKind(KindLeaver) {
+				got = append(got, ch.EmployeeNo)
+			}
+			if !reflect.DeepEqual(got, tt.leavers) || p.Active != tt.active || !reflect.DeepEqual(p.ScopeDepts, tt.depts) || p.NeedsConsent() != tt.consent {
+				t.Errorf("leavers %v active %d depts %q consent %v; want %v %d %q %v", got, p.Active, p.ScopeDepts, p.NeedsConsent(),
+					tt.leavers, tt.active, tt.depts, tt.consent)
+			}
+		})
+	}
+}
+
+func TestRetireLimit(t *testing.T) {
+	// A ward of 200 active staff in one 係 (and 50 retired ones, who do
+	// not count); the file lists the first n.
+	ex := orgFixture()
+	ex.Staff = map[string]Staff{}
+	for i := range 250 {
+		no := fmt.Sprintf("%04d", 5000+i)
+		ex.Staff[no] = Staff{ID: int64(500 + i), EmployeeNo: no, Name: "職員", DepartmentID: 3, JobClass: JobGeneral, Active: i < 200}
+	}
+	file := func(n int) *Table {
+		var b strings.Builder
+		b.WriteString("職員番号,氏名,所属コード\n")
+		for i := range n {
+			fmt.Fprintf(&b, "%04d,職員,010101\n", 5000+i)
+		}
+		return mustRead(t, "名簿.csv", []byte(b.String()))
+	}
+	tests := []struct {
+		listed, limit int
+		leavers       int
+		consent       bool
+		share         string
+	}{
+		{listed: 200, leavers: 0, share: "0"},
+		{listed: 180, leavers: 20, share: "10"},                  // exactly 10 %: no consent needed
+		{listed: 179, leavers: 21, consent: true, share: "10.5"}, // above it
+		{listed: 5, leavers: 195, consent: true, share: "97.5"},  // a 5-row file against the whole ward
+		{listed: 179, limit: 20, leavers: 21, share: "10.5"},     // a higher limit
+	}
+	for _, tt := range tests {
+		p := Build(file(tt.listed), ex, Options{FiscalYear: 2026, RetireLimit: tt.limit})
+		if !p.OK() {
+			t.Fatalf("errors:\n%s", issuesText(p.Errors))
+		}
+		if c := p.Counts(); c.Leavers != tt.leavers || p.Active != 200 || p.NeedsConsent() != tt.consent || p.RetireShare() != tt.share {
+			t.Errorf("%d listed, limit %d: leavers %d of %d (%s%%), consent %v; want %d (%s%%), %v",
+				tt.listed, tt.limit, c.Leavers, p.Active, p.RetireShare(), p.NeedsConsent(), tt.leavers, tt.share, tt.consent)
+		}
 	}
 }

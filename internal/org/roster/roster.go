@@ -37,16 +37,54 @@ type Options struct {
 	// FiscalYear is the 年度 the roster describes; staff_assignments rows
 	// are written for it. Required.
 	FiscalYear int
-	// Partial means the file covers only part of the ward (one 部, say):
-	// staff missing from it are left alone instead of being retired.
-	Partial bool
+	// Scope says whose absence from the file means 退職: the whole ward's
+	// active staff (ScopeWard, the zero value) or only those of some
+	// departments (ScopeDepartments).
+	Scope Scope
+	// Departments are the codes of the departments, each with the ones
+	// under it, whose active staff missing from the file are retired
+	// (ScopeDepartments only).
+	Departments []string
+	// FileDepartments adds the departments the file's rows name (those
+	// departments only, not the ones under them) to Departments
+	// (ScopeDepartments only). With neither, nobody is retired for being
+	// absent from the file.
+	FileDepartments bool
 	// CreateDepartments allows departments named in the file but not yet
 	// registered to be created; otherwise such rows are errors.
 	CreateDepartments bool
+	// RetireLimit is the share of the active staff in scope, in percent,
+	// that a plan may retire without consent; 0 means DefaultRetireLimit.
+	RetireLimit int
+	// RetireMissing is the user's consent to a plan that retires more than
+	// RetireLimit: without it Apply refuses such a plan.
+	RetireMissing bool
+	// Source names what is imported (an upload, "blob:12") in the audit
+	// log; Apply refuses a source that was imported before. Empty: no
+	// such check (the command line).
+	Source string
 	// Mapping overrides header recognition: column index (0-based) →
 	// field. FieldNone ignores a column.
 	Mapping map[int]Field
 }
+
+// Scope is whose absence from the file means 退職.
+type Scope int
+
+// The scopes of an import.
+const (
+	// ScopeWard: the file is the whole ward's roster; every active person
+	// missing from it is retired.
+	ScopeWard Scope = iota
+	// ScopeDepartments: the file covers some departments; only active
+	// staff of Options.Departments / FileDepartments missing from it are
+	// retired.
+	ScopeDepartments
+)
+
+// DefaultRetireLimit is the share of the active staff in scope, in
+// percent, an import may retire without the user's explicit consent.
+const DefaultRetireLimit = 10
 
 // Issue is one problem found in the file. Row is the row number as the
 // user sees it in Excel (0 for the file as a whole); Column is the header

@@ -61,6 +61,18 @@ type Output struct {
 	Ward   string    // ward name for the header, e.g. ひので区
 	Author string    // e.g. 情報政策課
 	Date   time.Time // date printed (和暦)
+	// Condition says which rows the document holds when it is not the
+	// whole table (状況: 未反映、章: …); "" for the whole table.
+	Condition string
+}
+
+// condition is the line that says the document holds only some rows
+// (nil for the whole table).
+func (o Output) condition(n int) *docgen.Paragraph {
+	if o.Condition == "" {
+		return nil
+	}
+	return &docgen.Paragraph{Runs: []docgen.Run{{Text: "絞り込み：", Bold: true}, docgen.T(fmt.Sprintf("%s の %d 行だけを載せています。", o.Condition, n))}}
 }
 
 func (t Table) subtitle() string {
@@ -168,8 +180,12 @@ func Document(t Table, rows []Row, out Output, forXLSX bool) *docgen.Document {
 	if forXLSX {
 		intro := docgen.Paragraph{Runs: []docgen.Run{docgen.T("状況・対応方針は一覧から選びます。決定日は 2026/4/1 や 令和8年4月1日 の形で入力できます。" +
 			"No・ガイドライン条項・ガイドラインの要旨・フラグの列は取込み時に変更されません。行を追加しても取り込まれません。")}}
+		blocks := []docgen.Block{intro, tb}
+		if c := out.condition(len(rows)); c != nil {
+			blocks = []docgen.Block{intro, *c, tb}
+		}
 		d.Sections = []docgen.Section{
-			{Orientation: docgen.Landscape, Tab: "整合表", Blocks: []docgen.Block{intro, tb}},
+			{Orientation: docgen.Landscape, Tab: "整合表", Blocks: blocks},
 			{Orientation: docgen.Landscape, Tab: "集計", Blocks: summaryBlocks(t, sum)},
 		}
 		return d
@@ -177,6 +193,9 @@ func Document(t Table, rows []Row, out Output, forXLSX bool) *docgen.Document {
 	cover := []docgen.Block{
 		docgen.Heading{Level: 1, Text: t.Title, NoTOC: true},
 		docgen.Paragraph{Runs: []docgen.Run{docgen.T(fmt.Sprintf("%s　%s", jp.FiscalYearLabel(t.FiscalYear), strings.TrimSpace(out.Ward+" "+out.Author)))}},
+	}
+	if c := out.condition(len(rows)); c != nil {
+		cover = append(cover, *c)
 	}
 	cover = append(cover, summaryBlocks(t, sum)...)
 	d.Sections = []docgen.Section{

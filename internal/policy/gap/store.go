@@ -9,6 +9,7 @@ import (
 	"mamori/internal/auditlog"
 	"mamori/internal/catalog"
 	"mamori/internal/database"
+	"mamori/internal/jp"
 )
 
 // Store reads and changes gap tables. The framework editions a table
@@ -118,6 +119,15 @@ func (s *Store) Neighbours(ctx context.Context, tableID int64, seq int) (prev, n
 	return prev, next, nil
 }
 
+// Before counts the rows of a table before row seq (its place, 0-based).
+func (s *Store) Before(ctx context.Context, tableID int64, seq int) (int, error) {
+	var n int
+	if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM policy_gap_rows WHERE table_id = ? AND seq < ?", tableID, seq).Scan(&n); err != nil {
+		return 0, fmt.Errorf("gap.Before: %w", err)
+	}
+	return n, nil
+}
+
 const rowCols = `r.id, r.table_id, r.seq, r.kind, COALESCE(r.clause_id, 0), r.chapter_number, r.chapter_title, r.clause_number, r.clause_title, r.summary,
 	r.previous_number, r.previous_title, r.previous_summary, r.change_kind, r.flag_unmapped, r.provisions, r.status, r.suggested_status,
 	r.difference, r.issue, r.decision, r.decision_reason, r.decision_date, r.planned_change, r.updated_at`
@@ -138,7 +148,7 @@ type Filter struct {
 	Decision string // a decision, or Unset
 	Flag     string // "unmapped", "changed", "flagged" (either) or "none"
 	Chapter  string // chapter title
-	Q        string // words in the clause, summary, provisions or the notes
+	Q        string // words (folded: width and kana do not matter) in the clause, summaries, provisions or the notes
 }
 
 // Flag filter values with their labels.
@@ -178,28 +188,31 @@ func (s *Store) Rows(ctx context.Context, id int64, f Filter) ([]Row, error) {
 	if f.Chapter != "" {
 		conds, args = append(conds, "r.chapter_title = ?"), append(args, f.Chapter)
 	}
-	if q := strings.TrimSpace(f.Q); q != "" {
-		like := "%" + strings.NewReplacer("%", "", "_", "").Replace(q) + "%"
-		conds = append(conds, `(r.clause_number LIKE ? OR r.clause_title LIKE ? OR r.summary LIKE ? OR r.provisions LIKE ? OR r.difference LIKE ?
-			OR r.issue LIKE ? OR r.planned_change LIKE ? OR r.decision_reason LIKE ?)`)
-		for range 8 {
-			args = append(args, like)
-		}
-	}
 	rows, err := s.db.Query(ctx, "SELECT "+rowCols+" FROM policy_gap_rows r WHERE "+strings.Join(conds, " AND ")+" ORDER BY r.seq", args...)
 	if err != nil {
 		return nil, fmt.Errorf("gap.Rows: %w", err)
 	}
 	defer rows.Close()
+	words := jp.SearchWords(f.Q)
 	var out []Row
 	for rows.Next() {
 		r, err := scanRow(rows)
 		if err != nil {
 			return nil, fmt.Errorf("gap.Rows: %w", err)
 		}
+		if len(words) > 0 && !jp.MatchWords(r.SearchText(), words) {
+			continue
+		}
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// SearchText is what a search looks through on a row (jp.SearchText of
+// the clause, the summaries, the provisions and the notes): matched in Go,
+// so that width and kana fold the same on SQLite and PostgreSQL.
+func (r Row) SearchText() string {
+	return jp.SearchText(r.Number, r.Title, r.Summary, r.PrevSummary, r.Provisions, r.Difference, r.Issue, r.Planned, r.Reason)
 }
 
 // Row returns one row.

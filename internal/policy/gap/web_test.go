@@ -114,9 +114,9 @@ func TestPagesAndRoles(t *testing.T) {
 		// old summary, filters.
 		viewer.Get(fmt.Sprintf("/policy/gap/%d", id)).Want(200, "試験整合表", "第2章　物理的対策", "改定前の要旨", "サーバを施錠した部屋に置く。", "対策基準第3条（サーバ等の管理）",
 			"候補: 一部反映", "対応規定なし", "ガイドライン改定で変更", "旧 2.3 から番号変更", "区の独自規定", "章ごとの状況").
-			Lacks("/policy/gap/rows/", "一括変更")
-		viewer.Get(fmt.Sprintf("/policy/gap/%d?flag=unmapped", id)).Want(200, "3.2 クラウドサービスの利用", "1 行（全 9 行中）").Lacks("2.1 サーバ等の管理")
-		c.Get(fmt.Sprintf("/policy/gap/%d?status=%s", id, url.QueryEscape(gap.Unset))).Want(200, "7 行（全 9 行中）", "/policy/gap/rows/")
+			Lacks("/edit", "一括変更")
+		viewer.Get(fmt.Sprintf("/policy/gap/%d?flag=unmapped", id)).Want(200, "3.2 クラウドサービスの利用", "1 件中 1–1 件を表示（絞り込み中）").Lacks("2.1 サーバ等の管理")
+		c.Get(fmt.Sprintf("/policy/gap/%d?status=%s", id, url.QueryEscape(gap.Unset))).Want(200, "7 件中 1–7 件を表示（絞り込み中）", "/policy/gap/rows/")
 		// Row edit: errors in Japanese, nothing saved; then saved and audited.
 		path := fmt.Sprintf("/policy/gap/rows/%d/edit", r.ID)
 		c.Get(path).Want(200, "サーバを施錠した部屋に置く。", `name="csrf_token"`)

@@ -12,6 +12,30 @@
     var el = ev.target;
     if (el.hasAttribute && el.hasAttribute("data-autosubmit") && el.form) { el.form.submit(); }
   });
+  // Side menu: a <details> that folds without this script. Narrow screens
+  // start with it closed (the content comes first); on a wide screen the
+  // person's last choice is kept in this browser, never on the server.
+  var fold = document.querySelector("details.nav-fold");
+  if (fold) {
+    var narrow = window.matchMedia("(max-width: 900px)");
+    var saved = null;
+    try { saved = window.localStorage.getItem("mamori.nav"); } catch (e) { saved = null; }
+    if (narrow.matches || saved === "closed") { fold.open = false; }
+    fold.addEventListener("toggle", function () {
+      if (narrow.matches) { return; }
+      try { window.localStorage.setItem("mamori.nav", fold.open ? "open" : "closed"); } catch (e) { /* storage off */ }
+    });
+  }
+  // Forms that need an answer first (a typed acknowledgement): their submit
+  // buttons stay disabled until the form is valid. The server checks again.
+  Array.prototype.forEach.call(document.querySelectorAll("form[data-disable-until-valid]"), function (f) {
+    var sync = function () {
+      var ok = f.checkValidity();
+      Array.prototype.forEach.call(f.querySelectorAll("button[type=submit]"), function (b) { b.disabled = !ok; });
+    };
+    f.addEventListener("input", sync);
+    sync();
+  });
   // Progress pages: poll the job's JSON and update the bar without a reload.
   var prog = document.querySelector("[data-job-url]");
   if (prog && prog.getAttribute("data-job-url")) {
