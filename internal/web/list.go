@@ -387,17 +387,25 @@ func (l *List) At(path string, kv ...string) string { return l.link(path, append
 // links such as "the rows of this status" use it.
 func (l *List) Link(kv ...string) string { return l.link(l.Spec.Path, kv...) }
 
-// Only is the list narrowed to one filter value and nothing else (the order
-// and page size are kept): links from a summary table.
-func (l *List) Only(key, value string) string {
+// Only is the list narrowed to the given filter values (key, value pairs)
+// and nothing else, the order and page size kept: links from a summary
+// table, such as a chapter × status cell.
+func (l *List) Only(kv ...string) string {
 	q := url.Values{}
 	for _, k := range []string{"sort", "dir", "size"} {
 		if v := l.valid.Get(k); v != "" {
 			q.Set(k, v)
 		}
 	}
-	q.Set(key, value)
-	return l.Spec.Path + "?" + q.Encode()
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			q.Set(kv[i], kv[i+1])
+		}
+	}
+	if e := q.Encode(); e != "" {
+		return l.Spec.Path + "?" + e
+	}
+	return l.Spec.Path
 }
 
 // PageLink is page n with the same filters and order.

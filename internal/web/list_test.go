@@ -74,17 +74,18 @@ func TestListLinks(t *testing.T) {
 		t.Fatalf("pages %d, %d–%d", l.Pages, l.First(), l.Last())
 	}
 	for got, want := range map[string]string{
-		l.PageLink(3):           "/things?kind=b&page=3&q=USB+%E3%83%A1%E3%83%A2%E3%83%AA&size=100",
-		l.PageLink(1):           "/things?kind=b&q=USB+%E3%83%A1%E3%83%A2%E3%83%AA&size=100",
-		l.SortLink("no"):        "/things?dir=desc&kind=b&q=USB+%E3%83%A1%E3%83%A2%E3%83%AA&size=100&sort=no",
-		l.SortLink("name"):      "/things?kind=b&q=USB+%E3%83%A1%E3%83%A2%E3%83%AA&size=100&sort=name",
-		l.ExportLink("xlsx"):    "/things/export?format=xlsx&kind=b&q=USB+%E3%83%A1%E3%83%A2%E3%83%AA",
-		l.Only("kind", "a"):     "/things?kind=a&size=100",
-		l.Link("kind", ""):      "/things?q=USB+%E3%83%A1%E3%83%A2%E3%83%AA&size=100",
-		l.At("/things/pdf"):     "/things/pdf?kind=b&q=USB+%E3%83%A1%E3%83%A2%E3%83%AA",
-		l.SizeLink(50):          "/things?kind=b&q=USB+%E3%83%A1%E3%83%A2%E3%83%AA",
-		parse("").PageLink(1):   "/things",
-		parse("sort=no").Link(): "/things?sort=no",
+		l.PageLink(3):                    "/things?kind=b&page=3&q=USB+%E3%83%A1%E3%83%A2%E3%83%AA&size=100",
+		l.PageLink(1):                    "/things?kind=b&q=USB+%E3%83%A1%E3%83%A2%E3%83%AA&size=100",
+		l.SortLink("no"):                 "/things?dir=desc&kind=b&q=USB+%E3%83%A1%E3%83%A2%E3%83%AA&size=100&sort=no",
+		l.SortLink("name"):               "/things?kind=b&q=USB+%E3%83%A1%E3%83%A2%E3%83%AA&size=100&sort=name",
+		l.ExportLink("xlsx"):             "/things/export?format=xlsx&kind=b&q=USB+%E3%83%A1%E3%83%A2%E3%83%AA",
+		l.Only("kind", "a"):              "/things?kind=a&size=100",
+		l.Only("kind", "a", "dept", "3"): "/things?dept=3&kind=a&size=100",
+		l.Link("kind", ""):               "/things?q=USB+%E3%83%A1%E3%83%A2%E3%83%AA&size=100",
+		l.At("/things/pdf"):              "/things/pdf?kind=b&q=USB+%E3%83%A1%E3%83%A2%E3%83%AA",
+		l.SizeLink(50):                   "/things?kind=b&q=USB+%E3%83%A1%E3%83%A2%E3%83%AA",
+		parse("").PageLink(1):            "/things",
+		parse("sort=no").Link():          "/things?sort=no",
 	} {
 		if got != want {
 			t.Errorf("link %s, want %s", got, want)

@@ -349,11 +349,7 @@ func (v tableView) ChapterLink(c string) string  { return v.List.Only("chapter",
 
 // CellLink is the rows of one chapter with one status (the matrix's cell).
 func (v tableView) CellLink(chapter, status string) string {
-	q := url.Values{"chapter": {chapter}, "status": {status}}
-	for _, h := range v.List.Hidden() {
-		q.Set(h.Label, h.Value)
-	}
-	return v.List.Spec.ParseValues(q).PageLink(1) + "#rows"
+	return v.List.Only("chapter", chapter, "status", status) + "#rows"
 }
 
 // ExportLink is a download (xlsx, pdf) of the rows the list selects.
