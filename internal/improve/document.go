@@ -67,7 +67,7 @@ func Document(as []Action, sum Summary, info DocumentInfo) *docgen.Document {
 		sub += "　" + info.Scope
 	}
 	d := &docgen.Document{Meta: docgen.Meta{Title: Title, Subtitle: sub, Ward: info.Ward, FiscalYear: info.FiscalYear, Date: info.Now,
-		Classification: "取扱注意", PageNumbers: docgen.PageOfTotal}}
+		Classification: "取扱注意", PageNumbers: docgen.PageDash}}
 	var counts []string
 	for _, c := range sum.ByStatus {
 		counts = append(counts, fmt.Sprintf("%s %d件", c.Label, c.N))
