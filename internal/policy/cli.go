@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"os/user"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -51,6 +52,7 @@ func runDiff(_ context.Context, cli *module.CLI, args []string) error {
 	ignoreWidth := fs.Bool("ignore-width", false, "全角・半角の違いを改正として扱わない")
 	redline := fs.Bool("redline", false, "新旧対照表ではなく見え消し版を出力する（docx は変更履歴付き）")
 	title := fs.String("title", "", "表題（省略時は改正後の文書の表題から）")
+	author := fs.String("author", "", "見え消しの変更者として記録する所属・氏名（省略時はログイン名）")
 	pos, err := module.ParseArgs(fs, args)
 	if err != nil {
 		return err
@@ -88,7 +90,15 @@ func runDiff(_ context.Context, cli *module.CLI, args []string) error {
 	}
 	var d *docgen.Document
 	if *redline {
-		d = compare.Redline(res, name+"（見え消し版）", "mamori", time.Now())
+		// The tracked changes' author is whoever makes the draft, not
+		// the program.
+		who := strings.TrimSpace(*author)
+		if who == "" {
+			if u, err := user.Current(); err == nil {
+				who = u.Username
+			}
+		}
+		d = compare.Redline(res, name+"（見え消し版）", who, time.Now())
 	} else {
 		d = compare.Table(res, compare.TableOptions{Title: name + " 新旧対照表", OmitSame: *omit, Remarks: *remarks, Date: time.Now()})
 	}

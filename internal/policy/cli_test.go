@@ -1,10 +1,13 @@
 package policy_test
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -83,6 +86,27 @@ func TestPolicyDiffCLI(t *testing.T) {
 	}
 	if flat := strings.Join(strings.Fields(testkit.PDFText(t, red)), ""); !strings.Contains(flat, "試験規程（見え消し版）") {
 		t.Errorf("redline text:\n%.400s", flat)
+	}
+	// The DOCX's tracked changes carry the author given, not the program.
+	redDocx := filepath.Join(dir, "redline.docx")
+	if code, _, errs := mamori(t, "policy", "diff", oldPath, newPath, "--redline", "--author", "情報政策課", "-o", redDocx); code != 0 {
+		t.Fatalf("redline docx: %s", errs)
+	}
+	if zr, err := zip.OpenReader(redDocx); err != nil {
+		t.Fatal(err)
+	} else {
+		for _, f := range zr.File {
+			if f.Name != "word/document.xml" {
+				continue
+			}
+			rc, _ := f.Open()
+			x, _ := io.ReadAll(rc)
+			rc.Close()
+			if !bytes.Contains(x, []byte(`w:author="情報政策課"`)) || bytes.Contains(x, []byte(`w:author="mamori"`)) {
+				t.Errorf("redline docx authors: %q", regexp.MustCompile(`w:author="[^"]*"`).FindAll(x, 3))
+			}
+		}
+		zr.Close()
 	}
 	for _, tc := range []struct {
 		args []string

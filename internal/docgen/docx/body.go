@@ -19,11 +19,23 @@ func (r *renderer) body() {
 	b := r.b
 	b.Grow(64 << 10)
 	if r.d.Cover {
-		r.width = a4Short - 2*marginSide
+		r.width = textWidth(docgen.Portrait)
 		r.cover()
 		// The cover is its own section with empty header and footer, so
 		// that page numbering of the body starts at 1.
 		hdr := r.addPart("header", hdrFtrXML("hdr", ""))
+		ftr := r.addPart("footer", hdrFtrXML("ftr", ""))
+		b.WriteString(`<w:p><w:pPr>`)
+		r.sectPr(docgen.Portrait, hdr, ftr, false)
+		b.WriteString(`</w:pPr></w:p>`)
+	}
+	if r.hasTOC() {
+		// The contents are their own section, as in the PDF: its pages
+		// carry the running header but no page number, so the body's
+		// pages are numbered from 1 exactly as the PDF numbers them.
+		r.width = textWidth(docgen.Portrait)
+		r.toc()
+		hdr := r.addPart("header", r.headerXML(docgen.Section{}))
 		ftr := r.addPart("footer", hdrFtrXML("ftr", ""))
 		b.WriteString(`<w:p><w:pPr>`)
 		r.sectPr(docgen.Portrait, hdr, ftr, false)
@@ -34,9 +46,6 @@ func (r *renderer) body() {
 	}
 	for i, s := range r.d.Sections {
 		r.width = textWidth(s.Orientation)
-		if i == 0 && r.d.TOC {
-			r.toc()
-		}
 		for _, bl := range s.Blocks {
 			r.block(bl)
 		}
@@ -53,11 +62,28 @@ func (r *renderer) body() {
 	}
 }
 
-func textWidth(o docgen.Orientation) int {
+// pageMargins are the margins of a page in twips.
+func pageMargins(o docgen.Orientation) (top, right, bottom, left int) {
 	if o == docgen.Landscape {
-		return a4Long - 2*marginSide
+		return marginTop, landSide, landBot, landSide
 	}
-	return a4Short - 2*marginSide
+	return marginTop, marginRight, marginBot, marginLeft
+}
+
+func textWidth(o docgen.Orientation) int {
+	_, right, _, left := pageMargins(o)
+	if o == docgen.Landscape {
+		return a4Long - left - right
+	}
+	return a4Short - left - right
+}
+
+func textHeight(o docgen.Orientation) int {
+	top, _, bottom, _ := pageMargins(o)
+	if o == docgen.Landscape {
+		return a4Short - top - bottom
+	}
+	return a4Long - top - bottom
 }
 
 func (r *renderer) sectPr(o docgen.Orientation, hdr, ftr string, restart bool) {
@@ -70,12 +96,15 @@ func (r *renderer) sectPr(o docgen.Orientation, hdr, ftr string, restart bool) {
 	} else {
 		fmt.Fprintf(b, `<w:pgSz w:w="%d" w:h="%d"/>`, a4Short, a4Long)
 	}
+	top, right, bottom, left := pageMargins(o)
 	fmt.Fprintf(b, `<w:pgMar w:top="%d" w:right="%d" w:bottom="%d" w:left="%d" w:header="%d" w:footer="%d" w:gutter="0"/>`,
-		marginTop, marginSide, marginBot, marginSide, headerDist, footerDist)
+		top, right, bottom, left, headerDist, footerDist)
 	if restart {
 		b.WriteString(`<w:pgNumType w:start="1"/>`)
 	}
-	b.WriteString(`<w:cols w:space="425"/><w:docGrid w:type="lines" w:linePitch="360"/></w:sectPr>`)
+	// No line grid: body lines keep the exact pitch of the Body style
+	// (the PDF's), which a grid of type "lines" would round up.
+	fmt.Fprintf(b, `<w:cols w:space="425"/><w:docGrid w:linePitch="%d"/></w:sectPr>`, bodyPitch)
 }
 
 // hdrFtrXML is a header (kind "hdr") or footer ("ftr") part around the
@@ -87,20 +116,26 @@ func hdrFtrXML(kind, inner string) []byte {
 	return []byte(xmlHeader + `<w:` + kind + ` ` + nsW + `>` + inner + `</w:` + kind + `>`)
 }
 
-// headerXML: the classification at the left and the section's tab label
-// at the right.
+// headerXML is the running header as the PDF prints it: the section's
+// tab label (shaded) and the document title at the left, the
+// classification (boxed, red) at the right, a rule below.
 func (r *renderer) headerXML(s docgen.Section) []byte {
 	var b bytes.Buffer
 	w := textWidth(s.Orientation)
-	fmt.Fprintf(&b, `<w:p><w:pPr><w:pStyle w:val="Header"/><w:tabs><w:tab w:val="clear" w:pos="4536"/><w:tab w:val="clear" w:pos="9072"/><w:tab w:val="right" w:pos="%d"/></w:tabs></w:pPr>`, w)
-	if c := r.d.Meta.Classification; c != "" {
-		b.WriteString(`<w:r><w:rPr><w:b/></w:rPr><w:t xml:space="preserve">`)
-		escape(&b, c)
+	fmt.Fprintf(&b, `<w:p><w:pPr><w:pStyle w:val="Header"/><w:pBdr><w:bottom w:val="single" w:sz="4" w:space="1" w:color="595959"/></w:pBdr><w:tabs><w:tab w:val="clear" w:pos="4536"/><w:tab w:val="clear" w:pos="9072"/><w:tab w:val="right" w:pos="%d"/></w:tabs></w:pPr>`, w)
+	if s.Tab != "" {
+		b.WriteString(`<w:r><w:rPr><w:b/><w:color w:val="1F3A5F"/><w:shd w:val="clear" w:color="auto" w:fill="E4E9F0"/></w:rPr><w:t xml:space="preserve">`)
+		escape(&b, s.Tab)
+		b.WriteString(`</w:t></w:r><w:r><w:t xml:space="preserve">　</w:t></w:r>`)
+	}
+	if t := r.d.Meta.Title; t != "" {
+		b.WriteString(`<w:r><w:rPr><w:color w:val="595959"/><w:sz w:val="16"/></w:rPr><w:t xml:space="preserve">`)
+		escape(&b, t)
 		b.WriteString(`</w:t></w:r>`)
 	}
-	if s.Tab != "" {
-		b.WriteString(`<w:r><w:tab/><w:t xml:space="preserve">`)
-		escape(&b, s.Tab)
+	if c := r.d.Meta.Classification; c != "" {
+		b.WriteString(`<w:r><w:tab/></w:r><w:r><w:rPr><w:b/><w:color w:val="C00000"/><w:sz w:val="20"/><w:bdr w:val="single" w:sz="6" w:space="0" w:color="C00000"/></w:rPr><w:t xml:space="preserve">`)
+		escape(&b, c)
 		b.WriteString(`</w:t></w:r>`)
 	}
 	b.WriteString(`</w:p>`)
@@ -220,13 +255,9 @@ func (r *renderer) run(run docgen.Run, o runOpts) {
 	b := r.b
 	switch run.Change {
 	case docgen.Inserted:
-		b.WriteString(`<w:ins`)
-		r.changeAttrs(run)
-		b.WriteString(`>`)
+		b.WriteString(`<w:ins` + r.changeAttrs(run) + `>`)
 	case docgen.Deleted:
-		b.WriteString(`<w:del`)
-		r.changeAttrs(run)
-		b.WriteString(`>`)
+		b.WriteString(`<w:del` + r.changeAttrs(run) + `>`)
 	}
 	b.WriteString(`<w:r>`)
 	// rPr children in schema order: b, strike, dstrike, color, sz, u.
@@ -263,10 +294,10 @@ func (r *renderer) run(run docgen.Run, o runOpts) {
 	}
 }
 
-// changeAttrs writes w:id, w:author and w:date of a tracked change. The
-// author falls back to the document's author, then to "Mamori", because
-// Word requires one.
-func (r *renderer) changeAttrs(run docgen.Run) {
+// changeAttrs is w:id, w:author and w:date of a tracked change. The
+// author is the run's (the user or department the caller names), else
+// the document's author, else "Mamori", because Word requires one.
+func (r *renderer) changeAttrs(run docgen.Run) string {
 	author := run.Author
 	if author == "" {
 		author = r.d.Meta.Author
@@ -274,10 +305,40 @@ func (r *renderer) changeAttrs(run docgen.Run) {
 	if author == "" {
 		author = "Mamori"
 	}
-	fmt.Fprintf(r.b, ` w:id="%d" w:author="%s"`, r.newID(), escString(author))
+	s := fmt.Sprintf(` w:id="%d" w:author="%s"`, r.newID(), escString(author))
 	if !run.Date.IsZero() {
-		r.b.WriteString(` w:date="` + run.Date.UTC().Format(time.RFC3339) + `"`)
+		s += ` w:date="` + run.Date.UTC().Format(time.RFC3339) + `"`
 	}
+	return s
+}
+
+// markChange is the w:rPr of the paragraph mark (last in w:pPr) of a
+// paragraph whose text is all inserted or all deleted: the mark is
+// inserted or deleted with it, so that rejecting (or accepting) every
+// change removes the paragraph instead of leaving it empty. Otherwise "".
+func (r *renderer) markChange(runs []docgen.Run) string {
+	var first *docgen.Run
+	for i := range runs {
+		if runs[i].Text == "" {
+			continue
+		}
+		if first == nil {
+			first = &runs[i]
+		}
+		if runs[i].Change != first.Change {
+			return ""
+		}
+	}
+	if first == nil {
+		return ""
+	}
+	switch first.Change {
+	case docgen.Inserted:
+		return `<w:rPr><w:ins` + r.changeAttrs(*first) + `/></w:rPr>`
+	case docgen.Deleted:
+		return `<w:rPr><w:del` + r.changeAttrs(*first) + `/></w:rPr>`
+	}
+	return ""
 }
 
 func jc(a docgen.Align) string {
@@ -328,13 +389,14 @@ func (r *renderer) heading(h docgen.Heading) {
 }
 
 // toc writes 目次, then a TOC field whose cached result is the list of
-// headings, each a link to its heading with a PAGEREF field, so the list
-// shows before anyone updates the field (LibreOffice computes the page
-// numbers on load; Word after 「フィールド更新」).
+// headings, each a link to its heading with a PAGEREF field whose cached
+// result is the page the PDF prints the heading on (r.tocPages). Word
+// shows these numbers until it updates the fields; LibreOffice and
+// viewers show them as they are. The caller ends the contents' section.
 func (r *renderer) toc() {
 	b := r.b
 	b.WriteString(`<w:p><w:pPr><w:pStyle w:val="TOCHeading"/></w:pPr><w:r><w:t>目次</w:t></w:r></w:p>`)
-	begin := `<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> TOC \o "1-3" \h \z \u </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>`
+	begin := `<w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> TOC \o "1-4" \h \z \u </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>`
 	end := `<w:r><w:fldChar w:fldCharType="end"/></w:r>`
 	var entries []headingRef
 	for _, h := range r.headings {
@@ -342,24 +404,30 @@ func (r *renderer) toc() {
 			entries = append(entries, h)
 		}
 	}
-	if len(entries) == 0 {
-		b.WriteString(`<w:p><w:pPr><w:pStyle w:val="TOC1"/></w:pPr>` + begin + end + `</w:p>`)
-	}
 	for i, e := range entries {
-		fmt.Fprintf(b, `<w:p><w:pPr><w:pStyle w:val="TOC%d"/><w:tabs><w:tab w:val="right" w:leader="dot" w:pos="%d"/></w:tabs></w:pPr>`, e.level, r.width-10)
+		fmt.Fprintf(b, `<w:p><w:pPr><w:pStyle w:val="TOC%d"/></w:pPr>`, e.level)
 		if i == 0 {
 			b.WriteString(begin)
 		}
+		page := ""
+		if i < len(r.tocPages) && r.tocPages[i] > 0 {
+			page = strconv.Itoa(r.tocPages[i])
+		}
 		b.WriteString(`<w:hyperlink w:anchor="` + e.bookmark + `" w:history="1">`)
-		r.textRun(e.text, "")
-		b.WriteString(`<w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGEREF ` + e.bookmark + ` \h </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r><w:t></w:t></w:r><w:r><w:fldChar w:fldCharType="end"/></w:r>`)
+		rpr := ""
+		if e.level == 1 {
+			rpr = `<w:b/><w:bCs/>`
+		}
+		r.textRun(e.text, rpr)
+		b.WriteString(`<w:r><w:tab/></w:r><w:r><w:fldChar w:fldCharType="begin"/></w:r><w:r><w:instrText xml:space="preserve"> PAGEREF ` + e.bookmark + ` \h </w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r>`)
+		r.textRun(page, rpr)
+		b.WriteString(`<w:r><w:fldChar w:fldCharType="end"/></w:r>`)
 		b.WriteString(`</w:hyperlink>`)
 		if i == len(entries)-1 {
 			b.WriteString(end)
 		}
 		b.WriteString(`</w:p>`)
 	}
-	b.WriteString(`<w:p><w:r><w:br w:type="page"/></w:r></w:p>`)
 }
 
 func (r *renderer) paragraph(p docgen.Paragraph) {
@@ -375,7 +443,7 @@ func (r *renderer) paragraph(p docgen.Paragraph) {
 		}
 		b.WriteString(`/>`)
 	}
-	b.WriteString(`<w:jc w:val="` + jc(p.Align) + `"/></w:pPr>`)
+	b.WriteString(`<w:jc w:val="` + jc(p.Align) + `"/>` + r.markChange(p.Runs) + `</w:pPr>`)
 	r.runs(p.Runs, runOpts{})
 	b.WriteString(`</w:p>`)
 }
@@ -387,8 +455,8 @@ func (r *renderer) list(l docgen.List) {
 		num = r.lists + 1
 	}
 	for _, it := range l.Items {
-		fmt.Fprintf(r.b, `<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="%d"/><w:numId w:val="%d"/></w:numPr></w:pPr>`,
-			clamp(it.Level, 0, 8), num)
+		fmt.Fprintf(r.b, `<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="%d"/><w:numId w:val="%d"/></w:numPr>%s</w:pPr>`,
+			clamp(it.Level, 0, 8), num, r.markChange(it.Runs))
 		r.runs(it.Runs, runOpts{})
 		r.b.WriteString(`</w:p>`)
 	}
@@ -434,7 +502,8 @@ func (r *renderer) image(im docgen.Image) {
 	file := fmt.Sprintf("image%d.%s", len(r.media)+1, ext)
 	r.media = append(r.media, media{file: file, data: im.Data})
 	rid := r.addRel(relImage, "media/"+file)
-	r.b.WriteString(`<w:p><w:pPr><w:pStyle w:val="Body"/><w:keepNext/><w:jc w:val="center"/></w:pPr>`)
+	// Single line spacing: the Body style's exact pitch would clip the picture.
+	r.b.WriteString(`<w:p><w:pPr><w:pStyle w:val="Body"/><w:keepNext/><w:spacing w:line="240" w:lineRule="auto"/><w:jc w:val="center"/></w:pPr>`)
 	r.drawing(rid, file, mmToEMU(wmm), mmToEMU(hmm), im.Caption)
 	r.b.WriteString(`</w:p>`)
 	r.caption(im.Caption, false)

@@ -27,11 +27,11 @@ func (r *renderer) chartSize(c docgen.Chart) (w, h float64) {
 	}
 	// The page's text height: the page is portrait when the text width
 	// is the portrait one.
-	pageH := a4Long
-	if r.width > a4Short-2*marginSide {
-		pageH = a4Short
+	o := docgen.Portrait
+	if r.width > textWidth(docgen.Portrait) {
+		o = docgen.Landscape
 	}
-	if maxH := twipsToMM(pageH-marginTop-marginBot) - 25; h > maxH {
+	if maxH := twipsToMM(textHeight(o)) - 25; h > maxH {
 		w, h = w*maxH/h, maxH
 	}
 	return w, h
@@ -58,7 +58,7 @@ func (r *renderer) chart(c docgen.Chart) {
 	if descr == "" {
 		descr = c.Caption
 	}
-	r.b.WriteString(`<w:p><w:pPr><w:pStyle w:val="Body"/><w:keepNext/><w:spacing w:before="120"/><w:jc w:val="center"/></w:pPr>`)
+	r.b.WriteString(`<w:p><w:pPr><w:pStyle w:val="Body"/><w:keepNext/><w:spacing w:before="120" w:line="240" w:lineRule="auto"/><w:jc w:val="center"/></w:pPr>`)
 	r.drawing(rid, file, mmToEMU(w), mmToEMU(h), descr)
 	r.b.WriteString(`</w:p>`)
 	r.caption(c.Caption, false)

@@ -13,18 +13,25 @@ import (
 	"time"
 
 	"mamori/internal/docgen"
+	"mamori/internal/docgen/pdf"
 )
 
-// Page geometry in twips (1/1440 inch): A4 and the margins Japanese
-// ward documents commonly use (top 30 mm, others 25 mm).
+// Page geometry in twips (1/1440 inch): A4 with the PDF's margins
+// (internal/docgen/pdf geometryOf), so that a page holds the same text in
+// both formats: portrait 27 mm top, 20 mm bottom, 25 mm at the binding
+// (left) and 20 mm right; landscape 27 mm top, 17 mm bottom, 20 mm at
+// either side.
 const (
-	a4Short    = 11906
-	a4Long     = 16838
-	marginTop  = 1701
-	marginBot  = 1417
-	marginSide = 1417
-	headerDist = 851
-	footerDist = 567
+	a4Short     = 11906
+	a4Long      = 16838
+	marginTop   = 1531
+	marginBot   = 1134
+	marginLeft  = 1417
+	marginRight = 1134
+	landBot     = 964
+	landSide    = 1134
+	headerDist  = 794 // the PDF's header line sits 13–18 mm from the top
+	footerDist  = 454 // and its page number 10 mm from the bottom
 	// charTwips is one full-width character of 10.5 pt body text, the
 	// unit of 字下げ.
 	charTwips = 210
@@ -47,6 +54,16 @@ func Render(w io.Writer, d *docgen.Document) error {
 		return err
 	}
 	r := newRenderer(d)
+	if r.hasTOC() {
+		// The contents' cached page numbers are the PDF's: Word shows
+		// them until it updates the fields (it offers to on opening, see
+		// settings.xml), LibreOffice and viewers show them as they are.
+		// Without fonts there is no PDF layout and the numbers stay
+		// empty until Word updates them.
+		if pages, err := pdf.TOCPages(d); err == nil && len(pages) == r.tocEntries() {
+			r.tocPages = pages
+		}
+	}
 	r.body()
 
 	zw := zip.NewWriter(w)
@@ -142,6 +159,7 @@ type renderer struct {
 	hdrftr   []part
 	lists    int // ordered list instances (each restarts at 1)
 	headings []headingRef
+	tocPages []int // printed page of each TOC entry, from the PDF layout
 	nextHead int
 	width    int // text width of the current section in twips
 }
@@ -159,11 +177,28 @@ func newRenderer(d *docgen.Document) *renderer {
 			level:    clamp(h.Level, 1, 4),
 			text:     h.Printed,
 			bookmark: fmt.Sprintf("_TocMamori%d", len(r.headings)+1),
-			inTOC:    !h.NoTOC && h.Level <= 3,
+			// Every heading the PDF lists: levels 1–4 (deeper ones
+			// count as 4).
+			inTOC: !h.NoTOC,
 		})
 	}
 	return r
 }
+
+// tocEntries is the number of headings the contents lists.
+func (r *renderer) tocEntries() int {
+	n := 0
+	for _, h := range r.headings {
+		if h.inTOC {
+			n++
+		}
+	}
+	return n
+}
+
+// hasTOC reports whether the document prints contents: as in the PDF,
+// only when asked for and when some heading goes in them.
+func (r *renderer) hasTOC() bool { return r.d.TOC && r.tocEntries() > 0 }
 
 func clamp(v, lo, hi int) int {
 	if v < lo {

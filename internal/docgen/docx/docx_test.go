@@ -13,11 +13,14 @@ import (
 	"os/exec"
 	"path"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"mamori/internal/docgen"
+	"mamori/internal/docgen/pdf"
 	"mamori/internal/docgen/sample"
 	"mamori/internal/testkit"
 )
@@ -283,7 +286,7 @@ func TestContentAndNumbering(t *testing.T) {
 	for _, n := range doc.all("instrText") {
 		instr += n.Text
 	}
-	if !strings.Contains(instr, `TOC \o "1-3"`) {
+	if !strings.Contains(instr, `TOC \o "1-4"`) {
 		t.Errorf("no TOC field, instrText %q", instr)
 	}
 	// Lists reference numbering definitions that exist.
@@ -376,8 +379,9 @@ func TestTablesAndSpans(t *testing.T) {
 	if h := t1.all("tblHeader"); len(h) != 1 {
 		t.Errorf("表1 header rows %d, want 1", len(h))
 	}
-	if t1.first("cantSplit") != nil && len(t1.all("cantSplit")) > 1 {
-		t.Error("body rows must be allowed to split")
+	// No row splits across pages (as in the PDF).
+	if n := len(t1.all("cantSplit")); n != 41 {
+		t.Errorf("表1 rows with cantSplit %d, want 41", n)
 	}
 	sum := 0
 	for _, g := range t1.all("gridCol") {
@@ -386,7 +390,7 @@ func TestTablesAndSpans(t *testing.T) {
 		fmt.Sscan(v, &w)
 		sum += w
 	}
-	if sum != a4Short-2*marginSide {
+	if sum != textWidth(docgen.Portrait) {
 		t.Errorf("grid width %d", sum)
 	}
 	if t1.first("shd") == nil {
@@ -474,13 +478,47 @@ func TestSections(t *testing.T) {
 	doc := p.doc(t)
 	body := doc.first("body")
 	secs := body.all("sectPr")
-	if len(secs) != 3 { // cover, 本編, 別表
-		t.Fatalf("%d sectPr, want 3", len(secs))
+	if len(secs) != 4 { // cover, 目次, 本編, 別表
+		t.Fatalf("%d sectPr, want 4", len(secs))
 	}
 	// The last is the body's last child; the others sit in a paragraph.
-	if body.Children[len(body.Children)-1] != secs[2] {
+	if body.Children[len(body.Children)-1] != secs[3] {
 		t.Error("final sectPr is not the body's last child")
 	}
+	// The contents are a section of their own, unnumbered like the
+	// PDF's: the cover's section ends before 目次, the contents' section
+	// holds the TOC field and the body's first section restarts at 1.
+	if secs[0].first("pgNumType") != nil || secs[1].first("pgNumType") != nil {
+		t.Error("cover or contents section restarts page numbers")
+	}
+	sec, tocIn := 0, -1
+	for _, c := range body.Children {
+		for _, in := range c.all("instrText") {
+			if strings.Contains(in.Text, " TOC ") {
+				tocIn = sec
+			}
+		}
+		if c.first("sectPr") != nil {
+			sec++
+		}
+	}
+	if tocIn != 1 {
+		t.Errorf("TOC field in section %d, want 1 (its own, after the cover)", tocIn)
+	}
+	footers := map[string]string{}
+	for _, rl := range p.xml["word/_rels/document.xml.rels"].all("Relationship") {
+		id, _ := rl.attr("Id")
+		tg, _ := rl.attr("Target")
+		footers[id] = tg
+	}
+	for i, s := range secs {
+		ref, _ := s.first("footerReference").attr("id")
+		has := bytes.Contains(p.files["word/"+footers[ref]], []byte("PAGE"))
+		if has != (i >= 2) {
+			t.Errorf("section %d: page number in footer %v", i, has)
+		}
+	}
+	secs = secs[1:]
 	for _, s := range secs[:2] {
 		if s.Parent.Name.Local != "pPr" || s.Parent.Parent.Name.Local != "p" {
 			t.Error("section break not in a paragraph's pPr")
@@ -499,7 +537,7 @@ func TestSections(t *testing.T) {
 	// Landscape tables use the wider text width.
 	for _, tb := range body.all("tbl") {
 		if strings.Contains(tb.text(), "戸籍住民課12月2日") {
-			if w := attrOr(tb.first("tblW"), "w"); w != "14004" {
+			if w := attrOr(tb.first("tblW"), "w"); w != "14570" {
 				t.Errorf("landscape table width %s", w)
 			}
 		}
@@ -614,8 +652,8 @@ func TestLibreOffice(t *testing.T) {
 		if err := os.WriteFile(in, buf.Bytes(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		pdf := testkit.Convert(t, in, "pdf")
-		text := testkit.PDFLayoutText(t, pdf)
+		out := testkit.Convert(t, in, "pdf")
+		text := testkit.PDFLayoutText(t, out)
 		wants := map[string][]string{
 			"sample":  {"文書生成の見本（全要素）", "令和8年度", "令和8年11月26日", "目次", "第1章", "総則", "見え消し", "指摘事項の一覧", "図1 所属別の指摘件数", "課長", "監査日程", "- 1 -", "取扱注意"},
 			"redline": {"情報セキュリティ管理者に報告", "速やかに", "直ちに", "物理的セキュリティ", "図1 画像の見本"},
@@ -632,9 +670,20 @@ func TestLibreOffice(t *testing.T) {
 			if pages < 4 {
 				t.Errorf("sample.pdf has %d pages", pages)
 			}
+			// LibreOffice shows the contents' cached page numbers (the
+			// PDF's) without any field update.
+			nums, err := pdf.TOCPages(d)
+			if err != nil || len(nums) < 2 {
+				t.Fatalf("TOCPages: %v %v", nums, err)
+			}
+			for _, re := range []string{`1決裁\.*` + strconv.Itoa(nums[6]) + `第3章`, `第3章横向きの表\.*` + strconv.Itoa(nums[len(nums)-1])} {
+				if !regexp.MustCompile(re).MatchString(flat) {
+					t.Errorf("LibreOffice shows no contents entry %s", re)
+				}
+			}
 		}
 		if os.Getenv("MAMORI_DOCX_OUT") != "" {
-			keepPDF(t, pdf, filepath.Join(dir, name))
+			keepPDF(t, out, filepath.Join(dir, name))
 		}
 	}
 }

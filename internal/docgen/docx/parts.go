@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"mamori/internal/docgen"
 )
 
 const xmlHeader = `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` + "\n"
@@ -74,28 +76,55 @@ func headingStyle(n int, halfPts int) string {
 
 var stylesXML = xmlHeader + `<w:styles ` + nsW + `>` +
 	`<w:docDefaults><w:rPrDefault><w:rPr>` + fonts(fontMincho) + `<w:kern w:val="2"/><w:sz w:val="21"/><w:szCs w:val="21"/><w:lang w:val="en-US" w:eastAsia="ja-JP" w:bidi="ar-SA"/></w:rPr></w:rPrDefault>` +
-	`<w:pPrDefault><w:pPr><w:widowControl w:val="0"/><w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults>` +
-	`<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:aliases w:val="標準"/><w:qFormat/></w:style>` +
+	// No extra space between Japanese and latin text or digits (the PDF
+	// adds none, and it would make lines wrap differently).
+	`<w:pPrDefault><w:pPr><w:widowControl w:val="0"/><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/><w:jc w:val="both"/></w:pPr></w:pPrDefault></w:docDefaults>` +
+	// (LibreOffice reads autoSpaceDE/DN from a style, not from pPrDefault.)
+	`<w:style w:type="paragraph" w:default="1" w:styleId="Normal"><w:name w:val="Normal"/><w:aliases w:val="標準"/><w:qFormat/><w:pPr><w:autoSpaceDE w:val="0"/><w:autoSpaceDN w:val="0"/></w:pPr></w:style>` +
 	`<w:style w:type="character" w:default="1" w:styleId="DefaultParagraphFont"><w:name w:val="Default Paragraph Font"/><w:uiPriority w:val="1"/><w:semiHidden/></w:style>` +
 	`<w:style w:type="table" w:default="1" w:styleId="TableNormal"><w:name w:val="Normal Table"/><w:semiHidden/><w:tblPr><w:tblInd w:w="0" w:type="dxa"/><w:tblCellMar><w:top w:w="0" w:type="dxa"/><w:left w:w="99" w:type="dxa"/><w:bottom w:w="0" w:type="dxa"/><w:right w:w="99" w:type="dxa"/></w:tblCellMar></w:tblPr></w:style>` +
 	`<w:style w:type="numbering" w:default="1" w:styleId="NoList"><w:name w:val="No List"/><w:semiHidden/></w:style>` +
-	`<w:style w:type="paragraph" w:customStyle="1" w:styleId="Body"><w:name w:val="本文"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr><w:spacing w:after="60" w:line="360" w:lineRule="auto"/></w:pPr></w:style>` +
+	`<w:style w:type="paragraph" w:customStyle="1" w:styleId="Body"><w:name w:val="本文"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr>` + bodySpacing + `</w:pPr></w:style>` +
 	headingStyle(1, 32) + headingStyle(2, 28) + headingStyle(3, 24) + headingStyle(4, 21) +
-	`<w:style w:type="paragraph" w:customStyle="1" w:styleId="TableText"><w:name w:val="表"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr><w:snapToGrid w:val="0"/><w:spacing w:before="20" w:after="20"/><w:jc w:val="left"/></w:pPr><w:rPr>` + gothic + `<w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr></w:style>` +
+	`<w:style w:type="paragraph" w:customStyle="1" w:styleId="TableText"><w:name w:val="表"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr><w:snapToGrid w:val="0"/>` + tableSpacing + `<w:jc w:val="left"/></w:pPr><w:rPr>` + gothic + `<w:sz w:val="18"/><w:szCs w:val="18"/></w:rPr></w:style>` +
 	`<w:style w:type="paragraph" w:styleId="Caption"><w:name w:val="caption"/><w:aliases w:val="図表番号"/><w:basedOn w:val="Normal"/><w:next w:val="Body"/><w:qFormat/><w:pPr><w:spacing w:before="120" w:after="60"/><w:jc w:val="center"/></w:pPr><w:rPr>` + gothic + `<w:b/><w:sz w:val="20"/></w:rPr></w:style>` +
-	`<w:style w:type="paragraph" w:styleId="ListParagraph"><w:name w:val="List Paragraph"/><w:aliases w:val="箇条書き"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr><w:spacing w:after="40"/></w:pPr></w:style>` +
+	`<w:style w:type="paragraph" w:styleId="ListParagraph"><w:name w:val="List Paragraph"/><w:aliases w:val="箇条書き"/><w:basedOn w:val="Normal"/><w:qFormat/><w:pPr>` + listSpacing + `</w:pPr></w:style>` +
 	`<w:style w:type="paragraph" w:styleId="Header"><w:name w:val="header"/><w:basedOn w:val="Normal"/><w:pPr><w:tabs><w:tab w:val="center" w:pos="4536"/><w:tab w:val="right" w:pos="9072"/></w:tabs><w:snapToGrid w:val="0"/></w:pPr><w:rPr>` + gothic + `<w:sz w:val="18"/></w:rPr></w:style>` +
 	`<w:style w:type="paragraph" w:styleId="Footer"><w:name w:val="footer"/><w:basedOn w:val="Normal"/><w:pPr><w:snapToGrid w:val="0"/><w:jc w:val="center"/></w:pPr><w:rPr><w:sz w:val="18"/></w:rPr></w:style>` +
 	`<w:style w:type="paragraph" w:styleId="TOCHeading"><w:name w:val="TOC Heading"/><w:aliases w:val="目次の見出し"/><w:basedOn w:val="Heading1"/><w:next w:val="Normal"/><w:pPr><w:jc w:val="center"/><w:outlineLvl w:val="9"/></w:pPr></w:style>` +
-	tocStyle(1) + tocStyle(2) + tocStyle(3) +
+	tocStyle(1) + tocStyle(2) + tocStyle(3) + tocStyle(4) +
 	`<w:style w:type="paragraph" w:customStyle="1" w:styleId="CoverTitle"><w:name w:val="表紙表題"/><w:basedOn w:val="Normal"/><w:pPr><w:spacing w:before="240" w:after="240"/><w:jc w:val="center"/></w:pPr><w:rPr>` + gothic + `<w:b/><w:sz w:val="44"/><w:szCs w:val="44"/></w:rPr></w:style>` +
 	`<w:style w:type="paragraph" w:customStyle="1" w:styleId="CoverText"><w:name w:val="表紙本文"/><w:basedOn w:val="Normal"/><w:pPr><w:spacing w:after="120"/><w:jc w:val="center"/></w:pPr><w:rPr><w:sz w:val="28"/><w:szCs w:val="28"/></w:rPr></w:style>` +
 	`<w:style w:type="character" w:styleId="Hyperlink"><w:name w:val="Hyperlink"/><w:basedOn w:val="DefaultParagraphFont"/></w:style>` +
 	`</w:styles>`
 
+// Line pitch as the PDF sets it (internal/docgen/pdf: body 10.5 pt ×
+// 1.75 = 18.375 pt with half a line's size after a paragraph; tables
+// 9 pt × 1.4 = 12.6 pt with 1.1 mm above and below the text of a cell),
+// in twips and with an exact rule, so a page of DOCX holds what a page
+// of the PDF holds. Word's "auto" spacing multiplies the font's own line
+// height (about 1.7 em for 游明朝) and read as double spacing.
+const (
+	bodyPitch  = 368 // 18.4 pt
+	tablePitch = 252 // 12.6 pt
+)
+
+var (
+	bodySpacing  = fmt.Sprintf(`<w:spacing w:after="105" w:line="%d" w:lineRule="exact"/>`, bodyPitch)
+	listSpacing  = fmt.Sprintf(`<w:spacing w:after="0" w:line="%d" w:lineRule="exact"/>`, bodyPitch)
+	tableSpacing = fmt.Sprintf(`<w:spacing w:before="62" w:after="62" w:line="%d" w:lineRule="exact"/>`, tablePitch)
+)
+
+// tocStyle is a contents level as the PDF sets it: ゴシック 10.5 pt on a
+// 19.95 pt pitch, 4 pt more above a chapter, 1.5 em indent per level, the
+// page number right-aligned after a dotted leader.
 func tocStyle(n int) string {
-	return fmt.Sprintf(`<w:style w:type="paragraph" w:styleId="TOC%d"><w:name w:val="toc %d"/><w:aliases w:val="目次%d"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:pPr><w:tabs><w:tab w:val="right" w:leader="dot" w:pos="9062"/></w:tabs><w:spacing w:after="40"/><w:ind w:left="%d"/></w:pPr></w:style>`,
-		n, n, n, (n-1)*charTwips*2)
+	before := 0
+	if n == 1 {
+		before = 80
+	}
+	return fmt.Sprintf(`<w:style w:type="paragraph" w:styleId="TOC%d"><w:name w:val="toc %d"/><w:aliases w:val="目次%d"/><w:basedOn w:val="Normal"/><w:next w:val="Normal"/><w:pPr><w:tabs><w:tab w:val="right" w:leader="dot" w:pos="%d"/></w:tabs><w:spacing w:before="%d" w:after="0" w:line="399" w:lineRule="exact"/><w:ind w:left="%d"/></w:pPr><w:rPr>%s</w:rPr></w:style>`,
+		n, n, n, textWidth(docgen.Portrait)-10, before, (n-1)*315, gothic)
 }
 
 // bullets per list level (・ then ○ then ■, repeating).

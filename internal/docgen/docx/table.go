@@ -75,12 +75,13 @@ func (r *renderer) table(t docgen.Table) {
 	defer func() { r.cellTop = false }()
 	for ri, row := range t.Rows {
 		r.cellTop = t.TopAlign && ri >= t.HeaderRows
-		b.WriteString(`<w:tr>`)
+		// No row splits across pages (as in the PDF, a row that does not
+		// fit moves to the next page); header rows repeat on every page.
+		b.WriteString(`<w:tr><w:trPr><w:cantSplit/>`)
 		if ri < t.HeaderRows {
-			// Header rows repeat on every page and stay whole; body rows
-			// may split across pages (no cantSplit) so long cells wrap on.
-			b.WriteString(`<w:trPr><w:cantSplit/><w:tblHeader/></w:trPr>`)
+			b.WriteString(`<w:tblHeader/>`)
 		}
+		b.WriteString(`</w:trPr>`)
 		col, ci := 0, 0
 		for col < ncols {
 			if cr := carries[col]; cr.rows > 0 {

@@ -78,12 +78,24 @@ func Render(w io.Writer, d *docgen.Document) error {
 
 // RenderWith writes d as a PDF to w with options.
 func RenderWith(w io.Writer, d *docgen.Document, opt Options) error {
-	if err := docgen.Validate(d); err != nil {
+	l, err := layOut(d, opt)
+	if err != nil {
 		return err
+	}
+	if err := l.write(w); err != nil {
+		return fmt.Errorf("pdf: %w", err)
+	}
+	return nil
+}
+
+// layOut validates d and lays it out into pages.
+func layOut(d *docgen.Document, opt Options) (*layouter, error) {
+	if err := docgen.Validate(d); err != nil {
+		return nil, err
 	}
 	fs, err := fonts.Load()
 	if err != nil {
-		return fmt.Errorf("pdf: %w", err)
+		return nil, fmt.Errorf("pdf: %w", err)
 	}
 	d, missing := substitute(d, fs)
 	if len(missing) > 0 && opt.OnMissing != nil {
@@ -91,10 +103,27 @@ func RenderWith(w io.Writer, d *docgen.Document, opt Options) error {
 	}
 	l := &layouter{fs: fs, faces: [4]*fonts.Face{fs.SerifRegular, fs.SerifBold, fs.GothicRegular, fs.GothicBold}, opt: opt, doc: d}
 	l.layout()
-	if err := l.write(w); err != nil {
-		return fmt.Errorf("pdf: %w", err)
+	return l, nil
+}
+
+// TOCPages lays d out as Render does, without writing a file, and returns
+// the printed page number of each entry of its table of contents: the
+// headings of docgen.Headings(d) that are not NoTOC, in order. It is nil
+// when the PDF prints no contents. The DOCX writer fills its contents'
+// page numbers from it, so both formats print the same numbers.
+func TOCPages(d *docgen.Document) ([]int, error) {
+	l, err := layOut(d, Options{})
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	if !l.doc.TOC || len(l.toc) == 0 {
+		return nil, nil
+	}
+	out := make([]int, len(l.toc))
+	for i, e := range l.toc {
+		out[i] = e.page
+	}
+	return out, nil
 }
 
 // layout lays the whole document out into pages.

@@ -62,7 +62,7 @@ func Table(r *Result, opt TableOptions) *docgen.Document {
 }
 
 func tableBlock(r *Result, opt TableOptions) docgen.Table {
-	t := docgen.Table{HeaderRows: 1, FontSize: 9.5, TopAlign: true, Columns: []docgen.Column{{Width: 1}, {Width: 1}}}
+	t := docgen.Table{HeaderRows: 1, FontSize: 10, TopAlign: true, Columns: []docgen.Column{{Width: 1}, {Width: 1}}}
 	head := []string{"改正後", "改正前"}
 	if opt.Remarks {
 		t.Columns = append(t.Columns, docgen.Column{Width: 0.3, Align: docgen.AlignCenter})
