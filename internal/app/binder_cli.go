@@ -22,15 +22,18 @@ const binderSubtitle = "情報セキュリティ対策支援業務"
 
 // binderCmd: `mamori binder --year 2026 -o DIR` writes the bound set of
 // the year's deliverables — every module implementing module.Year, in the
-// order of the module list — as one print-ready PDF (製本.pdf) and a ZIP
-// of each document in its formats with an index (電子データ.zip).
+// order of the module list — as one print-ready PDF (製本.pdf), each
+// document numbered 資料1, 資料2 … behind a divider page, and a ZIP of
+// each document in every format its module lists, with an index
+// (電子データ.zip).
 // --sample binds sample documents without any database, so the machinery
 // can be seen working.
 func (c CLI) binderCmd(ctx context.Context, args []string) error {
 	cfg := loadConfig()
 	fs := c.flags("binder", "binder --year 2026 -o DIR [--sample] [--db …] [--data DIR]\n\n"+
 		"その年度に各業務が作成した成果物（チェックリスト、新旧対照表、見え消し版、相違点整合表、改善措置台帳など）を、\n"+
-		"表紙・目次付きの製本 PDF と、文書ごとの電子データ（ZIP、一覧 index.xlsx 付き）にまとめます。", &cfg)
+		"表紙・目次付きの製本 PDF（文書ごとに「資料1」などの番号と表題の合紙を付けます）と、\n"+
+		"文書ごとの電子データ（ZIP、一覧 index.xlsx 付き）にまとめます。", &cfg)
 	out := fs.String("o", "binder", "出力フォルダ")
 	year := fs.String("year", "", "年度（2026 または 令和8年度。省略時は現在の年度）")
 	useSample := fs.Bool("sample", false, "見本文書で製本する（データベースを使わない動作確認用）")
@@ -84,7 +87,7 @@ func (c CLI) binderCmd(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(c.Stdout, "%sの成果物 %d 件を製本します:\n", jp.FiscalYearLabel(fy), len(items))
 	for i, it := range items {
-		fmt.Fprintf(c.Stdout, "  %2d %s（%s）\n", i+1, it.Doc.Meta.Title, strings.ToUpper(strings.Join(it.Formats, "・")))
+		fmt.Fprintf(c.Stdout, "  %s %s（%s）\n", binder.Label(i), it.Doc.Meta.Title, strings.ToUpper(strings.Join(it.Formats, "・")))
 	}
 	return c.writeBinder(*out, meta, items, now)
 }

@@ -7,11 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"mamori/internal/app"
+	"mamori/internal/docgen/binder"
 	"mamori/internal/jp"
 	"mamori/internal/testkit"
 	"mamori/internal/webtest"
@@ -107,6 +110,23 @@ func TestBinderBindsTheYearsDeliverables(t *testing.T) {
 			titles = append(titles, title)
 		}
 	}
+	// Every document the binder lists is in the ZIP in every format it
+	// lists, under its 資料 number, and in nothing else.
+	listed := regexp.MustCompile(`(?m)^  資料(\d+) (.+)（([A-Z・]+)）$`).FindAllStringSubmatch(stdout, -1)
+	promised := 1 // index.xlsx
+	for _, m := range listed {
+		n, _ := strconv.Atoi(m[1])
+		for _, ext := range strings.Split(m[3], "・") {
+			promised++
+			name := fmt.Sprintf("%02d_%s.%s", n, binder.SafeName(m[2]), strings.ToLower(ext))
+			if !files[name] {
+				t.Errorf("binder promised %s, the ZIP lacks it", name)
+			}
+		}
+	}
+	if len(listed) < len(want) || len(zr.File) != promised {
+		t.Errorf("binder listed %d documents in %d files, the ZIP has %d files:\n%s", len(listed), promised, len(zr.File), stdout)
+	}
 	if zr.File[len(zr.File)-1].Name != "index.xlsx" {
 		t.Error("the ZIP does not end with index.xlsx")
 	}
@@ -132,6 +152,7 @@ func TestBinderBindsTheYearsDeliverables(t *testing.T) {
 	// The contents (the pages between the cover and page 1) list every
 	// document of the ZIP.
 	pages := strings.Split(testkit.PDFText(t, filepath.Join(bd, "製本.pdf")), "\f")
+	dividers := 0
 	contents := ""
 	for _, p := range pages[1:] {
 		if strings.Contains(p, "- 1 -") {
@@ -143,10 +164,23 @@ func TestBinderBindsTheYearsDeliverables(t *testing.T) {
 	if !strings.Contains(strings.Join(strings.Fields(pages[0]), ""), "成果物一式") || flat == "" {
 		t.Fatalf("no cover or contents:\n%.600s", pages[0]+contents)
 	}
-	for _, title := range titles {
-		if !strings.Contains(flat, strings.Join(strings.Fields(title), "")) {
-			t.Errorf("the contents lack %q", title)
+	for i, title := range titles {
+		if !strings.Contains(flat, fmt.Sprintf("資料%d", i+1)+strings.Join(strings.Fields(title), "")) {
+			t.Errorf("the contents lack 資料%d %q", i+1, title)
 		}
+	}
+	// Each document has a divider page: its number and title, and the
+	// files that hold it, with nothing of the document itself.
+	for _, p := range pages {
+		if flatP := strings.Join(strings.Fields(p), ""); strings.Contains(flatP, "電子データ（電子データ.zip）") {
+			dividers++
+			if !strings.Contains(flatP, fmt.Sprintf("資料%d", dividers)) || strings.Contains(flatP, "第1章") {
+				t.Errorf("divider %d:\n%s", dividers, p)
+			}
+		}
+	}
+	if dividers != len(titles) {
+		t.Errorf("%d divider pages for %d documents", dividers, len(titles))
 	}
 	a := webtest.Open(t, dir)
 	var n int

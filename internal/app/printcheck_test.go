@@ -7,13 +7,16 @@ package app
 // with poppler and turned into PNG pages (saved in MAMORI_SHOTS/print when
 // that is set). It fails on a number cut across two lines, text printed
 // under 8 pt from a spreadsheet, text outside its page (a table wider than
-// the page) and a line that starts with a character Japanese line
-// breaking forbids there.
+// the page), a line that starts with a character Japanese line breaking
+// forbids there, and a DOCX contents entry without its cached page
+// number.
 
 import (
+	"archive/zip"
 	"bytes"
 	"compress/zlib"
 	"context"
+	"encoding/xml"
 	"fmt"
 	"io"
 	"os"
@@ -82,7 +85,7 @@ func TestPrintCheck(t *testing.T) {
 		d       *docgen.Document
 		formats []string
 	}
-	docs := []doc{{"sample", sample.Sample(), []string{"pdf", "xlsx"}}}
+	docs := []doc{{"sample", sample.Sample(), []string{"pdf", "xlsx", "docx"}}}
 	for i, it := range items {
 		docs = append(docs, doc{fmt.Sprintf("%02d", i+1), it.Doc, it.Formats})
 	}
@@ -92,6 +95,7 @@ func TestPrintCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pdfs, sheets []string
+	docxs := 0
 	for _, d := range docs {
 		for _, f := range d.formats {
 			p := filepath.Join(out2, d.name+"."+f)
@@ -107,6 +111,16 @@ func TestPrintCheck(t *testing.T) {
 			case "xlsx":
 				err = formats.XLSX.Render(&buf, d.d)
 				sheets = append(sheets, p)
+			case "docx":
+				// read as written, without an office program: the
+				// contents' cached page numbers are what Word and
+				// LibreOffice show before any field update
+				if err = formats.DOCX.Render(&buf, d.d); err == nil {
+					docxs++
+					for _, e := range docxContentsErrors(d.d, buf.Bytes()) {
+						t.Errorf("%s.docx（%s）: %s", d.name, d.d.Meta.Title, e)
+					}
+				}
 			default:
 				continue
 			}
@@ -184,7 +198,7 @@ func TestPrintCheck(t *testing.T) {
 		shot(t, shots, name, p)
 	}
 	<-done
-	t.Logf("%d PDFs and %d spreadsheets checked in %s", len(pdfs), len(sheets), time.Since(start).Round(time.Second))
+	t.Logf("%d PDFs, %d spreadsheets and %d DOCX checked in %s", len(pdfs), len(sheets), docxs, time.Since(start).Round(time.Second))
 }
 
 // shot renders the first pages of a PDF as PNG pictures (what a person
@@ -283,4 +297,137 @@ func printedSizes(t *testing.T, path string) (float64, int) {
 		}
 	}
 	return minPt, pages
+}
+
+// docxContentsErrors reads a DOCX's word/document.xml as Word and
+// LibreOffice open it, before any field update, and says what is wrong
+// with its contents: an entry whose page number (the cached result of its
+// PAGEREF field) is empty, or no entries where the document asks for
+// contents.
+func docxContentsErrors(d *docgen.Document, data []byte) []string {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return []string{err.Error()}
+	}
+	f, err := zr.Open("word/document.xml")
+	if err != nil {
+		return []string{err.Error()}
+	}
+	defer f.Close()
+	var errs []string
+	entries, empty := 0, 0
+	inRef, cached, num := false, false, ""
+	dec := xml.NewDecoder(f)
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return append(errs, "word/document.xml: "+err.Error())
+		}
+		el, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch el.Name.Local {
+		case "fldChar":
+			typ := attr(el, "fldCharType")
+			switch {
+			case inRef && typ == "separate":
+				cached = true
+			case inRef && typ == "end":
+				entries++
+				if strings.TrimSpace(num) == "" {
+					if empty < 3 {
+						errs = append(errs, fmt.Sprintf("contents entry %d has no page number", entries))
+					}
+					empty++
+				}
+				inRef, cached, num = false, false, ""
+			}
+		case "instrText":
+			var instr string
+			if dec.DecodeElement(&instr, &el) == nil && strings.Contains(instr, "PAGEREF") {
+				inRef, cached, num = true, false, ""
+			}
+		case "t":
+			var text string
+			if dec.DecodeElement(&text, &el) == nil && cached {
+				num += text
+			}
+		}
+	}
+	if empty > 3 {
+		errs = append(errs, fmt.Sprintf("%d contents entries in all have no page number", empty))
+	}
+	if d.TOC && entries == 0 && hasContents(d) {
+		errs = append(errs, "the document asks for contents, the DOCX has no contents entries")
+	}
+	return errs
+}
+
+// TestDOCXContentsCheck: the print check's DOCX reading finds the
+// sample's contents numbers, and an entry whose number is emptied.
+func TestDOCXContentsCheck(t *testing.T) {
+	d := sample.Sample()
+	var buf bytes.Buffer
+	if err := formats.DOCX.Render(&buf, d); err != nil {
+		t.Fatal(err)
+	}
+	if errs := docxContentsErrors(d, buf.Bytes()); len(errs) != 0 {
+		t.Fatalf("the sample DOCX: %q", errs)
+	}
+	// the same package with the second entry's cached number removed
+	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	zw := zip.NewWriter(&out)
+	ref := regexp.MustCompile(`(PAGEREF [^<]*</w:instrText></w:r><w:r><w:fldChar w:fldCharType="separate"/></w:r><w:r>(?:<w:rPr>.*?</w:rPr>)?<w:t[^>]*>)[0-9]+(</w:t>)`)
+	for _, f := range zr.File {
+		rc, _ := f.Open()
+		data, _ := io.ReadAll(rc)
+		rc.Close()
+		if f.Name == "word/document.xml" {
+			n := 0
+			data = ref.ReplaceAllFunc(data, func(m []byte) []byte {
+				if n++; n != 2 {
+					return m
+				}
+				return ref.ReplaceAll(m, []byte("${1}${2}"))
+			})
+			if n < 2 {
+				t.Fatalf("the sample's contents has %d numbered entries", n)
+			}
+		}
+		w, _ := zw.Create(f.Name)
+		w.Write(data)
+	}
+	zw.Close()
+	if errs := docxContentsErrors(d, out.Bytes()); len(errs) != 1 || errs[0] != "contents entry 2 has no page number" {
+		t.Fatalf("an emptied number: %q", errs)
+	}
+}
+
+func attr(el xml.StartElement, local string) string {
+	for _, a := range el.Attr {
+		if a.Name.Local == local {
+			return a.Value
+		}
+	}
+	return ""
+}
+
+// hasContents reports whether d has a heading the contents lists.
+func hasContents(d *docgen.Document) bool {
+	for _, s := range d.Sections {
+		for _, b := range s.Blocks {
+			if h, ok := docgen.Value(b).(docgen.Heading); ok && !h.NoTOC {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -31,6 +31,10 @@ type Meta struct {
 	Classification string    // e.g. 取扱注意, 機密性2; printed in every page header
 	PageNumbers    PageNumberStyle
 	Version        string
+	// TitleInBody: the document sets its own title at the top of its
+	// first page (a 新旧対照表), so the running header and the XLSX title
+	// rows (title and the information line under it) leave it out.
+	TitleInBody bool
 }
 
 // PageNumberStyle is how the footer numbers pages.
@@ -170,6 +174,11 @@ type Cell struct {
 	Align   Align
 	Fill    string // background "RRGGBB"
 	Bold    bool
+	// Hang gives the cell's lines (its text split at "\n") hanging
+	// indents: the lines that line k wraps into are set in by the width
+	// of its first Hang[k] characters, so a provision's number hangs
+	// (「２　」). PDF and DOCX set them; HTML and XLSX ignore it.
+	Hang []int
 }
 
 // C is a cell of plain text.

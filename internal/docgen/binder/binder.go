@@ -1,7 +1,8 @@
 // Package binder makes the bound set (製本) of a year's deliverables: one
 // print-ready document with a cover, a table of contents, continuous page
-// numbers and a tab per document in the header; and the electronic set, a
-// ZIP of every document in its native formats with an index.xlsx.
+// numbers, a divider page per document and its number (資料1 …) and title
+// as a tab in the header; and the electronic set, a ZIP of every document
+// in its native formats with an index.xlsx.
 package binder
 
 import (
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/text/encoding/japanese"
 
 	"mamori/internal/docgen"
+	"mamori/internal/jp"
 	"mamori/internal/tabular"
 )
 
@@ -27,22 +29,32 @@ type Item struct {
 // Renderer writes a document in one format.
 type Renderer func(w io.Writer, d *docgen.Document) error
 
+// Label is how the set numbers its documents: 資料1, 資料2 … — a level of
+// its own, so it is never read as the documents' own 第1章 or 1.
+func Label(i int) string { return fmt.Sprintf("資料%d", i+1) }
+
+// FileName is the name of item i's file in format ext in the ZIP:
+// NN_title.ext.
+func FileName(i int, title, ext string) string {
+	return fmt.Sprintf("%02d_%s.%s", i+1, SafeName(title), ext)
+}
+
 // Bind merges the items into one document: a cover and contents from meta,
-// then each item with its title as a chapter-like heading, its own heading
-// numbers (第1章 … restart for each document) and its title as the header
-// tab.
+// then for each item a divider page (合紙) with its label and title, which
+// the contents list, and what the electronic set holds of it, followed by
+// the document with its own heading numbers (第1章 … restart for each
+// document) and its label and title as the header tab.
 func Bind(meta docgen.Meta, items []Item) *docgen.Document {
 	out := &docgen.Document{Meta: meta, Cover: true, TOC: true}
 	for i, it := range items {
 		title := it.Doc.Meta.Title
-		tab := fmt.Sprintf("%d %s", i+1, title)
+		tab := Label(i) + "　" + title
+		out.Sections = append(out.Sections, divider(i, it, tab))
 		var n docgen.Numberer
-		for j, sec := range it.Doc.Sections {
+		for _, sec := range it.Doc.Sections {
 			s := docgen.Section{Orientation: sec.Orientation, Tab: tab}
-			if j == 0 {
-				s.Blocks = append(s.Blocks, docgen.Heading{Level: 1, Text: fmt.Sprintf("%d　%s", i+1, title)})
-			}
 			for _, b := range sec.Blocks {
+				b = docgen.Value(b)
 				if h, ok := b.(docgen.Heading); ok {
 					// Numbers are fixed here so each document keeps its own
 					// 第1章…; within the set the document is one level down.
@@ -57,6 +69,47 @@ func Bind(meta docgen.Meta, items []Item) *docgen.Document {
 			}
 			out.Sections = append(out.Sections, s)
 		}
+	}
+	return out
+}
+
+// divider is the page before item i: its label and title as the set's
+// top-level heading, what the document says about itself, and the files
+// of the electronic set that hold it.
+func divider(i int, it Item, tab string) docgen.Section {
+	m := it.Doc.Meta
+	blocks := []docgen.Block{docgen.Heading{Level: 1, Text: tab}}
+	var facts []string
+	if m.Subtitle != "" {
+		facts = append(facts, m.Subtitle)
+	}
+	if !m.Date.IsZero() {
+		facts = append(facts, "作成日："+jp.FormatWareki(m.Date))
+	}
+	if m.Version != "" {
+		facts = append(facts, "版："+m.Version)
+	}
+	if m.Classification != "" {
+		facts = append(facts, "取扱区分："+m.Classification)
+	}
+	for _, f := range facts {
+		blocks = append(blocks, docgen.P(f))
+	}
+	if len(it.Formats) > 0 {
+		var names []string
+		for _, ext := range it.Formats {
+			names = append(names, FileName(i, m.Title, ext))
+		}
+		blocks = append(blocks, docgen.Paragraph{Runs: []docgen.Run{{Text: "電子データ（電子データ.zip）", Bold: true}}},
+			docgen.List{Items: listItems(names)})
+	}
+	return docgen.Section{Tab: tab, Blocks: blocks}
+}
+
+func listItems(ss []string) []docgen.ListItem {
+	out := make([]docgen.ListItem, len(ss))
+	for i, s := range ss {
+		out[i] = docgen.ListItem{Runs: []docgen.Run{docgen.T(s)}}
 	}
 	return out
 }
@@ -88,7 +141,7 @@ func SafeName(s string) string {
 // format, and index.xlsx listing them.
 func WriteZIP(w io.Writer, meta docgen.Meta, items []Item, renderers map[string]Renderer, now time.Time) error {
 	zw := zip.NewWriter(w)
-	index := tabular.Table{Sheet: "成果物一覧", Headers: []string{"No", "成果物", "形式", "ファイル名", "バイト数"}}
+	index := tabular.Table{Sheet: "成果物一覧", Headers: []string{"資料番号", "成果物", "形式", "ファイル名", "バイト数"}}
 	for i, it := range items {
 		for _, ext := range it.Formats {
 			render, ok := renderers[ext]
@@ -99,7 +152,7 @@ func WriteZIP(w io.Writer, meta docgen.Meta, items []Item, renderers map[string]
 			if err := render(&buf, it.Doc); err != nil {
 				return fmt.Errorf("binder: %s.%s: %w", it.Doc.Meta.Title, ext, err)
 			}
-			name := fmt.Sprintf("%02d_%s.%s", i+1, SafeName(it.Doc.Meta.Title), ext)
+			name := FileName(i, it.Doc.Meta.Title, ext)
 			f, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate, Modified: now})
 			if err != nil {
 				return err
@@ -107,7 +160,7 @@ func WriteZIP(w io.Writer, meta docgen.Meta, items []Item, renderers map[string]
 			if _, err := f.Write(buf.Bytes()); err != nil {
 				return err
 			}
-			index.Rows = append(index.Rows, []string{fmt.Sprint(i + 1), it.Doc.Meta.Title, strings.ToUpper(ext), name, fmt.Sprint(buf.Len())})
+			index.Rows = append(index.Rows, []string{Label(i), it.Doc.Meta.Title, strings.ToUpper(ext), name, fmt.Sprint(buf.Len())})
 		}
 	}
 	f, err := zw.CreateHeader(&zip.FileHeader{Name: "index.xlsx", Method: zip.Deflate, Modified: now})

@@ -128,7 +128,7 @@ func (r *renderer) headerXML(s docgen.Section) []byte {
 		escape(&b, s.Tab)
 		b.WriteString(`</w:t></w:r><w:r><w:t xml:space="preserve">　</w:t></w:r>`)
 	}
-	if t := r.d.Meta.Title; t != "" {
+	if t := r.d.Meta.Title; t != "" && !r.d.Meta.TitleInBody {
 		b.WriteString(`<w:r><w:rPr><w:color w:val="595959"/><w:sz w:val="16"/></w:rPr><w:t xml:space="preserve">`)
 		escape(&b, t)
 		b.WriteString(`</w:t></w:r>`)

@@ -118,6 +118,12 @@ func (r *renderer) table(t docgen.Table) {
 			if align == docgen.AlignLeft && col < len(t.Columns) {
 				align = t.Columns[col].Align
 			}
+			if len(c.Hang) > 0 {
+				r.hangingCell(c, align, size)
+				b.WriteString(`</w:tc>`)
+				col += span
+				continue
+			}
 			b.WriteString(`<w:p><w:pPr><w:pStyle w:val="TableText"/><w:jc w:val="` + jc(align) + `"/></w:pPr>`)
 			r.runs(c.Runs, runOpts{bold: c.Bold, size: size})
 			b.WriteString(`</w:p></w:tc>`)
@@ -229,4 +235,59 @@ func (r *renderer) approval(a docgen.ApprovalBox) {
 		b.WriteString(`<w:p><w:pPr><w:pStyle w:val="TableText"/></w:pPr></w:p></w:tc>`)
 	}
 	b.WriteString(`</w:tr></w:tbl><w:p><w:pPr><w:pStyle w:val="Body"/></w:pPr></w:p>`)
+}
+
+// hangingCell writes a cell with hanging indents (docgen.Cell.Hang): one
+// paragraph per line, each hanging by the width of its first Hang[k]
+// characters (full-width ones an em, the others half). size is the
+// table's in half-points (0: the TableText style's 9 pt).
+func (r *renderer) hangingCell(c docgen.Cell, align docgen.Align, size int) {
+	if size == 0 {
+		size = 18
+	}
+	var lines [][]docgen.Run
+	cur := []docgen.Run{}
+	for _, run := range c.Runs {
+		parts := strings.Split(run.Text, "\n")
+		for i, p := range parts {
+			if i > 0 {
+				lines = append(lines, cur)
+				cur = []docgen.Run{}
+			}
+			if p != "" {
+				q := run
+				q.Text = p
+				cur = append(cur, q)
+			}
+		}
+	}
+	lines = append(lines, cur)
+	b := r.b
+	for k, line := range lines {
+		ind := ""
+		if k < len(c.Hang) && c.Hang[k] > 0 {
+			var text strings.Builder
+			for _, run := range line {
+				text.WriteString(run.Text)
+			}
+			em := 0
+			n := 0
+			for _, ch := range text.String() {
+				if n == c.Hang[k] {
+					break
+				}
+				if ch < 0x80 || (ch >= 0xFF61 && ch <= 0xFF9F) {
+					em++
+				} else {
+					em += 2
+				}
+				n++
+			}
+			tw := em * size * 10 / 2 // half-ems × (size/2 pt × 20 twips) / 2
+			ind = fmt.Sprintf(`<w:ind w:left="%d" w:hanging="%d"/>`, tw, tw)
+		}
+		b.WriteString(`<w:p><w:pPr><w:pStyle w:val="TableText"/>` + ind + `<w:jc w:val="` + jc(align) + `"/></w:pPr>`)
+		r.runs(line, runOpts{bold: c.Bold, size: size})
+		b.WriteString(`</w:p>`)
+	}
 }

@@ -223,12 +223,18 @@ func (l *layouter) heading(h docgen.Heading, tocIndex *int) {
 		l.y += 2
 	}
 	l.y += after
+	l.under = indent
 }
 
 func (l *layouter) paragraph(pg docgen.Paragraph) {
 	rt := l.newRich(pg.Runs, serif, bodyPt, false, black)
 	tw := l.textWidth()
 	indent := float64(pg.Indent) * bodyPt
+	if pg.Align == docgen.AlignLeft || pg.Align == docgen.AlignJustify {
+		// running text starts under its heading; centred and
+		// right-aligned lines (titles, dates) keep the full width
+		indent += l.under
+	}
 	first := indent
 	if pg.FirstIndent {
 		first += bodyPt
@@ -277,7 +283,7 @@ func (l *layouter) list(ls docgen.List) {
 				marker = docgen.Label(4, counts[lv])
 			}
 		}
-		x0 := l.g.left + bodyPt*(1+2*float64(lv))
+		x0 := l.g.left + l.under + bodyPt*(1+2*float64(lv))
 		mw := l.width(serif, marker, msize)
 		textX := x0 + max(bodyPt*1.5, mw+bodyPt*0.5)
 		avail := l.g.left + tw - textX

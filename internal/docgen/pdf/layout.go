@@ -163,6 +163,11 @@ type layouter struct {
 	landscp bool
 	bodyNo  int
 	num     docgen.Numberer
+	// under is where body text starts under the last heading: at its
+	// indent, so that no paragraph or list starts left of the heading it
+	// belongs to (0 under 第1章 and 1, one character under （1）, two
+	// under ア).
+	under   float64
 	toc     []tocEntry
 	anchors int
 }
@@ -246,6 +251,12 @@ func (rt rich) lines(first, rest float64) []span {
 		}
 		return rest
 	})
+	rt.checkSplits(ls)
+	return ls
+}
+
+// checkSplits reports the words and numbers that lines ls split to onSplit.
+func (rt rich) checkSplits(ls []span) {
 	if rt.onSplit != nil {
 		for i := 1; i < len(ls); i++ {
 			a, b := ls[i-1], ls[i]
@@ -266,7 +277,6 @@ func (rt rich) lines(first, rest float64) []span {
 			}
 		}
 	}
-	return ls
 }
 
 // alnum reports an ASCII letter or digit (the parts of a word or number).

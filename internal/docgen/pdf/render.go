@@ -384,7 +384,7 @@ func (w *writer) pageFurniture(p *page) {
 		p0.text(x+2*mm, base, gothicBold, size, navy, p.tab)
 		x += tw + 6*mm
 	}
-	if m.Title != "" {
+	if m.Title != "" && !m.TitleInBody {
 		p0.text(x, base, gothic, 8, grey, m.Title)
 	}
 	p0.line(g.left, g.top-5*mm, g.right, g.top-5*mm, 0.4, grey)

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"math"
 	"regexp"
 	"strings"
 	"time"
@@ -279,4 +280,58 @@ func BenchmarkReport100(b *testing.B) {
 		pages = bytes.Count(buf.Bytes(), []byte("/Type /Page\n"))
 	}
 	b.ReportMetric(float64(pages), "pages")
+}
+
+// TestBodyStartsUnderItsHeading: paragraphs and lists start at their
+// heading's indent — never left of an indented （1） or ア heading — the
+// same way under every heading; a first-line indent adds one character to
+// that; centred and right-aligned lines keep the full width.
+func TestBodyStartsUnderItsHeading(t *testing.T) {
+	needFonts(t)
+	d := &docgen.Document{Meta: docgen.Meta{PageNumbers: docgen.PageNone}, Sections: []docgen.Section{{Blocks: []docgen.Block{
+		docgen.Heading{Level: 1, Text: "章", Numbered: true},
+		docgen.Heading{Level: 2, Text: "節", Numbered: true},
+		docgen.P("甲本文"),
+		docgen.Heading{Level: 3, Text: "項", Numbered: true},
+		docgen.P("乙本文"),
+		docgen.Paragraph{FirstIndent: true, Runs: []docgen.Run{docgen.T("丙本文")}},
+		docgen.Paragraph{Align: docgen.AlignRight, Runs: []docgen.Run{docgen.T("丁日付")}},
+		docgen.Heading{Level: 4, Text: "目", Numbered: true},
+		docgen.P("戊本文"),
+		docgen.List{Items: []docgen.ListItem{{Runs: []docgen.Run{docgen.T("己箇条")}}}},
+		docgen.Heading{Level: 2, Text: "次の節", Numbered: true},
+		docgen.P("庚本文"),
+		docgen.List{Items: []docgen.ListItem{{Runs: []docgen.Run{docgen.T("辛箇条")}}}},
+	}}}}
+	l, err := layOut(d, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x := map[string]float64{}
+	for _, p := range l.pages {
+		for _, o := range p.ops {
+			if o.kind == opText && o.text != "" {
+				if r := []rune(o.text); len(r) > 0 {
+					if _, ok := x[string(r[0])]; !ok {
+						x[string(r[0])] = o.x
+					}
+				}
+			}
+		}
+	}
+	left := l.g.left
+	_, _, _, h3 := headingStyle(3)
+	_, _, _, h4 := headingStyle(4)
+	want := map[string]float64{"甲": left, "乙": left + h3, "丙": left + h3 + bodyPt, "戊": left + h4, "庚": left}
+	for k, w := range want {
+		if math.Abs(x[k]-w) > 0.01 {
+			t.Errorf("%s本文 starts at %.1f, want %.1f", k, x[k], w)
+		}
+	}
+	if x["己"]-x["辛"] < h4-0.01 {
+		t.Errorf("a list under ア starts at %.1f, under 1 at %.1f: not under its heading", x["己"], x["辛"])
+	}
+	if x["丁"] < left+l.textWidth()/2 {
+		t.Errorf("the right-aligned line starts at %.1f", x["丁"])
+	}
 }

@@ -19,8 +19,9 @@ type tcell struct {
 	lines    []span
 	align    docgen.Align
 	fill     rgb
-	done     int  // lines already printed (a row split across pages)
-	top      bool // align to the top instead of centring
+	indent   []float64 // per line: set in by (hanging indents), or nil
+	done     int       // lines already printed (a row split across pages)
+	top      bool      // align to the top instead of centring
 }
 
 // table lays out a table: columns fill the text width in proportion,
@@ -83,7 +84,11 @@ func (l *layouter) table(t docgen.Table) {
 			}
 			tc.rt = l.newRich(c.Runs, gothic, size, c.Bold, black)
 			avail := tc.w - 2*cellPadX
-			tc.lines = tc.rt.lines(avail, avail)
+			if len(c.Hang) > 0 {
+				tc.lines, tc.indent = tc.rt.hangLines(avail, c.Hang)
+			} else {
+				tc.lines = tc.rt.lines(avail, avail)
+			}
 			for r := ri; r < ri+rs; r++ {
 				for k := col; k < col+cs; k++ {
 					grid[r][k] = tc
@@ -272,7 +277,11 @@ func (l *layouter) fragment(grid [][]*tcell, a, b int, heights []float64, lh flo
 			y = top + (bot-top-float64(n)*lh)/2
 		}
 		for i := from; i < from+n; i++ {
-			l.drawLine(p, c.rt, c.lines[i], c.x+cellPadX, y+lh/2+c.rt.spanSize()*0.36, c.w-2*cellPadX, c.align, false)
+			in := 0.0
+			if i < len(c.indent) {
+				in = c.indent[i]
+			}
+			l.drawLine(p, c.rt, c.lines[i], c.x+cellPadX+in, y+lh/2+c.rt.spanSize()*0.36, c.w-2*cellPadX-in, c.align, false)
 			y += lh
 		}
 		if !header {
@@ -369,4 +378,52 @@ func fitMinimums(ws, mins []float64) {
 			ws[i] -= (ws[i] - mins[i]) * need / slack
 		}
 	}
+}
+
+// hangLines breaks a cell's text line by line ("\n"), the lines that
+// line k wraps into set in by the width of its first hang[k] characters
+// (at most half the width); indent is each broken line's.
+func (rt rich) hangLines(avail float64, hang []int) (lines []span, indent []float64) {
+	start := 0
+	for k := 0; ; k++ {
+		end := strings.IndexByte(rt.text[start:], '\n')
+		if end < 0 {
+			end = len(rt.text)
+		} else {
+			end += start
+		}
+		hw := 0.0
+		if k < len(hang) && hang[k] > 0 {
+			n := 0
+			for i := range rt.text[start:end] {
+				if n == hang[k] {
+					break
+				}
+				hw += rt.adv[start+i]
+				n++
+			}
+			hw = min(hw, avail/2)
+		}
+		off := start
+		ls := breakText(rt.text[start:end], func(i int) float64 { return rt.adv[off+i] }, func(n int) float64 {
+			if n == 0 {
+				return avail
+			}
+			return avail - hw
+		})
+		for j, s := range ls {
+			lines = append(lines, span{s.start + off, s.end + off})
+			if j == 0 {
+				indent = append(indent, 0)
+			} else {
+				indent = append(indent, hw)
+			}
+		}
+		if end >= len(rt.text) {
+			break
+		}
+		start = end + 1
+	}
+	rt.checkSplits(lines)
+	return lines, indent
 }

@@ -764,7 +764,7 @@ func rowHeight(lines int, size float64) float64 {
 
 func (r *renderer) metaRows(s *sheet) error {
 	m := r.d.Meta
-	if m.Title == "" {
+	if m.Title == "" || m.TitleInBody {
 		return nil
 	}
 	if err := r.textRow(s, []docgen.Run{docgen.T(m.Title)}, styleKey{bold: true, size: 16}); err != nil {
@@ -1374,7 +1374,7 @@ func (r *renderer) pageSetup(s *sheet, sec docgen.Section) error {
 	if m.Classification != "" {
 		header += "&L" + hfEscape(m.Classification)
 	}
-	if t := strings.TrimSpace(m.Title); t != "" {
+	if t := strings.TrimSpace(m.Title); t != "" && !m.TitleInBody {
 		header += "&C" + hfEscape(t)
 	}
 	if sec.Tab != "" {

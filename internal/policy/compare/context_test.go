@@ -148,7 +148,7 @@ func TestContextAdded(t *testing.T) {
 	}
 	for _, opt := range []TableOptions{{}, {OmitSame: true, Remarks: true}, {OmitSame: true}} {
 		d := Table(r, opt)
-		n, o := tableRow(t, d, "第25条（生成AIの利用）")
+		n, o := tableRow(t, d, "（生成AIの利用）\n第25条")
 		if strings.Contains(o, chapter1) || strings.Contains(o, "第4章") || strings.Contains(o, chapter6) {
 			t.Errorf("%+v: old cell of the new article shows another chapter: %q", opt, o)
 		}
@@ -157,10 +157,10 @@ func TestContextAdded(t *testing.T) {
 			// sides here, level, and not repeated on the next row.
 			wantContext(t, "new", contextOf(n), chapter5)
 			wantContext(t, "old", contextOf(o), chapter5)
-			n2, o2 := tableRow(t, d, "第26条（情報資産等の庁舎外")
+			n2, o2 := tableRow(t, d, "庁舎外での作業）\n第26条")
 			wantContext(t, "next new", contextOf(n2))
 			wantContext(t, "next old", contextOf(o2))
-			if !strings.Contains(o2, "第25条（情報資産等の庁舎外") {
+			if !strings.Contains(o2, "庁舎外での作業）\n第25条") {
 				t.Errorf("renumbered row old cell %q", o2)
 			}
 		}
@@ -199,7 +199,7 @@ func TestContextAddedChapter(t *testing.T) {
 	}
 	for _, opt := range []TableOptions{{}, {OmitSame: true, Remarks: true}} {
 		d := Table(r, opt)
-		_, o := tableRow(t, d, "第30条（生成AIの利用）")
+		_, o := tableRow(t, d, "（生成AIの利用）\n第30条")
 		wantContext(t, "old", contextOf(o))
 		if strings.Contains(o, "章") {
 			t.Errorf("%+v: old cell of an article in a new chapter shows a chapter: %q", opt, o)
@@ -210,7 +210,7 @@ func TestContextAddedChapter(t *testing.T) {
 		if strings.TrimLeft(o2, "　") != chapter6 || strings.Contains(n2, "条") {
 			t.Errorf("%+v: renumbered chapter row new %q old %q", opt, n2, o2)
 		}
-		n3, o3 := tableRow(t, d, "第31条（文書サーバ等の管理）")
+		n3, o3 := tableRow(t, d, "（文書サーバ等の管理）\n第31条")
 		wantContext(t, "old 第30条", contextOf(o3))
 		wantContext(t, "new 第31条", contextOf(n3))
 	}

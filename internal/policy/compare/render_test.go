@@ -5,10 +5,13 @@ import (
 	"bytes"
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -97,14 +100,18 @@ func TestTablePDF(t *testing.T) {
 		not  []string
 	}{
 		{"table-full", TableOptions{Title: "ひので区情報機器管理規程 新旧対照表", Date: when},
-			[]string{"ひので区情報機器管理規程新旧対照表", "令和8年11月26日", "（傍線部分は改正部分）", "改正後", "改正前", "第4条（貸出し）", "（新設）", "（削除）",
-				"記録媒体のデータが復元", "記録媒体のデータを復元", "15日以内", "30日以内", "第1条（目的）"}, nil},
+			[]string{"ひので区情報機器管理規程新旧対照表", "令和8年11月26日", "（傍線部分は改正部分）", "改正後", "改正前", "（貸出し）", "第4条管理者は、職員に", "（新設）", "（削除）",
+				"記録媒体のデータが復元", "記録媒体のデータを復元", "15日以内", "30日以内",
+				"（目的）（目的）第1条この規程は", "（定義）（定義）第2条この規程において"}, nil},
 		{"table-omit", TableOptions{Title: "ひので区情報機器管理規程 新旧対照表", Date: when, OmitSame: true, Remarks: true},
-			[]string{"備考", "（略）", "（変更）", "（新設）", "（削除）", "第5条（持出し）", "（1）（略）"},
-			[]string{"第1条（目的）"}},
+			[]string{"備考", "第1条（略）第1条（略）", "第3条（略）第3条（略）", "（変更）", "（新設）", "（削除）", "（持出し）（持出し）",
+				"第5条（略）第4条（略）", "（1）（略）"},
+			[]string{"（目的）", "この規程は"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			text := flat(renderPDF(t, Table(r, c.opt), filepath.Join(dir, c.name+".pdf")))
+			layout := renderPDF(t, Table(r, c.opt), filepath.Join(dir, c.name+".pdf"))
+			checkDrafting(t, layout, c.opt.Title)
+			text := flat(layout)
 			for _, w := range c.want {
 				if w != "" && !strings.Contains(text, flat(w)) {
 					t.Errorf("PDF lacks %q", w)
@@ -118,6 +125,48 @@ func TestTablePDF(t *testing.T) {
 		})
 	}
 }
+
+// checkDrafting checks a 新旧対照表's PDF text (pdftotext -layout) for
+// the drafting style: every article's 見出し on its own line right above
+// 「第N条」 (on both sides), and a running header without the title.
+func checkDrafting(t *testing.T, layout, title string) {
+	t.Helper()
+	pages := strings.Split(strings.TrimRight(layout, "\f"), "\f")
+	for i, p := range pages {
+		for _, l := range strings.Split(p, "\n") {
+			if l = flat(l); l != "" {
+				if l != "新旧対照表" {
+					t.Errorf("page %d: running header %q, want the tab 新旧対照表 alone", i+1, l)
+				}
+				break
+			}
+		}
+	}
+	var lines []string
+	for _, l := range strings.Split(layout, "\n") {
+		if l = flat(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	captions := 0
+	for i, l := range lines {
+		if i+1 < len(lines) && strings.HasPrefix(l, "（") && strings.HasSuffix(l, "）") && !strings.Contains(l, "略") &&
+			reArticleStart.MatchString(lines[i+1]) {
+			captions++
+		}
+		if reCaptionAfterNumber.MatchString(l) {
+			t.Errorf("見出し printed on the article's line: %q", l)
+		}
+	}
+	if captions == 0 {
+		t.Errorf("no 見出し line right above a 「第N条」 line in:\n%s", strings.Join(lines, "\n"))
+	}
+}
+
+var (
+	reArticleStart       = regexp.MustCompile(`^第[0-9０-９]+条`)
+	reCaptionAfterNumber = regexp.MustCompile(`第[0-9０-９]+条（[^略）]+）`)
+)
 
 // TestTableLong checks a multi-page 新旧対照表: the header row is on every
 // page.
@@ -169,9 +218,16 @@ func TestTableDOCXXLSXHTML(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "table.docx"), dx.Bytes(), 0o644)
 	body := docxPart(t, dx.Bytes(), "word/document.xml")
-	for _, w := range []string{"<w:tblHeader/>", "w:orient=\"landscape\"", "<w:u w:val=\"single\"/>", "改正前", "（傍線部分は改正部分）"} {
+	for _, w := range []string{"<w:tblHeader/>", "w:orient=\"landscape\"", "<w:u w:val=\"single\"/>", "改正前", "（傍線部分は改正部分）",
+		// 「２　」 hangs: 2 em at 10 pt = 400 twips
+		`<w:ind w:left="400" w:hanging="400"/>`} {
 		if !strings.Contains(body, w) {
 			t.Errorf("DOCX lacks %s", w)
+		}
+	}
+	for _, name := range []string{"word/header1.xml", "word/header2.xml"} {
+		if h := docxPartIf(dx.Bytes(), name); strings.Contains(h, "新旧対照表") && strings.Count(h, "新旧対照表") > 1 {
+			t.Errorf("DOCX header %s repeats the title: %s", name, h)
 		}
 	}
 
@@ -192,9 +248,20 @@ func TestTableDOCXXLSXHTML(t *testing.T) {
 			all.WriteString(strings.Join(row, "|") + "\n")
 		}
 	}
-	for _, w := range []string{"改正後|改正前|備考", "第4条（貸出し）", "（新設）", "記録媒体のデータが復元"} {
+	for _, w := range []string{"改正後|改正前|備考", "（貸出し）\n第4条　管理者は", "（新設）", "記録媒体のデータが復元"} {
 		if !strings.Contains(all.String(), w) {
 			t.Errorf("XLSX lacks %q", w)
+		}
+	}
+	// the title and the date once, not also in rows of their own above
+	for _, w := range []string{"新旧対照表\n", "令和8年11月26日"} {
+		if n := strings.Count(all.String(), w); n != 1 {
+			t.Errorf("XLSX has %q %d times, want once:\n%s", w, n, all.String())
+		}
+	}
+	for _, sh := range f.GetSheetList() {
+		if hf, err := f.GetHeaderFooter(sh); err == nil && hf != nil && strings.Contains(hf.OddHeader, "&C") {
+			t.Errorf("XLSX sheet %s header repeats the title: %q", sh, hf.OddHeader)
 		}
 	}
 
@@ -205,6 +272,26 @@ func TestTableDOCXXLSXHTML(t *testing.T) {
 	if !strings.Contains(hb.String(), "改正後") || !strings.Contains(hb.String(), "15日") {
 		t.Error("HTML lacks the table")
 	}
+}
+
+// docxPartIf is a part of a DOCX, "" when it has none.
+func docxPartIf(data []byte, name string) string {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return ""
+	}
+	for _, f := range zr.File {
+		if f.Name == name {
+			rc, err := f.Open()
+			if err != nil {
+				return ""
+			}
+			b, _ := io.ReadAll(rc)
+			rc.Close()
+			return string(b)
+		}
+	}
+	return ""
 }
 
 func docxPart(t *testing.T, data []byte, name string) string {
@@ -440,7 +527,7 @@ func TestTableTallRow(t *testing.T) {
 		if !strings.Contains(flat(p), "改正後改正前") {
 			t.Errorf("page %d lacks the repeated header", i+1)
 		}
-		if strings.Contains(flat(p), "第8条（長い規定）") && first < 0 {
+		if strings.Contains(flat(p), "（長い規定）（長い規定）第8条") && first < 0 {
 			first = i
 		}
 		if strings.Contains(flat(p), flat("４０　管理者は")) {
@@ -449,5 +536,61 @@ func TestTableTallRow(t *testing.T) {
 	}
 	if first < 0 || last <= first {
 		t.Errorf("article starts on page %d and ends on page %d", first+1, last+1)
+	}
+}
+
+// TestOmitName checks how runs of omitted provisions are named.
+func TestOmitName(t *testing.T) {
+	art := func(n int) *provision.Node {
+		return &provision.Node{Kind: provision.Article, Num: n, Label: "第" + strconv.Itoa(n) + "条"}
+	}
+	for _, c := range []struct {
+		nodes []*provision.Node
+		want  string
+	}{
+		{nil, ""},
+		{[]*provision.Node{art(1)}, "第1条　"},
+		{[]*provision.Node{art(1), art(2)}, "第1条・第2条　"},
+		{[]*provision.Node{art(5), art(6), art(7), art(8)}, "第5条～第8条　"},
+		{[]*provision.Node{art(5), art(6), art(7), {Kind: provision.Supplementary}}, "第5条～第7条・附　則　"},
+		{[]*provision.Node{{Kind: provision.Text, Text: "前文"}}, ""},
+	} {
+		if got := omitName(c.nodes); got != c.want {
+			t.Errorf("omitName(%d nodes) = %q, want %q", len(c.nodes), got, c.want)
+		}
+	}
+}
+
+// TestTableDraftingCells checks the cells of an omitting 新旧対照表 in
+// the drafting style: named （略） rows and lines, the 見出し above
+// 「第N条」, and the hanging indents the engines get.
+func TestTableDraftingCells(t *testing.T) {
+	const text = "第1章　総則\n第1条（目的）\nこの規程は、目的を定める。\n第2条（定義）\nこの規程において、次に掲げる用語の意義は、それぞれ定めるところによる。\n" +
+		"（1）　甲　甲をいう。\n（2）　乙　乙をいう。\n（3）　丙　丙をいう。\n（4）　丁　丁をいう。\n（5）　戊　戊をいう。\n" +
+		"第3条（甲）\n甲は、甲とする。\n第4条（乙）\n乙は、乙とする。\n第5条（丙）\n丙は、丙とする。\n附　則\nこの規程は、令和8年4月1日から施行する。\n"
+	r := Compare(readDrafting(text), readDrafting(replace(text, "丁　丁をいう", "丁　丁及び戊をいう")), Options{})
+	d := Table(r, TableOptions{Title: "新旧対照表", OmitSame: true})
+	if !d.Meta.TitleInBody {
+		t.Error("the running header would repeat the title")
+	}
+	tb := d.Sections[0].Blocks[len(d.Sections[0].Blocks)-1].(docgen.Table)
+	var got []string
+	for _, row := range tb.Rows[tb.HeaderRows:] {
+		got = append(got, cellText(row.Cells[0]))
+		if cellText(row.Cells[0]) != cellText(row.Cells[1]) && !strings.Contains(cellText(row.Cells[0]), "丁及び戊") {
+			t.Errorf("sides differ: %q | %q", cellText(row.Cells[0]), cellText(row.Cells[1]))
+		}
+	}
+	want := []string{
+		"第1条　（略）",
+		"　　　第1章　総則\n　（定義）\n第2条　（略）\n　（1）～（3）　（略）\n　（4）　丁　丁及び戊をいう。\n　（5）　（略）",
+		"第3条～第5条・附　則　（略）",
+	}
+	if strings.Join(got, "\n---\n") != strings.Join(want, "\n---\n") {
+		t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n---\n"), strings.Join(want, "\n---\n"))
+	}
+	// hanging: heading and 見出し by their indent, 「第2条　」 by 4, 「　（4）　」 by 5
+	if h := tb.Rows[2].Cells[0].Hang; fmt.Sprint(h) != "[3 1 4 0 5 0]" {
+		t.Errorf("hang %v", h)
 	}
 }

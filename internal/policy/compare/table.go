@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"mamori/internal/docgen"
 	"mamori/internal/jp"
@@ -36,7 +37,7 @@ func Table(r *Result, opt TableOptions) *docgen.Document {
 	if title == "" {
 		title = "新旧対照表"
 	}
-	d := &docgen.Document{Meta: docgen.Meta{Title: title, Date: opt.Date, PageNumbers: docgen.PageDash}}
+	d := &docgen.Document{Meta: docgen.Meta{Title: title, Date: opt.Date, PageNumbers: docgen.PageDash, TitleInBody: true}}
 	blocks := []docgen.Block{
 		docgen.Paragraph{Align: docgen.AlignCenter, Runs: []docgen.Run{{Text: title, Bold: true}}},
 	}
@@ -86,24 +87,61 @@ type tableBuilder struct {
 	opt            TableOptions
 	t              *docgen.Table
 	newCtx, oldCtx string // context headings already printed
-	pendingOmit    bool   // unchanged provisions waiting to be printed as one （略）
+	// omitNew, omitOld: the unchanged provisions waiting to be printed as
+	// one named （略） row (「第1条・第2条　（略）」); pendingOmit is set
+	// even when they have no names.
+	pendingOmit      bool
+	omitNew, omitOld []*provision.Node
 }
 
-// cellLines is a cell being built: lines of runs.
-type cellLines [][]docgen.Run
+// cellLine is a line of a cell: its runs, and how many of its first
+// characters hang (the indent and the number with its space: wrapped
+// lines align with the text after 「２　」).
+type cellLine struct {
+	runs []docgen.Run
+	hang int
+}
 
-func (c cellLines) runs() []docgen.Run {
-	var out []docgen.Run
+// cellLines is a cell being built.
+type cellLines []cellLine
+
+func (c cellLines) cell() docgen.Cell {
+	var out docgen.Cell
 	for i, l := range c {
 		if i > 0 {
-			out = append(out, docgen.T("\n"))
+			out.Runs = append(out.Runs, docgen.T("\n"))
 		}
-		out = append(out, l...)
+		out.Runs = append(out.Runs, l.runs...)
+		out.Hang = append(out.Hang, l.hang)
 	}
 	return out
 }
 
-func plainLine(s string) []docgen.Run { return []docgen.Run{docgen.T(s)} }
+func plainLine(s string) cellLine { return cellLine{runs: []docgen.Run{docgen.T(s)}} }
+
+// numberedLine is a line whose first hang characters (indent, number,
+// space) hang.
+func numberedLine(runs []docgen.Run, hang int) cellLine { return cellLine{runs: runs, hang: hang} }
+
+// labelHang is how many characters of a line hang: its indent and, when
+// the text starts with the label and a space (「２　」, 「（1）　」), those.
+func labelHang(pad, label string, segs []Segment) int {
+	n := utf8.RuneCountInString(pad)
+	if label == "" {
+		return n
+	}
+	var b strings.Builder
+	for _, s := range segs {
+		b.WriteString(s.Text)
+		if b.Len() > len(label)+len("　") {
+			break
+		}
+	}
+	if strings.HasPrefix(b.String(), label+"　") {
+		n += utf8.RuneCountInString(label) + 1
+	}
+	return n
+}
 
 func segRuns(pad string, segs []Segment) []docgen.Run {
 	var out []docgen.Run
@@ -124,11 +162,62 @@ func (tb *tableBuilder) flushOmitted() {
 		return
 	}
 	tb.pendingOmit = false
-	tb.emit(cellLines{plainLine(omitted)}, cellLines{plainLine(omitted)}, "")
+	tb.emit(cellLines{plainLine(omitName(tb.omitNew) + omitted)}, cellLines{plainLine(omitName(tb.omitOld) + omitted)}, "")
+	tb.omitNew, tb.omitOld = nil, nil
+}
+
+// omitName names a run of omitted provisions the way a 新旧対照表 does,
+// followed by the space before （略）: 「第1条　」, 「第1条・第2条　」,
+// 「第5条～第8条　」 (three or more articles in a row), 「第9条・附　則　」.
+// Nodes without a name (text outside articles) give "" when nothing
+// else is named.
+func omitName(nodes []*provision.Node) string {
+	var names []string
+	var run []string // articles in a row
+	flush := func() {
+		switch {
+		case len(run) >= 3:
+			names = append(names, run[0]+"～"+run[len(run)-1])
+		default:
+			names = append(names, run...)
+		}
+		run = nil
+	}
+	for _, n := range nodes {
+		if n == nil {
+			continue
+		}
+		switch n.Kind {
+		case provision.Article:
+			if n.Label != "" {
+				run = append(run, n.Label)
+			}
+		case provision.Supplementary:
+			// 附則 by their kind alone (their labels carry dates):
+			// 「第13条～第51条・附　則」.
+			flush()
+			if len(names) == 0 || names[len(names)-1] != "附　則" {
+				names = append(names, "附　則")
+			}
+		case provision.Part, provision.Chapter, provision.Section, provision.Subsection:
+			flush()
+			names = append(names, n.Heading())
+		default:
+			flush()
+			if n.Label != "" {
+				names = append(names, n.Label)
+			}
+		}
+	}
+	flush()
+	if len(names) == 0 {
+		return ""
+	}
+	return strings.Join(names, "・") + "　"
 }
 
 func (tb *tableBuilder) emit(newCell, oldCell cellLines, remark string) {
-	row := docgen.Row{Cells: []docgen.Cell{{Runs: newCell.runs()}, {Runs: oldCell.runs()}}}
+	row := docgen.Row{Cells: []docgen.Cell{newCell.cell(), oldCell.cell()}}
 	if tb.opt.Remarks {
 		// One parenthesis per line: （変更） / （第4条を第5条とする）.
 		remark = strings.ReplaceAll(remark, "）（", "）\n（")
@@ -175,6 +264,8 @@ func (tb *tableBuilder) add(row *Row) {
 	}
 	if unchanged && tb.opt.OmitSame {
 		tb.pendingOmit = true
+		tb.omitNew = append(tb.omitNew, row.New...)
+		tb.omitOld = append(tb.omitOld, row.Old...)
 		return
 	}
 	tb.flushOmitted()
@@ -202,10 +293,10 @@ func (tb *tableBuilder) add(row *Row) {
 			oc = nil
 		}
 		for i, h := range nc {
-			newCell = append(newCell, plainLine(headingPad(i)+h))
+			newCell = append(newCell, cellLine{runs: plainLine(headingPad(i) + h).runs, hang: 3 + i})
 		}
 		for i, h := range oc {
-			oldCell = append(oldCell, plainLine(headingPad(i)+h))
+			oldCell = append(oldCell, cellLine{runs: plainLine(headingPad(i) + h).runs, hang: 3 + i})
 		}
 	}
 	tb.newCtx, tb.oldCtx = newCtx, oldCtx
@@ -245,10 +336,12 @@ func joinCtx(ctx, h string) string {
 	return ctx + "\n" + h
 }
 
-// side renders one side of a row: every line, or with OmitSame the lines
-// no change touches as （略） (keeping their numbers: 「２　（略）」), the
-// heading line always kept. A renumbered but unchanged provision prints its
-// heading and （略）.
+// side renders one side of a row in the drafting style of Japanese
+// legislation: an article's 見出し on its own line, set in by one
+// character, above 「第1条　本文」; with OmitSame the lines no change
+// touches as （略） (keeping their numbers: 「２　（略）」, 「第3条　（略）」),
+// the article's number always kept. A renumbered but unchanged provision
+// prints its 見出し and 「第N条　（略）」.
 func (tb *tableBuilder) side(lines [][]Segment, li []lineInfo, ok []bool, bodySame bool) cellLines {
 	var out cellLines
 	aligned := len(li) == len(lines)
@@ -258,17 +351,53 @@ func (tb *tableBuilder) side(lines [][]Segment, li []lineInfo, ok []bool, bodySa
 		}
 		return lineInfo{heading: true} // unknown shape: no indent, no omission
 	}
+	omits := func(i int) bool {
+		return tb.opt.OmitSame && i > 0 && aligned && (bodySame || (i < len(ok) && ok[i]))
+	}
 	lastOmit := false
-	for i, l := range lines {
-		inf := info(i)
-		omit := tb.opt.OmitSame && i > 0 && aligned && (bodySame || (i < len(ok) && ok[i]))
-		if !omit {
-			out = append(out, segRuns(inf.pad(), l))
+	for i := 0; i < len(lines); i++ {
+		l, inf := lines[i], info(i)
+		if aligned && inf.heading && inf.kind == provision.Article {
+			label, caption, split := splitSegments(l, inf.label)
+			if split {
+				if len(caption) > 0 {
+					out = append(out, numberedLine(segRuns(captionPad, caption), utf8.RuneCountInString(captionPad)))
+				}
+				line := segRuns("", label)
+				hang := utf8.RuneCountInString(inf.label) + 1
+				lastOmit = false
+				if i+1 < len(lines) && !li[i+1].heading && li[i+1].label == "" && li[i+1].kind == provision.Paragraph {
+					i++
+					if omits(i) {
+						line = append(line, docgen.T("　"+omitted))
+						lastOmit = true
+					} else {
+						line = append(line, docgen.T("　"))
+						line = append(line, segRuns("", lines[i])...)
+					}
+				}
+				out = append(out, numberedLine(line, hang))
+				continue
+			}
+		}
+		if !omits(i) {
+			out = append(out, numberedLine(segRuns(inf.pad(), l), labelHang(inf.pad(), inf.label, l)))
 			lastOmit = false
 			continue
 		}
 		if inf.label != "" && !bodySame {
-			out = append(out, plainLine(inf.pad()+inf.label+"　"+omitted))
+			// Omitted provisions of one kind in a row are named together:
+			// 「（1）～（3）　（略）」, 「２・３　（略）」.
+			labels := []string{inf.label}
+			for i+1 < len(lines) && omits(i+1) && li[i+1].kind == inf.kind && li[i+1].label != "" && !li[i+1].heading {
+				i++
+				labels = append(labels, li[i].label)
+			}
+			name := strings.Join(labels, "・")
+			if len(labels) >= 3 {
+				name = labels[0] + "～" + labels[len(labels)-1]
+			}
+			out = append(out, plainLine(inf.pad()+name+"　"+omitted))
 			lastOmit = false
 			continue
 		}
@@ -278,4 +407,38 @@ func (tb *tableBuilder) side(lines [][]Segment, li []lineInfo, ok []bool, bodySa
 		lastOmit = true
 	}
 	return out
+}
+
+// captionPad sets an article's 見出し in by one character.
+const captionPad = "　"
+
+// splitSegments splits an article's heading line 「第1条（目的）」 into
+// its number and its 見出し, keeping the change marks of both; ok is
+// false when the line does not start with the label.
+func splitSegments(line []Segment, label string) (number, caption []Segment, ok bool) {
+	if label == "" {
+		return nil, nil, false
+	}
+	rest := len(label)
+	for _, s := range line {
+		switch {
+		case rest <= 0:
+			caption = append(caption, s)
+		case len(s.Text) <= rest:
+			number = append(number, s)
+			rest -= len(s.Text)
+		default:
+			number = append(number, Segment{Text: s.Text[:rest], Changed: s.Changed})
+			caption = append(caption, Segment{Text: s.Text[rest:], Changed: s.Changed})
+			rest = 0
+		}
+	}
+	var b strings.Builder
+	for _, s := range number {
+		b.WriteString(s.Text)
+	}
+	if rest > 0 || b.String() != label {
+		return nil, nil, false
+	}
+	return number, caption, true
 }
