@@ -187,7 +187,7 @@ func (n *names) people(ctx context.Context, db *database.DB, ids []int64, logins
 		if len(ids) > 0 {
 			part := ids[:min(chunk, len(ids))]
 			ids = ids[len(part):]
-			conds = append(conds, "id IN ("+placeholders(len(part))+")")
+			conds = append(conds, "id IN ("+database.Placeholders(len(part))+")")
 			for _, id := range part {
 				args = append(args, id)
 			}
@@ -195,7 +195,7 @@ func (n *names) people(ctx context.Context, db *database.DB, ids []int64, logins
 		if len(logins) > 0 {
 			part := logins[:min(chunk, len(logins))]
 			logins = logins[len(part):]
-			conds = append(conds, "login IN ("+placeholders(len(part))+")")
+			conds = append(conds, "login IN ("+database.Placeholders(len(part))+")")
 			for _, l := range part {
 				args = append(args, l)
 			}
@@ -264,7 +264,7 @@ func lookup(ctx context.Context, db *database.DB, orgs org.Reader, kind string, 
 }
 
 func scanObjects(ctx context.Context, db *database.DB, q nameQuery, args []any, out map[int64]object) error {
-	rows, err := db.Query(ctx, fmt.Sprintf(q.sql, placeholders(len(args))), args...)
+	rows, err := db.Query(ctx, fmt.Sprintf(q.sql, database.Placeholders(len(args))), args...)
 	if err != nil {
 		return err
 	}
@@ -278,8 +278,6 @@ func scanObjects(ctx context.Context, db *database.DB, q nameQuery, args []any, 
 	}
 	return rows.Err()
 }
-
-func placeholders(n int) string { return strings.TrimSuffix(strings.Repeat("?, ", n), ", ") }
 
 func uniq[T int64 | string](xs []T) []T {
 	slices.Sort(xs)
