@@ -25,8 +25,6 @@ func (a *App) modules(d module.Deps) []module.Module {
 		audit.NewModule(d),
 		module.Planned(module.Info{Key: "selfcheck", Label: "自己点検", Path: "/selfcheck", Group: module.GroupWork, Workstream: 2,
 			Summary: "一般職員・システム担当者・保護担当者向けの自己点検調査票の配布と回収、集計・分析、報告書と説明資料。"}),
-		module.Planned(module.Info{Key: "external", Label: "外部監査", Path: "/external", Group: module.GroupWork, Workstream: 3,
-			Summary: "情報資産・特定個人情報と情報システムの外部監査：監査計画書、チェックリスト、事前調査票と提出資料一覧、実地監査、監査報告書。"}),
 		module.Planned(module.Info{Key: "learning", Label: "研修", Path: "/learning", Group: module.GroupWork, Workstream: 5,
 			Summary: "個人情報保護研修と特定個人情報保護研修（一般職員・システム担当者・管理職向け）、テキスト版と演習、受講管理。"}),
 		module.Planned(module.Info{Key: "drill", Label: "事故対応訓練", Path: "/drill", Group: module.GroupWork, Workstream: 6,

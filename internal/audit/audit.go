@@ -38,22 +38,32 @@ var (
 type Module struct {
 	store *Store
 	log   *auditlog.Log
+	now   func() time.Time
+	org   org.Reader
 }
 
 // New returns the audit module; now is the clock (nil: time.Now) and o the
 // organisation's read API.
 func New(db *database.DB, log *auditlog.Log, now func() time.Time, o org.Reader) *Module {
-	return &Module{store: NewStore(db, log, o, now), log: log}
+	if now == nil {
+		now = time.Now
+	}
+	return &Module{store: NewStore(db, log, o, now), log: log, now: now, org: o}
 }
 
 // NewModule returns the audit module from the app's shared services.
-func NewModule(d module.Deps) *Module { return New(d.DB, d.Log, d.Now, d.Org) }
+func NewModule(d module.Deps) *Module {
+	m := New(d.DB, d.Log, d.Now, d.Org)
+	m.store = NewStoreFrom(d)
+	return m
+}
 
-// info is the audit workstream (DESIGN.md 1, with the external and system
-// audits of 3 and 4 to follow in this package). Until engagements are built
-// its landing page says so plainly.
-var info = module.Info{Key: "audit", Label: "内部監査", Path: "/audit", Group: module.GroupWork, Workstream: 1,
-	Summary: "監査項目とチェックリスト、内部監査人研修、所属ごとの監査への立会い、改善状況のフォローアップ、内部監査全体報告書。"}
+// info is the audit workstream: internal audits (DESIGN.md 1), external
+// audits of information assets and My Number handling (3) and
+// information-system audits (4), one programme per fiscal year.
+var info = module.Info{Key: "audit", Label: "監査", Path: "/audit", Group: module.GroupWork, Workstream: 1, Built: true,
+	RoleLabels: map[web.Role]string{web.RoleAuditee: "監査への対応"},
+	Summary:    "内部監査・外部監査（情報資産・特定個人情報）・情報システム監査の年間計画、監査計画書、事前調査票と提出資料、実地監査、立会い、指摘事項、監査報告書、フォローアップ。"}
 
 // Info implements module.Module.
 func (m *Module) Info() module.Info { return info }
@@ -63,7 +73,10 @@ func (m *Module) Store() *Store { return m.store }
 
 // Tables lists the tables the module owns, parents first (for backups).
 func (m *Module) Tables() []string {
-	return []string{"department_profiles", "built_checklists", "built_checklist_items"}
+	return []string{"department_profiles", "built_checklists", "built_checklist_items",
+		"audit_engagements", "audit_engagement_departments", "audit_engagement_members", "audit_engagement_steps",
+		"audit_plan_versions", "audit_items", "audit_presurveys", "audit_doc_requests", "audit_keys", "audit_evidence",
+		"audit_interviews", "audit_witness", "audit_findings", "audit_reports", "audit_report_versions", "audit_report_comments"}
 }
 
 // Routes registers the checklist builder and the saved checklists.
@@ -71,9 +84,13 @@ func (m *Module) Routes(rt *web.Router) error {
 	if err := rt.Renderer().Add("audit", templateFS, "templates"); err != nil {
 		return err
 	}
-	if err := module.Planned(info).(module.Router).Routes(rt); err != nil {
-		return err
-	}
+	m.programmeRoutes(rt)
+	m.planRoutes(rt)
+	m.presurveyRoutes(rt)
+	m.fieldworkRoutes(rt)
+	m.findingRoutes(rt)
+	m.witnessRoutes(rt)
+	m.reportRoutes(rt)
 	build, read := builders.Rule(), readers.Rule()
 	rt.Handle("GET /catalog/build", build, m.buildForm)
 	rt.Handle("POST /catalog/build", build, m.buildResult)

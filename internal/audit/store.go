@@ -11,9 +11,12 @@ import (
 	"unicode/utf8"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/blob"
 	"mamori/internal/catalog"
 	"mamori/internal/database"
+	"mamori/internal/improve"
 	"mamori/internal/jp"
+	"mamori/internal/module"
 	"mamori/internal/org"
 )
 
@@ -23,11 +26,13 @@ import (
 // through org.Reader; every change is written with its audit-log entry in
 // one transaction.
 type Store struct {
-	db  *database.DB
-	log *auditlog.Log
-	cat *catalog.Store
-	org org.Reader
-	now func() time.Time
+	db    *database.DB
+	log   *auditlog.Log
+	cat   *catalog.Store
+	org   org.Reader
+	now   func() time.Time
+	blobs *blob.Store    // evidence files (encrypted); nil in stores without files
+	reg   *improve.Store // the improvement register, for findings
 }
 
 // NewStore returns a store on db; now is the clock (nil: time.Now).
@@ -36,6 +41,14 @@ func NewStore(db *database.DB, log *auditlog.Log, o org.Reader, now func() time.
 		now = time.Now
 	}
 	return &Store{db: db, log: log, cat: catalog.NewStore(db), org: o, now: now}
+}
+
+// NewStoreFrom returns the store with the app's shared services: the blob
+// store for evidence and the improvement register for findings.
+func NewStoreFrom(d module.Deps) *Store {
+	s := NewStore(d.DB, d.Log, d.Org, d.Now)
+	s.blobs, s.reg = d.Blobs, improve.NewStore(d)
+	return s
 }
 
 // Departments lists active departments in tree order; q (if any) keeps

@@ -60,6 +60,16 @@ var ActionGroups = []ActionGroup{
 		{"improve.verify", "改善措置を確認"},
 		{"improve.evidence", "改善措置に証跡を追加"},
 	}},
+	{"audit", "監査", []ActionLabel{
+		{"audit.engagement_create", "監査を登録"},
+		{"audit.engagement_update", "監査の対象・体制・日程を更新"},
+		{"audit.engagement_phase", "監査の工程を変更"},
+		{"audit.programme_copy", "前年度の監査計画を複写"},
+		{"audit.evidence_add", "監査の証跡を登録"},
+		{"audit.evidence_download", "監査の証跡を閲覧・ダウンロード"},
+		{"audit.key_destroy", "監査の証跡の暗号鍵を消去"},
+		// (each area of the audit module adds its codes below)
+	}},
 	{"catalog", "基準・チェックリスト", []ActionLabel{
 		{"catalog.framework_import", "基準を取込み"},
 		{"catalog.template_import", "チェックリストを取込み"},

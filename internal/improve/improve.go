@@ -253,16 +253,7 @@ func (fe FieldErrors) Error() string {
 func dateKey(t time.Time) string { return t.In(jp.JST).Format("2006-01-02") }
 
 // parseDateKey reads a stored date; "" is the zero time.
-func parseDateKey(s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	t, err := time.ParseInLocation("2006-01-02", s, jp.JST)
-	if err != nil {
-		return time.Time{}
-	}
-	return t
-}
+func parseDateKey(s string) time.Time { return jp.ParseDateKey(s) }
 
 func sizeLabel(n int64) string {
 	switch {

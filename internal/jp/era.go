@@ -285,3 +285,25 @@ func parseDate(s string) (time.Time, error) {
 	}
 	return t, nil
 }
+
+// DateKey is t's calendar date in Japan as the database stores dates:
+// 2026-04-01 ("" for the zero time).
+func DateKey(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(JST).Format("2006-01-02")
+}
+
+// ParseDateKey reads a date stored by DateKey; "" or a malformed value is
+// the zero time.
+func ParseDateKey(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	t, err := time.ParseInLocation("2006-01-02", s, JST)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}

@@ -29,6 +29,11 @@ type Reader interface {
 	CurrentFiscalYear(ctx context.Context) int
 	// Within reports whether department dept is root or below it.
 	Within(ctx context.Context, dept, root int64) (bool, error)
+	// Accounts lists the sign-in accounts (disabled ones included), for
+	// features that assign people to their objects (an audit team).
+	Accounts(ctx context.Context) ([]Account, error)
+	// Account is one account; a missing one is database.ErrNotFound.
+	Account(ctx context.Context, id int64) (Account, error)
 }
 
 var _ Reader = (*Service)(nil)
