@@ -31,6 +31,7 @@ type App struct {
 	Log    *auditlog.Log
 	Auth   *auth.Service // login, sessions, second factor (the router's web.Auth)
 	Org    *org.Service
+	names  *module.Names // the modules' name look-ups for the audit log
 	Router *web.Router
 	Blobs  *blob.Store
 	Jobs   *jobs.Runner
@@ -76,6 +77,7 @@ func Open(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	}
 	a.Auth = auth.New(db, a.Log, auth.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.MaxSession, Argon: opt.Argon,
 		SecureCookies: cfg.TLSCert != ""}, opt.Now, opt.Logger)
+	a.names = &module.Names{}
 	a.Org = org.New(db, a.Log, org.Config{Argon: opt.Argon, Auth: a.Auth}, opt.Now, opt.Logger)
 	a.Blobs = blob.New(db, cfg.Data, "", opt.Now)
 	a.Jobs = jobs.New(context.Background(), db, opt.Logger, opt.Now)
@@ -166,10 +168,13 @@ func (a *App) housekeeping(ctx context.Context) {
 	}
 }
 
+// Names are the modules' name look-ups for the audit log.
+func (a *App) Names() *module.Names { return a.names }
+
 // Deps are the shared services the modules are built from.
 func (a *App) Deps() module.Deps {
 	return module.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Blobs: a.Blobs, Jobs: a.Jobs, Now: a.Now, Logger: a.Logger,
-		Org: a.Org}
+		Org: a.Org, Names: a.names}
 }
 
 // CreateDemo fills an empty database with the demo ward: each module adds

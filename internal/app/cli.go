@@ -255,6 +255,13 @@ func (c CLI) createDemo(ctx context.Context, a *App, cfg config.Config) error {
 }
 
 func (c CLI) export(ctx context.Context, args []string) error {
+	// A module's deliverables: `mamori export audit-plan …` runs the
+	// module command named "export audit-plan".
+	if len(args) > 0 {
+		if cmd, ok := c.moduleCommands()["export "+args[0]]; ok {
+			return cmd.Run(ctx, c.moduleCLI(), args[1:])
+		}
+	}
 	var out, format *string
 	var all *bool
 	return c.runData(ctx, args, dataCommand{name: "export", synopsis: "export staff|departments|auditlog -o FILE [--format csv|csv-utf8|xlsx] [--all]",

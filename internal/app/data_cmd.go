@@ -76,6 +76,9 @@ func (c CLI) moduleUsage() string {
 	for _, m := range c.commandModules() {
 		if cm, ok := m.(module.Commander); ok {
 			for _, cmd := range cm.Commands() {
+				if cmd.Usage == "" {
+					continue
+				}
 				for _, line := range strings.Split(strings.TrimRight(cmd.Usage, "\n"), "\n") {
 					b.WriteString("  " + line + "\n")
 				}

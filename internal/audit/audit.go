@@ -55,6 +55,7 @@ func New(db *database.DB, log *auditlog.Log, now func() time.Time, o org.Reader)
 func NewModule(d module.Deps) *Module {
 	m := New(d.DB, d.Log, d.Now, d.Org)
 	m.store = NewStoreFrom(d)
+	registerNames(d.Names, d.DB)
 	return m
 }
 

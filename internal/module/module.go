@@ -40,6 +40,7 @@ type Deps struct {
 	Now    func() time.Time
 	Logger *slog.Logger
 	Org    org.Reader // the organisation read API: departments, staff, ward name, fiscal year, department scope
+	Names  *Names     // where a module registers how the audit log names its objects
 }
 
 // Group is the navigation heading a module is listed under.

@@ -111,7 +111,7 @@ func (m *Module) list(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	l.SetTotal(total)
-	n := resolve(r.Context(), m.db, m.org, m.slog, es)
+	n := resolve(r.Context(), m.db, m.org, m.names, m.slog, es)
 	return web.Render(w, r, http.StatusOK, "auditlog/list", "監査ログ", listView{List: l, Rows: rows(es, n)})
 }
 
@@ -129,7 +129,7 @@ func (m *Module) export(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	name := tabular.FileName("監査ログ", m.now().In(jp.JST).Format("20060102"), format)
-	n := resolve(r.Context(), m.db, m.org, m.slog, es)
+	n := resolve(r.Context(), m.db, m.org, m.names, m.slog, es)
 	return web.Send(w, r, m.log, web.Download{Name: name, ContentType: format.ContentType, Target: "auditlog.export",
 		Detail: fmt.Sprintf("%s（%d 件）", name, len(es))},
 		func(out io.Writer) error { return tabular.Write(out, format, table(es, n)) })

@@ -28,6 +28,8 @@ type Module struct {
 	org  org.Reader
 	slog *slog.Logger
 	now  func() time.Time
+	// names are the look-ups other modules registered for their objects.
+	names *module.Names
 }
 
 // New returns the audit-log module over d.Log.
@@ -40,7 +42,7 @@ func New(d module.Deps) *Module {
 	if lg == nil {
 		lg = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
-	return &Module{log: d.Log, db: d.DB, org: d.Org, slog: lg, now: now}
+	return &Module{log: d.Log, db: d.DB, org: d.Org, slog: lg, now: now, names: d.Names}
 }
 
 // Info implements module.Module.

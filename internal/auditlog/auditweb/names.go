@@ -12,6 +12,7 @@ import (
 	"mamori/internal/auditlog"
 	"mamori/internal/database"
 	"mamori/internal/jp"
+	"mamori/internal/module"
 	"mamori/internal/org"
 )
 
@@ -142,7 +143,7 @@ type names struct {
 // resolve looks up the names of the people and objects of es with one
 // query per kind (never one per row). A failed look-up is logged and
 // leaves those names out: the list then shows 「改善措置 No.12」.
-func resolve(ctx context.Context, db *database.DB, orgs org.Reader, log *slog.Logger, es []auditlog.Entry) names {
+func resolve(ctx context.Context, db *database.DB, orgs org.Reader, reg *module.Names, log *slog.Logger, es []auditlog.Entry) names {
 	n := names{users: map[int64]person{}, logins: map[string]person{}, objects: map[string]map[int64]object{}}
 	ids := map[string][]int64{}
 	var logins []string
@@ -161,7 +162,7 @@ func resolve(ctx context.Context, db *database.DB, orgs org.Reader, log *slog.Lo
 	}
 	delete(ids, "_user")
 	for kind, list := range ids {
-		objs, err := lookup(ctx, db, orgs, kind, list)
+		objs, err := lookup(ctx, db, orgs, reg, kind, list)
 		if err != nil {
 			log.WarnContext(ctx, "audit log: target names", "kind", kind, "err", err)
 			continue
@@ -227,9 +228,19 @@ func (n *names) scanPeople(ctx context.Context, db *database.DB, q string, args 
 }
 
 // lookup finds the names of the objects ids of one kind.
-func lookup(ctx context.Context, db *database.DB, orgs org.Reader, kind string, ids []int64) (map[int64]object, error) {
+func lookup(ctx context.Context, db *database.DB, orgs org.Reader, reg *module.Names, kind string, ids []int64) (map[int64]object, error) {
 	ids = uniq(ids)
 	out := map[int64]object{}
+	if fn, ok := reg.Lookup(kind); ok {
+		named, err := fn(ctx, ids)
+		if err != nil {
+			return nil, err
+		}
+		for id, n := range named {
+			out[id] = object{Name: clip(n.Name, 60), Link: n.Link}
+		}
+		return out, nil
+	}
 	if kind == "department" {
 		if orgs == nil {
 			return nil, nil
