@@ -20,7 +20,7 @@ import (
 	"mamori/internal/web"
 )
 
-//go:embed templates
+//go:embed all:templates
 var templateFS embed.FS
 
 // The catalogue refuses to delete, on an import, template items that a

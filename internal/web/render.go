@@ -138,20 +138,29 @@ func (rd *Renderer) Static() *Static { return rd.static }
 
 // Add parses a feature's page templates: each file under dir defines
 // "content" (and optionally "head"); pages are named prefix/file-without-ext.
+// A file whose name starts with "_" is a partial: it is no page, and the
+// templates it defines (a heading shared by an object's pages) are parsed
+// into every page of the feature.
 func (rd *Renderer) Add(prefix string, fsys fs.FS, dir string) error {
 	entries, err := fs.ReadDir(fsys, dir)
 	if err != nil {
 		return fmt.Errorf("web.Add %s: %w", prefix, err)
 	}
+	var partials []string
 	for _, e := range entries {
-		if e.IsDir() || !strings.HasSuffix(e.Name(), ".html") {
+		if !e.IsDir() && strings.HasPrefix(e.Name(), "_") && strings.HasSuffix(e.Name(), ".html") {
+			partials = append(partials, dir+"/"+e.Name())
+		}
+	}
+	for _, e := range entries {
+		if e.IsDir() || !strings.HasSuffix(e.Name(), ".html") || strings.HasPrefix(e.Name(), "_") {
 			continue
 		}
 		t, err := rd.base.Clone()
 		if err != nil {
 			return err
 		}
-		if _, err := t.ParseFS(fsys, dir+"/"+e.Name()); err != nil {
+		if _, err := t.ParseFS(fsys, append([]string{dir + "/" + e.Name()}, partials...)...); err != nil {
 			return fmt.Errorf("web.Add %s: %w", e.Name(), err)
 		}
 		rd.pages[prefix+"/"+strings.TrimSuffix(e.Name(), ".html")] = t
