@@ -98,10 +98,129 @@ var objectRules = map[string][]objectCase{
 		{name: "被監査所属の配下の係の改善措置", query: "SELECT MIN(a.id) FROM improvement_actions a JOIN departments d ON d.id = a.owner_department_id JOIN users u ON d.parent_id = u.department_id WHERE u.login = 'auditee'", roles: "all"},
 		{name: "他の所属の改善措置", query: "SELECT MIN(a.id) FROM improvement_actions a WHERE a.owner_department_id NOT IN " + auditeeDepts, roles: "admin consultant auditor viewer"},
 	},
+	// 監査 (issue 11): admin, consultant and viewer reach every engagement; an internal auditor those on
+	// whose team they are (never one of their own department); an auditee those auditing their department.
+	"audit.engagement": {
+		{name: "auditor が担当し auditee の所属を対象とする監査", query: auditorOn + " AND " + auditsAuditee, roles: "all"},
+		{name: "auditor が担当し auditee の所属以外を対象とする監査", query: auditorOn + " AND NOT " + auditsAuditee, roles: "admin consultant auditor viewer"},
+		{name: "auditor が担当せず auditee の所属を対象とする監査", query: "SELECT MIN(e.id) FROM audit_engagements e WHERE " + auditsAuditee +
+			" AND NOT EXISTS (SELECT 1 FROM audit_engagement_members m JOIN users u ON u.id = m.user_id WHERE m.engagement_id = e.id AND u.login = 'auditor')",
+			roles: "admin consultant viewer auditee"},
+		{name: "auditor が担当せず auditee の所属以外を対象とする監査", query: "SELECT MIN(e.id) FROM audit_engagements e WHERE NOT " + auditsAuditee +
+			" AND NOT EXISTS (SELECT 1 FROM audit_engagement_members m JOIN users u ON u.id = m.user_id WHERE m.engagement_id = e.id AND u.login = 'auditor')",
+			roles: "admin consultant viewer"},
+	},
+	// Findings (H5): whoever may open the finding's engagement; the handler then checks that the finding belongs to
+	// the engagement of the path, that the report has reached review for an auditee and that it is their department's.
+	"audit.finding": {
+		{name: "auditor が担当し auditee の所属を対象とする監査の指摘", query: "SELECT MAX(id) FROM audit_findings WHERE title = 'matrix-finding-on'",
+			roles: "all", setup: matrixFinding("matrix-finding-on", auditorOn+" AND "+auditsAuditee)},
+		{name: "auditor が担当し auditee の所属以外を対象とする監査の指摘", query: "SELECT MAX(id) FROM audit_findings WHERE title = 'matrix-finding-other'",
+			roles: "admin consultant auditor", setup: matrixFinding("matrix-finding-other", auditorOn+" AND NOT "+auditsAuditee)},
+		{name: "auditor が担当せず auditee の所属以外を対象とする監査の指摘", query: "SELECT MAX(id) FROM audit_findings WHERE title = 'matrix-finding-off'",
+			roles: "admin consultant", setup: matrixFinding("matrix-finding-off", "SELECT MIN(e.id) FROM audit_engagements e WHERE NOT "+auditsAuditee+
+				" AND NOT EXISTS (SELECT 1 FROM audit_engagement_members m JOIN users u ON u.id = m.user_id WHERE m.engagement_id = e.id AND u.login = 'auditor')")},
+	},
+	// Review comments on an engagement's report (H6): whoever may open the engagement; the handler checks the
+	// comment belongs to the engagement of the path and that the user is on the team.
+	"audit.comment": {
+		{name: "auditor が担当する監査の報告書コメント", query: "SELECT MAX(id) FROM audit_report_comments WHERE body = 'matrix-comment-on'", roles: "all",
+			setup: "INSERT INTO audit_report_comments (engagement_id, section, body, created_by_name, created_at) SELECT (" + auditorOn +
+				"), 'general', 'matrix-comment-on', 'matrix', '2026-12-01T00:00:00Z'"},
+		{name: "auditor が担当しない監査の報告書コメント", query: "SELECT MAX(id) FROM audit_report_comments WHERE body = 'matrix-comment-off'", roles: "admin consultant",
+			setup: "INSERT INTO audit_report_comments (engagement_id, section, body, created_by_name, created_at) SELECT MIN(e.id), 'general', 'matrix-comment-off', " +
+				"'matrix', '2026-12-01T00:00:00Z' FROM audit_engagements e WHERE NOT EXISTS (SELECT 1 FROM audit_engagement_members m JOIN users u ON u.id = m.user_id " +
+				"WHERE m.engagement_id = e.id AND u.login = 'auditor')"},
+	},
+	// Requested documents and evidence (H3). A request: whoever may open its engagement (the handler checks it
+	// belongs to the engagement of the path and the Access the action needs). Evidence: the team of its
+	// engagement, and an auditee only for documents uploaded by their own department (never the team's photos).
+	"audit.request": {
+		{name: "auditor が担当し auditee の所属を対象とする監査の提出資料", query: "SELECT MAX(id) FROM audit_doc_requests WHERE name = 'matrix-request-on'",
+			roles: "all", setup: matrixRequest("matrix-request-on", auditorOn+" AND "+auditsAuditee)},
+		{name: "auditor が担当し auditee の所属以外を対象とする監査の提出資料", query: "SELECT MAX(id) FROM audit_doc_requests WHERE name = 'matrix-request-other'",
+			roles: "admin consultant auditor", setup: matrixRequest("matrix-request-other", auditorOn+" AND NOT "+auditsAuditee)},
+		{name: "auditor が担当せず auditee の所属以外を対象とする監査の提出資料", query: "SELECT MAX(id) FROM audit_doc_requests WHERE name = 'matrix-request-off'",
+			roles: "admin consultant", setup: matrixRequest("matrix-request-off", "SELECT MIN(e.id) FROM audit_engagements e WHERE NOT "+auditsAuditee+
+				" AND NOT EXISTS (SELECT 1 FROM audit_engagement_members m JOIN users u ON u.id = m.user_id WHERE m.engagement_id = e.id AND u.login = 'auditor')")},
+	},
+	"audit.evidence": {
+		{name: "auditee が提出した資料（auditor が担当する監査）", query: "SELECT MAX(id) FROM audit_evidence WHERE filename = 'matrix-evidence-own.pdf'",
+			roles: "all", setup: matrixEvidence("matrix-evidence-own.pdf", "document", "auditee", auditorOn+" AND "+auditsAuditee)},
+		{name: "auditor が実地監査で撮った写真（auditee の所属の監査）", query: "SELECT MAX(id) FROM audit_evidence WHERE filename = 'matrix-evidence-photo.jpg'",
+			roles: "admin consultant auditor", setup: matrixEvidence("matrix-evidence-photo.jpg", "photo", "auditor", auditorOn+" AND "+auditsAuditee)},
+		{name: "auditor が担当せず auditee の所属以外を対象とする監査の資料", query: "SELECT MAX(id) FROM audit_evidence WHERE filename = 'matrix-evidence-off.pdf'",
+			roles: "admin consultant", setup: matrixEvidence("matrix-evidence-off.pdf", "document", "admin", "SELECT MIN(e.id) FROM audit_engagements e WHERE NOT "+
+				auditsAuditee+" AND NOT EXISTS (SELECT 1 FROM audit_engagement_members m JOIN users u ON u.id = m.user_id WHERE m.engagement_id = e.id AND u.login = 'auditor')")},
+	},
+	// Fieldwork (H4): a checklist item or an interview record is reached by whoever may open its engagement (the
+	// viewer included, for routes that admit it); the handlers then need Access.Audit and check that the row belongs
+	// to the engagement of the path.
+	"audit.item": {
+		{name: "auditor が担当し auditee の所属を対象とする監査の項目", query: "SELECT MIN(i.id) FROM audit_items i WHERE i.engagement_id = (" + auditorOn + " AND " + auditsAuditee + ")",
+			roles: "all"},
+		{name: "auditor が担当し auditee の所属以外を対象とする監査の項目", query: "SELECT MIN(i.id) FROM audit_items i WHERE i.engagement_id = (" + auditorOn + " AND NOT " + auditsAuditee + ")",
+			roles: "admin consultant auditor viewer"},
+		{name: "auditor が担当せず auditee の所属を対象とする監査の項目", query: "SELECT MIN(i.id) FROM audit_items i WHERE i.engagement_id = (SELECT MIN(e.id) FROM audit_engagements e WHERE " +
+			auditsAuditee + " AND NOT EXISTS (SELECT 1 FROM audit_engagement_members m JOIN users u ON u.id = m.user_id WHERE m.engagement_id = e.id AND u.login = 'auditor'))",
+			roles: "admin consultant viewer auditee"},
+		{name: "auditor が担当せず auditee の所属以外を対象とする監査の項目", query: "SELECT MIN(i.id) FROM audit_items i WHERE i.engagement_id = (SELECT MIN(e.id) FROM audit_engagements e WHERE NOT " +
+			auditsAuditee + " AND NOT EXISTS (SELECT 1 FROM audit_engagement_members m JOIN users u ON u.id = m.user_id WHERE m.engagement_id = e.id AND u.login = 'auditor'))",
+			roles: "admin consultant viewer"},
+	},
+	"audit.interview": {
+		{name: "auditor が担当し auditee の所属を対象とする監査の聞き取り", query: "SELECT MAX(id) FROM audit_interviews WHERE person = 'matrix-interview-on'",
+			roles: "all", setup: matrixInterview("matrix-interview-on", auditorOn+" AND "+auditsAuditee)},
+		{name: "auditor が担当し auditee の所属以外を対象とする監査の聞き取り", query: "SELECT MAX(id) FROM audit_interviews WHERE person = 'matrix-interview-other'",
+			roles: "admin consultant auditor viewer", setup: matrixInterview("matrix-interview-other", auditorOn+" AND NOT "+auditsAuditee)},
+		{name: "auditor が担当せず auditee の所属以外を対象とする監査の聞き取り", query: "SELECT MAX(id) FROM audit_interviews WHERE person = 'matrix-interview-off'",
+			roles: "admin consultant viewer", setup: matrixInterview("matrix-interview-off", "SELECT MIN(e.id) FROM audit_engagements e WHERE NOT "+auditsAuditee+
+				" AND NOT EXISTS (SELECT 1 FROM audit_engagement_members m JOIN users u ON u.id = m.user_id WHERE m.engagement_id = e.id AND u.login = 'auditor')")},
+	},
+}
+
+// matrixInterview is the SQL that records an interview with person to the
+// engagement the query (SELECT MIN(e.id) …) selects (H4).
+func matrixInterview(person, engagement string) string {
+	return "INSERT INTO audit_interviews (engagement_id, kind, person, updated_at) SELECT e.id, 'interview', '" + person +
+		"', '2026-12-01T00:00:00Z' FROM audit_engagements e WHERE e.id = (" + engagement + ")"
+}
+
+// matrixRequest is the SQL that adds a requested document named name to the
+// engagement the query (SELECT MIN(e.id) …) selects.
+func matrixRequest(name, engagement string) string {
+	return "INSERT INTO audit_doc_requests (engagement_id, sort_order, name) SELECT e.id, 901, '" + name +
+		"' FROM audit_engagements e WHERE e.id = (" + engagement + ")"
+}
+
+// matrixEvidence is the SQL that records an evidence file (without content:
+// the object check reads the record only) of kind uploaded by login to the
+// engagement the query selects.
+func matrixEvidence(file, kind, login, engagement string) string {
+	return "INSERT INTO audit_evidence (engagement_id, kind, filename, content_type, size, sha256, uploaded_by, uploaded_by_name, created_at) " +
+		"SELECT (" + engagement + "), '" + kind + "', '" + file + "', 'application/pdf', 0, '', u.id, u.login, '2026-12-01T00:00:00Z' " +
+		"FROM users u WHERE u.login = '" + login + "'"
+}
+
+// matrixFinding is the SQL that adds a finding titled title to the engagement
+// the query (SELECT MIN(e.id) …) selects, for its first audited department.
+func matrixFinding(title, engagement string) string {
+	return "INSERT INTO audit_findings (engagement_id, seq, type, title, department_id, created_at, updated_at) SELECT e.id, 901, 'finding', '" +
+		title + "', (SELECT MIN(t.department_id) FROM audit_engagement_departments t WHERE t.engagement_id = e.id), " +
+		"'2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z' FROM audit_engagements e WHERE e.id = (" + engagement + ")"
 }
 
 // auditeeDepts is the demo auditee's department and the sections below it.
 const auditeeDepts = "(SELECT d.id FROM departments d JOIN users u ON u.login = 'auditee' AND (d.id = u.department_id OR d.parent_id = u.department_id))"
+
+// auditorOn selects the demo engagements the auditor is on the team of;
+// auditsAuditee is the condition that engagement e audits the auditee's
+// department (or a section below it).
+const (
+	auditorOn = "SELECT MIN(e.id) FROM audit_engagements e JOIN audit_engagement_members m ON m.engagement_id = e.id " +
+		"JOIN users u ON u.id = m.user_id WHERE u.login = 'auditor'"
+	auditsAuditee = "EXISTS (SELECT 1 FROM audit_engagement_departments t WHERE t.engagement_id = e.id AND t.department_id IN " + auditeeDepts + ")"
+)
 
 // uploadBy is the SQL that records an (empty) upload named file by login:
 // the object of an import preview.

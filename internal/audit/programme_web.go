@@ -106,7 +106,7 @@ func programmeFilters() []web.ListFilter {
 // a file holds exactly the rows on screen.
 var programmeSpec = &web.ListSpec{
 	Path: "/audit", ExportPath: "/audit/export",
-	Sorts:   []web.ListSort{{Key: "code", Label: "コード"}, {Key: "phase", Label: "工程"}, {Key: "visit", Label: "実地監査日"}, {Key: "title", Label: "名称"}},
+	Sorts:   []web.ListSort{{Key: "code", Label: "コード"}, {Key: "phase", Label: "工程"}, {Key: "visit", Label: "実地監査日"}, {Key: "title", Label: "名称・監査対象"}},
 	Filters: programmeFilters(),
 	Search:  "キーワード", SearchHint: "コード・名称・システム名・事務名・所属名から探します（全角・半角、ひらがな・カタカナを区別しません）",
 	Noun: "監査", Label: "監査計画の絞り込み",

@@ -59,6 +59,7 @@ var ActionGroups = []ActionGroup{
 		{"improve.reopen", "改善措置を再開"},
 		{"improve.verify", "改善措置を確認"},
 		{"improve.evidence", "改善措置に証跡を追加"},
+		{"improve.remove", "改善措置を削除（出典の取消し）"},
 	}},
 	{"audit", "監査", []ActionLabel{
 		{"audit.engagement_create", "監査を登録"},
@@ -68,6 +69,42 @@ var ActionGroups = []ActionGroup{
 		{"audit.evidence_add", "監査の証跡を登録"},
 		{"audit.evidence_download", "監査の証跡を閲覧・ダウンロード"},
 		{"audit.key_destroy", "監査の証跡の暗号鍵を消去"},
+		{"audit.report_save", "監査報告書の本文を保存"},
+		{"audit.report_comment", "監査報告書にレビューコメントを追加"},
+		{"audit.report_resolve", "監査報告書のレビューコメントを解決"},
+		{"audit.report_review", "監査報告書をレビューに回付"},
+		{"audit.report_draft", "監査報告書を作成中に戻す"},
+		{"audit.report_final", "監査報告書を確定"},
+		{"audit.report_reopen", "監査報告書を再開（改訂版を作成）"},
+		{"audit.report_locked", "確定した監査報告書への変更を拒否"},
+		{"audit.witness_save", "立会いの記録を保存"},
+		{"audit.finding_create", "指摘事項等を登録"},
+		{"audit.finding_update", "指摘事項等を更新"},
+		{"audit.finding_delete", "指摘事項等を削除"},
+		{"audit.finding_comment", "指摘事項に被監査所属のコメントを記入"},
+		{"audit.followup_plan", "指摘事項の改善計画を提出・更新"},
+		{"audit.followup_verdict", "フォローアップの確認結果を記録"},
+		{"audit.item_save", "実地監査の項目の判定・所見を保存"},
+		{"audit.item_na", "分類の未判定の項目を一括で該当なしに"},
+		{"audit.item_prev", "前年どおり確認済にする"},
+		{"audit.interview_create", "聞き取り・視察の記録を作成"},
+		{"audit.interview_save", "聞き取り・視察の記録を保存"},
+		{"audit.interview_delete", "聞き取り・視察の記録を削除"},
+		{"audit.plan_create", "監査計画を標準の文案から作成"},
+		{"audit.plan_save", "監査計画を改訂（新しい版を保存）"},
+		{"audit.checklist_add", "監査のチェックリストに項目を追加"},
+		{"audit.checklist_drop", "監査のチェックリストから項目を除外"},
+		{"audit.checklist_restore", "監査のチェックリストに項目を戻す"},
+		{"audit.checklist_upgrade", "監査のチェックリストを新しい版へ移行"},
+		{"audit.presurvey_answer", "事前調査票の回答を保存"},
+		{"audit.presurvey_submit", "事前調査票を提出"},
+		{"audit.presurvey_state", "事前調査票を差し戻し・確認済みに"},
+		{"audit.presurvey_due", "事前調査票の回答期限を設定"},
+		{"audit.presurvey_import_refused", "事前調査票の Excel の取込みを拒否"},
+		{"audit.item_focus", "監査項目の重点確認を設定・解除"},
+		{"audit.request_add", "提出資料を依頼"},
+		{"audit.request_update", "提出資料の依頼を変更"},
+		{"audit.request_remove", "提出資料の依頼を削除"},
 		// (each area of the audit module adds its codes below)
 	}},
 	{"catalog", "基準・チェックリスト", []ActionLabel{
@@ -181,7 +218,22 @@ var TargetKinds = []TargetKind{
 	{"policy_quiz_question", "確認問題", ""},
 	{"blob", "アップロードされたファイル", ""},
 	{"binder", "製本", ""},
+	{"audit_engagement", "監査", "/audit/%d"},
+	{"audit_item", "監査項目", ""},
+	{"audit_evidence", "監査の証跡", ""},
+	{"audit_request", "提出資料の依頼", ""},
+	{"audit_interview", "聞き取りの記録", ""},
+	{"audit_finding", "指摘事項", ""},
+	{"audit_comment", "監査報告書へのコメント", ""},
 	{"login", "ログインID", ""},
+}
+
+// ModuleNamed are the target kinds whose names a module looks up itself
+// (module.Names), by the module's key; the app's test checks that each is
+// registered and its look-up runs on both databases.
+var ModuleNamed = map[string]string{
+	"audit_engagement": "audit", "audit_item": "audit", "audit_evidence": "audit", "audit_request": "audit",
+	"audit_interview": "audit", "audit_finding": "audit", "audit_comment": "audit",
 }
 
 // NamedTarget is a target written as a fixed word rather than KIND:ID: a

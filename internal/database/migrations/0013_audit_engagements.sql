@@ -143,7 +143,9 @@ CREATE TABLE audit_presurveys (
 	updated_at TEXT NOT NULL DEFAULT ''
 );
 
--- The documents the auditee is asked to submit (提出資料一覧).
+-- The documents the auditee is asked to submit (提出資料一覧). item_codes:
+-- the checklist items the document serves, comma list; rev counts the
+-- changes of the row (two auditors editing one request get a conflict).
 CREATE TABLE audit_doc_requests (
 	id {{pk}},
 	engagement_id BIGINT NOT NULL REFERENCES audit_engagements(id),
@@ -151,7 +153,8 @@ CREATE TABLE audit_doc_requests (
 	name TEXT NOT NULL,
 	purpose TEXT NOT NULL DEFAULT '',
 	item_codes TEXT NOT NULL DEFAULT '',
-	due_date TEXT NOT NULL DEFAULT ''
+	due_date TEXT NOT NULL DEFAULT '',
+	rev BIGINT NOT NULL DEFAULT 0
 );
 CREATE INDEX audit_doc_requests_engagement ON audit_doc_requests (engagement_id, sort_order);
 
@@ -190,19 +193,23 @@ CREATE INDEX audit_evidence_engagement ON audit_evidence (engagement_id, id);
 CREATE INDEX audit_evidence_item ON audit_evidence (item_id);
 
 -- Interview notes, one per person interviewed; site-inspection rounds are
--- interviews with kind inspection.
+-- interviews with kind inspection (place: where the round went; person:
+-- who showed the auditors round; item_codes: the 視察 items ticked off).
+-- held_at: 'YYYY-MM-DD' or 'YYYY-MM-DD HH:MM' (Japan time) or ''.
 CREATE TABLE audit_interviews (
 	id {{pk}},
 	engagement_id BIGINT NOT NULL REFERENCES audit_engagements(id),
 	kind TEXT NOT NULL DEFAULT 'interview',
 	person TEXT NOT NULL,
 	position TEXT NOT NULL DEFAULT '',
+	place TEXT NOT NULL DEFAULT '',
 	department_id BIGINT REFERENCES departments(id),
 	held_at TEXT NOT NULL DEFAULT '',
 	item_codes TEXT NOT NULL DEFAULT '',
 	notes TEXT NOT NULL DEFAULT '',
 	rev BIGINT NOT NULL DEFAULT 0,
 	created_by_name TEXT NOT NULL DEFAULT '',
+	updated_by_name TEXT NOT NULL DEFAULT '',
 	updated_at TEXT NOT NULL
 );
 CREATE INDEX audit_interviews_engagement ON audit_interviews (engagement_id, id);
@@ -225,8 +232,11 @@ CREATE TABLE audit_witness (
 -- Findings. type: finding (指摘事項), recommendation (改善提言), good
 -- (良好事例), observation (観察事項). risk: 高, 中, 低. Every finding and
 -- recommendation is also an action of the improvement register (source
--- module audit, source ref finding:<id>). Follow-up: the auditor's
--- verdict (improved 改善済, partly 一部改善, not 未改善) with a comment.
+-- module audit, source ref finding:<id>). Follow-up: the auditee's
+-- improvement plan (plan_action, plan_owner, plan_due; when and by whom it
+-- was written), then the auditor's verdict (improved 改善済, partly 一部改善,
+-- not 未改善) with a comment and the method (document 書類調査, review
+-- レビュー).
 CREATE TABLE audit_findings (
 	id {{pk}},
 	engagement_id BIGINT NOT NULL REFERENCES audit_engagements(id),
@@ -248,6 +258,14 @@ CREATE TABLE audit_findings (
 	followup_comment TEXT NOT NULL DEFAULT '',
 	followup_by_name TEXT NOT NULL DEFAULT '',
 	followup_at TEXT NOT NULL DEFAULT '',
+	followup_method TEXT NOT NULL DEFAULT '',
+	plan_action TEXT NOT NULL DEFAULT '',
+	plan_owner TEXT NOT NULL DEFAULT '',
+	plan_due TEXT NOT NULL DEFAULT '',
+	plan_at TEXT NOT NULL DEFAULT '',
+	plan_by_name TEXT NOT NULL DEFAULT '',
+	created_by_name TEXT NOT NULL DEFAULT '',
+	updated_by_name TEXT NOT NULL DEFAULT '',
 	rev BIGINT NOT NULL DEFAULT 0,
 	created_at TEXT NOT NULL,
 	updated_at TEXT NOT NULL,
