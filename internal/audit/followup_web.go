@@ -244,7 +244,7 @@ func (m *Module) followupDownload(w http.ResponseWriter, r *http.Request) error 
 
 // followupSpec is the year's follow-up list.
 var followupSpec = &web.ListSpec{
-	Path: "/audit/followup", 
+	Path:  "/audit/followup",
 	Sorts: []web.ListSort{{Key: "due", Label: "期限"}, {Key: "code", Label: "監査"}, {Key: "risk", Label: "リスク"}},
 	Filters: []web.ListFilter{web.FiscalYearFilter("year"),
 		{Key: "status", Label: "状況", Any: "すべて", Options: []web.ListOption{{Value: "open", Label: "改善の確認待ち（改善済以外）"},
