@@ -258,25 +258,35 @@ func (s *Store) fillFindings(ctx context.Context, fs []Finding) error {
 
 // Findings lists an engagement's findings in their order.
 func (s *Store) Findings(ctx context.Context, engagementID int64) ([]Finding, error) {
-	rows, err := s.db.Query(ctx, "SELECT "+findingCols+" FROM audit_findings WHERE engagement_id = ? ORDER BY seq", engagementID)
+	out, err := s.queryFindings(ctx, "SELECT "+findingCols+" FROM audit_findings WHERE engagement_id = ? ORDER BY seq", engagementID)
 	if err != nil {
 		return nil, fmt.Errorf("audit.Findings: %w", err)
+	}
+	return out, nil
+}
+
+// queryFindings reads the findings a query selects (findingCols) with
+// their register actions.
+func (s *Store) queryFindings(ctx context.Context, q string, args ...any) ([]Finding, error) {
+	rows, err := s.db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
 	}
 	var out []Finding
 	for rows.Next() {
 		f, err := scanFinding(rows)
 		if err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("audit.Findings: %w", err)
+			return nil, err
 		}
 		out = append(out, f)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("audit.Findings: %w", err)
+		return nil, err
 	}
 	if err := s.fillFindings(ctx, out); err != nil {
-		return nil, fmt.Errorf("audit.Findings: %w", err)
+		return nil, err
 	}
 	return out, nil
 }

@@ -276,24 +276,8 @@ func (s *Store) Followups(ctx context.Context, f FollowupFilter) ([]FollowupRow,
 	byID := map[int64]Finding{}
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
-		rows, err := s.db.Query(ctx, "SELECT "+findingCols+" FROM audit_findings WHERE id IN ("+database.Placeholders(len(part))+")", part...)
+		fs, err := s.queryFindings(ctx, "SELECT "+findingCols+" FROM audit_findings WHERE id IN ("+database.Placeholders(len(part))+")", part...)
 		if err != nil {
-			return nil, fmt.Errorf("audit.Followups: %w", err)
-		}
-		var fs []Finding
-		for rows.Next() {
-			x, err := scanFinding(rows)
-			if err != nil {
-				rows.Close()
-				return nil, fmt.Errorf("audit.Followups: %w", err)
-			}
-			fs = append(fs, x)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("audit.Followups: %w", err)
-		}
-		if err := s.fillFindings(ctx, fs); err != nil {
 			return nil, fmt.Errorf("audit.Followups: %w", err)
 		}
 		for _, x := range fs {
