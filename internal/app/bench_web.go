@@ -44,54 +44,17 @@ func (c CLI) benchWeb(ctx context.Context, args []string) error {
 		fs.Usage()
 		return exitError(2)
 	}
-	dir, err := os.MkdirTemp("", "mamori-bench-web")
+	bs, err := c.startBench(ctx, *dbURL)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	cfg := config.Default()
-	cfg.Data = dir
-	cfg.DB = *dbURL
-	if database.IsPostgres(cfg.DB) {
-		var drop func()
-		if cfg.DB, drop, err = tempSchema(ctx, cfg.DB); err != nil {
-			return err
-		}
-		defer drop()
-	}
-	// The access log is formatted as in production but thrown away.
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	fmt.Fprintln(c.Stderr, "デモの区を作成しています…")
-	opt := c.Options
-	opt.Logger = logger
-	a, err := New(ctx, cfg, opt)
+	defer bs.close()
+	tpl, err := largestTemplate(ctx, bs.a.DB)
 	if err != nil {
 		return err
 	}
-	defer a.Close()
-	if empty, err := a.Org.IsEmpty(ctx); err != nil {
-		return err
-	} else if !empty {
-		return fmt.Errorf("bench web: データベースが空ではありません。空のデータベースを指定してください")
-	}
-	password := web.NewToken(12)
-	if err := a.CreateDemo(ctx, password, nil); err != nil {
-		return err
-	}
-	tpl, err := largestTemplate(ctx, a.DB)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return err
-	}
-	srvCtx, stop := context.WithCancel(ctx)
-	served := make(chan error, 1)
-	go func() { served <- a.Listen(srvCtx, ln) }()
-	defer func() { stop(); <-served }()
-	base := "http://" + ln.Addr().String()
-	cookie, err := benchSignIn(ctx, base, "admin", password)
+	a, ln := bs.a, bs.ln
+	cookie, err := benchSignIn(ctx, bs.base, "admin", bs.password)
 	if err != nil {
 		return err
 	}
@@ -128,6 +91,76 @@ func (c CLI) benchWeb(ctx context.Context, args []string) error {
 	}
 	fmt.Fprintf(c.Stdout, "  ログイン済みの小さいページ ÷ ヘルスチェック = %.2f（目標 %.1f 以上: %s）\n", ratio, webTarget, verdict)
 	return nil
+}
+
+// benchServer is the demo ward served on loopback in this process, for
+// the bench commands that drive it over HTTP.
+type benchServer struct {
+	a        *App
+	ln       net.Listener
+	base     string // http://127.0.0.1:port
+	password string // of every demo account
+	close    func()
+}
+
+// startBench creates the demo ward in a fresh database (a temporary SQLite
+// file, or a temporary schema of the PostgreSQL database dbURL) and serves
+// it on a free loopback port. The access log is formatted as in
+// production but thrown away.
+func (c CLI) startBench(ctx context.Context, dbURL string) (*benchServer, error) {
+	dir, err := os.MkdirTemp("", "mamori-bench")
+	if err != nil {
+		return nil, err
+	}
+	var undo []func()
+	cleanup := func() {
+		for i := len(undo) - 1; i >= 0; i-- {
+			undo[i]()
+		}
+	}
+	undo = append(undo, func() { os.RemoveAll(dir) })
+	cfg := config.Default()
+	cfg.Data = dir
+	cfg.DB = dbURL
+	if database.IsPostgres(cfg.DB) {
+		var drop func()
+		if cfg.DB, drop, err = tempSchema(ctx, cfg.DB); err != nil {
+			cleanup()
+			return nil, err
+		}
+		undo = append(undo, drop)
+	}
+	fmt.Fprintln(c.Stderr, "デモの区を作成しています…")
+	opt := c.Options
+	opt.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := New(ctx, cfg, opt)
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	undo = append(undo, func() { a.Close() })
+	if empty, err := a.Org.IsEmpty(ctx); err != nil || !empty {
+		cleanup()
+		if err == nil {
+			err = errors.New("bench: データベースが空ではありません。空のデータベースを指定してください")
+		}
+		return nil, err
+	}
+	password := web.NewToken(12)
+	if err := a.CreateDemo(ctx, password, nil); err != nil {
+		cleanup()
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		cleanup()
+		return nil, err
+	}
+	srvCtx, stop := context.WithCancel(ctx)
+	served := make(chan error, 1)
+	go func() { served <- a.Listen(srvCtx, ln) }()
+	undo = append(undo, func() { stop(); <-served })
+	return &benchServer{a: a, ln: ln, base: "http://" + ln.Addr().String(), password: password, close: cleanup}, nil
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

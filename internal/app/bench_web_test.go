@@ -81,3 +81,27 @@ func TestBenchWeb(t *testing.T) {
 		t.Errorf("bad flag: exit %d\n%s", code, errOut)
 	}
 }
+
+// TestBenchAudit: `mamori bench audit` builds an engagement, measures
+// its pages, saves, concurrent saves (none lost or crossed, one winner
+// on a contested item) and the report PDF, and prints the summary line.
+func TestBenchAudit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the demo ward")
+	}
+	code, out, errOut := run(t, t.TempDir(), "", "bench", "audit", "--items", "40", "--files", "4", "--savers", "3", "--seconds", "0.3")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, re := range []string{`実施画面（項目一覧・全件） +40 回`, `判定の保存（1 件ずつ） +100 回`,
+		`同時保存（3 人、各自の項目） +[1-9][0-9]* 件 .* 失われた更新 0  取り違え 0`,
+		`成功 1 件、競合として返した 2 件、その他 0 件`, `監査報告書 PDF +3 回`, `÷ ヘルスチェック = [0-9.]+`,
+		`(?m)^結果: (すべて達成|未達あり)（`} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("output lacks %s:\n%s", re, out)
+		}
+	}
+	if code, _, errOut := run(t, t.TempDir(), "", "bench", "audit", "--savers", "0"); code != 2 || !strings.Contains(errOut, "使い方: mamori bench audit") {
+		t.Errorf("bad flag: exit %d\n%s", code, errOut)
+	}
+}

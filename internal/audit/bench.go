@@ -50,6 +50,20 @@ func (s *Store) BenchEngagement(ctx context.Context, deptID int64, items, files,
 	if err != nil {
 		return 0, err
 	}
+	// A finding for each 一部不適合 item, up to 30: the report prints them.
+	n := 0
+	for _, it := range list {
+		if it.Judgement != JudgePartial || n == 30 {
+			continue
+		}
+		n++
+		if _, err := s.CreateFinding(ctx, e, FindingInput{Type: FindingFinding, Title: fmt.Sprintf("性能測定用の指摘 %d（%s）", n, it.Code),
+			DepartmentID: deptID, ItemCodes: []string{it.Code}, Condition: "規定された手順の一部が実施されていなかった。",
+			Criteria: "対策基準に定める手順", Recommendation: "手順を見直し、実施状況を記録すること。", Risk: "中",
+			Due: s.now().AddDate(0, 3, 0)}, by); err != nil {
+			return 0, err
+		}
+	}
 	data := make([]byte, size)
 	copy(data, "%PDF-1.4\n")
 	for i := 0; i < files; i++ {
@@ -61,4 +75,38 @@ func (s *Store) BenchEngagement(ctx context.Context, deptID int64, items, files,
 		}
 	}
 	return id, nil
+}
+
+// BenchSetup is BenchEngagement for `mamori bench audit` on the demo ward:
+// the engagement audits the first department below the ward (the office
+// of its first staff list) and is made by the system. It returns the
+// engagement's id and its items' ids in checklist order.
+func (m *Module) BenchSetup(ctx context.Context, items, files, size int) (int64, []int64, error) {
+	tree, err := m.org.Departments(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	var dept int64
+	for _, d := range tree.Flat() {
+		if d.ParentID != 0 {
+			dept = d.ID
+			break
+		}
+	}
+	if dept == 0 {
+		return 0, nil, fmt.Errorf("bench audit: 課がありません")
+	}
+	id, err := m.store.BenchEngagement(ctx, dept, items, files, size, Actor{Name: "システム"})
+	if err != nil {
+		return 0, nil, err
+	}
+	list, err := m.store.Items(ctx, id, ItemFilter{})
+	if err != nil {
+		return 0, nil, err
+	}
+	ids := make([]int64, len(list))
+	for i, it := range list {
+		ids[i] = it.ID
+	}
+	return id, ids, nil
 }
