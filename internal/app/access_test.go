@@ -110,15 +110,16 @@ var objectRules = map[string][]objectCase{
 			" AND NOT EXISTS (SELECT 1 FROM audit_engagement_members m JOIN users u ON u.id = m.user_id WHERE m.engagement_id = e.id AND u.login = 'auditor')",
 			roles: "admin consultant viewer"},
 	},
-	// Findings (H5): whoever may open the finding's engagement; the handler then checks that the finding belongs to
-	// the engagement of the path, that the report has reached review for an auditee and that it is their department's.
+	// Findings (H5): whoever may open the finding's engagement (the viewer opens every engagement); the handler then
+	// checks that the finding belongs to the engagement of the path, that the report has reached review for an auditee
+	// (and that it is their department's) and that it was issued for the viewer.
 	"audit.finding": {
 		{name: "auditor が担当し auditee の所属を対象とする監査の指摘", query: "SELECT MAX(id) FROM audit_findings WHERE title = 'matrix-finding-on'",
 			roles: "all", setup: matrixFinding("matrix-finding-on", auditorOn+" AND "+auditsAuditee)},
 		{name: "auditor が担当し auditee の所属以外を対象とする監査の指摘", query: "SELECT MAX(id) FROM audit_findings WHERE title = 'matrix-finding-other'",
-			roles: "admin consultant auditor", setup: matrixFinding("matrix-finding-other", auditorOn+" AND NOT "+auditsAuditee)},
+			roles: "admin consultant auditor viewer", setup: matrixFinding("matrix-finding-other", auditorOn+" AND NOT "+auditsAuditee)},
 		{name: "auditor が担当せず auditee の所属以外を対象とする監査の指摘", query: "SELECT MAX(id) FROM audit_findings WHERE title = 'matrix-finding-off'",
-			roles: "admin consultant", setup: matrixFinding("matrix-finding-off", "SELECT MIN(e.id) FROM audit_engagements e WHERE NOT "+auditsAuditee+
+			roles: "admin consultant viewer", setup: matrixFinding("matrix-finding-off", "SELECT MIN(e.id) FROM audit_engagements e WHERE NOT "+auditsAuditee+
 				" AND NOT EXISTS (SELECT 1 FROM audit_engagement_members m JOIN users u ON u.id = m.user_id WHERE m.engagement_id = e.id AND u.login = 'auditor')")},
 	},
 	// Review comments on an engagement's report (H6): whoever may open the engagement; the handler checks the

@@ -204,16 +204,17 @@ var routeRules = map[string]string{
 	"POST /audit/{id}/checklist/upgrade":        "admin consultant auditor",
 	// 監査: witnessing, findings and follow-up (issue 11, H5). The witness record is the consultant's (auditors read it
 	// after the report is final; auditees and viewers never); auditees see their department's findings from the
-	// report's review on and write comments and improvement plans; the viewer reads the follow-up of final reports.
+	// report's review on and write comments and improvement plans; the viewer reads the findings and follow-up of
+	// issued reports (final, or a final version kept while the next is drafted).
 	"GET /audit/{id}/witness":                "admin consultant auditor",
 	"POST /audit/{id}/witness":               "admin consultant",
 	"GET /audit/{id}/witness/document":       "admin consultant auditor",
 	"GET /audit/witness":                     "admin consultant",
 	"GET /audit/witness/document":            "admin consultant",
-	"GET /audit/{id}/findings":               "admin consultant auditor auditee",
+	"GET /audit/{id}/findings":               "admin consultant auditor viewer auditee",
 	"GET /audit/{id}/findings/new":           "admin consultant auditor",
 	"POST /audit/{id}/findings":              "admin consultant auditor",
-	"GET /audit/{id}/findings/{f}":           "admin consultant auditor auditee",
+	"GET /audit/{id}/findings/{f}":           "admin consultant auditor viewer auditee",
 	"POST /audit/{id}/findings/{f}":          "admin consultant auditor",
 	"POST /audit/{id}/findings/{f}/delete":   "admin consultant auditor",
 	"POST /audit/{id}/findings/{f}/comment":  "admin consultant auditee",

@@ -34,6 +34,10 @@ type exportDoc struct {
 	name  string // after `mamori export`
 	label string // Japanese, for messages and file names
 	build func(ctx context.Context, s *Store, e Engagement) (*docgen.Document, error)
+	// byFormat, when set, replaces build for a deliverable laid out
+	// differently per format: the document for format ext and how to
+	// write it (nil: the format's own renderer).
+	byFormat func(ctx context.Context, s *Store, e Engagement, ext string) (*docgen.Document, func(io.Writer, *docgen.Document) error, error)
 }
 
 // exportDocs are the engagement deliverables, filled by the files that
@@ -43,6 +47,22 @@ var exportDocs []exportDoc
 // registerExport adds a deliverable to `mamori export`.
 func registerExport(name, label string, build func(ctx context.Context, s *Store, e Engagement) (*docgen.Document, error)) {
 	exportDocs = append(exportDocs, exportDoc{name: name, label: label, build: build})
+}
+
+// The pre-audit questionnaire (事前調査票) as the page offers it: the
+// workbook the auditee answers in (XLSX, with its drop-down, hidden key
+// column and 取込情報 sheet, so that it can be imported back), or the
+// printed questionnaire with the answers given so far (PDF, DOCX).
+func init() {
+	exportDocs = append(exportDocs, exportDoc{name: "presurvey", label: "事前調査票",
+		byFormat: func(ctx context.Context, s *Store, e Engagement, ext string) (*docgen.Document, func(io.Writer, *docgen.Document) error, error) {
+			if ext == "xlsx" {
+				d, err := s.PresurveyWorkbook(ctx, e)
+				return d, WritePresurveyXLSX, err
+			}
+			d, err := s.PresurveyDocument(ctx, e, true)
+			return d, nil, err
+		}})
 }
 
 // Commands implements module.Commander.
@@ -150,12 +170,22 @@ func (x exportDoc) run(ctx context.Context, cli *module.CLI, args []string) erro
 			if err != nil {
 				return fmt.Errorf("監査「%s」がありません（mamori audit list でコードを確認してください）", *code)
 			}
-			doc, err := x.build(ctx, s, e)
+			var doc *docgen.Document
+			write := f.Render
+			if x.byFormat != nil {
+				var custom func(io.Writer, *docgen.Document) error
+				doc, custom, err = x.byFormat(ctx, s, e, f.Name)
+				if custom != nil {
+					write = custom
+				}
+			} else {
+				doc, err = x.build(ctx, s, e)
+			}
 			if err != nil {
 				return err
 			}
 			var buf bytes.Buffer
-			if err := f.Render(&buf, doc); err != nil {
+			if err := write(&buf, doc); err != nil {
 				return err
 			}
 			if err := d.Log.Record(ctx, "download", fmt.Sprintf("audit_engagement:%d", e.ID),

@@ -38,30 +38,47 @@ func (m *Module) findingObject() web.Object {
 // findingRoutes registers the finding screens and the follow-up screens.
 // The audit team (Access.Audit) writes findings until the report is
 // final; an auditee sees their own department's findings once the report
-// is in review (and comments on them then) or final; viewers read the
-// final report only (the report screens).
+// is in review (and comments on them then) or issued; the viewer reads
+// every finding of an issued report, without changing anything.
 func (m *Module) findingRoutes(rt *web.Router) {
 	obj, fobj := m.engagementObject(), m.findingObject()
-	team, engaged := Auditing.Rule(), Engaged.Rule()
-	rt.Handle("GET /audit/{id}/findings", engaged.On(obj), m.findingList)
+	team, read := Auditing.Rule(), Readers.Rule()
+	rt.Handle("GET /audit/{id}/findings", read.On(obj), m.findingList)
 	rt.Handle("GET /audit/{id}/findings/new", team.On(obj), m.findingNew)
 	rt.Handle("POST /audit/{id}/findings", team.On(obj), m.findingCreate)
-	rt.Handle("GET /audit/{id}/findings/{f}", engaged.On(obj).On(fobj), m.findingShow)
+	rt.Handle("GET /audit/{id}/findings/{f}", read.On(obj).On(fobj), m.findingShow)
 	rt.Handle("POST /audit/{id}/findings/{f}", team.On(obj).On(fobj), m.findingUpdate)
 	rt.Handle("POST /audit/{id}/findings/{f}/delete", team.On(obj).On(fobj), m.findingDelete)
 	rt.Handle("POST /audit/{id}/findings/{f}/comment", auditeeSide.Rule().On(obj).On(fobj), m.findingComment)
 	m.followupRoutes(rt)
 }
 
-// findingVisible reports whether the user may see finding f of an
-// engagement whose report is in state st: the team always, an auditee
-// their department's once the report is in review or final.
-func (m *Module) findingVisible(ctx context.Context, a Access, f Finding, st string) (bool, error) {
-	if a.Audit {
-		return true, nil
+// findingsOpen reports whether the findings of a report in status rs are
+// open to the user at all: the team always; an auditee once the report is
+// in review or issued; the viewer once it is issued. Issued, not final: a
+// final report reopened for its next version is a draft again, but what it
+// issued stays readable.
+func findingsOpen(a Access, rs reportStatus) bool {
+	switch {
+	case a.Audit:
+		return true
+	case a.Auditee:
+		return rs.State == ReportReview || rs.Issued()
+	case a.Viewer:
+		return rs.Issued()
 	}
-	if !a.Auditee || st == ReportDraft {
+	return false
+}
+
+// findingVisible reports whether the user may see finding f of an
+// engagement whose report stands at rs (findingsOpen): the team and the
+// viewer every finding, an auditee their department's.
+func (m *Module) findingVisible(ctx context.Context, a Access, f Finding, rs reportStatus) (bool, error) {
+	if !findingsOpen(a, rs) {
 		return false, nil
+	}
+	if a.Audit || a.Viewer {
+		return true, nil
 	}
 	u := web.UserFrom(ctx)
 	if u == nil {
@@ -71,10 +88,10 @@ func (m *Module) findingVisible(ctx context.Context, a Access, f Finding, st str
 }
 
 // visibleFindings keeps the findings the user may see.
-func (m *Module) visibleFindings(ctx context.Context, a Access, fs []Finding, st string) ([]Finding, error) {
+func (m *Module) visibleFindings(ctx context.Context, a Access, fs []Finding, rs reportStatus) ([]Finding, error) {
 	var out []Finding
 	for _, f := range fs {
-		ok, err := m.findingVisible(ctx, a, f, st)
+		ok, err := m.findingVisible(ctx, a, f, rs)
 		if err != nil {
 			return nil, err
 		}
@@ -90,8 +107,10 @@ type findingListView struct {
 	Findings  []Finding
 	State     string
 	StateName string
+	Version   int  // the report's latest final version (0: never final)
+	Issued    bool // final, or a final version kept (reportStatus.Issued)
 	CanEdit   bool
-	Waiting   bool   // an auditee before the report is in review
+	Waiting   bool   // an auditee before the report is in review, the viewer before it is issued
 	Without   []Item // items judged 不適合・一部不適合 without a finding (team)
 	Counts    []struct {
 		Label string
@@ -104,11 +123,11 @@ func (m *Module) findingList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if !a.Audit && !a.Auditee {
+	if !a.Audit && !a.Auditee && !a.Viewer {
 		return web.NotFound()
 	}
 	ctx := r.Context()
-	st, err := m.store.reportStage(ctx, e.ID)
+	rs, err := m.store.reportStatusOf(ctx, e.ID)
 	if err != nil {
 		return err
 	}
@@ -116,12 +135,12 @@ func (m *Module) findingList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	fs, err := m.visibleFindings(ctx, a, all, st)
+	fs, err := m.visibleFindings(ctx, a, all, rs)
 	if err != nil {
 		return err
 	}
-	v := findingListView{V: engagementView{E: e, A: a, Tab: "findings"}, Findings: fs, State: st, StateName: ReportStateLabel(st),
-		CanEdit: a.Audit && st != ReportFinal, Waiting: !a.Audit && st == ReportDraft}
+	v := findingListView{V: engagementView{E: e, A: a, Tab: "findings"}, Findings: fs, State: rs.State, StateName: ReportStateLabel(rs.State),
+		Version: rs.Version, Issued: rs.Issued(), CanEdit: a.Audit && rs.State != ReportFinal, Waiting: !findingsOpen(a, rs)}
 	for _, t := range FindingTypes {
 		n := 0
 		for _, f := range fs {
@@ -324,31 +343,31 @@ func (m *Module) findingCreate(w http.ResponseWriter, r *http.Request) error {
 // loadFinding reads the finding of the path ({f}) of the engagement of the
 // path; a finding of another engagement, or one the user may not see, is
 // not found.
-func (m *Module) loadFinding(r *http.Request) (Engagement, Access, Finding, string, error) {
+func (m *Module) loadFinding(r *http.Request) (Engagement, Access, Finding, reportStatus, error) {
+	var rs reportStatus
 	e, a, err := m.load(r)
 	if err != nil {
-		return e, a, Finding{}, "", err
+		return e, a, Finding{}, rs, err
 	}
 	fid, err := web.PathID(r, "f")
 	if err != nil {
-		return e, a, Finding{}, "", err
+		return e, a, Finding{}, rs, err
 	}
 	f, err := m.store.Finding(r.Context(), e.ID, fid)
 	if err != nil {
-		return e, a, f, "", err
+		return e, a, f, rs, err
 	}
-	st, err := m.store.reportStage(r.Context(), e.ID)
-	if err != nil {
-		return e, a, f, "", err
+	if rs, err = m.store.reportStatusOf(r.Context(), e.ID); err != nil {
+		return e, a, f, rs, err
 	}
-	ok, err := m.findingVisible(r.Context(), a, f, st)
+	ok, err := m.findingVisible(r.Context(), a, f, rs)
 	if err != nil {
-		return e, a, f, st, err
+		return e, a, f, rs, err
 	}
 	if !ok {
-		return e, a, f, st, web.NotFound()
+		return e, a, f, rs, web.NotFound()
 	}
-	return e, a, f, st, nil
+	return e, a, f, rs, nil
 }
 
 // findingShowView is the page of one finding for those who read it (and
@@ -358,6 +377,7 @@ type findingShowView struct {
 	V          engagementView
 	F          Finding
 	State      string
+	Issued     bool // final, or a final version kept: the follow-up is on
 	CanComment bool
 	Comment    string
 	Error      string
@@ -365,20 +385,20 @@ type findingShowView struct {
 }
 
 func (m *Module) findingShow(w http.ResponseWriter, r *http.Request) error {
-	e, a, f, st, err := m.loadFinding(r)
+	e, a, f, rs, err := m.loadFinding(r)
 	if err != nil {
 		return err
 	}
-	if a.Audit && st != ReportFinal {
+	if a.Audit && rs.State != ReportFinal {
 		return m.findingFormRender(w, r, http.StatusOK, e, a, f, findingValues(inputOf(f), f.Rev), nil, "")
 	}
-	return m.findingShowRender(w, r, http.StatusOK, e, a, f, st, f.AuditeeComment, "", "")
+	return m.findingShowRender(w, r, http.StatusOK, e, a, f, rs, f.AuditeeComment, "", "")
 }
 
-func (m *Module) findingShowRender(w http.ResponseWriter, r *http.Request, status int, e Engagement, a Access, f Finding, st, comment, fieldErr,
-	problem string) error {
-	v := findingShowView{V: engagementView{E: e, A: a, Tab: "findings"}, F: f, State: st, Comment: comment, Error: fieldErr, Problem: problem,
-		CanComment: (a.Auditee || a.Manage) && st == ReportReview}
+func (m *Module) findingShowRender(w http.ResponseWriter, r *http.Request, status int, e Engagement, a Access, f Finding, rs reportStatus,
+	comment, fieldErr, problem string) error {
+	v := findingShowView{V: engagementView{E: e, A: a, Tab: "findings"}, F: f, State: rs.State, Issued: rs.Issued(), Comment: comment, Error: fieldErr,
+		Problem: problem, CanComment: (a.Auditee || a.Manage) && rs.State == ReportReview}
 	return web.Render(w, r, status, "audit/finding_show", f.Label()+" "+e.Code, v)
 }
 
@@ -441,7 +461,7 @@ func (m *Module) findingDelete(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (m *Module) findingComment(w http.ResponseWriter, r *http.Request) error {
-	e, a, f, st, err := m.loadFinding(r)
+	e, a, f, rs, err := m.loadFinding(r)
 	if err != nil {
 		return err
 	}
@@ -456,9 +476,9 @@ func (m *Module) findingComment(w http.ResponseWriter, r *http.Request) error {
 	case err == nil:
 		return web.Redirect(w, r, fmt.Sprintf("/audit/%d/findings/%d", e.ID, f.ID), "コメントを保存しました。", true)
 	case errors.Is(err, ErrConflict):
-		return m.findingShowRender(w, r, http.StatusConflict, e, a, f, st, comment, "", ErrConflict.Error())
+		return m.findingShowRender(w, r, http.StatusConflict, e, a, f, rs, comment, "", ErrConflict.Error())
 	case errors.As(err, &fe):
-		return m.findingShowRender(w, r, http.StatusBadRequest, e, a, f, st, comment, fe["auditee_comment"], fe.Error())
+		return m.findingShowRender(w, r, http.StatusBadRequest, e, a, f, rs, comment, fe["auditee_comment"], fe.Error())
 	}
 	return err
 }

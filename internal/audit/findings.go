@@ -198,6 +198,33 @@ func (s *Store) reportStage(ctx context.Context, engagementID int64) (string, er
 	return st, nil
 }
 
+// reportStatus is where an engagement's report stands, as the rules on
+// findings and follow-up read it: its state and its latest final version.
+type reportStatus struct {
+	State   string // draft, review, final
+	Version int    // the latest final version (0: never final)
+}
+
+// Issued reports whether the report has been issued: it is final, or a
+// final version exists. A final report reopened for its next version is a
+// draft again, but what it issued stays issued: the auditee and the viewer
+// keep reading its findings and the follow-up goes on.
+func (r reportStatus) Issued() bool { return r.Version > 0 || r.State == ReportFinal }
+
+// reportStatusOf reads the state and version of an engagement's report (a
+// draft never final when it has no report row).
+func (s *Store) reportStatusOf(ctx context.Context, engagementID int64) (reportStatus, error) {
+	r := reportStatus{State: ReportDraft}
+	err := s.db.QueryRow(ctx, "SELECT state, version FROM audit_reports WHERE engagement_id = ?", engagementID).Scan(&r.State, &r.Version)
+	if errors.Is(err, sql.ErrNoRows) {
+		return r, nil
+	}
+	if err != nil {
+		return r, fmt.Errorf("audit: report state: %w", err)
+	}
+	return r, nil
+}
+
 const findingCols = `id, engagement_id, seq, type, title, COALESCE(department_id, 0), item_codes, clauses, condition_text, criteria_text, cause, effect,
 	recommendation, risk, auditee_comment, due_date, plan_action, plan_owner, plan_due, plan_at, plan_by_name, followup_verdict, followup_method,
 	followup_comment, followup_by_name, followup_at, rev, created_by_name, updated_by_name, created_at, updated_at`

@@ -31,7 +31,9 @@ func findingEngagement(t *testing.T, s *webtest.Server) (int64, int64) {
 }
 
 // clearFindings removes an engagement's findings, their register actions
-// and its witness record, and puts its report back to a draft.
+// and its witness record, and puts its report back to a draft never
+// finalised (no final version: the findings of a report once issued stay
+// visible to the auditee).
 func clearFindings(t *testing.T, s *webtest.Server, id int64) {
 	t.Helper()
 	ref := "(SELECT 'finding:' || CAST(f.id AS TEXT) FROM audit_findings f WHERE f.engagement_id = ?)"
@@ -41,7 +43,8 @@ func clearFindings(t *testing.T, s *webtest.Server, id int64) {
 		"DELETE FROM improvement_actions WHERE source_module = 'audit' AND source_ref IN " + ref,
 		"DELETE FROM audit_findings WHERE engagement_id = ?",
 		"DELETE FROM audit_witness WHERE engagement_id = ?",
-		"UPDATE audit_reports SET state = 'draft' WHERE engagement_id = ?",
+		"DELETE FROM audit_report_versions WHERE engagement_id = ?",
+		"UPDATE audit_reports SET state = 'draft', version = 0 WHERE engagement_id = ?",
 	} {
 		if _, err := s.DB.Exec(t.Context(), q, id); err != nil {
 			t.Fatalf("%s: %v", q, err)

@@ -1,9 +1,10 @@
 package audit
 
 // This file is the follow-up (フォローアップ) of 指摘事項 and 改善提言 once the
-// report is final: the auditee's improvement plan, the auditor's verdict by
-// document review or review, both carried into the improvement register,
-// the lists across engagements and the follow-up status reports.
+// report is issued (final, or reopened with its final version kept): the
+// auditee's improvement plan, the auditor's verdict by document review or
+// review, both carried into the improvement register, the lists across
+// engagements and the follow-up status reports.
 
 import (
 	"context"
@@ -34,12 +35,13 @@ type ImprovementPlan struct {
 }
 
 // followupClosed refuses follow-up work on a finding that is not followed
-// up, or before the report is final.
-func followupClosed(st string, f Finding) error {
+// up, or before the report is issued (final, or a final version kept while
+// the next version is drafted).
+func followupClosed(rs reportStatus, f Finding) error {
 	switch {
 	case !f.Registered():
 		return FieldErrors{"finding": f.TypeLabel() + "はフォローアップの対象ではありません（対象は指摘事項と改善提言です）。"}
-	case st != ReportFinal:
+	case !rs.Issued():
 		return FieldErrors{"finding": "フォローアップは監査報告書が確定してから行います。"}
 	}
 	return nil
@@ -77,11 +79,11 @@ func (s *Store) SaveImprovementPlan(ctx context.Context, e Engagement, id, rev i
 		if err != nil {
 			return err
 		}
-		st, err := s.reportStage(ctx, e.ID)
+		rs, err := s.reportStatusOf(ctx, e.ID)
 		if err != nil {
 			return err
 		}
-		if err := followupClosed(st, f); err != nil {
+		if err := followupClosed(rs, f); err != nil {
 			return err
 		}
 		if f.Verdict == VerdictImproved {
@@ -156,11 +158,11 @@ func (s *Store) SetFollowup(ctx context.Context, e Engagement, id, rev int64, in
 		if err != nil {
 			return err
 		}
-		st, err := s.reportStage(ctx, e.ID)
+		rs, err := s.reportStatusOf(ctx, e.ID)
 		if err != nil {
 			return err
 		}
-		if err := followupClosed(st, f); err != nil {
+		if err := followupClosed(rs, f); err != nil {
 			return err
 		}
 		if f.Rev != rev {
@@ -227,10 +229,11 @@ type FollowupFilter struct {
 	Now          time.Time
 }
 
-// Followups lists the 指摘事項 and 改善提言 of final reports (the ones
-// followed up), by engagement code and number.
+// Followups lists the 指摘事項 and 改善提言 of issued reports (final, or
+// reopened with a final version kept: the ones followed up), by engagement
+// code and number.
 func (s *Store) Followups(ctx context.Context, f FollowupFilter) ([]FollowupRow, error) {
-	where := []string{"f.type IN ('finding', 'recommendation')", "r.state = 'final'"}
+	where := []string{"f.type IN ('finding', 'recommendation')", "(r.state = 'final' OR r.version > 0)"}
 	var args []any
 	if f.FiscalYear != 0 {
 		where, args = append(where, "e.fiscal_year = ?"), append(args, f.FiscalYear)

@@ -79,30 +79,31 @@ type followupView struct {
 }
 
 // followupAccess loads the engagement for its follow-up page: the team,
-// the audited department, and the viewer (once the report is final).
-func (m *Module) followupAccess(r *http.Request) (Engagement, Access, string, error) {
+// the audited department, and the viewer (once the report is issued).
+func (m *Module) followupAccess(r *http.Request) (Engagement, Access, reportStatus, error) {
+	var rs reportStatus
 	e, a, err := m.load(r)
 	if err != nil {
-		return e, a, "", err
+		return e, a, rs, err
 	}
-	st, err := m.store.reportStage(r.Context(), e.ID)
-	if err != nil {
-		return e, a, "", err
+	if rs, err = m.store.reportStatusOf(r.Context(), e.ID); err != nil {
+		return e, a, rs, err
 	}
-	if a.Viewer && st != ReportFinal {
-		return e, a, st, web.NotFound()
+	if a.Viewer && !rs.Issued() {
+		return e, a, rs, web.NotFound()
 	}
 	if !a.Audit && !a.Auditee && !a.Viewer {
-		return e, a, st, web.NotFound()
+		return e, a, rs, web.NotFound()
 	}
-	return e, a, st, nil
+	return e, a, rs, nil
 }
 
-// followupRows are the findings of the engagement the user follows up:
-// every 指摘事項 and 改善提言 for the team and the viewer, the department's
-// own for an auditee.
-func (m *Module) followupRows(ctx context.Context, e Engagement, a Access, st string) ([]Finding, error) {
-	if st != ReportFinal {
+// followupRows are the findings of the engagement the user follows up,
+// once the report is issued (final, or reopened with a final version
+// kept): every 指摘事項 and 改善提言 for the team and the viewer, the
+// department's own for an auditee.
+func (m *Module) followupRows(ctx context.Context, e Engagement, a Access, rs reportStatus) ([]Finding, error) {
+	if !rs.Issued() {
 		return nil, nil
 	}
 	all, err := m.store.Findings(ctx, e.ID)
@@ -115,7 +116,7 @@ func (m *Module) followupRows(ctx context.Context, e Engagement, a Access, st st
 			continue
 		}
 		if !a.Viewer {
-			ok, err := m.findingVisible(ctx, a, f, st)
+			ok, err := m.findingVisible(ctx, a, f, rs)
 			if err != nil {
 				return nil, err
 			}
@@ -129,22 +130,22 @@ func (m *Module) followupRows(ctx context.Context, e Engagement, a Access, st st
 }
 
 func (m *Module) followupShow(w http.ResponseWriter, r *http.Request) error {
-	e, a, st, err := m.followupAccess(r)
+	e, a, rs, err := m.followupAccess(r)
 	if err != nil {
 		return err
 	}
-	return m.followupRender(w, r, http.StatusOK, e, a, st, 0, "", nil, nil, "")
+	return m.followupRender(w, r, http.StatusOK, e, a, rs, 0, "", nil, nil, "")
 }
 
-func (m *Module) followupRender(w http.ResponseWriter, r *http.Request, status int, e Engagement, a Access, st string, fid int64, form string,
+func (m *Module) followupRender(w http.ResponseWriter, r *http.Request, status int, e Engagement, a Access, rs reportStatus, fid int64, form string,
 	vals url.Values, fe FieldErrors, problem string) error {
 	ctx := r.Context()
-	fs, err := m.followupRows(ctx, e, a, st)
+	fs, err := m.followupRows(ctx, e, a, rs)
 	if err != nil {
 		return err
 	}
 	now := m.now()
-	v := followupView{V: engagementView{E: e, A: a, Tab: "findings"}, Final: st == ReportFinal, Problem: problem, Verdicts: FollowupVerdicts,
+	v := followupView{V: engagementView{E: e, A: a, Tab: "findings"}, Final: rs.Issued(), Problem: problem, Verdicts: FollowupVerdicts,
 		Methods: FollowupMethods}
 	var rows []FollowupRow
 	for _, f := range fs {
@@ -162,7 +163,7 @@ func (m *Module) followupRender(w http.ResponseWriter, r *http.Request, status i
 }
 
 func (m *Module) followupPlan(w http.ResponseWriter, r *http.Request) error {
-	e, a, f, st, err := m.loadFinding(r)
+	e, a, f, rs, err := m.loadFinding(r)
 	if err != nil {
 		return err
 	}
@@ -184,12 +185,12 @@ func (m *Module) followupPlan(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		err = fe
 	}
-	return m.followupDone(w, r, e, a, st, f, "plan", err, "改善計画を保存しました。改善の進み具合と証跡は改善措置台帳で報告してください。")
+	return m.followupDone(w, r, e, a, rs, f, "plan", err, "改善計画を保存しました。改善の進み具合と証跡は改善措置台帳で報告してください。")
 }
 
 // followupDone answers a follow-up form: back to the page on success, the
 // page with the form kept and its messages on a refusal.
-func (m *Module) followupDone(w http.ResponseWriter, r *http.Request, e Engagement, a Access, st string, f Finding, form string, err error, ok string) error {
+func (m *Module) followupDone(w http.ResponseWriter, r *http.Request, e Engagement, a Access, rs reportStatus, f Finding, form string, err error, ok string) error {
 	var fe FieldErrors
 	switch {
 	case err == nil:
@@ -199,15 +200,15 @@ func (m *Module) followupDone(w http.ResponseWriter, r *http.Request, e Engageme
 		if cur, err := m.store.Finding(r.Context(), e.ID, f.ID); err == nil {
 			vals.Set("rev", strconv.FormatInt(cur.Rev, 10))
 		}
-		return m.followupRender(w, r, http.StatusConflict, e, a, st, f.ID, form, vals, FieldErrors{}, f.Label()+"："+ErrConflict.Error())
+		return m.followupRender(w, r, http.StatusConflict, e, a, rs, f.ID, form, vals, FieldErrors{}, f.Label()+"："+ErrConflict.Error())
 	case errors.As(err, &fe):
-		return m.followupRender(w, r, http.StatusBadRequest, e, a, st, f.ID, form, r.PostForm, fe, f.Label()+"："+fe.Error())
+		return m.followupRender(w, r, http.StatusBadRequest, e, a, rs, f.ID, form, r.PostForm, fe, f.Label()+"："+fe.Error())
 	}
 	return err
 }
 
 func (m *Module) followupVerdict(w http.ResponseWriter, r *http.Request) error {
-	e, a, f, st, err := m.loadFinding(r)
+	e, a, f, rs, err := m.loadFinding(r)
 	if err != nil {
 		return err
 	}
@@ -218,11 +219,11 @@ func (m *Module) followupVerdict(w http.ResponseWriter, r *http.Request) error {
 	in := FollowupInput{Verdict: r.PostFormValue("verdict"), Method: r.PostFormValue("method"), Comment: r.PostFormValue("followup_comment")}
 	err = m.store.SetFollowup(r.Context(), e, f.ID, rev, in, actor(r))
 	msg := "確認結果を記録しました（" + FollowupVerdictLabel(in.Verdict) + "）。改善措置台帳にも反映しました。"
-	return m.followupDone(w, r, e, a, st, f, "followup", err, msg)
+	return m.followupDone(w, r, e, a, rs, f, "followup", err, msg)
 }
 
 func (m *Module) followupDownload(w http.ResponseWriter, r *http.Request) error {
-	e, a, st, err := m.followupAccess(r)
+	e, a, rs, err := m.followupAccess(r)
 	if err != nil {
 		return err
 	}
@@ -230,7 +231,7 @@ func (m *Module) followupDownload(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	fs, err := m.followupRows(r.Context(), e, a, st)
+	fs, err := m.followupRows(r.Context(), e, a, rs)
 	if err != nil {
 		return err
 	}
@@ -538,11 +539,11 @@ func (m *Module) Tiles(ctx context.Context, u *web.User) ([]module.Tile, error) 
 // to write and overdue or soon-due items, an auditor's follow-ups to
 // check.
 func (m *Module) FollowupReminders(ctx context.Context, e Engagement, a Access) ([]Finding, error) {
-	st, err := m.store.reportStage(ctx, e.ID)
-	if err != nil || st != ReportFinal {
+	rs, err := m.store.reportStatusOf(ctx, e.ID)
+	if err != nil || !rs.Issued() {
 		return nil, err
 	}
-	fs, err := m.followupRows(ctx, e, a, st)
+	fs, err := m.followupRows(ctx, e, a, rs)
 	if err != nil {
 		return nil, err
 	}

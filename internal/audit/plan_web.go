@@ -227,23 +227,29 @@ func (m *Module) planHistory(w http.ResponseWriter, r *http.Request) error {
 	}{engagementView{E: e, A: a, Tab: "plan"}, entries})
 }
 
+// noticeSent reports whether the audited departments have been sent the
+// notice (監査実施通知書) and may read it and the briefing material: once
+// the engagement is past 計画, the phase that ends with the notice.
+func noticeSent(e Engagement) bool { return e.Phase.Index() > PhasePlan.Index() }
+
 // planDocuments are the documents of an engagement served under
 // /audit/{id}/documents/{stem}.{ext}: their Japanese name, the formats
 // they come in, and who may have them.
 var planDocuments = map[string]struct {
 	Label   string
 	Formats []string
-	May     func(Access) bool
+	May     func(Engagement, Access) bool
 }{
-	"plan":      {"監査計画書", []string{"pdf", "docx"}, func(a Access) bool { return a.Audit || a.Viewer }},
-	"notice":    {"監査実施通知書", []string{"pdf", "docx"}, func(a Access) bool { return a.Audit || a.Auditee }},
-	"briefing":  {"説明会資料", []string{"pdf", "docx"}, func(a Access) bool { return a.Audit || a.Auditee }},
-	"checklist": {"監査チェックリスト", []string{"pdf", "xlsx"}, func(a Access) bool { return a.Audit }},
+	"plan":      {"監査計画書", []string{"pdf", "docx"}, func(_ Engagement, a Access) bool { return a.Audit || a.Viewer }},
+	"notice":    {"監査実施通知書", []string{"pdf", "docx"}, func(e Engagement, a Access) bool { return a.Audit || a.Auditee && noticeSent(e) }},
+	"briefing":  {"説明会資料", []string{"pdf", "docx"}, func(e Engagement, a Access) bool { return a.Audit || a.Auditee && noticeSent(e) }},
+	"checklist": {"監査チェックリスト", []string{"pdf", "xlsx"}, func(_ Engagement, a Access) bool { return a.Audit }},
 }
 
 // planDocument serves one document of the engagement, audited: the file
 // is named in Japanese with the engagement's code (監査計画書_2026-IA-01.pdf).
-// An auditee receives the notices of their own department only.
+// An auditee receives the notices of their own department only, and the
+// notice and the briefing material only once they were sent (noticeSent).
 func (m *Module) planDocument(w http.ResponseWriter, r *http.Request) error {
 	e, a, err := m.load(r)
 	if err != nil {
@@ -252,7 +258,7 @@ func (m *Module) planDocument(w http.ResponseWriter, r *http.Request) error {
 	name := r.PathValue("name")
 	stem, ext, _ := strings.Cut(name, ".")
 	spec, ok := planDocuments[stem]
-	if !ok || !spec.May(a) {
+	if !ok || !spec.May(e, a) {
 		return web.NotFound()
 	}
 	f, err := formats.Parse(ext, spec.Formats...)
