@@ -35,6 +35,9 @@ type Access struct {
 	Auditee bool // the user's department is audited: pre-survey, documents, final report, follow-up
 	Read    bool // may open the engagement at all
 	Viewer  bool // 閲覧者: the programme and final reports only
+	// Issued: the report was issued (final, or a final version exists),
+	// so the auditee and the viewer may read it (set by load, for the tabs).
+	Issued bool
 }
 
 // AccessOf decides what u may do with engagement e:
@@ -155,7 +158,9 @@ func (m *Module) load(r *http.Request) (Engagement, Access, error) {
 	if !a.Read {
 		return e, a, web.NotFound()
 	}
-	return e, a, nil
+	rs, err := m.store.reportStatusOf(r.Context(), e.ID)
+	a.Issued = rs.Issued()
+	return e, a, err
 }
 
 // actor is the signed-in user as the store's Actor.

@@ -89,7 +89,10 @@ func TestViewerReadsFindings(t *testing.T) {
 	eid, fid, title := issuedEngagement(t, s)
 	v := s.As("viewer")
 	list, show := fmt.Sprintf("/audit/%d/findings", eid), fmt.Sprintf("/audit/%d/findings/%d", eid, fid)
-	v.Get(fmt.Sprintf("/audit/%d", eid)).Want(200, `href="`+list+`"`)
+	// The report tab is there once the report was issued, for the viewer
+	// and the auditee alike.
+	v.Get(fmt.Sprintf("/audit/%d", eid)).Want(200, `href="`+list+`"`, fmt.Sprintf(`<a href="/audit/%d/report"`, eid))
+	s.As("auditee").Get(fmt.Sprintf("/audit/%d", eid)).Want(200, fmt.Sprintf(`<a href="/audit/%d/report"`, eid))
 	v.Get(list).Want(200, title, "閲覧のみ", `href="`+show+`"`, fmt.Sprintf(`href="/audit/%d/followup"`, eid), fmt.Sprintf(`href="/audit/%d/report"`, eid)).
 		Lacks("指摘事項等を追加", "この項目から指摘を作成")
 	v.Get(show).Want(200, title, "被監査所属のコメント").Lacks(`name="auditee_comment"`, `name="title"`)
@@ -106,7 +109,7 @@ func TestViewerReadsFindings(t *testing.T) {
 	if err := s.DB.QueryRow(t.Context(), "SELECT title FROM audit_findings WHERE id = ?", ofid).Scan(&otitle); err != nil {
 		t.Fatal(err)
 	}
-	v.Get(fmt.Sprintf("/audit/%d/findings", other)).Want(200, "監査報告書が確定すると").Lacks(otitle)
+	v.Get(fmt.Sprintf("/audit/%d/findings", other)).Want(200, "監査報告書が確定すると").Lacks(otitle, fmt.Sprintf(`<a href="/audit/%d/report"`, other))
 	v.Get(fmt.Sprintf("/audit/%d/findings/%d", other, ofid)).Want(404)
 	v.Get(fmt.Sprintf("/audit/%d/followup", other)).Want(404)
 }
