@@ -98,6 +98,36 @@ var objectRules = map[string][]objectCase{
 		{name: "被監査所属の配下の係の改善措置", query: "SELECT MIN(a.id) FROM improvement_actions a JOIN departments d ON d.id = a.owner_department_id JOIN users u ON d.parent_id = u.department_id WHERE u.login = 'auditee'", roles: "all"},
 		{name: "他の所属の改善措置", query: "SELECT MIN(a.id) FROM improvement_actions a WHERE a.owner_department_id NOT IN " + auditeeDepts, roles: "admin consultant auditor viewer"},
 	},
+	// 自己点検 (issue 12). A questionnaire: the person invited to it (only the demo 職員 login is linked to the
+	// roster); a campaign: the managers, and the 所属長 (auditee) once it is open and covers their department;
+	// an answer file: the admin and whoever uploaded it; questions and results: whoever the route admits
+	// (results of a campaign that has opened).
+	"survey.invitation": {
+		{name: "区民部・福祉部の自己点検（回答受付中）", query: "SELECT id FROM survey_campaigns WHERE code = '2026-SC-02'", roles: "staff"},
+		{name: "全庁の自己点検（締切）", query: "SELECT id FROM survey_campaigns WHERE code = '2026-SC-01'", roles: "staff"},
+		{name: "誰も対象でない自己点検", query: "SELECT MAX(id) FROM survey_campaigns WHERE code = 'matrix-SC'", roles: "",
+			setup: "INSERT INTO survey_campaigns (code, fiscal_year, title, audiences, opens_on, closes_on, state, created_at, updated_at) " +
+				"VALUES ('matrix-SC', 2026, 'matrix', 'general', '2026-12-01', '2026-12-31', 'open', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z')"},
+	},
+	"survey.campaign": {
+		{name: "全庁の自己点検", query: "SELECT id FROM survey_campaigns WHERE code = '2026-SC-01'", roles: "admin consultant auditee"},
+		{name: "区民部・福祉部の自己点検", query: "SELECT id FROM survey_campaigns WHERE code = '2026-SC-02'", roles: "admin consultant auditee"},
+		{name: "秘書課だけの自己点検", query: "SELECT MAX(c.id) FROM survey_campaigns c JOIN survey_campaign_departments d ON d.campaign_id = c.id WHERE c.code = 'matrix-SC-hisho'",
+			roles: "admin consultant", setup: "INSERT INTO survey_campaigns (code, fiscal_year, title, audiences, opens_on, closes_on, state, created_at, updated_at) " +
+				"VALUES ('matrix-SC-hisho', 2026, 'matrix', 'general', '2026-12-01', '2026-12-31', 'open', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z'); " +
+				"INSERT INTO survey_campaign_departments (campaign_id, department_id) SELECT c.id, d.id FROM survey_campaigns c, departments d " +
+				"WHERE c.code = 'matrix-SC-hisho' AND d.name = '秘書課'"},
+	},
+	"survey.import_upload": {
+		{name: "consultant が取り込んだ回答", query: "SELECT MAX(id) FROM blobs WHERE filename = 'matrix-answers.xlsx'", roles: "admin consultant",
+			setup: uploadBy("consultant", "matrix-answers.xlsx")},
+	},
+	"survey.question": {
+		{name: "設問", query: "SELECT MIN(id) FROM survey_questions", roles: "all"},
+	},
+	"survey.results": {
+		{name: "全庁の自己点検の結果", query: "SELECT id FROM survey_campaigns WHERE code = '2026-SC-01'", roles: "all"},
+	},
 	// 監査 (issue 11): admin, consultant and viewer reach every engagement; an internal auditor those on
 	// whose team they are (never one of their own department); an auditee those auditing their department.
 	"audit.engagement": {
@@ -232,7 +262,9 @@ func uploadBy(login, file string) string {
 }
 
 // unchecked are path parameters that do not name an object of a feature.
-var unchecked = map[string]bool{"{year}": true, "{hash}": true, "{name...}": true, "{$}": true}
+// {token} is a personal link's secret (only its hash is stored): the link
+// itself is the permission, and a wrong one is answered 404.
+var unchecked = map[string]bool{"{year}": true, "{hash}": true, "{name...}": true, "{$}": true, "{token}": true}
 
 // TestObjectAccessMatrix tries, for every route on one object, every role the
 // route rule admits against each demo object of the kind, and a missing id:

@@ -9,6 +9,7 @@ import (
 	"mamori/internal/module"
 	"mamori/internal/org/orgmod"
 	"mamori/internal/policy"
+	"mamori/internal/survey"
 )
 
 // modules is the one list of Mamori's features, in navigation and demo
@@ -23,8 +24,7 @@ func (a *App) modules(d module.Deps) []module.Module {
 		catalog.NewModule(d),
 		improve.New(d),
 		audit.NewModule(d),
-		module.Planned(module.Info{Key: "selfcheck", Label: "自己点検", Path: "/selfcheck", Group: module.GroupWork, Workstream: 2,
-			Summary: "一般職員・システム担当者・保護担当者向けの自己点検調査票の配布と回収、集計・分析、報告書と説明資料。"}),
+		survey.New(d),
 		module.Planned(module.Info{Key: "learning", Label: "研修", Path: "/learning", Group: module.GroupWork, Workstream: 5,
 			Summary: "個人情報保護研修と特定個人情報保護研修（一般職員・システム担当者・管理職向け）、テキスト版と演習、受講管理。"}),
 		module.Planned(module.Info{Key: "drill", Label: "事故対応訓練", Path: "/drill", Group: module.GroupWork, Workstream: 6,

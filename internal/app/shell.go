@@ -129,6 +129,7 @@ type homeView struct {
 	Greeting    greeting
 	Intro       string
 	Tiles       []homeTiles
+	Tasks       []module.Tile // the person's own tasks, from every module
 	Workstreams []module.Info // the year's workstreams this role can open (planned ones for their runners only)
 	Links       []web.NavItem // the pages of a role without workstreams of its own (staff, auditee)
 	CSIRT       org.CSIRTContact
@@ -186,8 +187,16 @@ func (a *App) home(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			if len(ts) > 0 {
-				v.Tiles = append(v.Tiles, homeTiles{Label: info.Label, Tiles: ts})
+			var figures []module.Tile
+			for _, t := range ts {
+				if t.Task {
+					v.Tasks = append(v.Tasks, t)
+				} else {
+					figures = append(figures, t)
+				}
+			}
+			if len(figures) > 0 {
+				v.Tiles = append(v.Tiles, homeTiles{Label: info.Label, Tiles: figures})
 			}
 		}
 	}

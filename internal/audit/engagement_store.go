@@ -802,20 +802,15 @@ func (s *Store) subtree(ctx context.Context, dept int64) ([]any, error) {
 
 // Years lists the fiscal years that have engagements, newest first.
 func (s *Store) Years(ctx context.Context) ([]int, error) {
-	rows, err := s.db.Query(ctx, "SELECT DISTINCT fiscal_year FROM audit_engagements ORDER BY fiscal_year DESC")
+	ys, err := s.db.Ints(ctx, "SELECT DISTINCT fiscal_year FROM audit_engagements ORDER BY fiscal_year DESC")
 	if err != nil {
 		return nil, fmt.Errorf("audit.Years: %w", err)
 	}
-	defer rows.Close()
-	var out []int
-	for rows.Next() {
-		var y int
-		if err := rows.Scan(&y); err != nil {
-			return nil, err
-		}
-		out = append(out, y)
+	out := make([]int, len(ys))
+	for i, y := range ys {
+		out[i] = int(y)
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CopyYear creates next year's programme from year from's: every

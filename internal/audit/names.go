@@ -1,10 +1,10 @@
 package audit
 
 import (
-	"context"
 	"fmt"
 
 	"mamori/internal/database"
+
 	"mamori/internal/module"
 )
 
@@ -15,30 +15,7 @@ func registerNames(reg *module.Names, db *database.DB) {
 		return
 	}
 	query := func(q string, name func(ref int64, a, b string, id int64) module.Named) module.NameFunc {
-		return func(ctx context.Context, ids []int64) (map[int64]module.Named, error) {
-			out := map[int64]module.Named{}
-			if len(ids) == 0 {
-				return out, nil
-			}
-			args := make([]any, len(ids))
-			for i, id := range ids {
-				args[i] = id
-			}
-			rows, err := db.Query(ctx, fmt.Sprintf(q, database.Placeholders(len(ids))), args...)
-			if err != nil {
-				return nil, err
-			}
-			defer rows.Close()
-			for rows.Next() {
-				var id, ref int64
-				var a, b string
-				if err := rows.Scan(&id, &ref, &a, &b); err != nil {
-					return nil, err
-				}
-				out[id] = name(ref, a, b, id)
-			}
-			return out, rows.Err()
-		}
+		return module.SQLNames(db, q, func(id, ref int64, a, b string) module.Named { return name(ref, a, b, id) })
 	}
 	reg.Register("audit_engagement", query("SELECT id, id, code, title FROM audit_engagements WHERE id IN (%s)",
 		func(_ int64, code, title string, id int64) module.Named {

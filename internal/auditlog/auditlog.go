@@ -205,9 +205,25 @@ func (l *Log) CheckKey(ctx context.Context) error {
 // keyed.
 func (l *Log) Record(ctx context.Context, action, target, detail string) error {
 	a := ActorFrom(ctx)
+	return l.RecordBatch(ctx, []Pending{{Actor: a, Action: action, Target: target, Detail: detail}})
+}
+
+// Pending is one entry of RecordBatch, with its own actor.
+type Pending struct {
+	Actor                  Actor
+	Action, Target, Detail string
+}
+
+// RecordBatch appends entries in one transaction (the caller's, when ctx
+// carries one) that locks the chain's head once: for work that commits
+// many people's changes together (survey answers collected in batches).
+func (l *Log) RecordBatch(ctx context.Context, entries []Pending) error {
+	if len(entries) == 0 {
+		return nil
+	}
 	return l.db.WithTx(ctx, func(ctx context.Context) error {
 		// Updating the head row first locks it on PostgreSQL; SQLite has one writer.
-		if _, err := l.db.Exec(ctx, "UPDATE audit_head SET last_id = last_id + 1 WHERE id = 1"); err != nil {
+		if _, err := l.db.Exec(ctx, "UPDATE audit_head SET last_id = last_id + ? WHERE id = 1", len(entries)); err != nil {
 			return fmt.Errorf("auditlog.Record: %w", err)
 		}
 		h, err := l.readHead(ctx, true)
@@ -218,26 +234,33 @@ func (l *Log) Record(ctx context.Context, action, target, detail string) error {
 		if err != nil {
 			return err
 		}
-		e := Entry{ID: h.lastID, PrevHash: h.lastHash, At: l.now().UTC().Truncate(time.Microsecond), UserID: a.UserID, Login: a.Login,
-			Action: action, Target: target, Detail: detail, IP: a.IP}
-		if k != nil {
-			e.Chain, e.Hash = 1, k.hash(e)
-			if h.keyID == "" {
-				h.keyedFrom, h.keyID, h.keyMAC = e.ID, k.id, k.sealMAC(e.ID)
+		at := l.now().UTC().Truncate(time.Microsecond)
+		prev := h.lastHash
+		first := h.lastID - int64(len(entries)) + 1
+		for i, p := range entries {
+			a := p.Actor
+			e := Entry{ID: first + int64(i), PrevHash: prev, At: at, UserID: a.UserID, Login: a.Login,
+				Action: p.Action, Target: p.Target, Detail: p.Detail, IP: a.IP}
+			if k != nil {
+				e.Chain, e.Hash = 1, k.hash(e)
+				if h.keyID == "" {
+					h.keyedFrom, h.keyID, h.keyMAC = e.ID, k.id, k.sealMAC(e.ID)
+				}
+			} else {
+				e.Hash = hashOf(e)
 			}
-		} else {
-			e.Hash = hashOf(e)
-		}
-		var uid any
-		if e.UserID != 0 {
-			uid = e.UserID
-		}
-		if _, err := l.db.Exec(ctx, `INSERT INTO audit_log (id, at, user_id, login, action, target, detail, ip, prev_hash, hash, chain)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, database.T(e.At), uid, e.Login, e.Action, e.Target, e.Detail, e.IP, e.PrevHash, e.Hash, e.Chain); err != nil {
-			return fmt.Errorf("auditlog.Record: %w", err)
+			var uid any
+			if e.UserID != 0 {
+				uid = e.UserID
+			}
+			if _, err := l.db.Exec(ctx, `INSERT INTO audit_log (id, at, user_id, login, action, target, detail, ip, prev_hash, hash, chain)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, e.ID, database.T(e.At), uid, e.Login, e.Action, e.Target, e.Detail, e.IP, e.PrevHash, e.Hash, e.Chain); err != nil {
+				return fmt.Errorf("auditlog.Record: %w", err)
+			}
+			prev = e.Hash
 		}
 		if _, err := l.db.Exec(ctx, "UPDATE audit_head SET last_hash = ?, keyed_from = ?, key_id = ?, key_mac = ? WHERE id = 1",
-			e.Hash, h.keyedFrom, h.keyID, h.keyMAC); err != nil {
+			prev, h.keyedFrom, h.keyID, h.keyMAC); err != nil {
 			return fmt.Errorf("auditlog.Record: %w", err)
 		}
 		return nil

@@ -61,6 +61,24 @@ var ActionGroups = []ActionGroup{
 		{"improve.evidence", "改善措置に証跡を追加"},
 		{"improve.remove", "改善措置を削除（出典の取消し）"},
 	}},
+	{"survey", "自己点検", []ActionLabel{
+		{"survey.questions_import", "自己点検の設問を標準の設問集から登録"},
+		{"survey.questions_copy", "前年度の自己点検の設問を複写"},
+		{"survey.question_create", "自己点検の設問を追加"},
+		{"survey.question_update", "自己点検の設問を更新"},
+		{"survey.campaign_create", "自己点検の実施を登録"},
+		{"survey.campaign_update", "自己点検の実施の設定を更新"},
+		{"survey.campaign_open", "自己点検の回答受付を開始"},
+		{"survey.campaign_close", "自己点検を締切"},
+		{"survey.remind", "自己点検の未回答者に催促"},
+		{"survey.link_issue", "自己点検の個人用リンクを発行"},
+		{"survey.links_issue", "自己点検の個人用リンクをまとめて発行"},
+		{"survey.submit", "自己点検の回答を提出"},
+		{"survey.import_upload", "紙の自己点検の回答ファイルをアップロード"},
+		{"survey.import", "紙の自己点検の回答を取込み"},
+		{"survey.weakness_register", "自己点検の弱点を改善措置台帳へ登録"},
+		{"survey.demo_answers", "自己点検のデモの回答を作成"},
+	}},
 	{"audit", "監査", []ActionLabel{
 		{"audit.engagement_create", "監査を登録"},
 		{"audit.engagement_update", "監査の対象・体制・日程を更新"},
@@ -218,6 +236,9 @@ var TargetKinds = []TargetKind{
 	{"policy_quiz_question", "確認問題", ""},
 	{"blob", "アップロードされたファイル", ""},
 	{"binder", "製本", ""},
+	{"survey_year", "自己点検の設問（年度）", "/selfcheck/questions?year=%d"},
+	{"survey_campaign", "自己点検の実施", "/selfcheck/campaigns/%d"},
+	{"survey_question", "自己点検の設問", "/selfcheck/questions/%d"},
 	{"audit_engagement", "監査", "/audit/%d"},
 	{"audit_item", "監査項目", ""},
 	{"audit_evidence", "監査の証跡", ""},
@@ -234,6 +255,7 @@ var TargetKinds = []TargetKind{
 var ModuleNamed = map[string]string{
 	"audit_engagement": "audit", "audit_item": "audit", "audit_evidence": "audit", "audit_request": "audit",
 	"audit_interview": "audit", "audit_finding": "audit", "audit_comment": "audit",
+	"survey_campaign": "selfcheck", "survey_question": "selfcheck",
 }
 
 // NamedTarget is a target written as a fixed word rather than KIND:ID: a
@@ -336,6 +358,9 @@ func ParseTarget(action, raw string) Target {
 		t.Link = "/admin/years"
 	case "binder":
 		t.Label = jp.FiscalYearLabel(int(id)) + "の製本"
+	case "survey_year":
+		t.Label = jp.FiscalYearLabel(int(id)) + "の自己点検の設問"
+		t.Link = fmt.Sprintf(k.Link, id)
 	default:
 		t.Label = fmt.Sprintf("%s No.%d", k.Label, id)
 		if k.Link != "" {

@@ -62,6 +62,21 @@ func TestEveryActionHasALabel(t *testing.T) {
 							}
 						}
 					case *ast.CompositeLit:
+						// An entry of RecordBatch: its Action and Target.
+						if isPending(n.Type) {
+							for _, el := range n.Elts {
+								if kv, ok := el.(*ast.KeyValueExpr); ok && (isIdent(kv.Key, "Action") || isIdent(kv.Key, "Target")) {
+									at := src.fset.Position(kv.Pos()).String()
+									into := targets
+									if isIdent(kv.Key, "Action") {
+										into = actions
+									}
+									for _, v := range src.values(p, fn, kv.Value, 0) {
+										into[v] = append(into[v], at)
+									}
+								}
+							}
+						}
 						if isDownload(n.Type) {
 							for _, el := range n.Elts {
 								if kv, ok := el.(*ast.KeyValueExpr); ok && isIdent(kv.Key, "Target") {
@@ -135,6 +150,16 @@ func TestEveryActionHasALabel(t *testing.T) {
 func isIdent(e ast.Expr, name string) bool {
 	id, ok := e.(*ast.Ident)
 	return ok && id.Name == name
+}
+
+func isPending(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.Ident:
+		return e.Name == "Pending"
+	case *ast.SelectorExpr:
+		return e.Sel.Name == "Pending" && isIdent(e.X, "auditlog")
+	}
+	return false
 }
 
 func isDownload(e ast.Expr) bool {

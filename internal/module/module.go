@@ -216,4 +216,7 @@ type Tile struct {
 	Note  string
 	Link  string
 	Alert bool // needs attention (overdue, below target)
+	// Task: the person's own task (a questionnaire to answer, a course
+	// to take), listed under あなたのタスク instead of the module's figures.
+	Task bool
 }

@@ -2,7 +2,10 @@ package module
 
 import (
 	"context"
+	"fmt"
 	"sync"
+
+	"mamori/internal/database"
 )
 
 // Named is an object as the audit log shows it: its name and its page.
@@ -44,4 +47,34 @@ func (n *Names) Lookup(kind string) (NameFunc, bool) {
 	defer n.mu.RUnlock()
 	fn, ok := n.m[kind]
 	return fn, ok
+}
+
+// SQLNames is the usual look-up: query selects four columns — the id, a
+// number the link needs (the parent's id, or the id again) and two texts —
+// for the ids in its one %s (an IN list), and name makes the entry.
+func SQLNames(db *database.DB, query string, name func(id, ref int64, a, b string) Named) NameFunc {
+	return func(ctx context.Context, ids []int64) (map[int64]Named, error) {
+		out := map[int64]Named{}
+		if len(ids) == 0 {
+			return out, nil
+		}
+		args := make([]any, len(ids))
+		for i, id := range ids {
+			args[i] = id
+		}
+		rows, err := db.Query(ctx, fmt.Sprintf(query, database.Placeholders(len(ids))), args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var id, ref int64
+			var a, b string
+			if err := rows.Scan(&id, &ref, &a, &b); err != nil {
+				return nil, err
+			}
+			out[id] = name(id, ref, a, b)
+		}
+		return out, rows.Err()
+	}
 }

@@ -39,6 +39,16 @@ func newStatic() *Static {
 	return s
 }
 
+// Add registers a feature's own asset (a stylesheet, a script) under name
+// (prefixed with the feature's key, e.g. "survey/answer.css"), served at a
+// hashed URL like the shared ones: templates link it with {{asset NAME}}.
+// Features add their assets while registering routes, before serving.
+func (s *Static) Add(name string, b []byte) {
+	sum := sha256.Sum256(b)
+	s.files[name] = b
+	s.hashes[name] = hex.EncodeToString(sum[:])[:12]
+}
+
 // URL returns the hashed URL of an asset.
 func (s *Static) URL(name string) string {
 	return "/static/" + s.hashes[name] + "/" + name

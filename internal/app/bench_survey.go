@@ -1,0 +1,404 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"os"
+	"regexp"
+	"runtime/pprof"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"mamori/internal/auth"
+	"mamori/internal/database"
+	"mamori/internal/survey"
+	"mamori/internal/web"
+)
+
+// surveyBencher is the self-assessment module as `mamori bench survey`
+// needs it.
+type surveyBencher interface {
+	BenchSetup(ctx context.Context) (signedIn, linked int64, invites []survey.BenchInvite, err error)
+	BenchResponses(ctx context.Context, campaignID int64) (responses, answered int, err error)
+}
+
+// surveyAnalyzer is the analysis, when the module has it.
+type surveyAnalyzer interface {
+	BenchAnalyze(ctx context.Context, campaignID int64) (time.Duration, error)
+}
+
+// Targets of issue 12 (2-core machine).
+const (
+	surveySubmitSQLite   = 2000.0
+	surveySubmitPostgres = 1000.0
+	surveyFlowSQLite     = 500.0
+)
+
+// benchSurvey measures the whole ward answering at once through the real
+// HTTP server: submissions by signed-in staff (each POST carries every
+// answer; one in ten is sent twice, as a double click), then the full
+// respondent flow through personal links (a new browser session GETs the
+// questionnaire, then POSTs it), then the analysis; and a plain net/http
+// hello world in the same run for the ratio.
+func (c CLI) benchSurvey(ctx context.Context, args []string) error {
+	fs := c.plainFlags("bench survey", "使い方: mamori bench survey [--db postgres://…] [--staff 5000] [--clients 50]")
+	staff := fs.Int("staff", 5000, "回答する職員の数（デモの区の名簿に足りなければ職員を追加）")
+	clients := fs.Int("clients", 50, "同時に回答するクライアントの数")
+	dbURL := fs.String("db", "", "測るデータベース（省略時は一時 SQLite ファイル。postgres://… なら一時スキーマを作って測り、最後に削除）")
+	profile := fs.String("cpuprofile", "", "回答の計測中の CPU プロファイルを書き出すファイル（go tool pprof 用）")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) != 0 || *staff < 10 || *clients < 1 {
+		fs.Usage()
+		return exitError(2)
+	}
+	bs, err := c.startBench(ctx, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer bs.close()
+	var sb surveyBencher
+	var an surveyAnalyzer
+	for _, m := range bs.a.Modules {
+		if b, ok := m.(surveyBencher); ok {
+			sb = b
+		}
+		if b, ok := m.(surveyAnalyzer); ok {
+			an = b
+		}
+	}
+	if sb == nil {
+		return errors.New("bench survey: 自己点検の機能がありません")
+	}
+	fmt.Fprintf(c.Stderr, "職員 %d 人と回答用のセッションを用意しています…\n", *staff)
+	if err := benchStaff(ctx, bs.a.DB, *staff); err != nil {
+		return err
+	}
+	signedIn, linked, invites, err := sb.BenchSetup(ctx)
+	if err != nil {
+		return fmt.Errorf("bench survey: %w", err)
+	}
+	if len(invites) > *staff {
+		invites = invites[:*staff]
+	}
+	sessions, err := benchSessions(ctx, bs.a, invites)
+	if err != nil {
+		return err
+	}
+	questions := 0
+	for _, v := range invites {
+		questions += len(v.Values) - 1
+	}
+	dialect := bs.a.DB.Dialect()
+	fmt.Fprintf(c.Stdout, "自己点検の回答性能（%s、職員 %d 人、1 人あたり平均 %.0f 問、同時 %d クライアント、同じプロセスの Go クライアントからループバックで計測）\n",
+		dialect, len(invites), float64(questions)/float64(max(len(invites), 1)), *clients)
+
+	hello, err := helloWorld(ctx, *clients, 2*time.Second)
+	if err != nil {
+		return err
+	}
+
+	if *profile != "" {
+		f, err := os.Create(*profile)
+		if err != nil {
+			return err
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	}
+
+	// 1. Submissions by signed-in staff.
+	client := benchHTTPClient(*clients, nil)
+	var acked atomic.Int64
+	res, err := drain(ctx, len(invites), *clients, func(i int) error {
+		v := invites[i]
+		body := v.Values.Encode()
+		send := func() error {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/selfcheck/answer/%d", bs.base, signedIn), strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.Header.Set("Cookie", web.SessionCookie+"="+sessions[i].token)
+			req.Header.Set("X-CSRF-Token", sessions[i].csrf)
+			req.Header.Set("Origin", bs.base)
+			return expectAck(client, req)
+		}
+		if i%10 == 0 {
+			// A double click: the same submission twice at once; both
+			// are answered with the acknowledgement, one is counted.
+			errc := make(chan error, 1)
+			go func() { errc <- send() }()
+			err := send()
+			if err2 := <-errc; err == nil {
+				err = err2
+			}
+			if err != nil {
+				return err
+			}
+		} else if err := send(); err != nil {
+			return err
+		}
+		acked.Add(1)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	responses, answered, err := sb.BenchResponses(ctx, signedIn)
+	if err != nil {
+		return err
+	}
+	lost, dup := int(acked.Load())-responses, responses-answered
+	if lost < 0 {
+		lost = 0
+	}
+	target := surveySubmitSQLite
+	if dialect == database.Postgres {
+		target = surveySubmitPostgres
+	}
+	v1 := verdict(res.rate() >= target && res.p(0.99) < 50*time.Millisecond && lost == 0 && dup == 0)
+	fmt.Fprintf(c.Stdout, "  提出（ログイン済み、全問を 1 回で POST）  %6.0f 件/秒  中央 %5.1f ms  99%% %5.1f ms  受理 %d  失われた回答 %d  二重計上 %d  二度押し %d 回  目標 %.0f 件/秒・99%% 50 ms 未満: %s\n",
+		res.rate(), ms(res.p(0.5)), ms(res.p(0.99)), acked.Load(), lost, dup, (len(invites)+9)/10, target, v1)
+
+	// 2. The respondent's whole flow through personal links.
+	var acked2 atomic.Int64
+	res2, err := drain(ctx, len(invites), *clients, func(i int) error {
+		jar, _ := cookiejar.New(nil)
+		cl := benchHTTPClient(1, jar)
+		link := fmt.Sprintf("%s/selfcheck/r/%s", bs.base, invites[i].Token)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+		resp, err := cl.Do(req)
+		if err != nil {
+			return err
+		}
+		page, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("GET 個人用リンク: HTTP %d", resp.StatusCode)
+		}
+		m := benchCSRF.FindSubmatch(page)
+		if m == nil {
+			return errors.New("調査票に CSRF トークンがありません")
+		}
+		vals := url.Values{}
+		for k, v := range invites[i].Values {
+			vals[k] = v
+		}
+		vals.Set("csrf_token", string(m[1]))
+		req, _ = http.NewRequestWithContext(ctx, http.MethodPost, link, strings.NewReader(vals.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", bs.base)
+		if err := expectAck(cl, req); err != nil {
+			return err
+		}
+		acked2.Add(1)
+		cl.CloseIdleConnections()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	responses2, answered2, err := sb.BenchResponses(ctx, linked)
+	if err != nil {
+		return err
+	}
+	lost2, dup2 := max(0, int(acked2.Load())-responses2), responses2-answered2
+	ok2 := lost2 == 0 && dup2 == 0
+	if dialect == database.SQLite {
+		ok2 = ok2 && res2.rate() >= surveyFlowSQLite && res2.p(0.99) < 100*time.Millisecond
+	}
+	v2 := verdict(ok2)
+	fmt.Fprintf(c.Stdout, "  回答の一連の流れ（新しいセッションで GET → POST）  %6.0f 件/秒  中央 %5.1f ms  99%% %5.1f ms  受理 %d  失われた回答 %d  二重計上 %d  目標（SQLite）%.0f 件/秒・99%% 100 ms 未満: %s\n",
+		res2.rate(), ms(res2.p(0.5)), ms(res2.p(0.99)), acked2.Load(), lost2, dup2, surveyFlowSQLite, v2)
+
+	// 3. The analysis of what was just answered.
+	analysis := "（集計機能なし）"
+	if an != nil {
+		d, err := an.BenchAnalyze(ctx, signedIn)
+		if err != nil {
+			return err
+		}
+		analysis = fmt.Sprintf("%.0f ms", ms(d))
+		fmt.Fprintf(c.Stdout, "  集計・分析（%d 人分）  %.0f ms  目標 500 ms 未満: %s\n", responses, ms(d), verdict(d < 500*time.Millisecond))
+	}
+	fmt.Fprintf(c.Stdout, "  net/http の hello world  %8.0f 件/秒（同時 %d）  提出 ÷ hello world = %.3f\n", hello, *clients, res.rate()/hello)
+	fmt.Fprintf(c.Stdout, "結果: 提出 %.0f 件/秒（99%% %.1f ms）%s、一連の流れ %.0f 件/秒（99%% %.1f ms）%s、失われた回答 %d、二重計上 %d、集計 %s、hello world 比 %.3f\n",
+		res.rate(), ms(res.p(0.99)), v1, res2.rate(), ms(res2.p(0.99)), v2, lost+lost2, dup+dup2, analysis, res.rate()/hello)
+	return nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "達成"
+	}
+	return "未達"
+}
+
+// benchStaff adds active staff to the demo ward's departments until the
+// roster has n people (setup of the benchmark only).
+func benchStaff(ctx context.Context, db *database.DB, n int) error {
+	var have int
+	if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM staff WHERE active = TRUE").Scan(&have); err != nil {
+		return err
+	}
+	if have >= n {
+		return nil
+	}
+	rows, err := db.Query(ctx, "SELECT id FROM departments ORDER BY id")
+	if err != nil {
+		return err
+	}
+	var depts []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		depts = append(depts, id)
+	}
+	rows.Close()
+	now := database.T(time.Now())
+	return db.WithTx(ctx, func(ctx context.Context) error {
+		for i := have; i < n; i++ {
+			if _, err := db.Exec(ctx, `INSERT INTO staff (employee_no, name, kana, department_id, job_class, job_title, is_system, is_protection, is_mynumber, email, active, search_text, created_at, updated_at)
+				VALUES (?, ?, ?, ?, '一般職員', '', ?, ?, FALSE, '', TRUE, '', ?, ?)`, fmt.Sprintf("B%07d", i), fmt.Sprintf("測定 職員%d", i), "ソクテイ",
+				depts[i%len(depts)], i%9 == 0, i%4 == 0, now, now); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+type benchSession struct{ token, csrf string }
+
+// benchSessions gives every respondent an account and a session (setup of
+// the benchmark: the accounts have no password).
+func benchSessions(ctx context.Context, a *App, invites []survey.BenchInvite) ([]benchSession, error) {
+	out := make([]benchSession, len(invites))
+	now := database.T(time.Now())
+	for i, v := range invites {
+		id, err := a.DB.InsertID(ctx, `INSERT INTO users (login, display_name, role, staff_id, created_at, updated_at) VALUES (?, ?, 'staff', ?, ?, ?)`,
+			fmt.Sprintf("bench%05d", i), fmt.Sprintf("測定 %d", i), v.StaffID, now, now)
+		if err != nil {
+			return nil, err
+		}
+		tok, err := a.Auth.StartSession(ctx, id, false, "127.0.0.1", "mamori-bench")
+		if err != nil {
+			return nil, err
+		}
+		var csrf string
+		if err := a.DB.QueryRow(ctx, "SELECT csrf_token FROM sessions WHERE token_hash = ?", auth.TokenHash(tok)).Scan(&csrf); err != nil {
+			return nil, err
+		}
+		out[i] = benchSession{tok, csrf}
+	}
+	return out, nil
+}
+
+func benchHTTPClient(conns int, jar http.CookieJar) *http.Client {
+	return &http.Client{Jar: jar, Timeout: time.Minute,
+		Transport:     &http.Transport{MaxIdleConns: conns, MaxIdleConnsPerHost: conns, IdleConnTimeout: time.Minute},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+}
+
+var ackText = regexp.MustCompile(`回答を提出しました`)
+
+// expectAck sends a submission and wants the acknowledgement page.
+func expectAck(cl *http.Client, req *http.Request) error {
+	resp, err := cl.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !ackText.Match(b) {
+		return fmt.Errorf("提出が受理されませんでした（HTTP %d）: %s", resp.StatusCode, truncateText(string(b), 300))
+	}
+	return nil
+}
+
+func truncateText(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// drainResult is what a run over every respondent measured.
+type drainResult struct {
+	n       int
+	elapsed time.Duration
+	lat     []time.Duration
+}
+
+func (r drainResult) rate() float64             { return float64(r.n) / r.elapsed.Seconds() }
+func (r drainResult) p(q float64) time.Duration { return pct(r.lat, q) }
+
+// drain runs do(i) for i in [0, n) on conns goroutines and times each.
+func drain(ctx context.Context, n, conns int, do func(i int) error) (drainResult, error) {
+	var next atomic.Int64
+	var mu sync.Mutex
+	var res drainResult
+	var first error
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range conns {
+		wg.Go(func() {
+			var lat []time.Duration
+			for ctx.Err() == nil {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					break
+				}
+				t := time.Now()
+				if err := do(i); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("bench survey: %d 人目: %w", i+1, err)
+					}
+					mu.Unlock()
+					return
+				}
+				lat = append(lat, time.Since(t))
+			}
+			mu.Lock()
+			res.lat = append(res.lat, lat...)
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	res.elapsed = time.Since(start)
+	res.n = len(res.lat)
+	slices.Sort(res.lat)
+	return res, first
+}
+
+// helloWorld is the request rate of a plain net/http handler on loopback
+// with the same client, for the ratio.
+func helloWorld(ctx context.Context, conns int, dur time.Duration) (float64, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { io.WriteString(w, "hello") })}
+	go srv.Serve(ln)
+	defer srv.Close()
+	res, err := loadPage(ctx, ln.Addr().String(), "/", "", conns, dur)
+	if err != nil {
+		return 0, err
+	}
+	return res.rate(), nil
+}
