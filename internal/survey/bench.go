@@ -112,3 +112,13 @@ func (m *Module) BenchResponses(ctx context.Context, campaignID int64) (response
 	err = db.QueryRow(ctx, "SELECT COUNT(*) FROM survey_invitations WHERE campaign_id = ? AND submitted = TRUE", campaignID).Scan(&answered)
 	return responses, answered, err
 }
+
+// BenchAnalyze times the analysis of a campaign's responses, for
+// `mamori bench survey`.
+func (m *Module) BenchAnalyze(ctx context.Context, campaignID int64) (time.Duration, error) {
+	t := time.Now()
+	if _, err := m.store.Analyze(ctx, campaignID); err != nil {
+		return 0, err
+	}
+	return time.Since(t), nil
+}
