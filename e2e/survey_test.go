@@ -2,8 +2,11 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +14,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"mamori/internal/database"
 	"mamori/internal/testkit"
 )
 
@@ -19,7 +23,8 @@ import (
 // submits and reads the explanations; the administrator sees the response
 // rate move.
 func TestSurveyJourney(t *testing.T) {
-	base := serve(t)
+	dir := t.TempDir()
+	base, _ := startServer(t, dir, true)
 	ctx := browser(t)
 	admin := func() context.Context {
 		c, cancel := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
@@ -107,6 +112,84 @@ func TestSurveyJourney(t *testing.T) {
 	if after := openRate(t, admin); after != rateBefore+1 {
 		t.Errorf("responses of the open campaign: %d before, %d after", rateBefore, after)
 	}
+	step(t, admin, "the open campaign", chromedp.Click(chromedp.CSS(`main a[href^="/selfcheck/campaigns/"]`)), chromedp.WaitVisible(chromedp.CSS("main table")))
+	testkit.Shot(t, admin, "survey-campaign-rates")
+
+	// The year's results: the report's figures equal a recount of the raw
+	// answers made here, from the database, with the answer keys.
+	step(t, admin, "results", chromedp.Navigate(base+"/selfcheck/results"), chromedp.WaitVisible(chromedp.CSS("main table")),
+		chromedp.Click(chromedp.CSS(`main table a[href^="/selfcheck/results/"]`)), chromedp.WaitVisible(chromedp.CSS("main h1")))
+	testkit.Shot(t, admin, "survey-results")
+	href := evalString(t, admin, `[...document.querySelectorAll('main a')].find(a => a.textContent.trim() === '調査結果報告書（PDF）').href`)
+	id, _ := strconv.ParseInt(regexp.MustCompile(`/results/(\d+)/`).FindStringSubmatch(href)[1], 10, 64)
+	pdf := squash(pdfText(t, fetch(t, sessionClient(t, admin, base), href, "application/pdf")))
+	invited, answered, correct, knowledge := recount(t, dir, id)
+	for _, want := range []string{
+		fmt.Sprintf("対象者%d人のうち%d人が回答し", invited, answered),
+		fmt.Sprintf("全体の理解度は%.1fであった（正答%d／回答%d）", 100*float64(correct)/float64(knowledge), correct, knowledge),
+	} {
+		if !strings.Contains(pdf, want) {
+			t.Errorf("調査結果報告書 lacks the recounted %s:\n%s", want, truncate(pdf, 2500))
+		}
+	}
+}
+
+// recount counts campaign id's invitations and responses and scores every
+// knowledge answer against the stored answer keys, straight from the
+// database and without the module's code.
+func recount(t *testing.T, dir string, id int64) (invited, answered, correct, knowledge int) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := database.Open(ctx, filepath.Join(dir, "mamori.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.QueryRow(ctx, "SELECT COUNT(*) FROM survey_invitations WHERE campaign_id = ?", id).Scan(&invited)
+	keys := map[string]string{}
+	rows, err := db.Query(ctx, `SELECT q.code, q.answer FROM survey_questions q JOIN survey_campaigns c ON c.fiscal_year = q.fiscal_year
+		WHERE c.id = ? AND q.kind = 'knowledge' AND q.active = TRUE`, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var code, key string
+		rows.Scan(&code, &key)
+		keys[code] = key
+	}
+	rows.Close()
+	rows, err = db.Query(ctx, "SELECT answers FROM survey_responses WHERE campaign_id = ?", id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var raw string
+		rows.Scan(&raw)
+		var a map[string]string
+		if err := json.Unmarshal([]byte(raw), &a); err != nil {
+			t.Fatal(err)
+		}
+		answered++
+		for code, v := range a {
+			key, ok := keys[code]
+			if !ok || v == "" {
+				continue
+			}
+			knowledge++
+			got := strings.Split(v, ",")
+			sort.Strings(got)
+			want := strings.Split(key, ",")
+			sort.Strings(want)
+			if strings.Join(got, ",") == strings.Join(want, ",") {
+				correct++
+			}
+		}
+	}
+	if answered == 0 || knowledge == 0 {
+		t.Fatalf("campaign %d: %d responses, %d knowledge answers", id, answered, knowledge)
+	}
+	return invited, answered, correct, knowledge
 }
 
 var answeredRe = regexp.MustCompile(`([0-9,]+) / [0-9,]+ 人`)
