@@ -261,11 +261,7 @@ func (m *Module) form(ctx context.Context, inv Invitation) (Form, error) {
 	if err != nil {
 		return Form{}, err
 	}
-	qs, err := m.store.bank(ctx, c.FiscalYear)
-	if err != nil {
-		return Form{}, err
-	}
-	return FormFor(c, qs, inv.Audiences), nil
+	return m.store.formOf(ctx, c, inv.Audiences)
 }
 
 func (m *Module) invitationOf(r *http.Request) (Invitation, error) {

@@ -279,6 +279,7 @@ type cachedBank struct {
 	stamp   string
 	checked time.Time
 	qs      []Question
+	forms   *sync.Map // audiences ("general,system") → Form without its campaign
 }
 
 // bankRecheck is how long a cached bank is used without asking the table.
@@ -315,7 +316,7 @@ func (s *Store) bank(ctx context.Context, fy int) ([]Question, error) {
 		for i := range qs {
 			qs[i].esc = qs[i].escaped()
 		}
-		c.qs = qs
+		c.qs, c.forms = qs, &sync.Map{}
 	}
 	c.stamp, c.checked = stamp, now
 	s.cache.mu.Lock()
@@ -325,4 +326,30 @@ func (s *Store) bank(ctx context.Context, fy int) ([]Question, error) {
 	s.cache.years[fy] = c
 	s.cache.mu.Unlock()
 	return c.qs, nil
+}
+
+// formOf is the questionnaire of audiences auds in campaign c, its
+// sections built once per bank and audience set.
+func (s *Store) formOf(ctx context.Context, c Campaign, auds []string) (Form, error) {
+	qs, err := s.bank(ctx, c.FiscalYear)
+	if err != nil {
+		return Form{}, err
+	}
+	s.cache.mu.Lock()
+	cb := s.cache.years[c.FiscalYear]
+	s.cache.mu.Unlock()
+	key := strings.Join(auds, ",")
+	if cb.forms != nil {
+		if f, ok := cb.forms.Load(key); ok {
+			form := f.(Form)
+			form.Campaign = c
+			return form, nil
+		}
+	}
+	form := FormFor(Campaign{}, qs, auds)
+	if cb.forms != nil {
+		cb.forms.Store(key, form)
+	}
+	form.Campaign = c
+	return form, nil
 }

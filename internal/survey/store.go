@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -29,6 +30,7 @@ type Store struct {
 	now   func() time.Time
 	sub   *committer
 	cache bankCache
+	heads sync.Map // campaign id → cachedHead
 }
 
 // NewStore returns the store on the app's shared services.
@@ -221,8 +223,31 @@ func (s *Store) Campaign(ctx context.Context, id int64) (Campaign, error) {
 }
 
 // campaignHead reads a campaign's settings without its targets and counts:
-// what answering needs, on every request of thousands of respondents.
+// what answering needs, on every request of thousands of respondents. It
+// is kept for headRecheck: a change (a new closing date, the close) shows
+// on the questionnaire within that time, and a submission is checked
+// against the stored campaign when it commits anyway.
 func (s *Store) campaignHead(ctx context.Context, id int64) (Campaign, error) {
+	now := time.Now()
+	if v, ok := s.heads.Load(id); ok && now.Sub(v.(cachedHead).at) < headRecheck {
+		return v.(cachedHead).c, nil
+	}
+	c, err := s.readCampaignHead(ctx, id)
+	if err == nil {
+		s.heads.Store(id, cachedHead{c, now})
+	}
+	return c, err
+}
+
+type cachedHead struct {
+	c  Campaign
+	at time.Time
+}
+
+// headRecheck is how long a campaign's settings are used without reading them.
+const headRecheck = time.Second
+
+func (s *Store) readCampaignHead(ctx context.Context, id int64) (Campaign, error) {
 	var c Campaign
 	var auds, opens, closes string
 	err := s.db.QueryRow(ctx, `SELECT id, code, fiscal_year, title, audiences, anonymous, opens_on, closes_on, state, note, rev

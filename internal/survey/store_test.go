@@ -260,7 +260,14 @@ func TestPersonalLink(t *testing.T) {
 	}
 	a := f.s.Anonymous()
 	a.Get("/selfcheck/r/"+tok).Want(200, "匿名の調査です", "宛先を確かめる方法")
-	a.Post("/selfcheck/r/"+tok, url.Values{"action": {"submit"}, "q_T-K-1": {"2"}, "q_T-R-1": {"2"}}).Want(200, "回答を提出しました", "正解です")
+	// A forged department (or person) in the form is ignored: an anonymous
+	// response carries the invitation's department and nobody.
+	other := f.s.ID("SELECT MIN(id) FROM departments WHERE id <> ?", v.DepartmentID)
+	a.Post("/selfcheck/r/"+tok, url.Values{"action": {"submit"}, "q_T-K-1": {"2"}, "q_T-R-1": {"2"}, "department_id": {itoa(other)},
+		"department": {itoa(other)}, "staff_id": {"1"}}).Want(200, "回答を提出しました", "正解です")
+	if n := f.s.Count("SELECT COUNT(*) FROM survey_responses WHERE campaign_id = ? AND department_id = ? AND staff_id IS NULL", f.camp.ID, v.DepartmentID); n != 1 {
+		t.Errorf("the anonymous response does not carry the invitation's department alone (%d rows)", n)
+	}
 	a.Post("/selfcheck/r/"+tok, url.Values{"action": {"submit"}, "q_T-K-1": {"1"}, "q_T-R-1": {"2"}}).Want(200, "回答を提出しました")
 	if n := f.s.Count("SELECT COUNT(*) FROM survey_responses WHERE campaign_id = ?", f.camp.ID); n != 1 {
 		t.Errorf("%d responses through one link", n)
