@@ -128,6 +128,10 @@ var objectRules = map[string][]objectCase{
 	"survey.results": {
 		{name: "全庁の自己点検の結果", query: "SELECT id FROM survey_campaigns WHERE code = '2026-SC-01'", roles: "all"},
 	},
+	// The library of response examples: any example, for whoever the route admits (the managers).
+	"audit.example": {
+		{name: "対応事例", query: "SELECT MIN(id) FROM audit_response_examples", roles: "all"},
+	},
 	// 監査 (issue 11): admin, consultant and viewer reach every engagement; an internal auditor those on
 	// whose team they are (never one of their own department); an auditee those auditing their department.
 	"audit.engagement": {

@@ -105,3 +105,25 @@ func TestBenchAudit(t *testing.T) {
 		t.Errorf("bad flag: exit %d\n%s", code, errOut)
 	}
 }
+
+// TestBenchSummary: `mamori bench summary` builds the years of internal
+// audits, measures the dashboard, the summary's calculation and the
+// summary PDF (or says it could not), and prints the summary line.
+func TestBenchSummary(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the demo ward")
+	}
+	code, out, errOut := run(t, t.TempDir(), "", "bench", "summary", "--engagements", "3", "--items", "30", "--years", "2", "--seconds", "0.3")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, re := range []string{`監査ダッシュボード +40 回`, `年度のまとめの計算（参考） +5 回`, `内部監査全体報告書 PDF +(3 回|.*まだないため)`,
+		`÷ ヘルスチェック = [0-9.]+`, `(?m)^結果: (すべて達成|未達あり|未計測あり)（ダッシュボード 99% [0-9.]+ ms`} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("output lacks %s:\n%s", re, out)
+		}
+	}
+	if code, _, errOut := run(t, t.TempDir(), "", "bench", "summary", "--items", "2"); code != 2 || !strings.Contains(errOut, "使い方: mamori bench summary") {
+		t.Errorf("bad flag: exit %d\n%s", code, errOut)
+	}
+}

@@ -75,6 +75,7 @@ func (m *Module) Commands() []module.Command {
 		}
 		cmds = append(cmds, module.Command{Name: "export " + x.name, Usage: usage, Run: x.run})
 	}
+	cmds = append(cmds, summaryCommands()...) // audit-summary, issue-list (summary_cli.go)
 	return cmds
 }
 

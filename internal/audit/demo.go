@@ -118,7 +118,10 @@ func (m *Module) CreateDemo(ctx context.Context, d module.Demo) error {
 		}
 		ids = append(ids, id)
 	}
-	return m.demoDetails(ctx, d, ids)
+	if err := m.demoDetails(ctx, d, ids); err != nil {
+		return err
+	}
+	return m.demoExamples(ctx, d, ids)
 }
 
 // demoPhase puts a demo engagement in its phase, the earlier phases

@@ -460,14 +460,14 @@ func (m *Module) Tiles(ctx context.Context, u *web.User) ([]module.Tile, error) 
 				awaiting++
 			}
 		}
-		return []module.Tile{
+		return append(dashboardTiles(u, fy, rows, now), []module.Tile{
 			{Label: "期限を過ぎた監査のフォローアップ", Value: strconv.Itoa(c.Overdue) + " 件", Alert: c.Overdue > 0, Link: link + "&status=overdue",
 				Note: "指摘事項・改善提言のうち、期限を過ぎて改善が確認されていないもの（全年度）"},
 			{Label: "監査の改善計画が未提出", Value: strconv.Itoa(c.NoPlan) + " 件", Link: link + "&status=noplan",
 				Note: "確定した監査報告書の指摘事項・改善提言のうち、被監査所属が改善計画を出していないもの"},
 			{Label: "フォローアップの確認待ち", Value: strconv.Itoa(awaiting) + " 件", Link: link + "&status=awaiting",
 				Note: "改善計画の提出や対応の完了があり、監査人の確認（書類調査・レビュー）を待つもの"},
-		}, nil
+		}...), nil
 	case web.RoleAuditor:
 		rows, err := m.store.Followups(ctx, FollowupFilter{Members: u.ID, Now: now})
 		if err != nil {

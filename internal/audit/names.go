@@ -17,6 +17,10 @@ func registerNames(reg *module.Names, db *database.DB) {
 	query := func(q string, name func(ref int64, a, b string, id int64) module.Named) module.NameFunc {
 		return module.SQLNames(db, q, func(id, ref int64, a, b string) module.Named { return name(ref, a, b, id) })
 	}
+	reg.Register("audit_example", query("SELECT id, id, code, title FROM audit_response_examples WHERE id IN (%s)",
+		func(_ int64, code, title string, id int64) module.Named {
+			return module.Named{Name: code + " " + title, Link: fmt.Sprintf("/audit/examples/edit/%d", id)}
+		}))
 	reg.Register("audit_engagement", query("SELECT id, id, code, title FROM audit_engagements WHERE id IN (%s)",
 		func(_ int64, code, title string, id int64) module.Named {
 			return module.Named{Name: code + " " + title, Link: fmt.Sprintf("/audit/%d", id)}

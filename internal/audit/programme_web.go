@@ -63,7 +63,9 @@ func (m *Module) programmeRoutes(rt *web.Router) {
 // Nav adds the calendar beside the module's own entry; the app shows it to
 // the roles its route admits.
 func (m *Module) Nav() []web.NavItem {
-	return []web.NavItem{{Label: "監査カレンダー", Path: "/audit/calendar", Group: string(module.GroupWork)}}
+	return []web.NavItem{{Label: "監査カレンダー", Path: "/audit/calendar", Group: string(module.GroupWork)},
+		{Label: "監査ダッシュボード", Path: "/audit/dashboard", Group: string(module.GroupWork)},
+		{Label: "対応事例集", Path: "/audit/examples", Group: string(module.GroupWork)}}
 }
 
 func (m *Module) programmeStyle(w http.ResponseWriter, r *http.Request) error {

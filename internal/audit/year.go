@@ -86,6 +86,13 @@ func (m *Module) Deliverables(ctx context.Context, fy int) ([]module.Deliverable
 			module.Deliverable{Key: e.Code + "/findings", Title: yearTitle(reportFindingsTitle, e), Formats: []string{"xlsx"},
 				Build: func(ctx context.Context) (*docgen.Document, error) { return s.FindingsDocument(ctx, e, version) }})
 	}
+	if len(es) > 0 && es[0].Kind == KindInternal { // the year's picture of its internal audits
+		out = append(out,
+			module.Deliverable{Key: "summary/report", Title: summaryTitle, Formats: pdfDocx,
+				Build: func(ctx context.Context) (*docgen.Document, error) { return s.SummaryDocument(ctx, fy) }},
+			module.Deliverable{Key: "summary/issues", Title: issueListTitle, Formats: []string{"xlsx"},
+				Build: func(ctx context.Context) (*docgen.Document, error) { return s.IssueListDocument(ctx, fy) }})
+	}
 	return out, nil
 }
 

@@ -81,6 +81,12 @@ var ActionGroups = []ActionGroup{
 	}},
 	{"audit", "監査", []ActionLabel{
 		{"audit.engagement_create", "監査を登録"},
+		{"audit.summary_save", "内部監査全体報告書の所見・助言・対策案を保存"},
+		{"audit.examples_load", "対応事例集を標準の事例から登録"},
+		{"audit.example_create", "対応事例を追加"},
+		{"audit.example_update", "対応事例を更新"},
+		{"audit.example_active", "対応事例の有効・無効を切替え"},
+		{"audit.material_examples", "外部監査の報告会資料に載せる事例を選択"},
 		{"audit.engagement_update", "監査の対象・体制・日程を更新"},
 		{"audit.engagement_phase", "監査の工程を変更"},
 		{"audit.programme_copy", "前年度の監査計画を複写"},
@@ -240,6 +246,7 @@ var TargetKinds = []TargetKind{
 	{"survey_campaign", "自己点検の実施", "/selfcheck/campaigns/%d"},
 	{"survey_question", "自己点検の設問", "/selfcheck/questions/%d"},
 	{"audit_engagement", "監査", "/audit/%d"},
+	{"audit_example", "対応事例", "/audit/examples/edit/%d"},
 	{"audit_item", "監査項目", ""},
 	{"audit_evidence", "監査の証跡", ""},
 	{"audit_request", "提出資料の依頼", ""},
@@ -255,7 +262,7 @@ var TargetKinds = []TargetKind{
 var ModuleNamed = map[string]string{
 	"audit_engagement": "audit", "audit_item": "audit", "audit_evidence": "audit", "audit_request": "audit",
 	"audit_interview": "audit", "audit_finding": "audit", "audit_comment": "audit",
-	"survey_campaign": "selfcheck", "survey_question": "selfcheck",
+	"survey_campaign": "selfcheck", "survey_question": "selfcheck", "audit_example": "audit",
 }
 
 // NamedTarget is a target written as a fixed word rather than KIND:ID: a
@@ -264,6 +271,7 @@ type NamedTarget struct{ Label, Link string }
 
 // NamedTargets are the fixed targets written anywhere, by their code.
 var NamedTargets = map[string]NamedTarget{
+	"audit_response_examples":      {"対応事例集", "/audit/examples"},
 	"staff.export":                 {"職員名簿（一覧の出力）", "/staff"},
 	"departments.export":           {"所属一覧（一覧の出力）", "/admin/departments"},
 	"users.export":                 {"利用者一覧（一覧の出力）", "/admin/users"},
