@@ -9,6 +9,7 @@ package audit
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -272,13 +273,18 @@ func (sum Summary) RankedDepartments() []DeptCompliance {
 }
 
 // RankingChart is the departments' overall rates as horizontal bars,
-// highest first.
+// highest first, rounded as the tables print them. Departments with no
+// judged item yet are left out (a bar of 0% would read as a result); the
+// table beside the chart lists them with 「－」.
 func (sum Summary) RankingChart() chart.Chart {
 	c := chart.Chart{Kind: chart.HBar, Title: "所属別の適合率（高い順）", Unit: "%", Max: 100, ValueLabel: true}
 	sr := chart.Series{Name: "適合率"}
 	for _, d := range sum.RankedDepartments() {
+		if d.Total.Rate() < 0 {
+			continue
+		}
 		c.Categories = append(c.Categories, d.Department)
-		sr.Values = append(sr.Values, max(d.Total.Rate(), 0))
+		sr.Values = append(sr.Values, math.Round(d.Total.Rate()*10)/10)
 	}
 	c.Series = []chart.Series{sr}
 	return c
@@ -301,8 +307,8 @@ func (sum Summary) RadarChart(d DeptCompliance) chart.Chart {
 	dept, ward := chart.Series{Name: d.Department}, chart.Series{Name: "区全体"}
 	for i, ch := range sum.Chapters {
 		c.Categories = append(c.Categories, shortChapter(ch))
-		dept.Values = append(dept.Values, max(d.ByChapter[i].Rate(), 0))
-		ward.Values = append(ward.Values, max(sum.WardTotal[i].Rate(), 0))
+		dept.Values = append(dept.Values, math.Round(max(d.ByChapter[i].Rate(), 0)*10)/10)
+		ward.Values = append(ward.Values, math.Round(max(sum.WardTotal[i].Rate(), 0)*10)/10)
 	}
 	c.Series = []chart.Series{dept, ward}
 	return c
@@ -314,7 +320,7 @@ func (sum Summary) WardChart() chart.Chart {
 	sr := chart.Series{Name: "適合率"}
 	for i, ch := range sum.Chapters {
 		c.Categories = append(c.Categories, shortChapter(ch))
-		sr.Values = append(sr.Values, max(sum.WardTotal[i].Rate(), 0))
+		sr.Values = append(sr.Values, math.Round(max(sum.WardTotal[i].Rate(), 0)*10)/10)
 	}
 	c.Series = []chart.Series{sr}
 	return c
@@ -572,7 +578,7 @@ func yearsBlocks(sum Summary) []docgen.Block {
 	for _, y := range sum.Years {
 		cells = append(cells, summaryCell(y.Total.RateLabel(), docgen.AlignRight))
 		c.Categories = append(c.Categories, jp.FiscalYearLabel(y.FiscalYear))
-		sr.Values = append(sr.Values, max(y.Total.Rate(), 0))
+		sr.Values = append(sr.Values, math.Round(max(y.Total.Rate(), 0)*10)/10)
 	}
 	t.Rows = append(t.Rows, docgen.Row{Cells: cells})
 	c.Series = []chart.Series{sr}
