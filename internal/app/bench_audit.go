@@ -54,13 +54,8 @@ func (c CLI) benchAudit(ctx context.Context, args []string) error {
 		return err
 	}
 	defer bs.close()
-	var ab auditBencher
-	for _, m := range bs.a.Modules {
-		if b, ok := m.(auditBencher); ok {
-			ab = b
-		}
-	}
-	if ab == nil {
+	ab, ok := moduleAs[auditBencher](bs.a)
+	if !ok {
 		return errors.New("bench audit: 監査の機能がありません")
 	}
 	fmt.Fprintf(c.Stderr, "%d 項目・証跡 %d 件の監査を作成しています…\n", *items, *files)

@@ -45,13 +45,8 @@ func (c CLI) benchSummary(ctx context.Context, args []string) error {
 		return err
 	}
 	defer bs.close()
-	var sb summaryBencher
-	for _, m := range bs.a.Modules {
-		if b, ok := m.(summaryBencher); ok {
-			sb = b
-		}
-	}
-	if sb == nil {
+	sb, ok := moduleAs[summaryBencher](bs.a)
+	if !ok {
 		return errors.New("bench summary: 監査の機能がありません")
 	}
 	fmt.Fprintf(c.Stderr, "%d 年度分、各 %d 件・%d 項目の内部監査を作成しています…\n", *years, *engagements, *items)

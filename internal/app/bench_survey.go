@@ -68,19 +68,11 @@ func (c CLI) benchSurvey(ctx context.Context, args []string) error {
 		return err
 	}
 	defer bs.close()
-	var sb surveyBencher
-	var an surveyAnalyzer
-	for _, m := range bs.a.Modules {
-		if b, ok := m.(surveyBencher); ok {
-			sb = b
-		}
-		if b, ok := m.(surveyAnalyzer); ok {
-			an = b
-		}
-	}
-	if sb == nil {
+	sb, ok := moduleAs[surveyBencher](bs.a)
+	if !ok {
 		return errors.New("bench survey: 自己点検の機能がありません")
 	}
+	an, hasAnalysis := moduleAs[surveyAnalyzer](bs.a)
 	fmt.Fprintf(c.Stderr, "職員 %d 人と回答用のセッションを用意しています…\n", *staff)
 	if err := benchStaff(ctx, bs.a.DB, *staff); err != nil {
 		return err
@@ -224,7 +216,7 @@ func (c CLI) benchSurvey(ctx context.Context, args []string) error {
 
 	// 3. The analysis of what was just answered.
 	analysis := "（集計機能なし）"
-	if an != nil {
+	if hasAnalysis {
 		d, err := an.BenchAnalyze(ctx, signedIn)
 		if err != nil {
 			return err

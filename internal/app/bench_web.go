@@ -163,6 +163,18 @@ func (c CLI) startBench(ctx context.Context, dbURL string) (*benchServer, error)
 	return &benchServer{a: a, ln: ln, base: "http://" + ln.Addr().String(), password: password, close: cleanup}, nil
 }
 
+// moduleAs is the first of the app's modules that implements T (a bench
+// command's view of its feature), if any.
+func moduleAs[T any](a *App) (T, bool) {
+	for _, m := range a.Modules {
+		if t, ok := m.(T); ok {
+			return t, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 var benchCSRF = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)

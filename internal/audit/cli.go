@@ -122,7 +122,7 @@ func runAudit(ctx context.Context, cli *module.CLI, args []string) error {
 				table = append(table, []string{r.Code, r.KindLabel, strings.Join(r.Targets, "・"), phase,
 					fmt.Sprintf("%d/%d", r.Judged, r.Items), fmt.Sprint(r.Findings.Finding + r.Findings.Recommendation), fmt.Sprint(r.OpenFollowups)})
 			}
-			writeColumns(cli.Stdout, table)
+			jp.WriteColumns(cli.Stdout, table)
 			return nil
 		}})
 }
@@ -280,28 +280,4 @@ func (s *Store) ListSummary(ctx context.Context, fy int) ([]SummaryRow, error) {
 		out = append(out, r)
 	}
 	return out, nil
-}
-
-// writeColumns prints rows as columns aligned by display width (a
-// full-width character takes two columns; text/tabwriter counts one).
-func writeColumns(w io.Writer, rows [][]string) {
-	var widths []int
-	for _, r := range rows {
-		for i, c := range r {
-			if i >= len(widths) {
-				widths = append(widths, 0)
-			}
-			widths[i] = max(widths[i], jp.DisplayWidth(c))
-		}
-	}
-	for _, r := range rows {
-		var b strings.Builder
-		for i, c := range r {
-			b.WriteString(c)
-			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-jp.DisplayWidth(c)+2))
-			}
-		}
-		fmt.Fprintln(w, b.String())
-	}
 }

@@ -11,7 +11,6 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,33 +133,9 @@ func runSurvey(ctx context.Context, cli *module.CLI, args []string) error {
 				table = append(table, []string{r.Code, r.Title, strings.Join(auds, "・"), r.OpensOn + "～" + r.ClosesOn, r.StateLabel,
 					fmt.Sprint(r.Targets), fmt.Sprint(r.Responses), fmt.Sprintf("%.1f%%", 100*r.ResponseRate)})
 			}
-			printColumns(cli.Stdout, table)
+			jp.WriteColumns(cli.Stdout, table)
 			return nil
 		}})
-}
-
-// printColumns prints rows as columns aligned by display width (a
-// full-width character takes two columns).
-func printColumns(w io.Writer, rows [][]string) {
-	var widths []int
-	for _, r := range rows {
-		for i, c := range r {
-			if i >= len(widths) {
-				widths = append(widths, 0)
-			}
-			widths[i] = max(widths[i], jp.DisplayWidth(c))
-		}
-	}
-	for _, r := range rows {
-		var b strings.Builder
-		for i, c := range r {
-			b.WriteString(c)
-			if i < len(r)-1 {
-				b.WriteString(strings.Repeat(" ", widths[i]-jp.DisplayWidth(c)+2))
-			}
-		}
-		fmt.Fprintln(w, strings.TrimRight(b.String(), " "))
-	}
 }
 
 // resultsExports are what each export writes and in which formats.
