@@ -34,18 +34,19 @@ const (
 // items, then all on one item), and the report PDF; and /healthz in the
 // same run for the ratio.
 func (c CLI) benchAudit(ctx context.Context, args []string) error {
-	fs := c.plainFlags("bench audit", "使い方: mamori bench audit [--items 400] [--files 200] [--savers 30] [--seconds 3] [--db postgres://…]")
+	fs := c.plainFlags("bench audit", "使い方: mamori bench audit [--items 400] [--files 200] [--savers 30] [--seconds 3] [--rounds 40] [--db postgres://…]")
 	items := fs.Int("items", 400, "チェックリストの項目数")
 	files := fs.Int("files", 200, "証跡ファイルの数")
 	size := fs.Int("size", 64<<10, "証跡ファイル 1 件の大きさ（バイト）")
 	savers := fs.Int("savers", 30, "同時に保存する監査人の数")
 	seconds := fs.Float64("seconds", 3, "同時保存と、ヘルスチェックとの比較の計測秒数")
+	rounds := fs.Int("rounds", 40, "画面を続けて読み込む回数（判定の保存はその 2.5 倍）")
 	dbURL := fs.String("db", "", "測るデータベース（省略時は一時 SQLite ファイル。postgres://… なら一時スキーマを作って測り、最後に削除）")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 0 || *items < 10 || *files < 0 || *size < 64 || *savers < 1 || *seconds <= 0 {
+	if len(pos) != 0 || *items < 10 || *files < 0 || *size < 64 || *savers < 1 || *seconds <= 0 || *rounds < 1 {
 		fs.Usage()
 		return exitError(2)
 	}
@@ -85,7 +86,7 @@ func (c CLI) benchAudit(ctx context.Context, args []string) error {
 		{"実施画面（項目一覧・全件）", fmt.Sprintf("/audit/%d/fieldwork", id), auditPageTarget},
 		{"項目の画面", fmt.Sprintf("/audit/%d/items/%d", id, itemIDs[len(itemIDs)/2]), auditPageTarget},
 	} {
-		lat, n, err := admin.timeGets(ctx, p.path, 40)
+		lat, n, err := admin.timeGets(ctx, p.path, *rounds)
 		if err != nil {
 			return err
 		}
@@ -102,7 +103,7 @@ func (c CLI) benchAudit(ctx context.Context, args []string) error {
 		return err
 	}
 	var saveLat []time.Duration
-	for i := range 100 {
+	for i := range *rounds * 5 / 2 {
 		t := time.Now()
 		st, reply, err := admin.saveItem(ctx, id, item, rev, fmt.Sprintf("単独保存 %d 回目", i+1), i%2 == 0)
 		if err != nil {

@@ -26,17 +26,18 @@ const (
 // audit dashboard and the summary report PDF, with the summary's
 // calculation on its own and /healthz of the same run for the ratio.
 func (c CLI) benchSummary(ctx context.Context, args []string) error {
-	fs := c.plainFlags("bench summary", "使い方: mamori bench summary [--engagements 13] [--items 400] [--years 5] [--seconds 3] [--db postgres://…]")
+	fs := c.plainFlags("bench summary", "使い方: mamori bench summary [--engagements 13] [--items 400] [--years 5] [--seconds 3] [--rounds 40] [--db postgres://…]")
 	engagements := fs.Int("engagements", 13, "1 年度の内部監査の数")
 	items := fs.Int("items", 400, "監査 1 件のチェックリストの項目数")
 	years := fs.Int("years", 5, "監査の記録がある年度の数（当年度を含む）")
 	seconds := fs.Float64("seconds", 3, "ヘルスチェックとの比較の計測秒数")
+	rounds := fs.Int("rounds", 40, "ダッシュボードを続けて読み込む回数")
 	dbURL := fs.String("db", "", "測るデータベース（省略時は一時 SQLite ファイル。postgres://… なら一時スキーマを作って測り、最後に削除）")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
 	}
-	if len(pos) != 0 || *engagements < 1 || *items < 10 || *years < 1 || *seconds <= 0 {
+	if len(pos) != 0 || *engagements < 1 || *items < 10 || *years < 1 || *seconds <= 0 || *rounds < 1 {
 		fs.Usage()
 		return exitError(2)
 	}
@@ -65,7 +66,7 @@ func (c CLI) benchSummary(ctx context.Context, args []string) error {
 	fmt.Fprintf(c.Stdout, "年度のまとめの性能（%s、%d 年度 × 内部監査 %d 件 × %d 項目、同じプロセスの Go クライアントからループバックで計測）\n",
 		bs.a.DB.Dialect(), *years, *engagements, *items)
 	verdicts := []string{}
-	lat, n, err := admin.timeGets(ctx, dash, 40)
+	lat, n, err := admin.timeGets(ctx, dash, *rounds)
 	if err != nil {
 		return err
 	}

@@ -89,11 +89,11 @@ func TestBenchAudit(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the demo ward")
 	}
-	code, out, errOut := run(t, t.TempDir(), "", "bench", "audit", "--items", "40", "--files", "4", "--savers", "3", "--seconds", "0.3")
+	code, out, errOut := run(t, t.TempDir(), "", "bench", "audit", "--items", "20", "--files", "2", "--savers", "3", "--seconds", "0.2", "--rounds", "4")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, re := range []string{`実施画面（項目一覧・全件） +40 回`, `判定の保存（1 件ずつ） +100 回`,
+	for _, re := range []string{`実施画面（項目一覧・全件） +4 回`, `判定の保存（1 件ずつ） +10 回`,
 		`同時保存（3 人、各自の項目） +[1-9][0-9]* 件 .* 失われた更新 0  取り違え 0`,
 		`成功 1 件、競合として返した 2 件、その他 0 件`, `監査報告書 PDF +3 回`, `÷ ヘルスチェック = [0-9.]+`,
 		`(?m)^結果: (すべて達成|未達あり)（`} {
@@ -113,11 +113,11 @@ func TestBenchSummary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the demo ward")
 	}
-	code, out, errOut := run(t, t.TempDir(), "", "bench", "summary", "--engagements", "3", "--items", "30", "--years", "2", "--seconds", "0.3")
+	code, out, errOut := run(t, t.TempDir(), "", "bench", "summary", "--engagements", "2", "--items", "20", "--years", "2", "--seconds", "0.2", "--rounds", "3")
 	if code != 0 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
 	}
-	for _, re := range []string{`監査ダッシュボード +40 回`, `年度のまとめの計算（参考） +5 回`, `内部監査全体報告書 PDF +(3 回|.*まだないため)`,
+	for _, re := range []string{`監査ダッシュボード +3 回`, `年度のまとめの計算（参考） +5 回`, `内部監査全体報告書 PDF +3 回`,
 		`÷ ヘルスチェック = [0-9.]+`, `(?m)^結果: (すべて達成|未達あり|未計測あり)（ダッシュボード 99% [0-9.]+ ms`} {
 		if !regexp.MustCompile(re).MatchString(out) {
 			t.Errorf("output lacks %s:\n%s", re, out)
