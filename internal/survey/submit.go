@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/database"
 )
 
 // Submission is one respondent's finished questionnaire.
@@ -123,33 +124,63 @@ func (s *Store) commit(ctx context.Context, batch []*pending) ([]error, error) {
 			results[i] = nil
 		}
 		today := s.today()
+		// Which campaigns accept answers now, read once each.
 		open := map[int64]bool{}
-		var entries []auditlog.Pending
-		for i, p := range batch {
+		for _, p := range batch {
 			sub := p.sub
-			ok, seen := open[sub.Campaign.ID]
-			if !seen {
-				var state, closes, opens string
-				if err := s.db.QueryRow(ctx, "SELECT state, opens_on, closes_on FROM survey_campaigns WHERE id = ?", sub.Campaign.ID).Scan(&state, &opens, &closes); err != nil {
-					return err
-				}
-				c := Campaign{State: state, OpensOn: parseDate(opens), ClosesOn: parseDate(closes)}
-				ok = c.AcceptsOn(today) || (sub.Source == SourceImport && state != StateDraft)
-				open[sub.Campaign.ID] = ok
+			if _, seen := open[sub.Campaign.ID]; seen {
+				continue
 			}
-			if !ok {
+			var state, closes, opens string
+			if err := s.db.QueryRow(ctx, "SELECT state, opens_on, closes_on FROM survey_campaigns WHERE id = ?", sub.Campaign.ID).Scan(&state, &opens, &closes); err != nil {
+				return err
+			}
+			c := Campaign{State: state, OpensOn: parseDate(opens), ClosesOn: parseDate(closes)}
+			open[sub.Campaign.ID] = c.AcceptsOn(today) || (sub.Source == SourceImport && state != StateDraft)
+		}
+		// Mark the invitations answered, a few hundred per statement: the
+		// ids the database returns are the submissions that count; an id
+		// already answered (or sent twice in this batch) is a repeat.
+		var ids []any
+		for i, p := range batch {
+			if !open[p.sub.Campaign.ID] {
 				results[i] = ErrClosed
 				continue
 			}
-			res, err := s.db.Exec(ctx, `UPDATE survey_invitations SET submitted = TRUE, draft = '', draft_at = ''
-				WHERE id = ? AND campaign_id = ? AND submitted = FALSE`, sub.Invitation.ID, sub.Campaign.ID)
+			ids = append(ids, p.sub.Invitation.ID)
+		}
+		marked := map[int64]bool{}
+		if len(ids) > 0 {
+			rows, err := s.db.Query(ctx, `UPDATE survey_invitations SET submitted = TRUE, draft = '', draft_at = ''
+				WHERE submitted = FALSE AND id IN (`+database.Placeholders(len(ids))+`) RETURNING id`, ids...)
 			if err != nil {
 				return err
 			}
-			if n, _ := res.RowsAffected(); n == 0 {
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				marked[id] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+		}
+		var entries []auditlog.Pending
+		var args []any
+		for i, p := range batch {
+			sub := p.sub
+			if results[i] != nil {
+				continue
+			}
+			if !marked[sub.Invitation.ID] {
 				results[i] = ErrSubmitted
 				continue
 			}
+			delete(marked, sub.Invitation.ID) // a second copy in this batch is a repeat
 			b, err := json.Marshal(sub.Answers)
 			if err != nil {
 				return err
@@ -161,10 +192,7 @@ func (s *Store) commit(ctx context.Context, batch []*pending) ([]error, error) {
 			if sub.Invitation.DepartmentID != 0 {
 				dept = sub.Invitation.DepartmentID
 			}
-			if _, err := s.db.Exec(ctx, `INSERT INTO survey_responses (campaign_id, staff_id, department_id, audiences, answers, source, submitted_on)
-				VALUES (?, ?, ?, ?, ?, ?, ?)`, sub.Campaign.ID, staff, dept, strings.Join(sub.Invitation.Audiences, ","), string(b), sub.Source, dateKey(today)); err != nil {
-				return err
-			}
+			args = append(args, sub.Campaign.ID, staff, dept, strings.Join(sub.Invitation.Audiences, ","), string(b), sub.Source, dateKey(today))
 			detail := fmt.Sprintf("%s 回答を提出（%d 問", sub.Campaign.Code, len(sub.Answers))
 			if sub.Campaign.Anonymous {
 				detail += "、匿名"
@@ -177,6 +205,12 @@ func (s *Store) commit(ctx context.Context, batch []*pending) ([]error, error) {
 			}
 			entries = append(entries, auditlog.Pending{Actor: sub.Actor, Action: "survey.submit",
 				Target: fmt.Sprintf("survey_campaign:%d", sub.Campaign.ID), Detail: detail + "）"})
+		}
+		if n := len(args) / 7; n > 0 {
+			if _, err := s.db.Exec(ctx, `INSERT INTO survey_responses (campaign_id, staff_id, department_id, audiences, answers, source, submitted_on) VALUES `+
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", "), args...); err != nil {
+				return err
+			}
 		}
 		return s.log.RecordBatch(ctx, entries)
 	})
