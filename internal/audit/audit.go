@@ -77,7 +77,8 @@ func (m *Module) Tables() []string {
 	return []string{"department_profiles", "built_checklists", "built_checklist_items",
 		"audit_engagements", "audit_engagement_departments", "audit_engagement_members", "audit_engagement_steps",
 		"audit_plan_versions", "audit_items", "audit_presurveys", "audit_doc_requests", "audit_keys", "audit_evidence",
-		"audit_interviews", "audit_witness", "audit_findings", "audit_reports", "audit_report_versions", "audit_report_comments"}
+		"audit_interviews", "audit_witness", "audit_findings", "audit_reports", "audit_report_versions", "audit_report_comments",
+		"audit_summaries", "audit_response_examples", "audit_material_examples"}
 }
 
 // Routes registers the checklist builder and the saved checklists.
