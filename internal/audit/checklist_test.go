@@ -19,7 +19,8 @@ import (
 func engagementOf(t *testing.T, s *webtest.Server, dept string) int64 {
 	t.Helper()
 	return s.ID(`SELECT e.id FROM audit_engagements e JOIN audit_engagement_departments t ON t.engagement_id = e.id
-		JOIN departments d ON d.id = t.department_id WHERE e.kind = 'internal' AND d.name = ?`, dept)
+		JOIN departments d ON d.id = t.department_id WHERE e.kind = 'internal' AND d.name = ?
+		AND e.fiscal_year = (SELECT MAX(fiscal_year) FROM audit_engagements)`, dept)
 }
 
 // itemRow is what a test reads back of an item.

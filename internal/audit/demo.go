@@ -121,6 +121,9 @@ func (m *Module) CreateDemo(ctx context.Context, d module.Demo) error {
 	if err := m.demoDetails(ctx, d, ids); err != nil {
 		return err
 	}
+	if err := m.demoHistory(ctx, d, ids); err != nil {
+		return err
+	}
 	return m.demoExamples(ctx, d, ids)
 }
 

@@ -20,7 +20,8 @@ import (
 func planEngagement(t *testing.T, s *webtest.Server) (int64, string) {
 	t.Helper()
 	id := s.ID(`SELECT e.id FROM audit_engagements e JOIN audit_engagement_departments t ON t.engagement_id = e.id
-		JOIN departments d ON d.id = t.department_id WHERE e.kind = 'internal' AND d.name = '図書館'`)
+		JOIN departments d ON d.id = t.department_id WHERE e.kind = 'internal' AND d.name = '図書館'
+		AND e.fiscal_year = (SELECT MAX(fiscal_year) FROM audit_engagements)`)
 	var code string
 	if err := s.DB.QueryRow(t.Context(), "SELECT code FROM audit_engagements WHERE id = ?", id).Scan(&code); err != nil {
 		t.Fatal(err)

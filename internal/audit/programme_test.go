@@ -65,7 +65,8 @@ func TestProgrammeGuidanceLoads(t *testing.T) {
 
 func TestProgrammeListScope(t *testing.T) {
 	s := webtest.Start(t, webtest.Options{Demo: true})
-	all := s.Count("SELECT COUNT(*) FROM audit_engagements")
+	// The list shows the working year (the demo also holds two finished years before it).
+	all := s.Count("SELECT COUNT(*) FROM audit_engagements WHERE fiscal_year = (SELECT MAX(fiscal_year) FROM audit_engagements)")
 	admin := s.As("admin").Get("/audit").Want(http.StatusOK, "2026-IA-01", "2026-IA-02", "2026-EM-01", "2026-SA-02", "監査を登録", "カレンダーで見る")
 	if n := listTotal(t, admin); n != all {
 		t.Errorf("admin sees %d of %d engagements", n, all)
@@ -85,7 +86,7 @@ func TestProgrammeListScope(t *testing.T) {
 	s.As("admin").Post("/audit", form).Redirects("/audit/")
 	own := s.ID("SELECT id FROM audit_engagements WHERE title = '財務会計システムの監査'")
 
-	mine := s.Count(`SELECT COUNT(*) FROM audit_engagements e WHERE e.id <> ? AND EXISTS (SELECT 1 FROM audit_engagement_members m
+	mine := s.Count(`SELECT COUNT(*) FROM audit_engagements e WHERE e.id <> ? AND e.fiscal_year = (SELECT MAX(fiscal_year) FROM audit_engagements) AND EXISTS (SELECT 1 FROM audit_engagement_members m
 		JOIN users u ON u.id = m.user_id WHERE m.engagement_id = e.id AND u.login = 'auditor')`, own)
 	au := s.As("auditor")
 	r := au.Get("/audit").Want(http.StatusOK, "2026-IA-01", "2026-IA-03", "担当する監査").Lacks("2026-IA-02", "2026-EM-01", "財務会計システム", "監査を登録")
@@ -181,7 +182,7 @@ func TestProgrammeFiltersAndExport(t *testing.T) {
 	if err != nil || enc != jp.ShiftJIS {
 		t.Fatalf("CSV: %v %v", enc, err)
 	}
-	internal := s.Count("SELECT COUNT(*) FROM audit_engagements WHERE kind = 'internal'")
+	internal := s.Count("SELECT COUNT(*) FROM audit_engagements WHERE kind = 'internal' AND fiscal_year = (SELECT MAX(fiscal_year) FROM audit_engagements)")
 	if len(recs) != internal+1 || recs[0][0] != "コード" || recs[1][0] != "2026-IA-01" || recs[1][10] == "" {
 		t.Fatalf("CSV: %d records, first %v", len(recs), recs[:min(2, len(recs))])
 	}
@@ -191,7 +192,8 @@ func TestProgrammeFiltersAndExport(t *testing.T) {
 		t.Fatal(err)
 	}
 	rows, _ := f.GetRows(f.GetSheetName(0))
-	all := s.Count("SELECT COUNT(*) FROM audit_engagements")
+	// The list shows the working year (the demo also holds two finished years before it).
+	all := s.Count("SELECT COUNT(*) FROM audit_engagements WHERE fiscal_year = (SELECT MAX(fiscal_year) FROM audit_engagements)")
 	if len(rows) != all+1 || rows[0][6] != "実地監査日" || rows[1][0] != "2026-IA-13" {
 		t.Errorf("XLSX: %d rows, header %v, first %v", len(rows), rows[0], rows[min(1, len(rows)-1)])
 	}
@@ -351,7 +353,7 @@ func TestProgrammeCalendar(t *testing.T) {
 
 func TestProgrammeCopyYear(t *testing.T) {
 	s := webtest.Start(t, webtest.Options{Demo: true})
-	from := s.ID("SELECT MIN(fiscal_year) FROM audit_engagements")
+	from := s.ID("SELECT MAX(fiscal_year) FROM audit_engagements")
 	to := from + 1
 	n := s.Count("SELECT COUNT(*) FROM audit_engagements WHERE fiscal_year = ?", from)
 	src := engagementID(s, fmt.Sprintf("%d-IA-01", from))

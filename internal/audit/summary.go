@@ -23,6 +23,7 @@ type Summary struct {
 	Recurring []Recurring
 	Years     []YearResult // this year and the years before it in the database, oldest first
 	FollowUp  FollowUpStats
+	Changes   Changes  // item by item against the departments' previous audits
 	Signals   []Signal // weak points other workstreams wrote into the register this year
 }
 
@@ -102,6 +103,20 @@ type YearResult struct {
 	ByChapter  []ChapterResult // aligned with Summary.Chapters
 }
 
+// Changes compares the year's judgements with the audited departments'
+// previous audits, item by item.
+type Changes struct {
+	Compared int          // items judged (not 該当なし) both times
+	Improved []ItemChange // better than before (× → △ or ○, △ → ○)
+	Worse    []ItemChange // worse than before
+}
+
+// ItemChange is one item of one department whose judgement changed.
+type ItemChange struct {
+	ItemCode, Question, Chapter, Department string
+	Before, After                           string // judgements
+}
+
 // FollowUpStats is how far the findings of the year before were followed up.
 type FollowUpStats struct {
 	LastYear  int
@@ -120,3 +135,6 @@ type Signal struct {
 	Clause  string
 	Chapter string
 }
+
+// Change is the change in words, e.g. 「一部不適合 → 適合」.
+func (c ItemChange) Change() string { return JudgementLabel(c.Before) + " → " + JudgementLabel(c.After) }

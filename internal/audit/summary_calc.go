@@ -49,6 +49,7 @@ type summaryItem struct {
 	threats    []string
 	clauses    []string
 	order      int
+	prev       string // 前年度の判定 (the department's previous audit)
 }
 
 // failed reports whether the judgement is 不適合 or 一部不適合.
@@ -140,7 +141,7 @@ func (s *Store) Summarize(ctx context.Context, fy int) (Summary, error) {
 	}
 
 	// 2. Every item of the year's internal audits.
-	rows, err = s.db.Query(ctx, `SELECT i.engagement_id, i.code, i.category, i.question, i.judgement, i.threats, i.clauses, i.sort_order
+	rows, err = s.db.Query(ctx, `SELECT i.engagement_id, i.code, i.category, i.question, i.judgement, i.threats, i.clauses, i.sort_order, i.prev_judgement
 		FROM audit_items i JOIN audit_engagements e ON e.id = i.engagement_id
 		WHERE e.fiscal_year = ? AND e.kind = ? AND NOT i.dropped ORDER BY e.code, i.sort_order`, fy, string(KindInternal))
 	if err != nil {
@@ -150,7 +151,7 @@ func (s *Store) Summarize(ctx context.Context, fy int) (Summary, error) {
 	for rows.Next() {
 		var it summaryItem
 		var threats, clauses string
-		if err := rows.Scan(&it.engagement, &it.code, &it.category, &it.question, &it.judgement, &threats, &clauses, &it.order); err != nil {
+		if err := rows.Scan(&it.engagement, &it.code, &it.category, &it.question, &it.judgement, &threats, &clauses, &it.order, &it.prev); err != nil {
 			rows.Close()
 			return fail(err)
 		}
@@ -256,6 +257,7 @@ func (s *Store) Summarize(ctx context.Context, fy int) (Summary, error) {
 	sort.SliceStable(sum.Departments, func(i, j int) bool {
 		return deptRank[sum.Departments[i].DepartmentID] < deptRank[sum.Departments[j].DepartmentID]
 	})
+	sum.Changes = itemChanges(items, func(engagement int64) string { return deptName(engDept[engagement]) })
 
 	// Recurring problems: an item failed in two departments or more.
 	var codes []string
@@ -782,4 +784,38 @@ func (s *Store) SummaryEdits(ctx context.Context, fy int) (SummaryEdits, error) 
 		ed.Countermeasures = map[string]string{}
 	}
 	return ed, nil
+}
+
+// itemChanges compares the year's judgements with the departments'
+// previous audits (the items' 前年度の判定, carried forward when the
+// programme was copied): items judged both times, and those that went
+// from 一部不適合・不適合 to 適合 and back, in the checklist's order.
+func itemChanges(items []summaryItem, dept func(engagement int64) string) Changes {
+	var c Changes
+	for _, it := range items {
+		if it.prev == "" || it.prev == JudgeNA || it.judgement == "" || it.judgement == JudgeNA {
+			continue
+		}
+		c.Compared++
+		ch := ItemChange{ItemCode: it.code, Question: it.question, Chapter: reportChapter(it.category), Department: dept(it.engagement),
+			Before: it.prev, After: it.judgement}
+		switch {
+		case judgementRank(it.judgement) < judgementRank(it.prev):
+			c.Improved = append(c.Improved, ch)
+		case judgementRank(it.judgement) > judgementRank(it.prev):
+			c.Worse = append(c.Worse, ch)
+		}
+	}
+	return c
+}
+
+// judgementRank orders the judgements from 適合 (0) to 不適合 (2).
+func judgementRank(j string) int {
+	switch j {
+	case JudgePartial:
+		return 1
+	case JudgeNonconform:
+		return 2
+	}
+	return 0
 }

@@ -475,6 +475,7 @@ func summaryDocument(r SummaryReport) *docgen.Document {
 	add(st)
 	h2("（6）前年度以前との比較")
 	add(yearsBlocks(sum)...)
+	add(changesBlocks(sum)...)
 
 	// 4 主な問題点と対策案
 	h1("4　主な問題点と対策案")
@@ -590,6 +591,34 @@ func yearsBlocks(sum Summary) []docgen.Block {
 		}
 	}
 	return []docgen.Block{t, docgen.Chart{Chart: c, Height: 60, Caption: "図　年度別の適合率"}}
+}
+
+// changesBlocks compares, item by item, the year's judgements with the
+// audited departments' previous audits: how many were compared, and the
+// items that got better and worse.
+func changesBlocks(sum Summary) []docgen.Block {
+	c := sum.Changes
+	if c.Compared == 0 {
+		return []docgen.Block{docgen.P("今年度の監査対象の所属には、項目ごとに比べられる前回の監査の判定が記録されていません。")}
+	}
+	out := []docgen.Block{docgen.P(fmt.Sprintf("前回の監査の判定が記録されている %d 項目（該当なしを除く）を所属ごとに比べると、判定が良くなった項目は %d、悪くなった項目は %d でした。",
+		c.Compared, len(c.Improved), len(c.Worse)))}
+	table := func(caption string, list []ItemChange) docgen.Table {
+		t := docgen.Table{Caption: caption, HeaderRows: 1, Columns: []docgen.Column{{Width: 1.3}, {Width: 4.4}, {Width: 1.8}, {Width: 1.3, Align: docgen.AlignCenter}}}
+		t.Rows = append(t.Rows, docgen.Row{Cells: []docgen.Cell{reportHead("項目番号"), reportHead("監査項目"), reportHead("所属"), reportHead("前回→今回")}})
+		for _, ch := range list {
+			t.Rows = append(t.Rows, docgen.Row{Cells: []docgen.Cell{docgen.C(ch.ItemCode), docgen.C(ch.Question), docgen.C(ch.Department),
+				docgen.C(JudgementMark(ch.Before) + " → " + JudgementMark(ch.After))}})
+		}
+		return t
+	}
+	if len(c.Worse) > 0 {
+		out = append(out, table("前回より判定が悪くなった項目", c.Worse))
+	}
+	if len(c.Improved) > 0 {
+		out = append(out, table("前回より判定が良くなった項目", c.Improved))
+	}
+	return out
 }
 
 // followUpBlocks is section 5: last year's findings followed up, and

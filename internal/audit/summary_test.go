@@ -13,6 +13,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"mamori/internal/audit"
+	"mamori/internal/jp"
 	"mamori/internal/testkit"
 	"mamori/internal/webtest"
 )
@@ -173,8 +174,47 @@ func TestSummaryRecount(t *testing.T) {
 	if len(sum.Signals) == 0 {
 		t.Errorf("no signals from the register")
 	}
-	if len(sum.Years) == 0 || sum.Years[len(sum.Years)-1].FiscalYear != fy || sum.Years[len(sum.Years)-1].Total.Items != sum.Total.Items {
-		t.Errorf("years: %+v", sum.Years)
+	if len(sum.Years) != 3 || sum.Years[len(sum.Years)-1].FiscalYear != fy || sum.Years[len(sum.Years)-1].Total.Items != sum.Total.Items {
+		t.Errorf("years: want the demo's two years before and this one, got %+v", sum.Years)
+	}
+	// Each earlier year recounted from its judgements.
+	for _, y := range sum.Years[:len(sum.Years)-1] {
+		var rc recount
+		if err := s.Deps().DB.QueryRow(ctx, `SELECT COUNT(*), SUM(CASE WHEN i.judgement = 'conform' THEN 1 ELSE 0 END),
+			SUM(CASE WHEN i.judgement = 'partial' THEN 1 ELSE 0 END), SUM(CASE WHEN i.judgement = 'nonconform' THEN 1 ELSE 0 END)
+			FROM audit_items i JOIN audit_engagements e ON e.id = i.engagement_id
+			WHERE e.fiscal_year = ? AND e.kind = 'internal' AND i.dropped = ?`, y.FiscalYear, false).Scan(&rc.items, &rc.conform, &rc.partial, &rc.nonconform); err != nil {
+			t.Fatal(err)
+		}
+		if want := rc.rate(); y.Total.Items != rc.items || y.Total.RateLabel() != want {
+			t.Errorf("%d: %d items at %s, recount %d at %s", y.FiscalYear, y.Total.Items, y.Total.RateLabel(), rc.items, want)
+		}
+	}
+	// Item by item against the previous audits, recounted.
+	rank := map[string]int{"conform": 0, "partial": 1, "nonconform": 2}
+	var compared, better, worse int
+	crows, err := s.Deps().DB.Query(ctx, `SELECT i.prev_judgement, i.judgement FROM audit_items i JOIN audit_engagements e ON e.id = i.engagement_id
+		WHERE e.fiscal_year = ? AND e.kind = 'internal' AND i.dropped = ? AND i.prev_judgement IN ('conform', 'partial', 'nonconform')
+		AND i.judgement IN ('conform', 'partial', 'nonconform')`, fy, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for crows.Next() {
+		var p, j string
+		if err := crows.Scan(&p, &j); err != nil {
+			t.Fatal(err)
+		}
+		compared++
+		switch {
+		case rank[j] < rank[p]:
+			better++
+		case rank[j] > rank[p]:
+			worse++
+		}
+	}
+	crows.Close()
+	if c := sum.Changes; c.Compared != compared || len(c.Improved) != better || len(c.Worse) != worse || better == 0 || worse == 0 {
+		t.Errorf("changes: %d compared, %d better, %d worse; recount %d, %d, %d", c.Compared, len(c.Improved), len(c.Worse), compared, better, worse)
 	}
 	if testing.Verbose() {
 		for _, p := range sum.Problems {
@@ -208,7 +248,8 @@ func TestSummaryDocumentsPageCLI(t *testing.T) {
 
 	// The page: managers edit, a stale revision is refused, the viewer reads.
 	admin := s.As("admin")
-	admin.Get(fmt.Sprintf("/audit/summary?year=%d", fy)).Want(200, "内部監査全体報告書", "所属別・章別の適合率", p0.ID, "<svg")
+	admin.Get(fmt.Sprintf("/audit/summary?year=%d", fy)).Want(200, "内部監査全体報告書", "所属別・章別の適合率", p0.ID, "<svg",
+		"年度別の適合率（区全体）", jp.FiscalYearLabel(fy-2), "前回より判定が悪くなった項目", "前回より判定が良くなった項目")
 	form := url.Values{"year": {fmt.Sprint(fy)}, "rev": {"0"}, "overall": {"全体として概ね適切に運用されている。"},
 		"advice": {"窓口のある所属の書類管理を重点に。"}, "operations": {""}, "cm_" + p0.Key: {"全庁で施錠の点検表を導入する。"}}
 	admin.Post("/audit/summary", form).Redirects("/audit/summary?year=")
@@ -237,7 +278,8 @@ func TestSummaryDocumentsPageCLI(t *testing.T) {
 	for _, want := range []string{"内部監査全体報告書", "目次", "監査の概要", "監査結果の総括", "章別の遵守状況", "主な問題点と対策案",
 		"フォローアップの状況", "内部監査の運営に関する所見", "来年度に向けた助言", "別紙課題一覧",
 		"図章別の適合率（区全体）", "所属別・章別の適合率", "図所属別の適合率", "章別の適合率", "全体として概ね適切に運用されている。",
-		"全庁で施錠の点検表を導入する。", "区全体", sum.Total.RateLabel()} {
+		"全庁で施錠の点検表を導入する。", "区全体", sum.Total.RateLabel(), "前年度以前との比較", "図年度別の適合率",
+		jp.FiscalYearLabel(fy - 1), "前回より判定が悪くなった項目", "前回より判定が良くなった項目"} {
 		if !strings.Contains(flat, strings.Join(strings.Fields(want), "")) {
 			t.Errorf("summary PDF lacks %q", want)
 		}

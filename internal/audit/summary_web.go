@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
@@ -85,7 +86,11 @@ func heatmapChart(sum Summary) chart.Chart {
 	for _, d := range sum.Departments {
 		sr := chart.Series{Name: d.Department}
 		for _, r := range d.ByChapter {
-			sr.Values = append(sr.Values, max(r.Rate(), 0))
+			v := r.Rate()
+			if v < 0 {
+				v = math.NaN() // nothing judged in the chapter: drawn blank with 「－」
+			}
+			sr.Values = append(sr.Values, v)
 		}
 		c.Series = append(c.Series, sr)
 	}
