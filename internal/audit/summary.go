@@ -137,4 +137,6 @@ type Signal struct {
 }
 
 // Change is the change in words, e.g. 「一部不適合 → 適合」.
-func (c ItemChange) Change() string { return JudgementLabel(c.Before) + " → " + JudgementLabel(c.After) }
+func (c ItemChange) Change() string {
+	return JudgementLabel(c.Before) + " → " + JudgementLabel(c.After)
+}
