@@ -18,6 +18,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -315,14 +316,23 @@ func (s *Store) Summarize(ctx context.Context, fy int) (Summary, error) {
 		}
 	}
 	byRef := map[string]improve.Action{}
+	var articles map[string]string
 	for _, a := range actions {
 		if a.Source == improve.SourceAuditFinding && a.SourceModule == "audit" {
 			byRef[a.SourceRef] = a
 			continue
 		}
 		if a.Source != improve.SourceAuditFinding {
-			sum.Signals = append(sum.Signals, Signal{Source: a.Source.Label(), Title: a.Title, Clause: a.Clause,
-				Chapter: signalChapter(a.Clause+" "+a.Title, sum.Sections, sum.Chapters)})
+			ch := signalChapter(a.Clause+" "+a.Title, sum.Sections, sum.Chapters)
+			if ch == "" && a.Clause != "" {
+				if articles == nil {
+					if articles, err = s.wardArticleChapters(ctx); err != nil {
+						return fail(err)
+					}
+				}
+				ch = articleChapter(a.Clause, articles, sum.Chapters)
+			}
+			sum.Signals = append(sum.Signals, Signal{Source: a.Source.Label(), Title: a.Title, Clause: a.Clause, Chapter: ch})
 		}
 	}
 
@@ -507,6 +517,56 @@ func signalChapter(text string, secs []SectionResult, chapters []string) string 
 		}
 	}
 	return best
+}
+
+// wardArticleRe finds the articles a clause names: 「対策基準 第32条（…）」.
+var wardArticleRe = regexp.MustCompile(`第([0-9０-９]+)条`)
+
+// wardArticleChapters maps the ward's 対策基準 articles (「第32条」) to the
+// title of the guideline chapter the catalogue maps them to (the ward
+// policy's framework, hinode-policy, mapped to mic-policy: 「6.1」 → 第6章
+// 「技術的セキュリティ」).
+func (s *Store) wardArticleChapters(ctx context.Context) (map[string]string, error) {
+	rows, err := s.db.Query(ctx, `SELECT w.number, ch.title FROM clause_mappings m
+		JOIN clauses w ON w.id = m.from_clause_id JOIN frameworks fw ON fw.id = w.framework_id
+		JOIN clauses c ON c.id = m.to_clause_id JOIN frameworks fc ON fc.id = c.framework_id
+		JOIN clauses ch ON ch.framework_id = c.framework_id AND ch.parent_id IS NULL
+			AND (c.number = ch.number OR c.number LIKE ch.number || '.%')
+		WHERE fw.code = 'hinode-policy' AND fc.code = 'mic-policy' ORDER BY fc.version, c.number`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var number, title string
+		if err := rows.Scan(&number, &title); err != nil {
+			return nil, err
+		}
+		if m := wardArticleRe.FindStringSubmatch(number); m != nil && strings.HasPrefix(number, "第") {
+			if _, ok := out[m[1]]; !ok {
+				out[m[1]] = title
+			}
+		}
+	}
+	return out, rows.Err()
+}
+
+// articleChapter is the year's chapter of the first 対策基準 article clause
+// names, by the catalogue's mapping; "" when none is among the chapters.
+func articleChapter(clause string, articles map[string]string, chapters []string) string {
+	for _, m := range wardArticleRe.FindAllStringSubmatch(jp.Key(clause), -1) {
+		title := jp.Key(articles[m[1]])
+		if title == "" {
+			continue
+		}
+		for _, ch := range chapters {
+			if jp.Key(ch) == title {
+				return ch
+			}
+		}
+	}
+	return ""
 }
 
 // statusRank orders register statuses, least advanced first.

@@ -174,6 +174,13 @@ func TestSummaryRecount(t *testing.T) {
 	if len(sum.Signals) == 0 {
 		t.Errorf("no signals from the register")
 	}
+	// Every demo signal names a 対策基準 article or chapter, which the
+	// catalogue's mapping places in a chapter of the year's checklists.
+	for _, sg := range sum.Signals {
+		if strings.Contains(sg.Clause, "対策基準") && sg.Chapter == "" {
+			t.Errorf("signal %q (%s) placed in no chapter", sg.Title, sg.Clause)
+		}
+	}
 	if len(sum.Years) != 3 || sum.Years[len(sum.Years)-1].FiscalYear != fy || sum.Years[len(sum.Years)-1].Total.Items != sum.Total.Items {
 		t.Errorf("years: want the demo's two years before and this one, got %+v", sum.Years)
 	}
