@@ -137,6 +137,7 @@ func (a *App) Listen(ctx context.Context, ln net.Listener) error {
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
 	go a.housekeeping(ctx)
+	a.DB.Warm(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

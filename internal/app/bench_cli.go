@@ -76,6 +76,7 @@ func (c CLI) bench(ctx context.Context, args []string) error {
 		return err
 	}
 	defer db.Close()
+	db.Warm(ctx)
 	if _, err := db.Migrate(ctx); err != nil {
 		return err
 	}

@@ -45,9 +45,21 @@ func IsPostgres(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
-// warm opens n connections of pool at once and returns them to it idle,
-// so that the first burst of requests after a start does not wait for
-// new server processes. A failure only leaves the pool colder.
+// Warm opens the PostgreSQL pool's connections at once and returns them
+// to it idle, so that the first burst of requests after a start does not
+// wait for new server processes; the server and the bench commands call
+// it (tests do not: many pools at once would exceed the server's
+// connection limit). A failure only leaves the pool colder. SQLite: nothing.
+func (db *DB) Warm(ctx context.Context) {
+	if db.dialect != Postgres {
+		return
+	}
+	warm(ctx, db.write, poolSize)
+}
+
+// poolSize is the PostgreSQL pool's number of connections.
+const poolSize = 20
+
 func warm(ctx context.Context, pool *sql.DB, n int) {
 	conns := make([]*sql.Conn, 0, n)
 	var mu sync.Mutex
@@ -86,14 +98,13 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		// connections than the idle limit would close them, and the next
 		// burst would pay for new server processes (at 50 concurrent
 		// submissions that churn cost three quarters of the throughput).
-		pool.SetMaxOpenConns(20)
-		pool.SetMaxIdleConns(20)
+		pool.SetMaxOpenConns(poolSize)
+		pool.SetMaxIdleConns(poolSize)
 		pool.SetConnMaxIdleTime(5 * time.Minute)
 		if err := pool.PingContext(ctx); err != nil {
 			pool.Close()
 			return nil, fmt.Errorf("database.Open: PostgreSQL に接続できません: %w", err)
 		}
-		warm(ctx, pool, 20)
 		return &DB{dialect: Postgres, write: pool, read: pool, dsn: dsn}, nil
 	}
 	path := strings.TrimPrefix(dsn, "sqlite://")
