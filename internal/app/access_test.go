@@ -118,6 +118,40 @@ var objectRules = map[string][]objectCase{
 				"INSERT INTO survey_campaign_departments (campaign_id, department_id) SELECT c.id, d.id FROM survey_campaigns c, departments d " +
 				"WHERE c.code = 'matrix-SC-hisho' AND d.name = '秘書課'"},
 	},
+	// 研修 (issue 14). An assignment, a lesson of it and a test attempt: the person assigned (only the demo 職員
+	// login is linked to the roster); a course and a lesson preview: the managers the route admits; a campaign:
+	// the managers and the viewer, and the 所属長 (auditee) when it assigns people of their sub-tree.
+	"learning.assignment": {
+		{name: "職員（staff）の個人情報保護研修", query: "SELECT a.id FROM learning_assignments a JOIN users u ON u.staff_id = a.staff_id JOIN learning_campaigns c ON c.id = a.campaign_id WHERE u.login = 'staff' AND c.code = '2026-LC-01'", roles: "staff"},
+		{name: "他の職員の個人情報保護研修", query: "SELECT MIN(a.id) FROM learning_assignments a WHERE a.staff_id <> (SELECT staff_id FROM users WHERE login = 'staff')", roles: ""},
+	},
+	"learning.lesson": {
+		// Checked to exist; that it is the assignment's is the handler's check (answered 404).
+		{name: "受講する研修の単元", query: "SELECT l.id FROM learning_lessons l JOIN learning_courses c ON c.id = l.course_id WHERE l.code = 'PRIV-L01'", roles: "all"},
+	},
+	"learning.attempt": {
+		// Checked to exist; that it is the assignment's is the handler's check (answered 404).
+		{name: "職員（staff）の確認テスト", query: "SELECT MAX(id) FROM learning_attempts WHERE seq = 99", roles: "all",
+			setup: "INSERT INTO learning_attempts (assignment_id, seq, questions, total, started_at) SELECT a.id, 99, '[]', 0, '2026-12-01T00:00:00Z' " +
+				"FROM learning_assignments a JOIN users u ON u.staff_id = a.staff_id JOIN learning_campaigns c ON c.id = a.campaign_id WHERE u.login = 'staff' AND c.code = '2026-LC-01'"},
+	},
+	"learning.course": {
+		{name: "個人情報保護研修", query: "SELECT id FROM learning_courses WHERE code = 'PRIV'", roles: "all"},
+	},
+	"learning.question": {
+		{name: "問題集の問題", query: "SELECT MIN(id) FROM learning_questions", roles: "all"},
+	},
+	"learning.course_lesson": {
+		{name: "単元のプレビュー", query: "SELECT MIN(id) FROM learning_lessons", roles: "all"},
+	},
+	"learning.campaign": {
+		{name: "全職員の個人情報保護研修", query: "SELECT id FROM learning_campaigns WHERE code = '2026-LC-01'", roles: "admin consultant auditee viewer"},
+		{name: "秘書課だけの研修", query: "SELECT MAX(id) FROM learning_campaigns WHERE code = 'matrix-LC-hisho'", roles: "admin consultant viewer",
+			setup: "INSERT INTO learning_campaigns (code, course_id, fiscal_year, title, opens_on, closes_on, created_at, updated_at) " +
+				"SELECT 'matrix-LC-hisho', MIN(id), 2026, 'matrix', '2026-12-01', '2026-12-31', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z' FROM learning_courses; " +
+				"INSERT INTO learning_assignments (campaign_id, staff_id, department_id, variant) SELECT c.id, s.id, s.department_id, 'general' " +
+				"FROM learning_campaigns c, staff s JOIN departments d ON d.id = s.department_id WHERE c.code = 'matrix-LC-hisho' AND d.name = '秘書課'"},
+	},
 	"survey.import_upload": {
 		{name: "consultant が取り込んだ回答", query: "SELECT MAX(id) FROM blobs WHERE filename = 'matrix-answers.xlsx'", roles: "admin consultant",
 			setup: uploadBy("consultant", "matrix-answers.xlsx")},

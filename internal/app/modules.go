@@ -6,6 +6,7 @@ import (
 	"mamori/internal/auth/authmod"
 	"mamori/internal/catalog"
 	"mamori/internal/improve"
+	"mamori/internal/learning"
 	"mamori/internal/module"
 	"mamori/internal/org/orgmod"
 	"mamori/internal/policy"
@@ -25,8 +26,7 @@ func (a *App) modules(d module.Deps) []module.Module {
 		improve.New(d),
 		audit.NewModule(d),
 		survey.New(d),
-		module.Planned(module.Info{Key: "learning", Label: "研修", Path: "/learning", Group: module.GroupWork, Workstream: 5,
-			Summary: "個人情報保護研修と特定個人情報保護研修（一般職員・システム担当者・管理職向け）、テキスト版と演習、受講管理。"}),
+		learning.New(d),
 		module.Planned(module.Info{Key: "drill", Label: "事故対応訓練", Path: "/drill", Group: module.GroupWork, Workstream: 6,
 			Summary: "年間計画と訓練当日計画、区民サービスに影響が及ぶシナリオ、訓練資料、当日の記録と助言、評価報告書。"}),
 		module.Planned(module.Info{Key: "incident", Label: "インシデント", Path: "/incident", Group: module.GroupWork, Workstream: 7,

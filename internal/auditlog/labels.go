@@ -61,6 +61,14 @@ var ActionGroups = []ActionGroup{
 		{"improve.evidence", "改善措置に証跡を追加"},
 		{"improve.remove", "改善措置を削除（出典の取消し）"},
 	}},
+	{"learning", "研修", []ActionLabel{
+		{"learning.course_import", "研修の教材を登録"},
+		{"learning.campaign_create", "研修の実施を登録"},
+		{"learning.video_upload", "研修の単元の動画を登録"},
+		{"learning.key_correct", "研修の問題の正解を訂正（採点し直し）"},
+		{"learning.lesson_done", "研修の単元を受講"},
+		{"learning.test_submit", "研修の確認テストを提出"},
+	}},
 	{"survey", "自己点検", []ActionLabel{
 		{"survey.questions_import", "自己点検の設問を標準の設問集から登録"},
 		{"survey.questions_copy", "前年度の自己点検の設問を複写"},
@@ -245,6 +253,10 @@ var TargetKinds = []TargetKind{
 	{"survey_year", "自己点検の設問（年度）", "/selfcheck/questions?year=%d"},
 	{"survey_campaign", "自己点検の実施", "/selfcheck/campaigns/%d"},
 	{"survey_question", "自己点検の設問", "/selfcheck/questions/%d"},
+	{"learning_year", "研修の教材（年度）", "/learning/courses"},
+	{"learning_course", "研修のコース", "/learning/courses/%d"},
+	{"learning_campaign", "研修の実施", "/learning/campaigns/%d"},
+	{"learning_assignment", "研修の受講", ""},
 	{"audit_engagement", "監査", "/audit/%d"},
 	{"audit_example", "対応事例", "/audit/examples/edit/%d"},
 	{"audit_item", "監査項目", ""},
@@ -263,6 +275,7 @@ var ModuleNamed = map[string]string{
 	"audit_engagement": "audit", "audit_item": "audit", "audit_evidence": "audit", "audit_request": "audit",
 	"audit_interview": "audit", "audit_finding": "audit", "audit_comment": "audit",
 	"survey_campaign": "selfcheck", "survey_question": "selfcheck", "audit_example": "audit",
+	"learning_campaign": "learning", "learning_assignment": "learning", "learning_course": "learning",
 }
 
 // NamedTarget is a target written as a fixed word rather than KIND:ID: a
@@ -369,6 +382,9 @@ func ParseTarget(action, raw string) Target {
 	case "survey_year":
 		t.Label = jp.FiscalYearLabel(int(id)) + "の自己点検の設問"
 		t.Link = fmt.Sprintf(k.Link, id)
+	case "learning_year":
+		t.Label = jp.FiscalYearLabel(int(id)) + "の研修の教材"
+		t.Link = k.Link
 	default:
 		t.Label = fmt.Sprintf("%s No.%d", k.Label, id)
 		if k.Link != "" {

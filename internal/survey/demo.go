@@ -105,6 +105,14 @@ func (m *Module) CreateDemo(ctx context.Context, d module.Demo) error {
 		if err := s.log.Record(ctx, "survey.demo_answers", fmt.Sprintf("survey_campaign:%d", id), fmt.Sprintf("%s デモの回答 %d 件を作成", c.Code, n)); err != nil {
 			return err
 		}
+		// The finished campaign of the working year: its weak domains are
+		// in the register, as the security office puts them there after
+		// the close (the e-learning reads them as the year's emphasis).
+		if p.close && p.fy == demoFiscalYear {
+			if _, err := m.RegisterWeaknesses(ctx, id); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

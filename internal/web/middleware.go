@@ -11,9 +11,14 @@ import (
 	"time"
 )
 
-// MaxBody is the largest request body accepted (uploads check their own,
+// MaxBody is the largest body of an upload route (uploads check their own,
 // smaller limits and say so in Japanese).
 const MaxBody = 64 << 20
+
+// LargestBody is the largest request body any route reads: a route that
+// takes a lesson's video raises its limit to it (WithBodyLimit); every
+// other route keeps its own, smaller one.
+const LargestBody = 320 << 20
 
 // Option adjusts Secure to the deployment.
 type Option func(*secureOptions)
@@ -66,7 +71,7 @@ func Secure(h http.Handler, log *slog.Logger, render *Renderer, opts ...Option) 
 		if c.https {
 			hd.Set("Strict-Transport-Security", "max-age=31536000")
 		}
-		r.Body = http.MaxBytesReader(sw, r.Body, MaxBody)
+		r.Body = http.MaxBytesReader(sw, r.Body, LargestBody)
 		inner.ServeHTTP(sw, r)
 	})
 }

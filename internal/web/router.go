@@ -236,7 +236,7 @@ func (rt *Router) guard(rule Rule, h HandlerFunc) http.Handler {
 			}
 		}()
 		limit := rule.bodyLimit()
-		if limit < MaxBody && r.Body != nil {
+		if limit < LargestBody && r.Body != nil {
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		ctx := r.Context()

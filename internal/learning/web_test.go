@@ -1,0 +1,436 @@
+package learning_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"mamori/internal/learning"
+	"mamori/internal/testkit"
+	"mamori/internal/webtest"
+)
+
+// demoAssignment is the demo member of staff's assignment in the demo's
+// 個人情報保護研修.
+func demoAssignment(s *webtest.Server) int64 {
+	return s.ID(`SELECT a.id FROM learning_assignments a JOIN users u ON u.staff_id = a.staff_id
+		JOIN learning_campaigns c ON c.id = a.campaign_id JOIN learning_courses co ON co.id = c.course_id
+		WHERE u.login = 'staff' AND co.code = 'PRIV'`)
+}
+
+// answerForm is the right (or, when wrong, a wrong) answer to q.
+func answerForm(f url.Values, q learning.Question, wrong bool) {
+	key := fmt.Sprintf("q%d", q.ID)
+	ans := q.Key
+	if wrong {
+		switch q.Kind {
+		case learning.KindTrueFalse:
+			ans = []int{1 - q.Key[0]}
+		case learning.KindOrder:
+			ans = append([]int{q.Key[1], q.Key[0]}, q.Key[2:]...)
+		case learning.KindMultiple:
+			ans = q.Key[:1]
+		default:
+			ans = []int{(q.Key[0] + 1) % len(q.Options)}
+		}
+	}
+	if q.Kind == learning.KindOrder {
+		for place, opt := range ans {
+			f.Set(fmt.Sprintf("%s_%d", key, opt), fmt.Sprint(place+1))
+		}
+		return
+	}
+	for _, a := range ans {
+		f.Add(key, fmt.Sprint(a))
+	}
+}
+
+var attemptRe = regexp.MustCompile(`/learning/my/\d+/test/(\d+)`)
+
+// TestLearnerJourney: the demo member of staff reads the remaining
+// lessons through their exercises, fails the test, cannot hand the same
+// attempt in twice, passes a second one and downloads the certificate;
+// forged questions, another person's assignment and a closed period are
+// refused with nothing stored.
+func TestLearnerJourney(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	ctx := t.Context()
+	st := learning.NewStore(s.Deps())
+	aid := demoAssignment(s)
+	a, err := st.Assignment(ctx, aid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := st.Campaign(ctx, a.CampaignID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lessons, err := st.Lessons(ctx, c.CourseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, err := st.Questions(ctx, c.CourseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCode := map[string]learning.Question{}
+	for _, q := range qs {
+		byCode[q.Code] = q
+	}
+	staff := s.As("staff")
+	staff.Get("/learning").Want(http.StatusOK, "令和8年度 個人情報保護研修（全職員）", "受講中")
+	path := fmt.Sprintf("/learning/my/%d", aid)
+	staff.Get(path).Want(http.StatusOK, "受講した単元", "確認テストを受ける", "テキスト版を PDF で印刷")
+	mine := 0
+	for _, l := range lessons {
+		if !l.For(a.Variant) {
+			continue
+		}
+		mine++
+		lp := fmt.Sprintf("%s/lessons/%d", path, l.ID)
+		page := staff.Get(lp).Want(http.StatusOK, l.Title, "演習")
+		for _, sec := range l.SectionsFor(a.Variant) {
+			if !strings.Contains(page.Body, sec.Heading) {
+				t.Errorf("%s lacks its section %q", l.Code, sec.Heading)
+			}
+		}
+		// An unanswered exercise is refused and the lesson stays unread.
+		if mine == 4 {
+			staff.Post(lp, url.Values{}).Want(http.StatusUnprocessableEntity, "回答を選んでください")
+			if s.Count("SELECT COUNT(*) FROM learning_progress WHERE assignment_id = ? AND lesson_id = ? AND done_at <> ''", aid, l.ID) != 0 {
+				t.Fatalf("%s marked read without its exercise", l.Code)
+			}
+		}
+		f := url.Values{}
+		for _, code := range l.Exercises {
+			answerForm(f, byCode[code], false)
+		}
+		staff.Post(lp, f).Want(http.StatusOK, "この単元を受講済みにしました", "解説", "正解です")
+	}
+	if got := s.Count("SELECT lessons_done FROM learning_assignments WHERE id = ?", aid); got != mine {
+		t.Fatalf("lessons done %d, want %d", got, mine)
+	}
+
+	// The first attempt, all wrong.
+	r := staff.Post(path+"/test", url.Values{}).Redirects(path + "/test/")
+	m := attemptRe.FindStringSubmatch(r.Header.Get("Location"))
+	if m == nil {
+		t.Fatalf("no attempt in %q", r.Header.Get("Location"))
+	}
+	first := m[1]
+	at, err := st.Attempts(ctx, aid)
+	if err != nil || len(at) != 1 {
+		t.Fatalf("attempts %v %v", at, err)
+	}
+	tp := path + "/test/" + first
+	staff.Get(tp).Want(http.StatusOK, "確認テスト（1 回目）", "提出する")
+	pinned := map[int64]learning.Question{}
+	for _, q := range qs {
+		pinned[q.ID] = q
+	}
+	wrong, right := url.Values{}, url.Values{}
+	for _, id := range at[0].QuestionIDs {
+		answerForm(wrong, pinned[id], true)
+		answerForm(right, pinned[id], false)
+	}
+	// A forged question is refused, nothing stored.
+	forged := url.Values{}
+	for k, v := range right {
+		forged[k] = v
+	}
+	forged.Set("q99999999", "0")
+	staff.Post(tp, forged).Want(http.StatusUnprocessableEntity, "この確認テストにない問題")
+	if s.Count("SELECT COUNT(*) FROM learning_attempts WHERE assignment_id = ? AND submitted_at <> ''", aid) != 0 {
+		t.Fatal("a forged submission was stored")
+	}
+	staff.Post(tp, wrong).Want(http.StatusOK, "不合格", "解説")
+	// The same attempt again: refused, the first result stands.
+	staff.Post(tp, right).Want(http.StatusOK, "すでに提出しています", "不合格")
+	if s.Count("SELECT attempts FROM learning_assignments WHERE id = ?", aid) != 1 {
+		t.Fatal("a second submission of one attempt counted")
+	}
+	staff.Get(path + "/certificate").Redirects(path)
+
+	// A second attempt passes and completes the course.
+	r = staff.Post(path+"/test", url.Values{}).Redirects(path + "/test/")
+	second := attemptRe.FindStringSubmatch(r.Header.Get("Location"))[1]
+	if second == first {
+		t.Fatal("a submitted attempt was handed out again")
+	}
+	at, _ = st.Attempts(ctx, aid)
+	right = url.Values{}
+	for _, id := range at[0].QuestionIDs {
+		answerForm(right, pinned[id], false)
+	}
+	staff.Post(path+"/test/"+second, right).Want(http.StatusOK, "合格", "修了しました")
+	if s.Count("SELECT COUNT(*) FROM learning_assignments WHERE id = ? AND completed_at <> '' AND best_percent = 100 AND attempts = 2", aid) != 1 {
+		t.Fatal("the pass did not complete the course")
+	}
+	pdf := testkit.PDFBytesText(t, staff.Download(path+"/certificate", "application/pdf"))
+	if flat := strings.Join(strings.Fields(pdf), ""); !strings.Contains(flat, "受講修了証") || !strings.Contains(flat, "個人情報保護研修") {
+		t.Errorf("certificate: %s", pdf)
+	}
+	if s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'download' AND target = ?", fmt.Sprintf("learning_assignment:%d", aid)) != 1 {
+		t.Error("certificate download not audited")
+	}
+	text := testkit.PDFBytesText(t, staff.Download(path+"/text?format=pdf", "application/pdf"))
+	if !strings.Contains(strings.Join(strings.Fields(text), ""), strings.Join(strings.Fields(lessons[0].Title), "")) {
+		t.Error("the text version lacks the first lesson")
+	}
+
+	// Another person's assignment is not theirs to see.
+	other := s.ID("SELECT MIN(id) FROM learning_assignments WHERE id <> ?", aid)
+	staff.Get(fmt.Sprintf("/learning/my/%d", other)).Want(http.StatusNotFound)
+	s.As("auditee").Get(path).Want(http.StatusNotFound)
+	staff.Post(fmt.Sprintf("/learning/my/%d/test", other), url.Values{}).Want(http.StatusNotFound)
+	// Their own assignment with another's attempt, or a lesson of a course they do not take.
+	foreign := s.ID("SELECT MIN(id) FROM learning_attempts WHERE assignment_id <> ?", aid)
+	staff.Get(fmt.Sprintf("%s/test/%d", path, foreign)).Want(http.StatusNotFound)
+	staff.Post(fmt.Sprintf("%s/test/%d", path, foreign), right).Want(http.StatusNotFound)
+	staff.Get(fmt.Sprintf("%s/lessons/%d", path, s.ID("SELECT id FROM learning_lessons WHERE code = 'AUDIT-L01'"))).Want(http.StatusNotFound)
+
+	// After the period, no new test and no submission.
+	r = staff.Post(path+"/test", url.Values{}).Redirects(path + "/test/")
+	third := attemptRe.FindStringSubmatch(r.Header.Get("Location"))[1]
+	at, _ = st.Attempts(ctx, aid)
+	right = url.Values{}
+	for _, id := range at[0].QuestionIDs {
+		answerForm(right, pinned[id], false)
+	}
+	if _, err := s.DB.Exec(ctx, "UPDATE learning_campaigns SET closes_on = '2026-07-01' WHERE id = ?", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	staff.Post(path+"/test/"+third, right).Want(http.StatusUnprocessableEntity, "受講期間は終わっています")
+	staff.Post(path+"/test", url.Values{}).Redirects(path)
+	if s.Count("SELECT attempts FROM learning_assignments WHERE id = ?", aid) != 2 {
+		t.Fatal("a test after the period counted")
+	}
+}
+
+// TestCampaignsAndProgress: a manager registers a campaign (bad input
+// refused with nothing created), the assignments follow the roster rule,
+// a 所属長 sees only their sub-tree's progress and list, the viewer the
+// ward's, a member of staff none.
+func TestCampaignsAndProgress(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	admin := s.As("admin")
+	admin.Get("/learning/campaigns/new").Want(http.StatusOK, "研修の実施を登録", "対象の所属")
+	before := s.Count("SELECT COUNT(*) FROM learning_campaigns")
+	audit := s.ID("SELECT id FROM learning_courses WHERE code = 'AUDIT'")
+	admin.Post("/learning/campaigns", url.Values{"course": {fmt.Sprint(audit)}, "title": {""}, "opens": {"2026-12-01"}, "closes": {"2026-11-01"}}).
+		Want(http.StatusUnprocessableEntity, "件名を入力してください", "終了日は開始日以後")
+	admin.Post("/learning/campaigns", url.Values{"course": {"abc"}, "title": {"x"}, "opens": {"昨日"}, "closes": {"2026-11-01"}}).
+		Want(http.StatusUnprocessableEntity, "研修（コース）を選んでください")
+	if s.Count("SELECT COUNT(*) FROM learning_campaigns") != before {
+		t.Fatal("a refused campaign was created")
+	}
+	general := s.ID("SELECT id FROM departments WHERE name = '総務部'")
+	r := admin.Post("/learning/campaigns", url.Values{"course": {fmt.Sprint(audit)}, "title": {"内部監査人研修（総務部）"}, "opens": {"2026-12-01"},
+		"closes": {"令和9年1月29日"}, "department": {fmt.Sprint(general)}}).Redirects("/learning/campaigns/")
+	id := s.ID("SELECT MAX(id) FROM learning_campaigns")
+	n := s.Count("SELECT COUNT(*) FROM learning_assignments WHERE campaign_id = ?", id)
+	if n == 0 || s.Count("SELECT COUNT(*) FROM learning_assignments WHERE campaign_id = ? AND variant <> 'auditor'", id) != 0 {
+		t.Fatalf("%d assignments, variants wrong", n)
+	}
+	_ = r
+	admin.Get(fmt.Sprintf("/learning/campaigns/%d", id)).Want(http.StatusOK, "内部監査人研修（総務部）", "総務部", fmt.Sprintf("%d 人", n))
+
+	priv := s.ID("SELECT c.id FROM learning_campaigns c JOIN learning_courses co ON co.id = c.course_id WHERE co.code = 'PRIV'")
+	if s.Count("SELECT COUNT(*) FROM learning_assignments a JOIN staff st ON st.id = a.staff_id WHERE a.campaign_id = ? AND st.job_class = '管理職' AND a.variant <> 'manager'", priv) != 0 {
+		t.Error("a manager got another variant")
+	}
+	if s.Count("SELECT COUNT(*) FROM learning_assignments a JOIN staff st ON st.id = a.staff_id WHERE a.campaign_id = ? AND st.job_class <> '管理職' AND st.is_system AND a.variant <> 'system'", priv) != 0 {
+		t.Error("a システム担当者 got another variant")
+	}
+	cp := fmt.Sprintf("/learning/campaigns/%d", priv)
+	auditee := s.As("auditee")
+	page := auditee.Get(cp).Want(http.StatusOK, "戸籍住民課", "あなたの所属の").Lacks("秘書課", "区長室")
+	_ = page
+	csv := auditee.Download(cp+"/completion?format=csv-utf8", "text/csv")
+	lines := strings.Split(strings.TrimSpace(string(csv)), "\n")
+	if len(lines) < 2 {
+		t.Fatalf("auditee's list: %q", csv)
+	}
+	for _, l := range lines[1:] {
+		if !strings.Contains(l, "戸籍住民課") {
+			t.Errorf("auditee's list holds another department: %s", l)
+		}
+	}
+	auditee.Get(fmt.Sprintf("/learning/campaigns/%d", id)).Want(http.StatusNotFound)
+	s.As("viewer").Get(cp).Want(http.StatusOK, "秘書課", "戸籍住民課")
+	s.As("staff").Get(cp).Want(http.StatusForbidden)
+	s.As("staff").Get("/learning/campaigns").Want(http.StatusForbidden)
+	x := admin.Download(cp+"/completion?format=xlsx", "application/vnd.openxmlformats")
+	if len(x) < 1000 {
+		t.Error("xlsx too small")
+	}
+	admin.Get(cp+"/completion?format=pdf").Want(http.StatusBadRequest, "出力形式")
+}
+
+// TestCoursePages: managers see a course with its lessons, bank and text
+// versions, and preview a lesson as each variant reads it.
+func TestCoursePages(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	admin := s.As("consultant")
+	admin.Get("/learning/courses").Want(http.StatusOK, "PRIV", "MYNO", "AUDIT").Lacks("教材を登録する")
+	priv := s.ID("SELECT id FROM learning_courses WHERE code = 'PRIV'")
+	cp := fmt.Sprintf("/learning/courses/%d", priv)
+	admin.Get(cp).Want(http.StatusOK, "一般職員", "システム担当者", "管理職", "問題集", "PRIV-L01", "PRIV-Q001")
+	l1 := s.ID("SELECT id FROM learning_lessons WHERE course_id = ? AND code = 'PRIV-L01'", priv)
+	admin.Get(fmt.Sprintf("%s/lessons/%d?variant=manager", cp, l1)).Want(http.StatusOK, "プレビュー", "管理職")
+	admin.Get(fmt.Sprintf("%s/lessons/%d?variant=nope", cp, l1)).Want(http.StatusBadRequest)
+	d := admin.Download(cp+"/text?variant=system&format=docx", "application/vnd.openxmlformats-officedocument.wordprocessingml")
+	if len(d) < 5000 {
+		t.Error("docx too small")
+	}
+	admin.Get(cp + "/text?variant=system&format=xlsx").Want(http.StatusBadRequest)
+	s.As("staff").Get(cp).Want(http.StatusForbidden)
+}
+
+// sampleMP4 is a small file that is an MP4 by its first box (ftyp), long
+// enough to ask for ranges of it.
+func sampleMP4() []byte {
+	b := []byte("\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2")
+	for i := range 4000 {
+		b = append(b, byte(i%251))
+	}
+	return b
+}
+
+// TestLessonVideo: a manager uploads a lesson's MP4 (anything else is
+// refused by its content), the learner's browser fetches ranges of it and
+// the position is remembered for the next visit.
+func TestLessonVideo(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	admin := s.As("admin")
+	priv := s.ID("SELECT id FROM learning_courses WHERE code = 'PRIV'")
+	l1 := s.ID("SELECT id FROM learning_lessons WHERE course_id = ? AND code = 'PRIV-L01'", priv)
+	l2 := s.ID("SELECT id FROM learning_lessons WHERE course_id = ? AND code = 'PRIV-L02'", priv)
+	up := fmt.Sprintf("/learning/courses/%d/lessons/%d/video", priv, l1)
+	png := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 100)...)
+	admin.Upload(up, url.Values{}, "file", "lesson.mp4", png).Redirects(fmt.Sprintf("/learning/courses/%d", priv))
+	admin.Get(fmt.Sprintf("/learning/courses/%d", priv)).Want(http.StatusOK, "MP4 動画")
+	if s.Count("SELECT COUNT(*) FROM learning_lessons WHERE video_blob IS NOT NULL") != 0 {
+		t.Fatal("a PNG was stored as a video")
+	}
+	video := sampleMP4()
+	admin.Upload(up, url.Values{}, "file", "第1単元.mp4", video).Redirects(fmt.Sprintf("/learning/courses/%d", priv))
+	admin.Get(fmt.Sprintf("/learning/courses/%d", priv)).Want(http.StatusOK, "第1単元.mp4", "差し替える")
+	if s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'learning.video_upload'") != 1 {
+		t.Error("the upload is not audited")
+	}
+	s.As("staff").Upload(up, url.Values{}, "file", "x.mp4", video).Want(http.StatusForbidden)
+
+	aid := demoAssignment(s)
+	staff := s.As("staff")
+	lp := fmt.Sprintf("/learning/my/%d/lessons/%d", aid, l1)
+	staff.Get(lp).Want(http.StatusOK, "<video", `data-start="0.0"`, "本文を読むだけでも受講できます")
+	req, _ := http.NewRequest(http.MethodGet, staff.Base+lp+"/video", nil)
+	req.Header.Set("Range", "bytes=100-199")
+	r := staff.Do(req)
+	if r.StatusCode != http.StatusPartialContent || len(r.Body) != 100 || r.Body != string(video[100:200]) || r.Header.Get("Content-Type") != "video/mp4" {
+		t.Fatalf("range: %d, %d bytes, %s", r.StatusCode, len(r.Body), r.Header.Get("Content-Range"))
+	}
+	staff.Post(lp+"/position", url.Values{"position": {"12345"}}).Want(http.StatusNoContent)
+	staff.Get(lp).Want(http.StatusOK, `data-start="12.3"`)
+	staff.Post(lp+"/position", url.Values{"position": {"-5"}}).Want(http.StatusBadRequest)
+	staff.Post(fmt.Sprintf("/learning/my/%d/lessons/%d/position", aid, l2), url.Values{"position": {"5"}}).Want(http.StatusNotFound)
+	other := s.ID("SELECT MIN(id) FROM learning_assignments WHERE id <> ?", aid)
+	staff.Get(fmt.Sprintf("/learning/my/%d/lessons/%d/video", other, l1)).Want(http.StatusNotFound)
+	// The manager's preview plays it too.
+	admin.Get(fmt.Sprintf("/learning/courses/%d/lessons/%d?variant=general", priv, l1)).Want(http.StatusOK, "<video")
+}
+
+// TestCorrectKeyRegrades: correcting a key regrades every submitted
+// attempt that drew that version, by a recount from the stored answers;
+// a bad key is refused with nothing changed.
+func TestCorrectKeyRegrades(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	ctx := t.Context()
+	st := learning.NewStore(s.Deps())
+	priv, err := st.CourseByCode(ctx, "PRIV", 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qs, err := st.Questions(ctx, priv.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q learning.Question
+	for _, x := range qs {
+		if x.Kind == learning.KindScenario && x.Use == learning.UseTest {
+			q = x
+			break
+		}
+	}
+	path := fmt.Sprintf("/learning/courses/%d/questions/%d", priv.ID, q.ID)
+	admin := s.As("admin")
+	admin.Get(path).Want(http.StatusOK, q.Code, "正解の訂正")
+	admin.Post(path, url.Values{"key": {fmt.Sprint(q.Key[0])}}).Want(http.StatusUnprocessableEntity, "正解が変わっていません")
+	admin.Post(path, url.Values{"key": {"0", "1"}}).Want(http.StatusUnprocessableEntity, "一つ選んで")
+	admin.Post(path, url.Values{"key": {"9"}}).Want(http.StatusUnprocessableEntity, "選択肢にない")
+	before := s.Count("SELECT SUM(score) FROM learning_attempts")
+	newKey := (q.Key[0] + 1) % len(q.Options)
+	admin.Post(path, url.Values{"key": {fmt.Sprint(newKey)}}).Redirects(path)
+	// Recount: every submitted attempt that drew q, scored from its answers.
+	rows, err := s.DB.Query(ctx, "SELECT id, questions, answers, score, total FROM learning_attempts WHERE submitted_at <> ''")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	keys := map[int64][]int{}
+	kinds := map[int64]learning.Question{}
+	for _, x := range qs {
+		keys[x.ID], kinds[x.ID] = x.Key, x
+	}
+	keys[q.ID] = []int{newKey}
+	drew := 0
+	for rows.Next() {
+		var id int64
+		var rawQ, rawA string
+		var score, total int
+		if err := rows.Scan(&id, &rawQ, &rawA, &score, &total); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		var answers map[int64][]int
+		if err := json.Unmarshal([]byte(rawQ), &ids); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(rawA), &answers); err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Contains(ids, q.ID) {
+			continue
+		}
+		drew++
+		want := 0
+		for _, qid := range ids {
+			x := kinds[qid]
+			x.Key = keys[qid]
+			if x.Correct(answers[qid]) {
+				want++
+			}
+		}
+		if score != want {
+			t.Errorf("attempt %d: score %d, recount %d", id, score, want)
+		}
+	}
+	if drew == 0 {
+		t.Fatal("no demo attempt drew the question")
+	}
+	if s.Count("SELECT SUM(score) FROM learning_attempts") == before {
+		t.Error("no score changed")
+	}
+	if s.Count("SELECT COUNT(*) FROM learning_assignments a WHERE a.attempts > 0 AND a.best_percent <> (SELECT MAX(percent) FROM learning_attempts t WHERE t.assignment_id = a.id AND t.submitted_at <> '')") != 0 {
+		t.Error("best scores not updated")
+	}
+	if s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'learning.key_correct'") != 1 {
+		t.Error("the correction is not audited")
+	}
+}
