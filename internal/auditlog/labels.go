@@ -63,10 +63,12 @@ var ActionGroups = []ActionGroup{
 	}},
 	{"learning", "研修", []ActionLabel{
 		{"learning.course_import", "研修の教材を登録"},
+		{"learning.course_copy", "研修のコースを翌年度へ複写"},
 		{"learning.campaign_create", "研修の実施を登録"},
 		{"learning.video_upload", "研修の単元の動画を登録"},
 		{"learning.key_correct", "研修の問題の正解を訂正（採点し直し）"},
 		{"learning.lesson_done", "研修の単元を受講"},
+		{"learning.remind", "研修の未修了者に催促"},
 		{"learning.test_submit", "研修の確認テストを提出"},
 	}},
 	{"survey", "自己点検", []ActionLabel{

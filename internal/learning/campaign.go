@@ -29,6 +29,8 @@ type Campaign struct {
 	Rev        int64
 	CreatedBy  string
 	CreatedAt  time.Time
+	// Reminders: at most RemindMax per person, RemindEvery days apart.
+	RemindMax, RemindEvery int
 	// Counts, filled by Campaigns and Campaign.
 	Assigned, Started, Completed int
 }
@@ -81,9 +83,11 @@ type CampaignInput struct {
 	Opens       string // yyyy-mm-dd or 和暦
 	Closes      string
 	Departments []int64 // none: the whole ward
+	RemindMax   int     // reminders per person at most (0–10)
+	RemindEvery int     // days between reminders (1–60)
 }
 
-const campaignCols = `c.id, c.code, c.course_id, c.fiscal_year, c.title, c.opens_on, c.closes_on, c.rev, c.created_by_name, c.created_at,
+const campaignCols = `c.id, c.code, c.course_id, c.fiscal_year, c.title, c.opens_on, c.closes_on, c.rev, c.created_by_name, c.created_at, c.remind_max, c.remind_every,
 	(SELECT COUNT(*) FROM learning_assignments a WHERE a.campaign_id = c.id),
 	(SELECT COUNT(*) FROM learning_assignments a WHERE a.campaign_id = c.id AND a.started_at <> ''),
 	(SELECT COUNT(*) FROM learning_assignments a WHERE a.campaign_id = c.id AND a.completed_at <> '')`
@@ -92,7 +96,8 @@ func scanCampaign(sc interface{ Scan(...any) error }) (Campaign, error) {
 	var c Campaign
 	var opens, closes string
 	var at database.Time
-	err := sc.Scan(&c.ID, &c.Code, &c.CourseID, &c.FiscalYear, &c.Title, &opens, &closes, &c.Rev, &c.CreatedBy, &at, &c.Assigned, &c.Started, &c.Completed)
+	err := sc.Scan(&c.ID, &c.Code, &c.CourseID, &c.FiscalYear, &c.Title, &opens, &closes, &c.Rev, &c.CreatedBy, &at, &c.RemindMax, &c.RemindEvery,
+		&c.Assigned, &c.Started, &c.Completed)
 	c.Opens, c.Closes, c.CreatedAt = jp.ParseDateKey(opens), jp.ParseDateKey(closes), at.Time
 	return c, err
 }
@@ -136,7 +141,7 @@ func (s *Store) Campaign(ctx context.Context, id int64) (Campaign, error) {
 // assignments on each would cost most of its time).
 func (s *Store) campaignHead(ctx context.Context, id int64) (Campaign, error) {
 	c, err := scanCampaign(s.db.QueryRow(ctx, `SELECT c.id, c.code, c.course_id, c.fiscal_year, c.title, c.opens_on, c.closes_on, c.rev, c.created_by_name,
-		c.created_at, 0, 0, 0 FROM learning_campaigns c WHERE c.id = ?`, id))
+		c.created_at, c.remind_max, c.remind_every, 0, 0, 0 FROM learning_campaigns c WHERE c.id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, database.ErrNotFound
 	}
@@ -150,6 +155,9 @@ func (s *Store) campaignHead(ctx context.Context, id int64) (Campaign, error) {
 func (s *Store) CreateCampaign(ctx context.Context, in CampaignInput, by string) (int64, int, error) {
 	fe := FieldErrors{}
 	in.Title = strings.TrimSpace(in.Title)
+	if in.RemindEvery == 0 && in.RemindMax == 0 {
+		in.RemindMax, in.RemindEvery = 3, 7 // the defaults, when the caller sets none
+	}
 	c, err := s.Course(ctx, in.CourseID)
 	if errors.Is(err, database.ErrNotFound) {
 		fe["course"] = "研修（コース）を選んでください。"
@@ -173,6 +181,12 @@ func (s *Store) CreateCampaign(ctx context.Context, in CampaignInput, by string)
 	if err1 == nil && err2 == nil && closes.Before(opens) {
 		fe["closes"] = "終了日は開始日以後の日にしてください。"
 	}
+	if in.RemindMax < 0 || in.RemindMax > 10 {
+		fe["remind_max"] = "催促の回数は 0〜10 回にしてください。"
+	}
+	if in.RemindEvery < 1 || in.RemindEvery > 60 {
+		fe["remind_every"] = "催促の間隔は 1〜60 日にしてください。"
+	}
 	tree, err := s.org.Departments(ctx)
 	if err != nil {
 		return 0, 0, err
@@ -194,8 +208,9 @@ func (s *Store) CreateCampaign(ctx context.Context, in CampaignInput, by string)
 		}
 		code := fmt.Sprintf("%d-LC-%02d", c.FiscalYear, seq+1)
 		now := database.T(s.now())
-		id, err = s.db.InsertID(ctx, `INSERT INTO learning_campaigns (code, course_id, fiscal_year, title, opens_on, closes_on, created_by_name, created_at, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, code, c.ID, c.FiscalYear, in.Title, jp.DateKey(opens), jp.DateKey(closes), by, now, now)
+		id, err = s.db.InsertID(ctx, `INSERT INTO learning_campaigns (code, course_id, fiscal_year, title, opens_on, closes_on, remind_max, remind_every,
+			created_by_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, code, c.ID, c.FiscalYear, in.Title, jp.DateKey(opens), jp.DateKey(closes),
+			in.RemindMax, in.RemindEvery, by, now, now)
 		if err != nil {
 			return err
 		}
@@ -265,6 +280,8 @@ type Assignment struct {
 	BestPercent  int // -1: no test yet
 	CompletedAt  time.Time
 	StartedAt    time.Time
+	RemindedAt   time.Time // the last reminder (zero: none)
+	Reminders    int
 	// From the roster (Roster fills them).
 	StaffName  string
 	EmployeeNo string
@@ -274,15 +291,17 @@ type Assignment struct {
 // Done reports whether the person has completed the course.
 func (a Assignment) Done() bool { return !a.CompletedAt.IsZero() }
 
-const assignmentCols = `a.id, a.campaign_id, a.staff_id, a.department_id, a.variant, a.lessons_done, a.attempts, a.best_percent, a.completed_at, a.started_at`
+const assignmentCols = `a.id, a.campaign_id, a.staff_id, a.department_id, a.variant, a.lessons_done, a.attempts, a.best_percent, a.completed_at, a.started_at,
+	a.reminded_at, a.reminders`
 
 const assignmentFrom = ` FROM learning_assignments a`
 
 func scanAssignment(sc interface{ Scan(...any) error }) (Assignment, error) {
 	var a Assignment
-	var done, started string
-	err := sc.Scan(&a.ID, &a.CampaignID, &a.StaffID, &a.DepartmentID, &a.Variant, &a.LessonsDone, &a.Attempts, &a.BestPercent, &done, &started)
-	a.CompletedAt, a.StartedAt = parseStamp(done), parseStamp(started)
+	var done, started, reminded string
+	err := sc.Scan(&a.ID, &a.CampaignID, &a.StaffID, &a.DepartmentID, &a.Variant, &a.LessonsDone, &a.Attempts, &a.BestPercent, &done, &started,
+		&reminded, &a.Reminders)
+	a.CompletedAt, a.StartedAt, a.RemindedAt = parseStamp(done), parseStamp(started), parseStamp(reminded)
 	return a, err
 }
 
@@ -929,4 +948,56 @@ func (s *Store) CorrectKey(ctx context.Context, courseID, questionID int64, key 
 			fmt.Sprintf("%s の正解を訂正（%s → %s）、確認テスト %d 件を採点し直し（訂正者 %s）", q.Code, old, q.KeyText(), n, by))
 	})
 	return n, err
+}
+
+// Remind sends an in-app reminder to everyone of campaign id (within
+// root's sub-tree, 0: all) who has not completed, has had fewer than the
+// campaign's reminders and none in its spacing; it returns those reminded
+// and those left out by the limits. (By mail too once SMTP exists: issue 20.)
+func (s *Store) Remind(ctx context.Context, id, root int64, by string) (reminded, held int, err error) {
+	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		c, err := s.campaignHead(ctx, id)
+		if err != nil {
+			return err
+		}
+		if !c.OpenOn(s.now()) {
+			return FieldErrors{"remind": "受講期間外の研修には催促できません。"}
+		}
+		roster, err := s.Roster(ctx, id, root)
+		if err != nil {
+			return err
+		}
+		cutoff := s.now().AddDate(0, 0, -c.RemindEvery)
+		var ids []any
+		for _, a := range roster {
+			if a.Done() {
+				continue
+			}
+			if a.Reminders >= c.RemindMax || (!a.RemindedAt.IsZero() && a.RemindedAt.After(cutoff)) {
+				held++
+				continue
+			}
+			ids = append(ids, a.ID)
+		}
+		now := database.T(s.now())
+		for len(ids) > 0 {
+			part := ids[:min(len(ids), 500)]
+			ids = ids[len(part):]
+			args := append([]any{now}, part...)
+			res, err := s.db.Exec(ctx, "UPDATE learning_assignments SET reminded_at = ?, reminders = reminders + 1 WHERE completed_at = '' AND id IN ("+
+				strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")+")", args...)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			reminded += int(n)
+		}
+		scope := "全庁"
+		if root != 0 {
+			scope = "所属の範囲"
+		}
+		return s.log.Record(ctx, "learning.remind", fmt.Sprintf("learning_campaign:%d", id),
+			fmt.Sprintf("%s 未修了者に催促（%s、%d 人。回数・間隔の上限で見送り %d 人、実施者 %s）", c.Code, scope, reminded, held, by))
+	})
+	return reminded, held, err
 }

@@ -7,6 +7,7 @@ import (
 
 	"mamori/internal/docgen"
 	"mamori/internal/jp"
+	"mamori/internal/org"
 	"mamori/internal/tabular"
 )
 
@@ -268,4 +269,64 @@ func StatusLabel(a Assignment) string {
 		return "受講中"
 	}
 	return "未受講"
+}
+
+// DigestDocument is a campaign's 課ごとの未修了者一覧: for each 課 (the
+// department at depth 1 that an assignment's department is in or below),
+// its people not finished, with their 係, variant, lessons read and best
+// score, for the 所属長 to follow up.
+func DigestDocument(c Course, camp Campaign, roster []Assignment, tree *org.Tree, lessonsOf map[string]int, ward string, now time.Time) *docgen.Document {
+	sectionOf := func(id int64) *org.Department {
+		d := tree.ByID[id]
+		for d != nil && d.Depth > 1 {
+			d = tree.ByID[d.ParentID]
+		}
+		return d
+	}
+	var order []int64
+	groups := map[int64][]Assignment{}
+	totals := map[int64][2]int{}
+	for _, a := range roster {
+		sec := sectionOf(a.DepartmentID)
+		if sec == nil {
+			continue
+		}
+		if _, ok := totals[sec.ID]; !ok {
+			order = append(order, sec.ID)
+		}
+		t := totals[sec.ID]
+		t[0]++
+		if a.Done() {
+			t[1]++
+		} else {
+			groups[sec.ID] = append(groups[sec.ID], a)
+		}
+		totals[sec.ID] = t
+	}
+	b := []docgen.Block{docgen.P(fmt.Sprintf("%s（受講期間 %s）の、%s現在で修了していない職員の一覧です。課ごとに受講を促してください。",
+		camp.Title, camp.Period(), jp.FormatWareki(now)))}
+	for _, id := range order {
+		sec := tree.ByID[id]
+		t := totals[id]
+		b = append(b, docgen.Heading{Level: 2, Text: sec.Path, NoTOC: true},
+			docgen.P(fmt.Sprintf("対象 %d 人、修了 %d 人、未修了 %d 人。", t[0], t[1], t[0]-t[1])))
+		if len(groups[id]) == 0 {
+			continue
+		}
+		tb := docgen.Table{Caption: sec.Name + "の未修了者", HeaderRows: 1, Columns: []docgen.Column{{Width: 2.4}, {Width: 1.6}, {Width: 1.8},
+			{Width: 1.1, Align: docgen.AlignRight}, {Width: 1.1, Align: docgen.AlignRight}, {Width: 1}}}
+		tb.Rows = append(tb.Rows, docgen.Row{Cells: []docgen.Cell{head("所属"), head("氏名"), head("区分"), head("単元"), head("最高点"), head("催促")}})
+		for _, a := range groups[id] {
+			best := "－"
+			if a.BestPercent >= 0 {
+				best = fmt.Sprintf("%d%%", a.BestPercent)
+			}
+			tb.Rows = append(tb.Rows, docgen.Row{Cells: []docgen.Cell{docgen.C(strings.TrimPrefix(a.Department, sec.Path+" ")), docgen.C(a.StaffName),
+				docgen.C(c.VariantLabel(a.Variant)), docgen.C(fmt.Sprintf("%d/%d", a.LessonsDone, lessonsOf[a.Variant])), docgen.C(best),
+				docgen.C(fmt.Sprintf("%d 回", a.Reminders))}})
+		}
+		b = append(b, tb)
+	}
+	return &docgen.Document{Meta: docgen.Meta{Title: "研修の未修了者一覧", Subtitle: camp.Title, Ward: ward, FiscalYear: camp.FiscalYear, Date: now,
+		Author: "情報政策課", Classification: "取扱注意"}, Sections: []docgen.Section{{Blocks: b}}}
 }

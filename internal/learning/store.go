@@ -616,3 +616,51 @@ func (s *Store) attemptsDrawing(ctx context.Context, id int64) (int, error) {
 	}
 	return n, rows.Err()
 }
+
+// CopyCourse copies course id to the next fiscal year, to be changed
+// there: its lessons (with their videos) and its current questions, each
+// as a first version. The next year must not have the course yet.
+func (s *Store) CopyCourse(ctx context.Context, id int64, by string) (int64, error) {
+	var out int64
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		c, err := s.Course(ctx, id)
+		if err != nil {
+			return err
+		}
+		to := c.FiscalYear + 1
+		var n int
+		if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM learning_courses WHERE code = ? AND fiscal_year = ?", c.Code, to).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return FieldErrors{"copy": fmt.Sprintf("%sの %s はすでにあります。", jp.FiscalYearLabel(to), c.Code)}
+		}
+		var vs, cs [][2]string
+		for _, v := range c.Variants {
+			vs = append(vs, [2]string{v.Key, v.Label})
+		}
+		for _, v := range c.Categories {
+			cs = append(cs, [2]string{v.Key, v.Label})
+		}
+		title := strings.ReplaceAll(c.Title, jp.FiscalYearLabel(c.FiscalYear), jp.FiscalYearLabel(to))
+		now := database.T(s.now())
+		if out, err = s.db.InsertID(ctx, `INSERT INTO learning_courses (code, fiscal_year, title, summary, minutes, pass_percent, variants, categories, tests,
+			updated_by_name, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.Code, to, title, c.Summary, c.Minutes, c.PassPercent,
+			jsonText(vs), jsonText(cs), jsonText(c.Tests), by, now); err != nil {
+			return err
+		}
+		if _, err := s.db.Exec(ctx, `INSERT INTO learning_lessons (course_id, code, sort_order, title, variants, minutes, clauses, domains, sections, exercises,
+			video_blob, video_name) SELECT ?, code, sort_order, title, variants, minutes, clauses, domains, sections, exercises, video_blob, video_name
+			FROM learning_lessons WHERE course_id = ?`, out, id); err != nil {
+			return err
+		}
+		if _, err := s.db.Exec(ctx, `INSERT INTO learning_questions (course_id, code, version, is_current, use_as, category, variants, kind, scenario, body,
+			options, answer, explanation, domains, clauses) SELECT ?, code, 1, ?, use_as, category, variants, kind, scenario, body, options, answer,
+			explanation, domains, clauses FROM learning_questions WHERE course_id = ? AND is_current = ?`, out, true, id, true); err != nil {
+			return err
+		}
+		return s.log.Record(ctx, "learning.course_copy", fmt.Sprintf("learning_course:%d", out),
+			fmt.Sprintf("%s %s を%sへ複写", jp.FiscalYearLabel(c.FiscalYear), c.Code, jp.FiscalYearLabel(to)))
+	})
+	return out, err
+}

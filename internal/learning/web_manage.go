@@ -33,6 +33,7 @@ func (m *Module) manageRoutes(rt *web.Router) {
 	rt.Handle("POST /learning/courses/import", manage, m.courseImport)
 	rt.Handle("GET /learning/courses/{id}", course, m.courseShow)
 	rt.Handle("GET /learning/courses/{id}/text", course, m.courseText)
+	rt.Handle("POST /learning/courses/{id}/copy", course, m.courseCopy)
 	preview := course.On(web.AnyObject("learning.course_lesson", func(ctx context.Context, id int64) error {
 		_, err := m.store.lessonCourse(ctx, id)
 		return err
@@ -52,6 +53,9 @@ func (m *Module) manageRoutes(rt *web.Router) {
 	rt.Handle("POST /learning/campaigns", manage, m.campaignCreate)
 	rt.Handle("GET /learning/campaigns/{id}", watch.On(camp), m.campaignShow)
 	rt.Handle("GET /learning/campaigns/{id}/completion", watch.On(camp), m.campaignCompletion)
+	rt.Handle("GET /learning/campaigns/{id}/digest", watch.On(camp), m.campaignDigest)
+	remind := web.Allow(web.RoleAdmin, web.RoleConsultant).Scoped(web.RoleAuditee)
+	rt.Handle("POST /learning/campaigns/{id}/remind", remind.On(camp), m.campaignRemind)
 }
 
 func (m *Module) courseExists(ctx context.Context, _ *web.User, _ web.Scope, id int64) (bool, error) {
@@ -504,7 +508,7 @@ func (m *Module) campaignForm(w http.ResponseWriter, r *http.Request, status int
 func (m *Module) campaignNew(w http.ResponseWriter, r *http.Request) error {
 	fy := m.d.Org.CurrentFiscalYear(r.Context())
 	return m.campaignForm(w, r, http.StatusOK, campaignFormView{Values: map[string]string{
-		"opens": jp.DateKey(m.store.now()), "closes": jp.DateKey(jp.FiscalYearEnd(fy))}})
+		"opens": jp.DateKey(m.store.now()), "closes": jp.DateKey(jp.FiscalYearEnd(fy)), "remind_max": "3", "remind_every": "7"}})
 }
 
 func (m *Module) campaignCreate(w http.ResponseWriter, r *http.Request) error {
@@ -513,8 +517,23 @@ func (m *Module) campaignCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	f := r.PostForm
 	in := CampaignInput{Title: f.Get("title"), Opens: f.Get("opens"), Closes: f.Get("closes")}
-	v := campaignFormView{Values: map[string]string{"title": in.Title, "opens": in.Opens, "closes": in.Closes, "course": f.Get("course")},
-		Picked: map[string]bool{}, Errors: FieldErrors{}}
+	v := campaignFormView{Values: map[string]string{"title": in.Title, "opens": in.Opens, "closes": in.Closes, "course": f.Get("course"),
+		"remind_max": f.Get("remind_max"), "remind_every": f.Get("remind_every")}, Picked: map[string]bool{}, Errors: FieldErrors{}}
+	// Left empty: the defaults.
+	in.RemindMax, in.RemindEvery = 3, 7
+	var err1, err2 error
+	if x := strings.TrimSpace(f.Get("remind_max")); x != "" {
+		in.RemindMax, err1 = strconv.Atoi(x)
+	}
+	if x := strings.TrimSpace(f.Get("remind_every")); x != "" {
+		in.RemindEvery, err2 = strconv.Atoi(x)
+	}
+	if err1 != nil {
+		v.Errors["remind_max"] = "催促の回数を数字で入力してください。"
+	}
+	if err2 != nil {
+		v.Errors["remind_every"] = "催促の間隔（日数）を数字で入力してください。"
+	}
 	var err error
 	if in.CourseID, err = strconv.ParseInt(f.Get("course"), 10, 64); err != nil {
 		v.Errors["course"] = "研修（コース）を選んでください。"
@@ -544,12 +563,14 @@ func (m *Module) campaignCreate(w http.ResponseWriter, r *http.Request) error {
 }
 
 type campaignView struct {
-	C       Campaign
-	Course  Course
-	Rows    []DeptProgress
-	Total   DeptProgress
-	Scoped  bool
-	Formats []tabular.Format
+	C         Campaign
+	Course    Course
+	Rows      []DeptProgress
+	Total     DeptProgress
+	Scoped    bool
+	Formats   []tabular.Format
+	CanRemind bool
+	Open      bool
 }
 
 func (m *Module) campaignShow(w http.ResponseWriter, r *http.Request) error {
@@ -566,7 +587,9 @@ func (m *Module) campaignShow(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := campaignView{C: c, Course: co, Scoped: web.ScopeFrom(ctx) == web.ScopeOwnDepartment, Formats: tabular.Formats}
+	u := web.UserFrom(ctx)
+	v := campaignView{C: c, Course: co, Scoped: web.ScopeFrom(ctx) == web.ScopeOwnDepartment, Formats: tabular.Formats,
+		CanRemind: Managers.HasUser(u) || u.Role == web.RoleAuditee, Open: c.OpenOn(m.store.now())}
 	if v.Rows, v.Total, err = m.store.ProgressByDepartment(ctx, id, watchRoot(r)); err != nil {
 		return err
 	}
@@ -648,4 +671,85 @@ func (m *Module) departmentName(ctx context.Context, id int64) string {
 		return ""
 	}
 	return d.Path
+}
+
+// campaignRemind reminds the people not finished (the 所属長 their own
+// sub-tree).
+func (m *Module) campaignRemind(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	back := fmt.Sprintf("/learning/campaigns/%d", id)
+	n, held, err := m.store.Remind(r.Context(), id, watchRoot(r), web.UserFrom(r.Context()).DisplayName)
+	var fe FieldErrors
+	if errors.As(err, &fe) {
+		return web.Redirect(w, r, back, fe.Error(), false)
+	}
+	if err != nil {
+		return err
+	}
+	msg := fmt.Sprintf("未修了の %d 人に催促しました（各自の「研修」の画面とホームに表示されます。メールの設定がないため、メールは送っていません）。", n)
+	if held > 0 {
+		msg += fmt.Sprintf("催促の回数・間隔の上限に達した %d 人には送っていません。", held)
+	}
+	return web.Redirect(w, r, back, msg, true)
+}
+
+// campaignDigest is the 課ごとの未修了者一覧 (PDF) for the 所属長 to hand out:
+// one section per 課 of the reader's scope, the people not finished with
+// their 係, variant and progress.
+func (m *Module) campaignDigest(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := m.store.campaignHead(ctx, id)
+	if err != nil {
+		return err
+	}
+	co, err := m.store.Course(ctx, c.CourseID)
+	if err != nil {
+		return err
+	}
+	roster, err := m.store.Roster(ctx, id, watchRoot(r))
+	if err != nil {
+		return err
+	}
+	tree, err := m.d.Org.Departments(ctx)
+	if err != nil {
+		return err
+	}
+	ls, err := m.store.Lessons(ctx, co.ID)
+	if err != nil {
+		return err
+	}
+	per := map[string]int{}
+	for _, l := range ls {
+		for _, v := range l.Variants {
+			per[v]++
+		}
+	}
+	doc := DigestDocument(co, c, roster, tree, per, m.d.Org.WardName(ctx), m.store.now())
+	dl := web.Download{Name: web.JoinFileName("pdf", c.Code, "未修了者一覧"), ContentType: formats.PDF.ContentType,
+		Target: fmt.Sprintf("learning_campaign:%d", c.ID), Detail: fmt.Sprintf("%s 課ごとの未修了者一覧（PDF）", c.Code)}
+	return web.Send(w, r, m.d.Log, dl, func(out io.Writer) error { return formats.PDF.Render(out, doc) })
+}
+
+// courseCopy copies a course to the next fiscal year.
+func (m *Module) courseCopy(w http.ResponseWriter, r *http.Request) error {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return err
+	}
+	to, err := m.store.CopyCourse(r.Context(), id, web.UserFrom(r.Context()).DisplayName)
+	var fe FieldErrors
+	if errors.As(err, &fe) {
+		return web.Redirect(w, r, fmt.Sprintf("/learning/courses/%d", id), fe.Error(), false)
+	}
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/learning/courses/%d", to), "翌年度へ複写しました。単元・問題を見直し、動画を差し替えてください。", true)
 }

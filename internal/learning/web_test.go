@@ -290,6 +290,18 @@ func TestCoursePages(t *testing.T) {
 	}
 	admin.Get(cp + "/text?variant=system&format=xlsx").Want(http.StatusBadRequest)
 	s.As("staff").Get(cp).Want(http.StatusForbidden)
+	// Copied to the next year, once.
+	admin.Post(cp+"/copy", url.Values{}).Redirects("/learning/courses/")
+	next := s.ID("SELECT id FROM learning_courses WHERE code = 'PRIV' AND fiscal_year = 2027")
+	if s.Count("SELECT COUNT(*) FROM learning_lessons WHERE course_id = ?", next) != s.Count("SELECT COUNT(*) FROM learning_lessons WHERE course_id = ?", priv) ||
+		s.Count("SELECT COUNT(*) FROM learning_questions WHERE course_id = ?", next) == 0 {
+		t.Fatal("the copy lacks lessons or questions")
+	}
+	admin.Get(fmt.Sprintf("/learning/courses/%d", next)).Want(http.StatusOK, "令和9年度 個人情報保護研修")
+	admin.Post(cp+"/copy", url.Values{}).Redirects(cp)
+	if s.Count("SELECT COUNT(*) FROM learning_courses WHERE code = 'PRIV'") != 2 {
+		t.Fatal("copied twice")
+	}
 }
 
 // sampleMP4 is a small file that is an MP4 by its first box (ftyp), long
@@ -433,4 +445,39 @@ func TestCorrectKeyRegrades(t *testing.T) {
 	if s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'learning.key_correct'") != 1 {
 		t.Error("the correction is not audited")
 	}
+}
+
+// TestRemindAndDigest: a 所属長 reminds the people of their sub-tree who
+// have not finished (nobody else), within the campaign's limits; the
+// person sees it; the digest lists them by 課.
+func TestRemindAndDigest(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	priv := s.ID("SELECT id FROM learning_campaigns WHERE code = '2026-LC-01'")
+	cp := fmt.Sprintf("/learning/campaigns/%d", priv)
+	auditee := s.As("auditee")
+	dept := s.ID("SELECT department_id FROM users WHERE login = 'auditee'")
+	open := s.Count(`SELECT COUNT(*) FROM learning_assignments a WHERE a.campaign_id = ? AND a.completed_at = '' AND a.department_id IN
+		(SELECT id FROM departments WHERE id = ? OR parent_id = ?)`, priv, dept, dept)
+	auditee.Get(cp).Want(http.StatusOK, "所属の未修了者に催促する", "課ごとの未修了者一覧")
+	auditee.Post(cp+"/remind", url.Values{}).Redirects(cp)
+	if n := s.Count("SELECT COUNT(*) FROM learning_assignments WHERE campaign_id = ? AND reminders = 1", priv); n != open || n == 0 {
+		t.Fatalf("%d reminded, want the %d not finished of the 所属長's sub-tree", n, open)
+	}
+	// Again at once: the spacing holds everyone back.
+	auditee.Post(cp+"/remind", url.Values{}).Redirects(cp)
+	if s.Count("SELECT COUNT(*) FROM learning_assignments WHERE campaign_id = ? AND reminders > 1", priv) != 0 {
+		t.Fatal("a second reminder within the spacing")
+	}
+	s.As("staff").Get("/learning").Want(http.StatusOK, "催促がありました")
+	s.As("viewer").Post(cp+"/remind", url.Values{}).Want(http.StatusForbidden)
+	s.As("staff").Post(cp+"/remind", url.Values{}).Want(http.StatusForbidden)
+	pdf := testkit.PDFBytesText(t, auditee.Download(cp+"/digest", "application/pdf"))
+	flat := strings.Join(strings.Fields(pdf), "")
+	if !strings.Contains(flat, "未修了者一覧") || !strings.Contains(flat, "戸籍住民課") || strings.Contains(flat, "秘書課") {
+		t.Errorf("digest:\n%s", pdf)
+	}
+	// A bad reminder setting is refused.
+	course := s.ID("SELECT id FROM learning_courses WHERE code = 'AUDIT'")
+	s.As("admin").Post("/learning/campaigns", url.Values{"course": {fmt.Sprint(course)}, "title": {"x"}, "opens": {"2026-12-01"},
+		"closes": {"2026-12-20"}, "remind_max": {"11"}, "remind_every": {"0"}}).Want(http.StatusUnprocessableEntity, "0〜10 回", "1〜60 日")
 }
