@@ -138,6 +138,11 @@ var objectRules = map[string][]objectCase{
 	"learning.course": {
 		{name: "個人情報保護研修", query: "SELECT id FROM learning_courses WHERE code = 'PRIV'", roles: "all"},
 	},
+	"learning.practice": {
+		{name: "研修担当が見る受講者の模擬監査", query: "SELECT MIN(id) FROM learning_practice", roles: "admin consultant"},
+		{name: "auditor 自身の模擬監査", query: "SELECT MAX(id) FROM learning_practice WHERE trainee_name = 'matrix'", roles: "admin consultant auditor",
+			setup: "INSERT INTO learning_practice (code, user_id, trainee_name, submitted_at, updated_at) SELECT 'PRACTICE-2026', id, 'matrix', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z' FROM users WHERE login = 'auditor'"},
+	},
 	"learning.question": {
 		{name: "問題集の問題", query: "SELECT MIN(id) FROM learning_questions", roles: "all"},
 	},

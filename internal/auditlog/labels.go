@@ -69,6 +69,7 @@ var ActionGroups = []ActionGroup{
 		{"learning.key_correct", "研修の問題の正解を訂正（採点し直し）"},
 		{"learning.lesson_done", "研修の単元を受講"},
 		{"learning.remind", "研修の未修了者に催促"},
+		{"learning.practice_submit", "内部監査人研修の模擬監査を提出"},
 		{"learning.test_submit", "研修の確認テストを提出"},
 	}},
 	{"survey", "自己点検", []ActionLabel{
@@ -259,6 +260,7 @@ var TargetKinds = []TargetKind{
 	{"learning_course", "研修のコース", "/learning/courses/%d"},
 	{"learning_campaign", "研修の実施", "/learning/campaigns/%d"},
 	{"learning_assignment", "研修の受講", ""},
+	{"learning_practice", "模擬監査の提出", "/learning/practice/results/%d"},
 	{"audit_engagement", "監査", "/audit/%d"},
 	{"audit_example", "対応事例", "/audit/examples/edit/%d"},
 	{"audit_item", "監査項目", ""},
@@ -277,7 +279,7 @@ var ModuleNamed = map[string]string{
 	"audit_engagement": "audit", "audit_item": "audit", "audit_evidence": "audit", "audit_request": "audit",
 	"audit_interview": "audit", "audit_finding": "audit", "audit_comment": "audit",
 	"survey_campaign": "selfcheck", "survey_question": "selfcheck", "audit_example": "audit",
-	"learning_campaign": "learning", "learning_assignment": "learning", "learning_course": "learning",
+	"learning_campaign": "learning", "learning_assignment": "learning", "learning_course": "learning", "learning_practice": "learning",
 }
 
 // NamedTarget is a target written as a fixed word rather than KIND:ID: a

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,6 +81,9 @@ func (m *Module) CreateDemo(ctx context.Context, d module.Demo) error {
 		}
 	}
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		if err := m.demoPractice(ctx); err != nil {
+			return err
+		}
 		if err := s.demoProgress(ctx, pid, priv, 0.55, demoStaff, time.Date(demoFiscalYear, 6, 1, 9, 0, 0, 0, jp.JST)); err != nil {
 			return err
 		}
@@ -231,4 +235,67 @@ func wrongAnswer(q Question) []int {
 		return q.Key[:1]
 	}
 	return []int{(q.Key[0] + 1) % len(q.Options)}
+}
+
+// demoPractice hands in the practice audit of three trainees, staff of
+// other sections who audit this year: one careful (a single miss), one who
+// misses several and flags two items that are in fact fine, one in
+// between. Their findings are the problems as they saw them.
+func (m *Module) demoPractice(ctx context.Context) error {
+	p, err := LoadPractice(content.FS, demoFiscalYear)
+	if err != nil {
+		return err
+	}
+	tree, err := m.d.Org.Departments(ctx)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, want := range []string{"財政課", "区民課", "職員課"} {
+		for _, d := range tree.Flat() {
+			if d.Name != want || len(names) == 3 {
+				continue
+			}
+			staff, err := m.d.Org.StaffInDepartment(ctx, d.ID)
+			if err != nil {
+				return err
+			}
+			if len(staff) > 0 {
+				names = append(names, d.Name+" "+staff[len(staff)/2].Name)
+			}
+		}
+	}
+	// Which planted problems each trainee missed, and which fine items
+	// they judged 一部不適合.
+	plans := []struct{ missed, falses []int }{{[]int{8}, nil}, {[]int{0, 4, 6, 8}, []int{0, 2}}, {[]int{2, 8}, []int{1}}}
+	at := m.store.now().AddDate(0, 0, -20)
+	for i, name := range names {
+		js, fs := map[string]string{}, map[string]string{}
+		for _, c := range p.Conform {
+			js[c.Item] = "conform"
+		}
+		for k, x := range p.Planted {
+			if slices.Contains(plans[i].missed, k) {
+				js[x.Item] = "conform"
+				continue
+			}
+			js[x.Item] = x.Judgement
+			if i == 2 && x.Judgement == "nonconform" {
+				js[x.Item] = "partial" // judged lighter than the model
+			}
+			fs[x.Item] = x.Problem
+		}
+		for _, k := range plans[i].falses {
+			if k < len(p.Conform) {
+				js[p.Conform[k].Item] = "partial"
+				fs[p.Conform[k].Item] = "運用に不十分な点が見られたため、改善を求める。"
+			}
+		}
+		now := database.T(at.Add(time.Duration(i) * 26 * time.Hour))
+		if _, err := m.store.db.Exec(ctx, "INSERT INTO learning_practice (code, trainee_name, judgements, findings, submitted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+			p.Code, name, jsonText(js), jsonText(fs), now, now); err != nil {
+			return err
+		}
+	}
+	return nil
 }

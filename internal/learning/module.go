@@ -43,6 +43,8 @@ type Module struct {
 	d     module.Deps
 	store *Store
 	staff sync.Map // user id → staffLink
+	// practice is the year's practice audit (content), loaded with the routes.
+	practice *Practice
 }
 
 // New returns the module on the app's shared services.
@@ -64,7 +66,7 @@ func (m *Module) Info() module.Info { return info }
 // Tables implements module.Tabler.
 func (m *Module) Tables() []string {
 	return []string{"learning_courses", "learning_lessons", "learning_questions", "learning_campaigns", "learning_assignments",
-		"learning_progress", "learning_attempts"}
+		"learning_progress", "learning_attempts", "learning_practice"}
 }
 
 // Routes implements module.Router.
@@ -85,7 +87,7 @@ func (m *Module) Routes(rt *web.Router) error {
 	}
 	m.learnerRoutes(rt)
 	m.manageRoutes(rt)
-	return nil
+	return m.practiceRoutes(rt)
 }
 
 // ImportContent stores fiscal year fy's courses from content/learning that

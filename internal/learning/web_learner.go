@@ -132,6 +132,7 @@ type homeView struct {
 	NoStaff bool
 	Manager bool
 	Watcher bool
+	Trainee bool // an internal auditor: the practice audit
 }
 
 func (m *Module) home(w http.ResponseWriter, r *http.Request) error {
@@ -141,7 +142,7 @@ func (m *Module) home(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v := homeView{NoStaff: staff == 0, Manager: Managers.HasUser(u), Watcher: Watchers.HasUser(u)}
+	v := homeView{NoStaff: staff == 0, Manager: Managers.HasUser(u), Watcher: Watchers.HasUser(u), Trainee: u.Role == web.RoleAuditor}
 	if staff != 0 {
 		if v.Mine, err = m.store.AssignmentsOf(ctx, staff); err != nil {
 			return err

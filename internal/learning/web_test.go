@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"mamori/content"
 	"mamori/internal/learning"
 	"mamori/internal/testkit"
 	"mamori/internal/webtest"
@@ -480,4 +481,60 @@ func TestRemindAndDigest(t *testing.T) {
 	course := s.ID("SELECT id FROM learning_courses WHERE code = 'AUDIT'")
 	s.As("admin").Post("/learning/campaigns", url.Values{"course": {fmt.Sprint(course)}, "title": {"x"}, "opens": {"2026-12-01"},
 		"closes": {"2026-12-20"}, "remind_max": {"11"}, "remind_every": {"0"}}).Want(http.StatusUnprocessableEntity, "0〜10 回", "1〜60 日")
+}
+
+// TestPracticeAudit: the practice's references resolve; a trainee saves,
+// is refused an incomplete submission, hands in and sees what they found,
+// missed and flagged wrongly, by the model answer; the trainer sees every
+// trainee (the demo's three included); staff have no access.
+func TestPracticeAudit(t *testing.T) {
+	p, err := learning.LoadPractice(content.FS, 2026)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Checklist) < 16 || len(p.Planted) < 8 || len(p.Photos) < 5 {
+		t.Fatalf("practice: %d items, %d planted, %d photos", len(p.Checklist), len(p.Planted), len(p.Photos))
+	}
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	au := s.As("auditor")
+	au.Get("/learning").Want(http.StatusOK, "模擬監査")
+	page := au.Get("/learning/practice").Want(http.StatusOK, p.Department.Name, "視察の写真", "ヒアリングの記録", p.Checklist[0].Code, "<img")
+	_ = page
+	f := url.Values{"action": {"save"}, "j_" + p.Items[0]: {"conform"}}
+	au.Post("/learning/practice", f).Redirects("/learning/practice")
+	au.Get("/learning/practice").Want(http.StatusOK, "一時保存")
+	f.Set("action", "submit")
+	au.Post("/learning/practice", f).Want(http.StatusUnprocessableEntity, "判定を選んでください")
+	// Everything as the model says, except the first planted problem (missed) and
+	// the first fine item (flagged).
+	f = url.Values{"action": {"submit"}}
+	for _, c := range p.Conform {
+		f.Set("j_"+c.Item, "conform")
+	}
+	for _, x := range p.Planted {
+		f.Set("j_"+x.Item, x.Judgement)
+		f.Set("f_"+x.Item, "事実と基準と影響と改善の方向。")
+	}
+	f.Set("j_"+p.Planted[0].Item, "conform")
+	f.Set("j_"+p.Conform[0].Item, "nonconform")
+	f.Set("f_"+p.Conform[0].Item, "")
+	au.Post("/learning/practice", f).Want(http.StatusUnprocessableEntity, "指摘事項を書いてください")
+	f.Set("f_"+p.Conform[0].Item, "鍵の管理が不十分。")
+	f.Set("j_BOGUS", "conform")
+	au.Post("/learning/practice", f).Want(http.StatusUnprocessableEntity, "この模擬監査にない項目")
+	f.Del("j_BOGUS")
+	r := au.Post("/learning/practice", f).Redirects("/learning/practice/results/")
+	res := au.Get(r.Header.Get("Location")).Want(http.StatusOK, "見落とした問題", p.Planted[0].Hint, p.Conform[0].Reason)
+	if !strings.Contains(res.Body, fmt.Sprintf("%d / %d", len(p.Planted)-1, len(p.Planted))) {
+		t.Errorf("the result does not count %d of %d found", len(p.Planted)-1, len(p.Planted))
+	}
+	admin := s.As("consultant")
+	ov := admin.Get("/learning/practice").Want(http.StatusOK, "受講者の結果", "財政課")
+	if strings.Count(ov.Body, "/learning/practice/results/") < 4 {
+		t.Error("the trainer does not see the demo's three trainees and the new one")
+	}
+	other := s.ID("SELECT MIN(id) FROM learning_practice")
+	au.Get(fmt.Sprintf("/learning/practice/results/%d", other)).Want(http.StatusNotFound)
+	admin.Get(fmt.Sprintf("/learning/practice/results/%d", other)).Want(http.StatusOK, "見つけた問題")
+	s.As("staff").Get("/learning/practice").Want(http.StatusForbidden)
 }
