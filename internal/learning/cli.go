@@ -216,12 +216,7 @@ func runExport(name string) func(ctx context.Context, cli *module.CLI, args []st
 						if err != nil {
 							return err
 						}
-						per := map[string]int{}
-						for _, l := range ls {
-							for _, v := range l.Variants {
-								per[v]++
-							}
-						}
+						per := lessonsPerVariant(ls)
 						t := CompletionTable(co, c, roster, per)
 						f, _ := tabular.ParseFormat(ext)
 						if err := tabular.Write(&buf, f, t); err != nil {

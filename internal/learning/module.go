@@ -11,8 +11,6 @@ import (
 	"embed"
 	"io/fs"
 	"path"
-	"sync"
-	"time"
 
 	"mamori/content"
 	"mamori/internal/module"
@@ -42,7 +40,7 @@ var (
 type Module struct {
 	d     module.Deps
 	store *Store
-	staff sync.Map // user id → staffLink
+	staff *module.StaffLinks
 	// practice is the year's practice audit (content), loaded with the routes.
 	practice *Practice
 }
@@ -50,7 +48,7 @@ type Module struct {
 // New returns the module on the app's shared services.
 func New(d module.Deps) *Module {
 	registerNames(d.Names, d.DB)
-	return &Module{d: d, store: NewStore(d)}
+	return &Module{d: d, store: NewStore(d), staff: module.NewStaffLinks(d.Org)}
 }
 
 // Store returns the module's store (for sub-commands and tests).
@@ -100,30 +98,8 @@ func (m *Module) ImportContent(ctx context.Context, fy int, by string) ([]string
 	return m.store.ImportCourses(ctx, specs, by)
 }
 
-// staffOf is the roster entry of a signed-in user (0: none), kept for
-// staffTTL.
-func (m *Module) staffOf(ctx context.Context, u *web.User) (int64, error) {
-	if u == nil {
-		return 0, nil
-	}
-	now := time.Now()
-	if v, ok := m.staff.Load(u.ID); ok && now.Sub(v.(staffLink).at) < staffTTL {
-		return v.(staffLink).id, nil
-	}
-	a, err := m.d.Org.Account(ctx, u.ID)
-	if err != nil {
-		return 0, err
-	}
-	m.staff.Store(u.ID, staffLink{a.StaffID, now})
-	return a.StaffID, nil
-}
-
-type staffLink struct {
-	id int64
-	at time.Time
-}
-
-const staffTTL = 30 * time.Second
+// staffOf is the roster entry of a signed-in user (0: none).
+func (m *Module) staffOf(ctx context.Context, u *web.User) (int64, error) { return m.staff.Of(ctx, u) }
 
 // contentFS is where the course files are read from.
 func contentFS() fs.FS { return content.FS }

@@ -664,3 +664,14 @@ func (s *Store) CopyCourse(ctx context.Context, id int64, by string) (int64, err
 	})
 	return out, err
 }
+
+// lessonsPerVariant counts the lessons each variant takes.
+func lessonsPerVariant(ls []Lesson) map[string]int {
+	per := map[string]int{}
+	for _, l := range ls {
+		for _, v := range l.Variants {
+			per[v]++
+		}
+	}
+	return per
+}

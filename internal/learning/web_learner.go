@@ -231,12 +231,18 @@ func (m *Module) lessonOf(r *http.Request, t *taking) (lessonView, error) {
 	return v, nil
 }
 
-func (m *Module) lesson(w http.ResponseWriter, r *http.Request) error {
+// takingLesson is the path's assignment and lesson.
+func (m *Module) takingLesson(r *http.Request) (*taking, lessonView, error) {
 	t, err := m.takingOf(r)
 	if err != nil {
-		return err
+		return nil, lessonView{}, err
 	}
 	v, err := m.lessonOf(r, t)
+	return t, v, err
+}
+
+func (m *Module) lesson(w http.ResponseWriter, r *http.Request) error {
+	_, v, err := m.takingLesson(r)
 	if err != nil {
 		return err
 	}
@@ -246,11 +252,7 @@ func (m *Module) lesson(w http.ResponseWriter, r *http.Request) error {
 // lessonPost grades the lesson's exercises (the explanation is shown
 // right away) and records the lesson as read.
 func (m *Module) lessonPost(w http.ResponseWriter, r *http.Request) error {
-	t, err := m.takingOf(r)
-	if err != nil {
-		return err
-	}
-	v, err := m.lessonOf(r, t)
+	t, v, err := m.takingLesson(r)
 	if err != nil {
 		return err
 	}
@@ -284,11 +286,7 @@ func (m *Module) lessonPost(w http.ResponseWriter, r *http.Request) error {
 
 // myVideo streams the lesson's video with range requests (seeking).
 func (m *Module) myVideo(w http.ResponseWriter, r *http.Request) error {
-	t, err := m.takingOf(r)
-	if err != nil {
-		return err
-	}
-	v, err := m.lessonOf(r, t)
+	_, v, err := m.takingLesson(r)
 	if err != nil {
 		return err
 	}
@@ -298,11 +296,7 @@ func (m *Module) myVideo(w http.ResponseWriter, r *http.Request) error {
 // videoPosition remembers where the learner is in the video (the page's
 // script posts it while it plays); 204, nothing to show.
 func (m *Module) videoPosition(w http.ResponseWriter, r *http.Request) error {
-	t, err := m.takingOf(r)
-	if err != nil {
-		return err
-	}
-	v, err := m.lessonOf(r, t)
+	t, v, err := m.takingLesson(r)
 	if err != nil {
 		return err
 	}

@@ -575,18 +575,11 @@ type campaignView struct {
 
 func (m *Module) campaignShow(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	id, err := web.PathID(r, "id")
+	c, co, err := m.campaignOf(r)
 	if err != nil {
 		return err
 	}
-	c, err := m.store.campaignHead(ctx, id)
-	if err != nil {
-		return err
-	}
-	co, err := m.store.Course(ctx, c.CourseID)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	u := web.UserFrom(ctx)
 	v := campaignView{C: c, Course: co, Scoped: web.ScopeFrom(ctx) == web.ScopeOwnDepartment, Formats: tabular.Formats,
 		CanRemind: Managers.HasUser(u) || u.Role == web.RoleAuditee, Open: c.OpenOn(m.store.now())}
@@ -622,16 +615,25 @@ func (m *Module) campaignCompletion(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	per := map[string]int{}
-	for _, l := range ls {
-		for _, v := range l.Variants {
-			per[v]++
-		}
-	}
+	per := lessonsPerVariant(ls)
 	t := CompletionTable(co, c, roster, per)
 	dl := web.Download{Name: web.JoinFileName(strings.TrimPrefix(f.Ext, "."), c.Code, "受講状況"), ContentType: f.ContentType,
 		Target: fmt.Sprintf("learning_campaign:%d", c.ID), Detail: fmt.Sprintf("%s 受講状況（%s、%d 人）", c.Code, f.Label, len(t.Rows))}
 	return web.Send(w, r, m.d.Log, dl, func(out io.Writer) error { return tabular.Write(out, f, t) })
+}
+
+// campaignOf is the path's campaign (without counts) and its course.
+func (m *Module) campaignOf(r *http.Request) (Campaign, Course, error) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return Campaign{}, Course{}, err
+	}
+	c, err := m.store.campaignHead(r.Context(), id)
+	if err != nil {
+		return c, Course{}, err
+	}
+	co, err := m.store.Course(r.Context(), c.CourseID)
+	return c, co, err
 }
 
 // nameOf is the name of an assignment's person from the roster: their
@@ -701,18 +703,11 @@ func (m *Module) campaignRemind(w http.ResponseWriter, r *http.Request) error {
 // their 係, variant and progress.
 func (m *Module) campaignDigest(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	id, err := web.PathID(r, "id")
+	c, co, err := m.campaignOf(r)
 	if err != nil {
 		return err
 	}
-	c, err := m.store.campaignHead(ctx, id)
-	if err != nil {
-		return err
-	}
-	co, err := m.store.Course(ctx, c.CourseID)
-	if err != nil {
-		return err
-	}
+	id := c.ID
 	roster, err := m.store.Roster(ctx, id, watchRoot(r))
 	if err != nil {
 		return err
@@ -725,12 +720,7 @@ func (m *Module) campaignDigest(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	per := map[string]int{}
-	for _, l := range ls {
-		for _, v := range l.Variants {
-			per[v]++
-		}
-	}
+	per := lessonsPerVariant(ls)
 	doc := DigestDocument(co, c, roster, tree, per, m.d.Org.WardName(ctx), m.store.now())
 	dl := web.Download{Name: web.JoinFileName("pdf", c.Code, "未修了者一覧"), ContentType: formats.PDF.ContentType,
 		Target: fmt.Sprintf("learning_campaign:%d", c.ID), Detail: fmt.Sprintf("%s 課ごとの未修了者一覧（PDF）", c.Code)}

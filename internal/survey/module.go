@@ -5,8 +5,6 @@ import (
 	"embed"
 	"io/fs"
 	"path"
-	"sync"
-	"time"
 
 	"mamori/internal/module"
 	"mamori/internal/web"
@@ -35,13 +33,13 @@ var (
 type Module struct {
 	d     module.Deps
 	store *Store
-	staff sync.Map // user id → staffLink
+	staff *module.StaffLinks
 }
 
 // New returns the module on the app's shared services.
 func New(d module.Deps) *Module {
 	registerNames(d.Names, d.DB)
-	return &Module{d: d, store: NewStore(d)}
+	return &Module{d: d, store: NewStore(d), staff: module.NewStaffLinks(d.Org)}
 }
 
 // Store returns the module's store (for sub-commands, benchmarks and tests).
@@ -87,29 +85,5 @@ func (m *Module) Routes(rt *web.Router) error {
 	return nil
 }
 
-// staffOf is the roster entry of a signed-in user (0: none). Every
-// answering request needs it twice (the object check and the handler), so
-// it is kept for staffTTL: an account's link to the roster changes rarely,
-// and a changed link is seen within that time.
-func (m *Module) staffOf(ctx context.Context, u *web.User) (int64, error) {
-	if u == nil {
-		return 0, nil
-	}
-	now := time.Now()
-	if v, ok := m.staff.Load(u.ID); ok && now.Sub(v.(staffLink).at) < staffTTL {
-		return v.(staffLink).id, nil
-	}
-	a, err := m.d.Org.Account(ctx, u.ID)
-	if err != nil {
-		return 0, err
-	}
-	m.staff.Store(u.ID, staffLink{a.StaffID, now})
-	return a.StaffID, nil
-}
-
-type staffLink struct {
-	id int64
-	at time.Time
-}
-
-const staffTTL = 30 * time.Second
+// staffOf is the roster entry of a signed-in user (0: none).
+func (m *Module) staffOf(ctx context.Context, u *web.User) (int64, error) { return m.staff.Of(ctx, u) }
