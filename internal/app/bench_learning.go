@@ -119,18 +119,7 @@ func (c CLI) benchLearning(ctx context.Context, args []string) error {
 			}
 			return nil
 		}
-		if i%10 == 0 {
-			// A double click: both answered with the result, one counted.
-			errc := make(chan error, 1)
-			go func() { errc <- send() }()
-			err := send()
-			if err2 := <-errc; err == nil {
-				err = err2
-			}
-			if err != nil {
-				return err
-			}
-		} else if err := send(); err != nil {
+		if err := sendOnceOrTwice(send, i%10 == 0); err != nil {
 			return err
 		}
 		acked.Add(1)

@@ -126,19 +126,7 @@ func (c CLI) benchSurvey(ctx context.Context, args []string) error {
 			req.Header.Set("Origin", bs.base)
 			return expectAck(client, req)
 		}
-		if i%10 == 0 {
-			// A double click: the same submission twice at once; both
-			// are answered with the acknowledgement, one is counted.
-			errc := make(chan error, 1)
-			go func() { errc <- send() }()
-			err := send()
-			if err2 := <-errc; err == nil {
-				err = err2
-			}
-			if err != nil {
-				return err
-			}
-		} else if err := send(); err != nil {
+		if err := sendOnceOrTwice(send, i%10 == 0); err != nil {
 			return err
 		}
 		acked.Add(1)
@@ -239,6 +227,21 @@ func verdict(ok bool) string {
 
 // benchStaff adds active staff to the demo ward's departments until the
 // roster has n people (setup of the benchmark only).
+// sendOnceOrTwice sends a submission, or (twice) the same one twice at
+// once, as a double click does: both must be answered, one counted.
+func sendOnceOrTwice(send func() error, twice bool) error {
+	if !twice {
+		return send()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- send() }()
+	err := send()
+	if err2 := <-errc; err == nil {
+		err = err2
+	}
+	return err
+}
+
 func benchStaff(ctx context.Context, db *database.DB, n int) error {
 	var have int
 	if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM staff WHERE active = TRUE").Scan(&have); err != nil {
