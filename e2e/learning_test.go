@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -39,9 +40,17 @@ func TestLearningJourney(t *testing.T) {
 		t.Fatal(err)
 	}
 	login(t, boss, base, "auditee")
+	// The security office, to upload a lesson's video (a context made
+	// before the learner's tab has its target).
+	admin, cancelAdmin := chromedp.NewContext(ctx, chromedp.WithNewBrowserContext())
+	t.Cleanup(cancelAdmin)
+	if err := chromedp.Do(admin); err != nil {
+		t.Fatal(err)
+	}
+	login(t, admin, base, "admin")
 	completed := func() int {
 		step(t, boss, "campaigns", chromedp.Navigate(base+"/learning/campaigns"), chromedp.WaitVisible(chromedp.CSS("main table")),
-			chromedp.Click(chromedp.CSS(`main table a[href^="/learning/campaigns/"]`)), chromedp.WaitVisible(chromedp.CSS("main dl")))
+			clickLink(`main table a[href^="/learning/campaigns/"]`, "個人情報保護研修（全職員）"), chromedp.WaitVisible(chromedp.CSS("main dl")))
 		m := regexp.MustCompile(`修了 (\d+) 人`).FindStringSubmatch(text(t, boss, "main dl"))
 		if m == nil {
 			t.Fatalf("the 所属長's page has no completion count:\n%s", truncate(text(t, boss, "main"), 600))
@@ -60,12 +69,13 @@ func TestLearningJourney(t *testing.T) {
 		t.Fatalf("the home page does not list the course to take:\n%s", truncate(home, 800))
 	}
 	step(t, ctx, "my courses", chromedp.Navigate(base+"/learning"), chromedp.WaitVisible(chromedp.CSS("main table")),
-		chromedp.Click(chromedp.CSS(`main table a[href^="/learning/my/"]`)), chromedp.WaitVisible(chromedp.CSS("main ol.stack")))
+		clickLink(`main table a[href^="/learning/my/"]`, "個人情報保護研修（全職員）"), chromedp.WaitVisible(chromedp.CSS("main ol.stack")))
 	course := evalJS[string](t, ctx, `location.pathname`)
 	lessons := evalJS[[]string](t, ctx, `[...document.querySelectorAll("main ol.stack li")].filter(li => !li.textContent.includes("受講済み")).map(li => li.querySelector("a").getAttribute("href"))`)
 	if len(lessons) == 0 {
 		t.Fatal("no lesson left to read")
 	}
+	watchVideo(t, ctx, admin, base, lessons[0])
 	for i, href := range lessons {
 		step(t, ctx, "lesson "+href, chromedp.Navigate(base+href), chromedp.WaitVisible(chromedp.CSS("article.lesson-body")))
 		if i == 0 {
@@ -126,10 +136,87 @@ func TestLearningJourney(t *testing.T) {
 		t.Errorf("certificate:\n%s", truncate(pdf, 600))
 	}
 
+	takeSCORM(t, ctx, base)
+
 	if after := completed(); after != before+1 {
 		t.Errorf("completions the 所属長 sees: %d before, %d after", before, after)
 	}
 	testkit.Shot(t, boss, "learning-campaign-auditee")
+}
+
+// clickLink clicks the first link of sel whose text holds label.
+func clickLink(sel, label string) chromedp.Action[chromedp.Void] {
+	return chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`(() => { const a = [...document.querySelectorAll(%q)].find(a => a.textContent.includes(%q));
+		if (!a) throw new Error("no link %s"); a.click(); })()`, sel, label, label))
+}
+
+// watchVideo: the security office uploads a video for the lesson at href
+// (a real H.264 MP4 of 20 seconds); the learner plays part of it, leaves,
+// and coming back finds it where they stopped.
+func watchVideo(t *testing.T, ctx, admin context.Context, base, href string) {
+	t.Helper()
+	m := regexp.MustCompile(`/lessons/(\d+)$`).FindStringSubmatch(href)
+	if m == nil {
+		t.Fatalf("lesson address %s", href)
+	}
+	file, err := filepath.Abs(filepath.Join("testdata", "lesson.mp4"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	step(t, admin, "courses", chromedp.Navigate(base+"/learning/courses"), chromedp.WaitVisible(chromedp.CSS("main table")))
+	step(t, admin, "course", clickLink(`main table a[href^="/learning/courses/"]`, "度 個人情報保護研修"), chromedp.WaitVisible(chromedp.CSS("#video-"+m[1])))
+	step(t, admin, "upload video", chromedp.SetUploadFiles("#video-"+m[1], []string{file}),
+		chromedp.Click(chromedp.CSS(`#lesson-`+m[1]+` button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(".alert-ok")))
+
+	step(t, ctx, "video lesson", chromedp.Navigate(base+href), chromedp.WaitVisible(chromedp.CSS("video[data-save]")))
+	waitFor(t, ctx, "video metadata", `document.querySelector("video").readyState >= 1`)
+	// Play (muted, as a browser allows without a click), jump ahead, pause:
+	// the page saves the position on pause.
+	step(t, ctx, "play", chromedp.Evaluate[chromedp.Void](`(async () => { const v = document.querySelector("video"); v.muted = true;
+		await v.play(); await new Promise(r => setTimeout(r, 700)); v.currentTime = 12.5; await new Promise(r => v.addEventListener("seeked", r, { once: true }));
+		v.pause(); })()`, chromedp.EvalAwaitPromise))
+	waitFor(t, ctx, "position saved", `performance.getEntriesByType("resource").some(e => e.name.endsWith("/position"))`)
+	step(t, ctx, "leave", chromedp.Navigate(base+"/learning"), chromedp.WaitVisible(chromedp.CSS("main table")))
+	step(t, ctx, "return", chromedp.Navigate(base+href), chromedp.WaitVisible(chromedp.CSS("video[data-save]")))
+	waitFor(t, ctx, "video resumed", `Math.abs(document.querySelector("video").currentTime - 12.5) < 0.6`)
+	testkit.Shot(t, ctx, "learning-video-phone")
+}
+
+// takeSCORM: the learner opens the demo's vendor course (a SCORM 1.2
+// package played in Mamori's frame), pages through it, answers its quiz,
+// and the SCO's report through the API completes the course.
+func takeSCORM(t *testing.T, ctx context.Context, base string) {
+	t.Helper()
+	step(t, ctx, "vendor course", chromedp.Navigate(base+"/learning"), chromedp.WaitVisible(chromedp.CSS("main table")),
+		clickLink(`main table a[href^="/learning/my/"]`, "外部教材"), chromedp.WaitVisible(chromedp.CSS(`main a.button[href$="/scorm"]`)),
+		chromedp.Click(chromedp.CSS(`main a.button[href$="/scorm"]`)), chromedp.WaitVisible(chromedp.CSS("#scorm-frame")))
+	const doc = `document.getElementById("scorm-frame").contentDocument`
+	waitFor(t, ctx, "SCO loaded", doc+` && !!`+doc+`.querySelector("#where") && `+doc+`.querySelector("#where").textContent === "1 / 4"`)
+	step(t, ctx, "page through and answer", chromedp.Evaluate[chromedp.Void](`(() => { const d = `+doc+`;
+		for (let i = 0; i < 3; i++) d.getElementById("next").click();
+		for (const [q, v] of Object.entries({q1: "b", q2: "c", q3: "b", q4: "a", q5: "b"})) d.querySelector("input[name=" + q + "][value=" + v + "]").click();
+		d.querySelector("#quiz button[type=submit]").click(); })()`))
+	waitFor(t, ctx, "reported", `document.getElementById("scorm-status").textContent.includes("修了")`)
+	if got := evalJS[string](t, ctx, doc+`.getElementById("result").textContent`); !strings.Contains(got, "合格") {
+		t.Errorf("the SCO's result: %q", got)
+	}
+	testkit.Shot(t, ctx, "learning-scorm-phone")
+	step(t, ctx, "close", chromedp.Click(chromedp.CSS("#scorm-close")), chromedp.WaitVisible(chromedp.CSS("main dl.facts")))
+	if body := text(t, ctx, "main"); !strings.Contains(body, "修了") || !strings.Contains(body, "受講修了証") || !strings.Contains(body, "100%") {
+		t.Errorf("the vendor course after its quiz:\n%s", truncate(body, 800))
+	}
+}
+
+// waitFor polls js in the page until it is true (10 s).
+func waitFor(t *testing.T, ctx context.Context, what, js string) {
+	t.Helper()
+	for i := 0; i < 100; i++ {
+		if evalJS[bool](t, ctx, js) {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("%s: %s stayed false", what, js)
 }
 
 // attemptKeys is attempt id's questions with their kinds and keys, as a

@@ -135,6 +135,9 @@ var objectRules = map[string][]objectCase{
 			setup: "INSERT INTO learning_attempts (assignment_id, seq, questions, total, started_at) SELECT a.id, 99, '[]', 0, '2026-12-01T00:00:00Z' " +
 				"FROM learning_assignments a JOIN users u ON u.staff_id = a.staff_id JOIN learning_campaigns c ON c.id = a.campaign_id WHERE u.login = 'staff' AND c.code = '2026-LC-01'"},
 	},
+	"learning.scorm_package": {
+		{name: "戸籍住民課に割り当てた外部教材（SCORM）", query: "SELECT p.id FROM learning_scorm_packages p JOIN learning_courses c ON c.scorm_package = p.id WHERE c.code = 'SAMPLE-TW'", roles: "admin consultant staff"},
+	},
 	"learning.course": {
 		{name: "個人情報保護研修", query: "SELECT id FROM learning_courses WHERE code = 'PRIV'", roles: "all"},
 	},

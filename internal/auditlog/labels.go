@@ -66,6 +66,8 @@ var ActionGroups = []ActionGroup{
 		{"learning.course_copy", "研修のコースを翌年度へ複写"},
 		{"learning.campaign_create", "研修の実施を登録"},
 		{"learning.video_upload", "研修の単元の動画を登録"},
+		{"learning.scorm_import", "外部の教材（SCORM パッケージ）を取り込み"},
+		{"learning.scorm_session", "外部の教材（SCORM）の学習を終了"},
 		{"learning.key_correct", "研修の問題の正解を訂正（採点し直し）"},
 		{"learning.lesson_done", "研修の単元を受講"},
 		{"learning.remind", "研修の未修了者に催促"},

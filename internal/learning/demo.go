@@ -14,6 +14,7 @@ import (
 	"mamori/internal/database"
 	"mamori/internal/jp"
 	"mamori/internal/module"
+	"mamori/internal/org"
 )
 
 // demoFiscalYear is the year the demo's courses are written for.
@@ -80,6 +81,9 @@ func (m *Module) CreateDemo(ctx context.Context, d module.Demo) error {
 			demoStaff = a.StaffID
 		}
 	}
+	if err := m.demoSCORM(ctx, tree.Flat(), closes, by); err != nil {
+		return err
+	}
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
 		if err := m.demoPractice(ctx); err != nil {
 			return err
@@ -91,6 +95,43 @@ func (m *Module) CreateDemo(ctx context.Context, d module.Demo) error {
 			return nil
 		}
 		return s.demoProgress(ctx, mid, myno, 0.1, demoStaff, now.AddDate(0, 0, -10))
+	})
+}
+
+// demoSCORM imports the sample vendor course (SCORM 1.2) and assigns it
+// to 戸籍住民課, where the demo member of staff works, from five days ago.
+func (m *Module) demoSCORM(ctx context.Context, deps []*org.Department, closes time.Time, by string) error {
+	var target []int64
+	for _, dep := range deps {
+		if dep.Name == "戸籍住民課" {
+			target = append(target, dep.ID)
+		}
+	}
+	if len(target) == 0 {
+		return nil
+	}
+	data, err := SamplePackage("telework")
+	if err != nil {
+		return err
+	}
+	p, err := ParseSCORM(data)
+	if err != nil {
+		return fmt.Errorf("learning demo: sample package: %w", err)
+	}
+	s := m.store
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		b, err := m.d.Blobs.Put(ctx, "telework-scorm12.zip", "application/zip", data, 0)
+		if err != nil {
+			return err
+		}
+		id, _, err := s.ImportSCORM(ctx, SCORMImport{Code: "SAMPLE-TW", FiscalYear: demoFiscalYear, Minutes: 15, PassPercent: 80}, p, b.ID,
+			"telework-scorm12.zip", int64(len(data)), "システム")
+		if err != nil {
+			return err
+		}
+		_, _, err = s.CreateCampaign(ctx, CampaignInput{CourseID: id, Title: "令和8年度 （見本）外部教材 テレワークと持ち出し（戸籍住民課）",
+			Opens: jp.DateKey(s.now().AddDate(0, 0, -5)), Closes: jp.DateKey(closes), Departments: target}, by)
+		return err
 	})
 }
 

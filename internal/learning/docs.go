@@ -233,13 +233,26 @@ func CertificateDocument(c Course, camp Campaign, a Assignment, name, ward strin
 		docgen.Heading{Level: 1, Text: "受講修了証", NoTOC: true},
 		docgen.Paragraph{Align: docgen.AlignCenter, Runs: []docgen.Run{{Text: name + "　様", Bold: true}}},
 		docgen.Paragraph{Align: docgen.AlignCenter, Runs: []docgen.Run{docgen.T(a.Department)}},
-		docgen.P(fmt.Sprintf("あなたは、%s「%s」（%s）のすべての単元を受講し、確認テストに合格（%d%%、合格点 %d%%）したので、これを証します。",
-			jp.FiscalYearLabel(c.FiscalYear), c.Title, c.VariantLabel(a.Variant), a.BestPercent, c.PassPercent)),
+		docgen.P(certificateText(c, a)),
 		docgen.Paragraph{Align: docgen.AlignRight, Runs: []docgen.Run{docgen.T("修了日　" + jp.FormatWareki(a.CompletedAt))}},
 		docgen.Paragraph{Align: docgen.AlignRight, Runs: []docgen.Run{docgen.T(strings.TrimSpace(ward + "　統括情報セキュリティ責任者"))}},
 	}
 	return &docgen.Document{Meta: docgen.Meta{Title: "受講修了証", Subtitle: c.Title, Ward: ward, FiscalYear: c.FiscalYear, Date: a.CompletedAt, TitleInBody: true},
 		Sections: []docgen.Section{{Blocks: b}}}
+}
+
+// certificateText is what the certificate attests: all lessons and the
+// test, or a vendor course (SCORM) completed as the course itself reported.
+func certificateText(c Course, a Assignment) string {
+	if c.SCORM() {
+		score := ""
+		if a.BestPercent >= 0 {
+			score = fmt.Sprintf("（得点 %d%%）", a.BestPercent)
+		}
+		return fmt.Sprintf("あなたは、%s「%s」を最後まで受講し、修了%sしたので、これを証します。", jp.FiscalYearLabel(c.FiscalYear), c.Title, score)
+	}
+	return fmt.Sprintf("あなたは、%s「%s」（%s）のすべての単元を受講し、確認テストに合格（%d%%、合格点 %d%%）したので、これを証します。",
+		jp.FiscalYearLabel(c.FiscalYear), c.Title, c.VariantLabel(a.Variant), a.BestPercent, c.PassPercent)
 }
 
 // CompletionTable is a campaign's completion list, one row per person.

@@ -64,7 +64,7 @@ func (m *Module) Info() module.Info { return info }
 // Tables implements module.Tabler.
 func (m *Module) Tables() []string {
 	return []string{"learning_courses", "learning_lessons", "learning_questions", "learning_campaigns", "learning_assignments",
-		"learning_progress", "learning_attempts", "learning_practice"}
+		"learning_progress", "learning_attempts", "learning_practice", "learning_scorm_packages", "learning_scorm_state"}
 }
 
 // Routes implements module.Router.
@@ -85,6 +85,7 @@ func (m *Module) Routes(rt *web.Router) error {
 	}
 	m.learnerRoutes(rt)
 	m.manageRoutes(rt)
+	m.scormRoutes(rt)
 	return m.practiceRoutes(rt)
 }
 

@@ -117,7 +117,13 @@ type Course struct {
 	Tests       map[string][]Slot
 	Rev         int64
 	UpdatedAt   time.Time
+	// Package is the SCORM package a vendor course is taken through (0:
+	// our own course of lessons and a test).
+	Package int64
 }
+
+// SCORM reports whether the course is a vendor's SCORM package.
+func (c Course) SCORM() bool { return c.Package != 0 }
 
 // VariantLabel is a variant's label.
 func (c Course) VariantLabel(v string) string {
@@ -270,13 +276,13 @@ func jsonText(v any) string {
 
 // ---- courses ----
 
-const courseCols = "id, code, fiscal_year, title, summary, minutes, pass_percent, variants, categories, tests, rev, updated_at"
+const courseCols = "id, code, fiscal_year, title, summary, minutes, pass_percent, variants, categories, tests, rev, updated_at, scorm_package"
 
 func scanCourse(sc interface{ Scan(...any) error }) (Course, error) {
 	var c Course
 	var variants, categories, tests string
 	var at database.Time
-	if err := sc.Scan(&c.ID, &c.Code, &c.FiscalYear, &c.Title, &c.Summary, &c.Minutes, &c.PassPercent, &variants, &categories, &tests, &c.Rev, &at); err != nil {
+	if err := sc.Scan(&c.ID, &c.Code, &c.FiscalYear, &c.Title, &c.Summary, &c.Minutes, &c.PassPercent, &variants, &categories, &tests, &c.Rev, &at, &c.Package); err != nil {
 		return c, err
 	}
 	c.UpdatedAt = at.Time
@@ -648,6 +654,11 @@ func (s *Store) CopyCourse(ctx context.Context, id int64, by string) (int64, err
 			updated_by_name, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, c.Code, to, title, c.Summary, c.Minutes, c.PassPercent,
 			jsonText(vs), jsonText(cs), jsonText(c.Tests), by, now); err != nil {
 			return err
+		}
+		if c.SCORM() {
+			if err := s.copyPackage(ctx, c, out, by); err != nil {
+				return err
+			}
 		}
 		if _, err := s.db.Exec(ctx, `INSERT INTO learning_lessons (course_id, code, sort_order, title, variants, minutes, clauses, domains, sections, exercises,
 			video_blob, video_name) SELECT ?, code, sort_order, title, variants, minutes, clauses, domains, sections, exercises, video_blob, video_name

@@ -160,11 +160,34 @@ func (m *Module) course(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return web.Render(w, r, http.StatusOK, "learning/learning_course", t.Course.Title, struct {
-		*taking
-		Attempts []Attempt
-	}{t, attempts})
+	v := courseTaking{taking: t, Attempts: attempts}
+	if t.Course.SCORM() {
+		p, err := m.store.Package(r.Context(), t.Course.Package)
+		if err != nil {
+			return err
+		}
+		st, _, err := m.store.SCORMStateOf(r.Context(), t.A.ID, p.ID)
+		if err != nil {
+			return err
+		}
+		v.Package, v.SCORM = &p, &st
+	}
+	return web.Render(w, r, http.StatusOK, "learning/learning_course", t.Course.Title, v)
 }
+
+// courseTaking is the learner's course page.
+type courseTaking struct {
+	*taking
+	Attempts []Attempt
+	Package  *PackageRow // a SCORM course's package and the learner's state in it
+	SCORM    *SCORMState
+}
+
+// SCORMStatus is the learner's state in a SCORM course.
+func (v courseTaking) SCORMStatus() string { return v.SCORM.StatusLabel(v.Package.Version) }
+
+// SCORMTime is the time spent in a SCORM course.
+func (v courseTaking) SCORMTime() string { return DurationLabel(v.SCORM.TotalSeconds) }
 
 // lessonView is a lesson page with its exercises.
 type lessonView struct {

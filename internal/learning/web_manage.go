@@ -95,16 +95,22 @@ type courseListView struct {
 	Year      int
 	Available []string // this year's content files not imported yet
 	Campaigns []Campaign
+	SCORM     *scormForm // the SCORM import form as typed
 }
 
 func (m *Module) courseList(w http.ResponseWriter, r *http.Request) error {
+	return m.renderCourseList(w, r, http.StatusOK, &scormForm{Minutes: "30", Pass: "80"})
+}
+
+// renderCourseList is the course list with the SCORM import form f.
+func (m *Module) renderCourseList(w http.ResponseWriter, r *http.Request, status int, f *scormForm) error {
 	ctx := r.Context()
 	fy := m.d.Org.CurrentFiscalYear(ctx)
 	cs, err := m.store.Courses(ctx, 0)
 	if err != nil {
 		return err
 	}
-	v := courseListView{Courses: cs, Year: fy}
+	v := courseListView{Courses: cs, Year: fy, SCORM: f}
 	specs, err := LoadCourses(contentFS(), fy)
 	if err != nil {
 		return err
@@ -118,7 +124,7 @@ func (m *Module) courseList(w http.ResponseWriter, r *http.Request) error {
 			v.Available = append(v.Available, sp.Code+" "+sp.Title)
 		}
 	}
-	return web.Render(w, r, http.StatusOK, "learning/learning_courses", "研修の教材", v)
+	return web.Render(w, r, status, "learning/learning_courses", "研修の教材", v)
 }
 
 func (m *Module) courseImport(w http.ResponseWriter, r *http.Request) error {
@@ -140,6 +146,7 @@ type courseView struct {
 	Questions []Question
 	Counts    []variantCount
 	Emphasis  []Emphasis
+	Packages  []PackageRow // a SCORM course's packages, the latest first
 }
 
 type variantCount struct {
@@ -209,6 +216,11 @@ func (m *Module) courseShow(w http.ResponseWriter, r *http.Request) error {
 	}
 	if v.Emphasis, err = m.store.emphasisOf(r.Context(), v.C.FiscalYear, v.Lessons); err != nil {
 		return err
+	}
+	if v.C.SCORM() {
+		if v.Packages, err = m.store.Packages(r.Context(), v.C.ID); err != nil {
+			return err
+		}
 	}
 	return web.Render(w, r, http.StatusOK, "learning/learning_course_show", v.C.Title, v)
 }

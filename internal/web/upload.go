@@ -38,6 +38,8 @@ var (
 		content: func(h []byte) bool { return bytes.HasPrefix(h, []byte("\x89PNG\r\n\x1a\n")) }}
 	JPEG = FileType{Label: "JPEG 画像（.jpg・.jpeg）", Exts: []string{".jpg", ".jpeg"}, MIME: "image/jpeg",
 		content: func(h []byte) bool { return bytes.HasPrefix(h, []byte{0xFF, 0xD8, 0xFF}) }}
+	// ZIP is a package of files (a SCORM course).
+	ZIP = FileType{Label: "ZIP（.zip）", Exts: []string{".zip"}, content: isZip, MIME: "application/zip"}
 	// MP4 is an ISO base media file: its first box is ftyp.
 	MP4 = FileType{Label: "MP4 動画（.mp4）", Exts: []string{".mp4", ".m4v"}, MIME: "video/mp4",
 		content: func(h []byte) bool { return len(h) >= 12 && string(h[4:8]) == "ftyp" }}
