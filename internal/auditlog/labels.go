@@ -69,6 +69,8 @@ var ActionGroups = []ActionGroup{
 		{"learning.scorm_import", "外部の教材（SCORM パッケージ）を取り込み"},
 		{"learning.scorm_session", "外部の教材（SCORM）の学習を終了"},
 		{"learning.key_correct", "研修の問題の正解を訂正（採点し直し）"},
+		{"learning.lesson_edit", "研修の単元の本文を変更"},
+		{"learning.question_revise", "研修の問題を書き直し（新しい版）"},
 		{"learning.lesson_done", "研修の単元を受講"},
 		{"learning.remind", "研修の未修了者に催促"},
 		{"learning.practice_submit", "内部監査人研修の模擬監査を提出"},

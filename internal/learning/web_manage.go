@@ -43,6 +43,7 @@ func (m *Module) manageRoutes(rt *web.Router) {
 	question := course.On(web.Object{Kind: "learning.question", Param: "question", Allow: func(ctx context.Context, _ *web.User, _ web.Scope, id int64) (bool, error) {
 		return true, m.store.questionExists(ctx, id)
 	}})
+	m.editRoutes(rt, preview, question)
 	rt.Handle("GET /learning/courses/{id}/questions/{question}", question, m.questionShow)
 	rt.Handle("POST /learning/courses/{id}/questions/{question}", question, m.questionKey)
 	rt.Handle("GET /learning/courses/{id}/lessons/{lesson}/video", preview, m.previewVideo)
@@ -378,6 +379,10 @@ type questionView struct {
 	Drawn   int // submitted attempts that drew this version
 	Errors  FieldErrors
 	Checked map[int]bool
+	// The rewrite form, its problems, and every version of the question.
+	Edit       QuestionEdit
+	EditErrors FieldErrors
+	Versions   []Question
 }
 
 func (m *Module) questionOf(r *http.Request) (questionView, error) {
@@ -393,12 +398,14 @@ func (m *Module) questionOf(r *http.Request) (questionView, error) {
 	if err != nil {
 		return questionView{}, web.NotFound()
 	}
-	v := questionView{C: cv.C, Q: qs[0], Checked: map[int]bool{}}
+	v := questionView{C: cv.C, Q: qs[0], Checked: map[int]bool{}, Edit: editOf(qs[0])}
 	for _, k := range v.Q.Key {
 		v.Checked[k] = true
 	}
-	v.Drawn, err = m.store.attemptsDrawing(r.Context(), qid)
-	return v, err
+	if v.Drawn, err = m.store.attemptsDrawing(r.Context(), qid); err != nil {
+		return v, err
+	}
+	return v, m.questionVersions(r, &v)
 }
 
 func (m *Module) questionShow(w http.ResponseWriter, r *http.Request) error {

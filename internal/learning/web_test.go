@@ -538,3 +538,75 @@ func TestPracticeAudit(t *testing.T) {
 	admin.Get(fmt.Sprintf("/learning/practice/results/%d", other)).Want(http.StatusOK, "見つけた問題")
 	s.As("staff").Get("/learning/practice").Want(http.StatusForbidden)
 }
+
+// TestEditLessonAndQuestion: the security office changes a lesson's text
+// (a stale form is refused, as is a section without a heading) and
+// rewrites a question as a new version that later tests draw, while the
+// version already drawn stays with its attempts.
+func TestEditLessonAndQuestion(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	admin := s.As("admin")
+	priv := s.ID("SELECT id FROM learning_courses WHERE code = 'PRIV'")
+	l1 := s.ID("SELECT id FROM learning_lessons WHERE course_id = ? AND code = 'PRIV-L01'", priv)
+	edit := fmt.Sprintf("/learning/courses/%d/lessons/%d/edit", priv, l1)
+	page := admin.Get(edit).Want(http.StatusOK, "単元の変更", "節を追加")
+	base := regexp.MustCompile(`name="base" value="([0-9a-f]+)"`).FindStringSubmatch(page.Body)
+	n := regexp.MustCompile(`name="sections" value="(\d+)"`).FindStringSubmatch(page.Body)
+	if base == nil || n == nil {
+		t.Fatal("the form lacks its base or section count")
+	}
+	form := url.Values{"base": {base[1]}, "sections": {n[1]}, "title": {"個人情報とは何か（改訂）"}, "minutes": {"6"}}
+	count := 0
+	fmt.Sscan(n[1], &count)
+	for i := range count {
+		form.Set(fmt.Sprintf("index_%d", i), fmt.Sprint(i))
+		form.Set(fmt.Sprintf("heading_%d", i), fmt.Sprintf("見出し%d", i+1))
+		form.Set(fmt.Sprintf("body_%d", i), "本文です。\n\n- 箇条書き")
+	}
+	form.Set(fmt.Sprintf("index_%d", count-1), "-1")
+	form.Set(fmt.Sprintf("heading_%d", count-1), "追加した節")
+	form.Set(fmt.Sprintf("body_%d", count-1), "窓口で本人確認書類を複写したときは、目的を終えたら直ちに廃棄します。")
+	bad := url.Values{}
+	for k, v := range form {
+		bad[k] = v
+	}
+	bad.Set("heading_0", "")
+	admin.Post(edit, bad).Want(http.StatusUnprocessableEntity, "節 1：見出しと本文の両方を入力してください", "個人情報とは何か（改訂）")
+	admin.Post(edit, form).Redirects(fmt.Sprintf("/learning/courses/%d", priv))
+	admin.Get(fmt.Sprintf("/learning/courses/%d/lessons/%d?variant=general", priv, l1)).Want(http.StatusOK, "個人情報とは何か（改訂）", "追加した節", "直ちに廃棄します")
+	// The same form again: it was made from the lesson before the change.
+	admin.Post(edit, form).Want(http.StatusConflict, "別の人が変更しました")
+	if s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'learning.lesson_edit'") != 1 {
+		t.Error("the lesson edit is not audited once")
+	}
+	s.As("staff").Post(edit, form).Want(http.StatusForbidden)
+
+	// A test question drawn by a submitted attempt of the demo.
+	qid := s.ID(`SELECT MIN(q.id) FROM learning_questions q WHERE q.course_id = ? AND q.use_as = 'test' AND q.kind = 'single'`, priv)
+	st := learning.NewStore(s.Deps())
+	qs, err := st.Questions(t.Context(), priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var q learning.Question
+	for _, x := range qs {
+		if x.ID == qid {
+			q = x
+		}
+	}
+	rev := fmt.Sprintf("/learning/courses/%d/questions/%d/revise", priv, qid)
+	f := url.Values{"text": {"書き直した問題文です。最も適切なものはどれか。"}, "options": {"一つ目\n二つ目\n三つ目"}, "answer": {"9"}, "explanation": {q.Explanation}}
+	admin.Post(rev, f).Want(http.StatusUnprocessableEntity, "正解の番号 9 に当たる選択肢がありません（選択肢は 1〜3）")
+	f.Set("answer", "2")
+	admin.Post(rev, f).Redirects(fmt.Sprintf("/learning/courses/%d/questions/", priv))
+	if s.Count("SELECT COUNT(*) FROM learning_questions WHERE course_id = ? AND code = ? AND is_current = ?", priv, q.Code, true) != 1 ||
+		s.Count("SELECT version FROM learning_questions WHERE course_id = ? AND code = ? AND is_current = ?", priv, q.Code, true) != q.Version+1 {
+		t.Fatal("not exactly one current version, the next")
+	}
+	if s.Count("SELECT answer = '[1]' FROM learning_questions WHERE course_id = ? AND code = ? AND is_current = ?", priv, q.Code, true) != 1 {
+		t.Error("the new key is not the second option")
+	}
+	// The old version is refused a second rewrite.
+	admin.Post(rev, f).Want(http.StatusUnprocessableEntity, "新しい版ができています")
+	admin.Get(fmt.Sprintf("/learning/courses/%d/questions/%d", priv, qid)).Want(http.StatusOK, "旧版", "版の履歴")
+}
