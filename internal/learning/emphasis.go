@@ -2,7 +2,9 @@ package learning
 
 import (
 	"context"
+	"slices"
 	"strings"
+	"time"
 
 	"mamori/internal/improve"
 )
@@ -49,4 +51,61 @@ func (s *Store) emphasisOf(ctx context.Context, fy int, lessons []Lesson) ([]Emp
 		}
 	}
 	return out, nil
+}
+
+// Case is a recurrence-prevention measure of one of the ward's own
+// incidents (written into the register by the incident module), cited in
+// the lessons of its risk domain without the department or the people:
+// its title only.
+type Case struct {
+	Domain string
+	Title  string
+	Year   int
+}
+
+// casesTTL is how long the cases are kept: every lesson page shows them.
+const casesTTL = time.Minute
+
+type keptCases struct {
+	at    time.Time
+	cases []Case
+}
+
+// casesOf are fiscal year fy's and the year before's incident measures in
+// the register whose source reference names a risk domain
+// ("<incident>/<domain>/…", as the self-assessment writes "<campaign>/<domain>").
+func (s *Store) casesOf(ctx context.Context, fy int) ([]Case, error) {
+	if s.reg == nil {
+		return nil, nil
+	}
+	if v, ok := s.cases.Load(fy); ok && time.Since(v.(keptCases).at) < casesTTL {
+		return v.(keptCases).cases, nil
+	}
+	var out []Case
+	for _, y := range []int{fy, fy - 1} {
+		as, _, err := s.reg.List(ctx, improve.Filter{FiscalYear: y, Source: improve.SourceIncidentMeasure})
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range as {
+			parts := strings.Split(a.SourceRef, "/")
+			if len(parts) < 2 || parts[1] == "" {
+				continue
+			}
+			out = append(out, Case{Domain: parts[1], Title: a.Title, Year: a.FiscalYear})
+		}
+	}
+	s.cases.Store(fy, keptCases{time.Now(), out})
+	return out, nil
+}
+
+// casesFor are the cases of lesson l's risk domains.
+func casesFor(cs []Case, l Lesson) []Case {
+	var out []Case
+	for _, c := range cs {
+		if slices.Contains(l.Domains, c.Domain) {
+			out = append(out, c)
+		}
+	}
+	return out
 }

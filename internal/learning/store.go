@@ -33,6 +33,7 @@ type Store struct {
 	content sync.Map       // course id → *courseContent
 	courses sync.Map       // course id → keptCourse
 	reg     *improve.Store // the improvement register, read for the year's emphasis
+	cases   sync.Map       // fiscal year → keptCases (the incidents' measures)
 }
 
 type courseContent struct {

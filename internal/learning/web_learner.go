@@ -201,6 +201,7 @@ type lessonView struct {
 	Next      *Lesson
 	Index     int
 	Preview   bool // a manager's preview: nothing is recorded
+	Cases     []Case // the ward's own incidents of the lesson's domains
 }
 
 // Checked reports whether choice c of question q was given.
@@ -240,6 +241,11 @@ func (m *Module) lessonOf(r *http.Request, t *taking) (lessonView, error) {
 		return v, web.NotFound()
 	}
 	v.Sections = v.L.SectionsFor(t.A.Variant)
+	cs, err := m.store.casesOf(r.Context(), t.Course.FiscalYear)
+	if err != nil {
+		return v, err
+	}
+	v.Cases = casesFor(cs, v.L)
 	qs, err := m.store.Questions(r.Context(), t.Course.ID)
 	if err != nil {
 		return v, err

@@ -148,6 +148,14 @@ type courseView struct {
 	Counts    []variantCount
 	Emphasis  []Emphasis
 	Packages  []PackageRow // a SCORM course's packages, the latest first
+	Cases     []caseLessons
+}
+
+// caseLessons is one of the ward's incident measures with the lessons
+// that cite it.
+type caseLessons struct {
+	Case
+	Lessons []string
 }
 
 type variantCount struct {
@@ -222,6 +230,19 @@ func (m *Module) courseShow(w http.ResponseWriter, r *http.Request) error {
 		if v.Packages, err = m.store.Packages(r.Context(), v.C.ID); err != nil {
 			return err
 		}
+	}
+	cs, err := m.store.casesOf(r.Context(), v.C.FiscalYear)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		cl := caseLessons{Case: c}
+		for _, l := range v.Lessons {
+			if len(casesFor([]Case{c}, l)) > 0 {
+				cl.Lessons = append(cl.Lessons, l.Code)
+			}
+		}
+		v.Cases = append(v.Cases, cl)
 	}
 	return web.Render(w, r, http.StatusOK, "learning/learning_course_show", v.C.Title, v)
 }
@@ -308,6 +329,11 @@ func (m *Module) coursePreview(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	v.Preview = true
+	cs, err := m.store.casesOf(r.Context(), cv.C.FiscalYear)
+	if err != nil {
+		return err
+	}
+	v.Cases = casesFor(cs, v.L)
 	return web.Render(w, r, http.StatusOK, "learning/learning_lesson", v.L.Title, v)
 }
 

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"mamori/content"
+	"mamori/internal/improve"
 	"mamori/internal/learning"
 	"mamori/internal/testkit"
 	"mamori/internal/webtest"
@@ -609,4 +610,39 @@ func TestEditLessonAndQuestion(t *testing.T) {
 	// The old version is refused a second rewrite.
 	admin.Post(rev, f).Want(http.StatusUnprocessableEntity, "新しい版ができています")
 	admin.Get(fmt.Sprintf("/learning/courses/%d/questions/%d", priv, qid)).Want(http.StatusOK, "旧版", "版の履歴")
+}
+
+// TestIncidentCasesCited: a recurrence-prevention measure of the ward's
+// own incident in the register (as the incident module writes it) is
+// cited in the lessons of its risk domain, without department or people,
+// for learners and in the course's page.
+func TestIncidentCasesCited(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	reg := improve.NewStore(s.Deps())
+	dept := s.ID("SELECT id FROM departments WHERE name = '税務課'")
+	if _, _, err := reg.Upsert(t.Context(), improve.Input{FiscalYear: 2026, Source: improve.SourceIncidentMeasure, SourceModule: "incident",
+		SourceRef: "2026-IN-001/misdelivery/1", SourceLabel: "令和8年度 インシデント 2026-IN-001 税務課 納税通知書の誤送付",
+		Title: "封入封緘は二人で照合し、照合記録を残す", Detail: "税務課の山田が封入した", OwnerDepartmentID: dept}); err != nil {
+		t.Fatal(err)
+	}
+	priv := s.ID("SELECT id FROM learning_courses WHERE code = 'PRIV'")
+	var lesson, other int64
+	for _, code := range []string{"PRIV-L01", "PRIV-L02", "PRIV-L03", "PRIV-L04", "PRIV-L05", "PRIV-L06", "PRIV-L07", "PRIV-L08"} {
+		id := s.ID("SELECT id FROM learning_lessons WHERE course_id = ? AND code = ?", priv, code)
+		if s.Count("SELECT COUNT(*) FROM learning_lessons WHERE id = ? AND domains LIKE '%misdelivery%'", id) > 0 {
+			lesson = id
+		} else {
+			other = id
+		}
+	}
+	if lesson == 0 || other == 0 {
+		t.Fatal("the demo course has no misdelivery lesson or no other")
+	}
+	admin := s.As("admin")
+	admin.Get(fmt.Sprintf("/learning/courses/%d/lessons/%d?variant=general", priv, lesson)).Want(http.StatusOK, "区で起きた事例から", "封入封緘は二人で照合し").
+		Lacks("税務課", "山田", "2026-IN-001")
+	admin.Get(fmt.Sprintf("/learning/courses/%d/lessons/%d?variant=general", priv, other)).Lacks("区で起きた事例から")
+	admin.Get(fmt.Sprintf("/learning/courses/%d", priv)).Want(http.StatusOK, "区の事例（インシデントの再発防止策）", "封入封緘は二人で照合し")
+	staff := s.As("staff")
+	staff.Get(fmt.Sprintf("/learning/my/%d/lessons/%d", demoAssignment(s), lesson)).Want(http.StatusOK, "区で起きた事例から", "封入封緘は二人で照合し").Lacks("税務課", "山田")
 }
