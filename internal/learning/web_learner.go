@@ -200,7 +200,7 @@ type lessonView struct {
 	Errors    map[int64]string // per exercise
 	Next      *Lesson
 	Index     int
-	Preview   bool // a manager's preview: nothing is recorded
+	Preview   bool   // a manager's preview: nothing is recorded
 	Cases     []Case // the ward's own incidents of the lesson's domains
 }
 
