@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"time"
 
 	"mamori/internal/auditlog"
@@ -175,7 +176,24 @@ func (a *App) Names() *module.Names { return a.names }
 // Deps are the shared services the modules are built from.
 func (a *App) Deps() module.Deps {
 	return module.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Blobs: a.Blobs, Jobs: a.Jobs, Now: a.Now, Logger: a.Logger,
-		Org: a.Org, Names: a.names}
+		Org: a.Org, Names: a.names, Hints: a.hints}
+}
+
+// hints gathers fiscal year fy's training hints from every module that
+// has them (module.Hinter), strongest first.
+func (a *App) hints(ctx context.Context, fy int) ([]module.Hint, error) {
+	var out []module.Hint
+	for _, m := range a.Modules {
+		if h, ok := m.(module.Hinter); ok {
+			hs, err := h.Hints(ctx, fy)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", m.Info().Label, err)
+			}
+			out = append(out, hs...)
+		}
+	}
+	slices.SortStableFunc(out, func(x, y module.Hint) int { return y.Weight - x.Weight })
+	return out, nil
 }
 
 // CreateDemo fills an empty database with the demo ward: each module adds

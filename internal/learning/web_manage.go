@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
 	"mamori/internal/database"
 	"mamori/internal/docgen/formats"
 	"mamori/internal/jp"
+	"mamori/internal/module"
 	"mamori/internal/tabular"
 	"mamori/internal/web"
 )
@@ -149,6 +151,29 @@ type courseView struct {
 	Emphasis  []Emphasis
 	Packages  []PackageRow // a SCORM course's packages, the latest first
 	Cases     []caseLessons
+	Hints     []module.Hint // for the auditor training: the witness records' weak points
+}
+
+// hintsFor are what the other workstreams' records of the course's year
+// and the year before say a training for the course's audience should
+// stress (the auditor training: the witness points auditors needed help on).
+func (m *Module) hintsFor(ctx context.Context, c Course) ([]module.Hint, error) {
+	if m.d.Hints == nil || !slices.ContainsFunc(c.Variants, func(p Pair) bool { return p.Key == module.AudienceAuditor }) {
+		return nil, nil
+	}
+	var out []module.Hint
+	for _, fy := range []int{c.FiscalYear, c.FiscalYear - 1} {
+		hs, err := m.d.Hints(ctx, fy)
+		if err != nil {
+			return nil, err
+		}
+		for _, h := range hs {
+			if h.Audience == module.AudienceAuditor {
+				out = append(out, h)
+			}
+		}
+	}
+	return out, nil
 }
 
 // caseLessons is one of the ward's incident measures with the lessons
@@ -230,6 +255,9 @@ func (m *Module) courseShow(w http.ResponseWriter, r *http.Request) error {
 		if v.Packages, err = m.store.Packages(r.Context(), v.C.ID); err != nil {
 			return err
 		}
+	}
+	if v.Hints, err = m.hintsFor(r.Context(), v.C); err != nil {
+		return err
 	}
 	cs, err := m.store.casesOf(r.Context(), v.C.FiscalYear)
 	if err != nil {

@@ -646,3 +646,29 @@ func TestIncidentCasesCited(t *testing.T) {
 	staff := s.As("staff")
 	staff.Get(fmt.Sprintf("/learning/my/%d/lessons/%d", demoAssignment(s), lesson)).Want(http.StatusOK, "区で起きた事例から", "封入封緘は二人で照合し").Lacks("税務課", "山田")
 }
+
+// TestAuditorTrainingHints: the auditor training's course page lists the
+// witness points the ward's auditors needed help on (the audit module's
+// records, through module.Hinter), strongest first; other courses none.
+func TestAuditorTrainingHints(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	if s.Count("SELECT COUNT(*) FROM audit_witness WHERE rating IN ('poor', 'fair')") == 0 {
+		t.Fatal("the demo has no witness records that needed help")
+	}
+	admin := s.As("admin")
+	page := admin.Get(fmt.Sprintf("/learning/courses/%d", s.ID("SELECT id FROM learning_courses WHERE code = 'AUDIT'"))).
+		Want(http.StatusOK, "立会いの記録から（監査人研修の重点）", "内部監査の立会い", "要改善")
+	hs, err := s.App.Deps().Hints(t.Context(), 2026)
+	if err != nil || len(hs) == 0 {
+		t.Fatalf("hints: %v %v", hs, err)
+	}
+	if !strings.Contains(page.Body, hs[0].Title) {
+		t.Errorf("the strongest point %q is not listed", hs[0].Title)
+	}
+	for i := 1; i < len(hs); i++ {
+		if hs[i].Weight > hs[i-1].Weight {
+			t.Fatal("hints are not strongest first")
+		}
+	}
+	admin.Get(fmt.Sprintf("/learning/courses/%d", s.ID("SELECT id FROM learning_courses WHERE code = 'PRIV'"))).Lacks("立会いの記録から")
+}

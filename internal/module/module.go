@@ -41,7 +41,30 @@ type Deps struct {
 	Logger *slog.Logger
 	Org    org.Reader // the organisation read API: departments, staff, ward name, fiscal year, department scope
 	Names  *Names     // where a module registers how the audit log names its objects
+	// Hints asks every module that implements Hinter what trainings of
+	// fiscal year fy's records should stress (set by the app; nil in a
+	// module built alone).
+	Hints func(ctx context.Context, fy int) ([]Hint, error)
 }
+
+// Hinter is a module whose records show what a training should stress:
+// the audit module's witness records (the points the ward's auditors
+// needed help on). The e-learning module reads them through Deps.Hints.
+type Hinter interface {
+	Hints(ctx context.Context, fy int) ([]Hint, error)
+}
+
+// Hint is one point a training should stress.
+type Hint struct {
+	Audience string // who is trained: AudienceAuditor
+	Title    string // the point, e.g. 監査証拠の入手と十分性
+	Detail   string // why, from the records (counts, the advice given)
+	Source   string // e.g. 令和8年度 内部監査の立会い
+	Weight   int    // how strongly (higher first)
+}
+
+// AudienceAuditor is the ward's internal auditors (the auditor training).
+const AudienceAuditor = "auditor"
 
 // Group is the navigation heading a module is listed under.
 type Group string
