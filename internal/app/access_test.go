@@ -135,6 +135,13 @@ var objectRules = map[string][]objectCase{
 			setup: "INSERT INTO learning_attempts (assignment_id, seq, questions, total, started_at) SELECT a.id, 99, '[]', 0, '2026-12-01T00:00:00Z' " +
 				"FROM learning_assignments a JOIN users u ON u.staff_id = a.staff_id JOIN learning_campaigns c ON c.id = a.campaign_id WHERE u.login = 'staff' AND c.code = '2026-LC-01'"},
 	},
+	"incident.incident": {
+		{name: "戸籍住民課のUSBメモリー紛失", query: "SELECT i.id FROM incidents i JOIN departments d ON d.id = i.lead_department_id WHERE d.name = '戸籍住民課'", roles: "admin consultant viewer auditee"},
+		{name: "児童青少年課の誤送信", query: "SELECT i.id FROM incidents i JOIN departments d ON d.id = i.lead_department_id WHERE d.name = '児童青少年課'", roles: "admin consultant viewer"},
+	},
+	"incident.report": {
+		{name: "職員からの報告", query: "SELECT MIN(id) FROM incident_reports", roles: "admin consultant"},
+	},
 	"learning.scorm_package": {
 		{name: "戸籍住民課に割り当てた外部教材（SCORM）", query: "SELECT p.id FROM learning_scorm_packages p JOIN learning_courses c ON c.scorm_package = p.id WHERE c.code = 'SAMPLE-TW'", roles: "admin consultant staff"},
 	},

@@ -6,6 +6,7 @@ import (
 	"mamori/internal/auth/authmod"
 	"mamori/internal/catalog"
 	"mamori/internal/improve"
+	"mamori/internal/incident"
 	"mamori/internal/learning"
 	"mamori/internal/module"
 	"mamori/internal/org/orgmod"
@@ -29,8 +30,7 @@ func (a *App) modules(d module.Deps) []module.Module {
 		learning.New(d),
 		module.Planned(module.Info{Key: "drill", Label: "事故対応訓練", Path: "/drill", Group: module.GroupWork, Workstream: 6,
 			Summary: "年間計画と訓練当日計画、区民サービスに影響が及ぶシナリオ、訓練資料、当日の記録と助言、評価報告書。"}),
-		module.Planned(module.Info{Key: "incident", Label: "インシデント", Path: "/incident", Group: module.GroupWork, Workstream: 7,
-			Summary: "情報セキュリティインシデントの記録、現地での助言、所属ごとの再発防止レポートと年間総括。"}),
+		incident.New(d),
 		module.Planned(module.Info{Key: "vendor", Label: "委託・クラウド", Path: "/vendor", Group: module.GroupWork, Workstream: 8,
 			Summary: "外部委託事業者とクラウドサービスの選定用チェックリスト、事業者による回答（期限付きリンク）と評価。"}),
 		policy.NewModule(d),

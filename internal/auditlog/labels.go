@@ -61,6 +61,16 @@ var ActionGroups = []ActionGroup{
 		{"improve.evidence", "改善措置に証跡を追加"},
 		{"improve.remove", "改善措置を削除（出典の取消し）"},
 	}},
+	{"incident", "インシデント", []ActionLabel{
+		{"incident.create", "インシデントを登録"},
+		{"incident.update", "インシデントを更新"},
+		{"incident.reopen", "完了したインシデントを再開"},
+		{"incident.party", "インシデントの関係先を追加"},
+		{"incident.event", "インシデントの経過を記録"},
+		{"incident.notice", "インシデントの報告・通知を記録"},
+		{"incident.report", "職員がインシデントを報告"},
+		{"incident.triage", "職員からの報告を受付"},
+	}},
 	{"learning", "研修", []ActionLabel{
 		{"learning.course_import", "研修の教材を登録"},
 		{"learning.course_copy", "研修のコースを翌年度へ複写"},
@@ -265,6 +275,8 @@ var TargetKinds = []TargetKind{
 	{"learning_campaign", "研修の実施", "/learning/campaigns/%d"},
 	{"learning_assignment", "研修の受講", ""},
 	{"learning_practice", "模擬監査の提出", "/learning/practice/results/%d"},
+	{"incident", "インシデント", "/incident/%d"},
+	{"incident_report", "職員からのインシデント報告", "/incident/reports/%d/triage"},
 	{"audit_engagement", "監査", "/audit/%d"},
 	{"audit_example", "対応事例", "/audit/examples/edit/%d"},
 	{"audit_item", "監査項目", ""},
@@ -284,6 +296,7 @@ var ModuleNamed = map[string]string{
 	"audit_interview": "audit", "audit_finding": "audit", "audit_comment": "audit",
 	"survey_campaign": "selfcheck", "survey_question": "selfcheck", "audit_example": "audit",
 	"learning_campaign": "learning", "learning_assignment": "learning", "learning_course": "learning", "learning_practice": "learning",
+	"incident": "incident", "incident_report": "incident",
 }
 
 // NamedTarget is a target written as a fixed word rather than KIND:ID: a

@@ -1,0 +1,244 @@
+package incident
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"slices"
+	"time"
+
+	"mamori/internal/module"
+)
+
+// The demo's five 令和8年度 incidents (fictional, realistic): each at a
+// different state, with the facts that drive the clock, the departments
+// and contractors involved, a timeline and the reports made; and two
+// staff reports, one waiting for triage and one dismissed.
+
+type demoIncident struct {
+	in      Input
+	lead    string
+	parties []demoParty
+	events  [][4]string // at, category, actor, body
+	notices [][2]string // rule key, at
+}
+
+type demoParty struct{ dept, contractor, role, actions string }
+
+var demoIncidents = []demoIncident{
+	{
+		in: Input{Title: "固定資産税・都市計画税の納税通知書の誤送付（封入ミス）", Category: "誤送付", Severity: 3, State: "effect",
+			Occurred: "2026-06-05 15:00", Aware: "2026-06-08 10:30",
+			Summary:   "委託事業者が封入した納税通知書のうち、二人分の通知書が一つの封筒に入ったものがあり、別の納税者の氏名・住所・課税額が記載された通知書が届いた。受け取った区民からの電話で判明した。同じ封入ロットの120通を対象として調査し、回収を進めた。",
+			DataItems: "氏名、住所、課税物件の所在地、課税標準額、税額", Persons: "120", Sent: "120", Recovered: "95", Unopened: "80",
+			Flags:   []string{"personal", "financial"},
+			Outcome: "封入ロットの120通について、対象者へのおわびと回収を行った。封入工程の照合が機械の重量検査だけであったことが原因で、委託事業者に二人照合と照合記録の提出を求めた。"},
+		lead: "税務課",
+		parties: []demoParty{{dept: "税務課", role: "発生課", actions: "対象者への連絡と回収、区民からの問合せ対応"},
+			{contractor: "株式会社ひので印刷（架空）", role: "委託先", actions: "封入工程の調査報告、照合手順の改善と照合記録の提出"},
+			{dept: "区政情報課", role: "協力", actions: "個人情報保護委員会への報告の要否の判断と報告の支援"}},
+		events: [][4]string{
+			{"2026-06-08 10:30", "認知", "税務課 資産税係", "区民から「他人の通知書が同封されていた」との電話。通知書の写しの提示を受けて事実を確認した。"},
+			{"2026-06-08 11:05", "報告", "税務課長", "CSIRT窓口に電話で第一報。封入ロットの特定を委託事業者に指示した。"},
+			{"2026-06-08 16:00", "調査", "CSIRT", "同じ封入ロットの120通を対象と判断。レベル3と判定しCISOに報告。"},
+			{"2026-06-10 17:00", "連絡・通知", "区政情報課", "個人情報保護委員会に速報を提出。"},
+			{"2026-06-12 10:00", "公表", "税務課", "区のウェブサイトで公表し、問合せ窓口を設けた。"},
+		},
+		notices: [][2]string{{"ward-first", "2026-06-08 11:05"}, {"ward-form", "2026-06-08 12:20"}, {"ciso-level3", "2026-06-08 16:10"},
+			{"tokyo", "2026-06-08 17:30"}, {"ppc-prompt-appi", "2026-06-10 17:00"}, {"notify-persons", "2026-06-11 18:00"},
+			{"council", "2026-06-12 09:00"}, {"publication", "2026-06-12 10:00"}, {"ppc-final-appi", "2026-07-03 15:00"}},
+	},
+	{
+		in: Input{Title: "児童の名簿を添付した電子メールの誤送信", Category: "誤送信", Severity: 2, State: "analysis",
+			Occurred: "2026-09-17 13:40", Aware: "2026-09-17 14:05",
+			Summary:   "放課後の事業の参加者名簿（児童32人分）を添付した電子メールを、事業の協力団体に送る際、宛先の候補から同姓の別の団体を選んで送信した。送信直後に担当者が気づいた。",
+			DataItems: "児童の氏名、学年、学校名、保護者の連絡先", Persons: "32", Sent: "1", Recovered: "1", Unopened: "1",
+			Flags:   []string{"personal"},
+			Outcome: "誤って受信した団体に電話で削除を依頼し、削除したとの回答を書面で受けた。保護者に経緯を説明した。"},
+		lead:    "児童青少年課",
+		parties: []demoParty{{dept: "児童青少年課", role: "発生課", actions: "受信者への削除依頼、保護者への説明"}},
+		events: [][4]string{
+			{"2026-09-17 14:05", "認知", "児童青少年課 担当者", "送信済みフォルダで宛先の誤りに気づいた。"},
+			{"2026-09-17 14:20", "報告", "児童青少年課長", "CSIRT窓口に第一報。"},
+			{"2026-09-17 15:00", "封じ込め", "児童青少年課", "受信した団体に電話し、開封前に削除することを依頼した。"},
+			{"2026-09-18 10:00", "連絡・通知", "児童青少年課", "削除した旨の書面の回答を受領。"},
+		},
+		notices: [][2]string{{"ward-first", "2026-09-17 14:20"}, {"ward-form", "2026-09-17 15:40"}, {"ciso-level2", "2026-09-17 16:30"},
+			{"notify-persons", "2026-09-19 12:00"}},
+	},
+	{
+		in: Input{Title: "住民票の写しの交付記録を保存したUSBメモリーの紛失（2日後に庁舎内で発見）", Category: "紛失", Severity: 2, State: "closed",
+			Occurred: "2026-10-20 17:30", Aware: "2026-10-20 18:40", Closed: "2026-11-05 17:00",
+			Summary:   "窓口の交付記録を集計のため許可を得て暗号化USBメモリーに保存していたところ、終業時の点検で所在が分からなくなった。2日後、執務室の書庫の棚の奥で見つかった。暗号化されており、庁外に持ち出された形跡はなかった。",
+			DataItems: "請求者の氏名、交付日、交付の種別", Persons: "45", Flags: []string{"personal"},
+			Outcome: "発見後、保存内容と最終アクセス日時を確認し、第三者による閲覧の形跡がないことを確かめた。媒体の貸出簿と終業時の点検の手順を見直した。"},
+		lead:    "戸籍住民課",
+		parties: []demoParty{{dept: "戸籍住民課", role: "発生課", actions: "捜索と発見後の確認、媒体管理の手順の見直し"}},
+		events: [][4]string{
+			{"2026-10-20 18:40", "認知", "戸籍住民課 住民記録係", "終業時の媒体の点検で、貸出簿に返却の記録がないUSBメモリー1本に気づいた。"},
+			{"2026-10-20 19:10", "報告", "戸籍住民課長", "CSIRT当番に電話で第一報。"},
+			{"2026-10-22 11:00", "調査", "戸籍住民課", "書庫の棚の奥で発見。CSIRTが暗号化と最終アクセス日時を確認した。"},
+		},
+		notices: [][2]string{{"ward-first", "2026-10-20 19:10"}, {"ward-form", "2026-10-20 20:30"}, {"ciso-level2", "2026-10-21 09:30"},
+			{"notify-persons", "2026-10-23 17:00"}, {"after-report", "2026-11-30 16:00"}},
+	},
+	{
+		in: Input{Title: "委託事業者のクラウドストレージの公開設定の誤りによるイベント申込者情報の閲覧可能状態", Category: "委託先事故", Severity: 3, State: "investigation",
+			Occurred: "2026-11-10 09:00", Aware: "2026-11-24 11:00",
+			Summary:   "地域イベントの申込受付を委託している事業者が、申込者の一覧をクラウドストレージで共有する際、共有リンクを「リンクを知っている全員」に設定していた。外部の研究者からの連絡で判明した。閲覧の記録を事業者に確認させている。",
+			DataItems: "申込者の氏名、住所、電話番号、電子メールアドレス、年代", Persons: "1830", Flags: []string{"personal", "public"},
+			Outcome: ""},
+		lead: "地域活動推進課",
+		parties: []demoParty{{dept: "地域活動推進課", role: "所管課", actions: "委託事業者への調査指示と報告の取りまとめ"},
+			{contractor: "ひのでイベントサポート株式会社（架空）", role: "委託先", actions: "共有設定の停止、アクセスログの提出、再委託の有無の報告"},
+			{dept: "区政情報課", role: "協力", actions: "個人情報保護委員会への報告"}},
+		events: [][4]string{
+			{"2026-11-24 11:00", "認知", "地域活動推進課", "外部からの連絡を受け、共有リンクで一覧が開けることを確認した。"},
+			{"2026-11-24 11:30", "封じ込め", "委託事業者", "共有リンクを無効にした。"},
+			{"2026-11-24 12:00", "報告", "地域活動推進課長", "CSIRT窓口に第一報。レベル3と判定。"},
+			{"2026-11-27 16:00", "連絡・通知", "区政情報課", "個人情報保護委員会に速報を提出。"},
+		},
+		notices: [][2]string{{"ward-first", "2026-11-24 12:00"}, {"ward-form", "2026-11-24 13:00"}, {"ciso-level3", "2026-11-24 12:30"},
+			{"tokyo", "2026-11-24 17:00"}, {"ppc-prompt-appi", "2026-11-27 16:00"}},
+	},
+	{
+		in: Input{Title: "職員端末1台のランサムウェア感染（拡散前に切離し）", Category: "マルウェア", Severity: 3, State: "containment",
+			Occurred: "2026-12-01 08:50", Aware: "2026-12-01 09:15",
+			Summary:   "始業後、職員端末の画面に身代金を要求する表示が出て、共有フォルダ上のファイルの一部の拡張子が変わった。職員が直ちにLANケーブルを抜き、CSIRTが同じセグメントの端末と共有フォルダへの書込みを止めた。ほかの端末への感染は確認されていない。",
+			DataItems: "端末と共有フォルダ上の介護保険の相談記録（一部）", Persons: "60", Flags: []string{"personal", "sensitive", "wrongdoing", "crime"},
+			Outcome: ""},
+		lead: "高齢福祉課",
+		parties: []demoParty{{dept: "高齢福祉課", role: "発生課", actions: "端末の保全、業務の代替手段での継続"},
+			{dept: "情報政策課", role: "協力", actions: "感染範囲の調査、バックアップの切離しと復元の準備"}},
+		events: [][4]string{
+			{"2026-12-01 09:15", "認知", "高齢福祉課 職員", "画面に身代金要求の表示。LANケーブルを抜き、電源は切らずに所属長へ報告。"},
+			{"2026-12-01 09:25", "報告", "高齢福祉課長", "CSIRT窓口に第一報。"},
+			{"2026-12-01 09:40", "封じ込め", "CSIRT", "同じセグメントの通信を遮断し、共有フォルダへの書込みを停止。バックアップ装置をネットワークから切り離した。"},
+		},
+		notices: [][2]string{{"ward-first", "2026-12-01 09:25"}, {"ward-form", "2026-12-01 11:10"}, {"ciso-level3", "2026-12-01 10:00"},
+			{"tokyo", "2026-12-01 15:00"}, {"police", "2026-12-01 16:30"}},
+	},
+}
+
+// demoShift is how many days the demo's dates move back so that the
+// latest incident was noticed three days before now (a demo made on an
+// earlier clock, as the tests make it); 0 when now is later.
+func demoShift(now time.Time) int {
+	var latest time.Time
+	for _, di := range demoIncidents {
+		if t, err := ParseDateTime(di.in.Aware); err == nil && t.After(latest) {
+			latest = t
+		}
+	}
+	target := now.AddDate(0, 0, -3)
+	if !latest.After(target) {
+		return 0
+	}
+	return -int(math.Ceil(latest.Sub(target).Hours() / 24))
+}
+
+// moved is date and time s moved by days.
+func moved(s string, days int) string {
+	t, err := ParseDateTime(s)
+	if err != nil || t.IsZero() || days == 0 {
+		return s
+	}
+	return t.AddDate(0, 0, days).Format("2006-01-02 15:04")
+}
+
+// shifted is di with every date moved by days.
+func shifted(di demoIncident, days int) demoIncident {
+	if days == 0 {
+		return di
+	}
+	move := func(s string) string { return moved(s, days) }
+	di.in.Occurred, di.in.Aware, di.in.Closed = move(di.in.Occurred), move(di.in.Aware), move(di.in.Closed)
+	di.events = slices.Clone(di.events)
+	for i := range di.events {
+		di.events[i][0] = move(di.events[i][0])
+	}
+	di.notices = slices.Clone(di.notices)
+	for i := range di.notices {
+		di.notices[i][1] = move(di.notices[i][1])
+	}
+	return di
+}
+
+// CreateDemo implements module.DemoMaker.
+func (m *Module) CreateDemo(ctx context.Context, d module.Demo) error {
+	d.Progress("インシデントの記録を作成しています")
+	s := m.store
+	tree, err := s.org.Departments(ctx)
+	if err != nil {
+		return err
+	}
+	dept := func(name string) int64 {
+		for _, x := range tree.Flat() {
+			if x.Name == name {
+				return x.ID
+			}
+		}
+		return 0
+	}
+	by := "情報政策課 情報セキュリティ係"
+	shift := demoShift(s.now())
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		for _, di := range demoIncidents {
+			di := shifted(di, shift)
+			in := di.in
+			in.LeadDepartmentID = dept(di.lead)
+			closed := in.State == "closed"
+			if closed {
+				in.State = "effect" // events and notices are recorded before it closes
+			}
+			i, err := s.Create(ctx, in, by)
+			if err != nil {
+				return fmt.Errorf("incident demo %s: %w", in.Title, err)
+			}
+			for _, p := range di.parties {
+				if err := s.AddParty(ctx, i, Party{DepartmentID: dept(p.dept), Contractor: p.contractor, Role: p.role, Actions: p.actions}, by); err != nil {
+					return fmt.Errorf("incident demo %s: %w", i.Code, err)
+				}
+			}
+			for _, e := range di.events {
+				if err := s.AddEvent(ctx, i, e[0], Event{Category: e[1], Actor: e[2], Body: e[3], InReport: true}, by); err != nil {
+					return fmt.Errorf("incident demo %s: %w", i.Code, err)
+				}
+			}
+			for _, n := range di.notices {
+				if err := s.MarkNotice(ctx, i, n[0], n[1], "", by); err != nil {
+					return fmt.Errorf("incident demo %s %s: %w", i.Code, n[0], err)
+				}
+			}
+			if closed {
+				in.State, in.Rev = "closed", i.Rev
+				if err := s.Update(ctx, i.ID, in, by); err != nil {
+					return fmt.Errorf("incident demo %s: %w", i.Code, err)
+				}
+			}
+		}
+		accounts, err := m.d.Org.Accounts(ctx)
+		if err != nil {
+			return err
+		}
+		for _, a := range accounts {
+			if a.Login != "staff" {
+				continue
+			}
+			if _, err := s.Submit(ctx, a.ID, a.DisplayName, a.DepartmentID, ReportInput{
+				What:     "窓口で受け付けた転入届の写しを、別の区民の申請書類の束に挟んだまま、その区民に返却した可能性があります。返却した書類の中身を確認できていません。",
+				Happened: moved("2026-12-03 15:20", shift), Persons: "1", Contact: "内線 2315"}); err != nil {
+				return err
+			}
+			r, err := s.Submit(ctx, a.ID, a.DisplayName, a.DepartmentID, ReportInput{
+				What: "職員用の通用口付近で、ひので区のロゴ入りの封筒が落ちていたので拾いました。中身は見ていません。", Happened: moved("2026-11-12 08:25", shift)})
+			if err != nil {
+				return err
+			}
+			if _, err := s.Triage(ctx, r.ID, "dismiss", 0, Input{}, "封筒は区の広報誌の配布用で、個人情報や機密性2以上の情報は入っていませんでした。届けてくださりありがとうございました。", by); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,146 @@
+package incident_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"mamori/internal/incident"
+	"mamori/internal/webtest"
+)
+
+func incidentForm(title, occurred, aware, persons string, flags ...string) url.Values {
+	f := url.Values{"title": {title}, "category": {"誤送付"}, "severity": {"3"}, "state": {"received"}, "occurred": {occurred}, "aware": {aware},
+		"persons": {persons}, "sent": {persons}, "recovered": {"0"}, "unopened": {"0"}, "lead": {"0"}}
+	for _, x := range flags {
+		f.Add("flag", x)
+	}
+	return f
+}
+
+// TestReportTriageAndClock: a member of staff reports (a bad form stores
+// nothing); the security office triages it into an incident (aware-at
+// before occurred-at refused), the commission's deadlines appear with
+// the rule that produced them, a report is recorded as made; a replayed
+// triage, a stale edit and an edit of a closed incident are refused; a
+// 所属長 reads only the incidents of their department.
+func TestReportTriageAndClock(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	staff := s.As("staff")
+	staff.Get("/incident").Want(http.StatusOK, "インシデントを報告する", "あなたの報告", "インシデントに当たらないと判断")
+	before := s.Count("SELECT COUNT(*) FROM incident_reports")
+	staff.Post("/incident/report", url.Values{"what": {""}, "persons": {"-3"}}).Want(http.StatusUnprocessableEntity, "何が起きたかを入力してください", "0 以上の整数")
+	if s.Count("SELECT COUNT(*) FROM incident_reports") != before {
+		t.Fatal("a refused report was stored")
+	}
+	staff.Post("/incident/report", url.Values{"what": {"窓口で、別の方の住民票の写しを渡してしまったかもしれません。"}, "happened": {"2026-12-02T10:10"}, "persons": {"1"}}).
+		Redirects("/incident")
+	rid := s.ID("SELECT MAX(id) FROM incident_reports")
+	staff.Get(fmt.Sprintf("/incident/reports/%d/triage", rid)).Want(http.StatusForbidden)
+
+	admin := s.As("admin")
+	admin.Get("/incident/reports").Want(http.StatusOK, "別の方の住民票の写し", "受付待ち")
+	path := fmt.Sprintf("/incident/reports/%d/triage", rid)
+	admin.Get(path).Want(http.StatusOK, "インシデントとして登録する", "インシデントに当たらない")
+	f := incidentForm("住民票の写しの誤交付", "2026-12-02T10:10", "2026-12-01T09:00", "150", "personal")
+	f.Set("action", "create")
+	admin.Post(path, f).Want(http.StatusUnprocessableEntity, "認知日時が発生日時より前になっています")
+	n := s.Count("SELECT COUNT(*) FROM incidents")
+	f.Set("aware", "2026-12-02T11:00")
+	f.Set("recovered", "-1")
+	admin.Post(path, f).Want(http.StatusUnprocessableEntity, "回収した数は 0 以上の整数")
+	if s.Count("SELECT COUNT(*) FROM incidents") != n || s.Count("SELECT COUNT(*) FROM incident_reports WHERE id = ? AND status = 'new'", rid) != 1 {
+		t.Fatal("a refused triage changed something")
+	}
+	f.Set("recovered", "0")
+	r := admin.Post(path, f)
+	r.Redirects("/incident/")
+	id := s.ID("SELECT MAX(id) FROM incidents")
+	// Replayed: refused, nothing new.
+	admin.Post(path, f).Want(http.StatusUnprocessableEntity, "この報告は受付済みです")
+	if s.Count("SELECT COUNT(*) FROM incidents") != n+1 {
+		t.Fatal("the replayed triage made a second incident")
+	}
+	page := admin.Get(fmt.Sprintf("/incident/%d", id)).Want(http.StatusOK, "個人情報保護委員会への確報（保有個人情報）", "ppc-final-appi",
+		"個人情報保護法 施行規則第44条第2項", "CSIRT窓口への第一報", "東京都への第一報")
+	// 認知 2026-12-02 (Wed): day 30 is 2026-12-31, in the year-end closure → 2027-01-04.
+	if !strings.Contains(page.Body, "令和9年1月4日") {
+		t.Errorf("the 確報 deadline is not moved to the next open day (令和9年1月4日):\n%s", page.Body[strings.Index(page.Body, "ppc-final-appi")-600:strings.Index(page.Body, "ppc-final-appi")])
+	}
+	admin.Post(fmt.Sprintf("/incident/%d/notices", id), url.Values{"rule": {"ward-first"}, "at": {"2026-12-02T11:30"}}).Redirects(fmt.Sprintf("/incident/%d", id))
+	admin.Post(fmt.Sprintf("/incident/%d/notices", id), url.Values{"rule": {"police"}, "at": {"2026-12-02T11:30"}}).Want(http.StatusUnprocessableEntity, "当たりません")
+	if s.Count("SELECT COUNT(*) FROM incident_notices WHERE incident_id = ?", id) != 1 {
+		t.Fatal("notices recorded: want only the first report")
+	}
+
+	// A stale edit, then closing, then a replayed edit of the closed one.
+	edit := func(rev int64, state, closed string) *webtest.Response {
+		g := incidentForm("住民票の写しの誤交付", "2026-12-02T10:10", "2026-12-02T11:00", "150", "personal")
+		g.Set("rev", fmt.Sprint(rev))
+		g.Set("state", state)
+		g.Set("closed", closed)
+		return admin.Post(fmt.Sprintf("/incident/%d", id), g)
+	}
+	rev := int64(s.Count("SELECT rev FROM incidents WHERE id = ?", id))
+	edit(rev-1, "containment", "").Want(http.StatusConflict, "別の人が変更しました")
+	edit(rev, "closed", "").Want(http.StatusUnprocessableEntity, "完了日時を入力してください")
+	edit(rev, "closed", "2026-12-03T17:00").Redirects(fmt.Sprintf("/incident/%d", id))
+	edit(rev+1, "investigation", "").Want(http.StatusUnprocessableEntity, "完了したインシデントは変更できません")
+	if s.Count("SELECT COUNT(*) FROM incidents WHERE id = ? AND state = 'closed'", id) != 1 {
+		t.Fatal("the closed incident was changed")
+	}
+	if s.Count("SELECT COUNT(*) FROM audit_log WHERE action IN ('incident.create', 'incident.update', 'incident.triage', 'incident.notice', 'incident.report') AND target LIKE 'incident%'") < 5 {
+		t.Error("the changes are not all audited")
+	}
+
+	// The 所属長 of 戸籍住民課: their department's incident, not another's.
+	auditee := s.As("auditee")
+	own := s.ID("SELECT i.id FROM incidents i JOIN departments d ON d.id = i.lead_department_id WHERE d.name = '戸籍住民課'")
+	other := s.ID("SELECT i.id FROM incidents i JOIN departments d ON d.id = i.lead_department_id WHERE d.name = '児童青少年課'")
+	auditee.Get(fmt.Sprintf("/incident/%d", own)).Want(http.StatusOK, "USBメモリー")
+	auditee.Get(fmt.Sprintf("/incident/%d", other)).Want(http.StatusNotFound)
+	list := auditee.Get("/incident").Want(http.StatusOK, "USBメモリー")
+	if strings.Contains(list.Body, "児童の名簿") {
+		t.Error("the 所属長's list shows another department's incident")
+	}
+	auditee.Post(fmt.Sprintf("/incident/%d/events", own), url.Values{"at": {"2026-12-02T10:00"}, "category": {"調査"}, "body": {"x"}}).Want(http.StatusForbidden)
+}
+
+// TestDemoIncidents: the demo's five incidents at different states, each
+// with parties, a timeline and reports made; the open ones' clocks; the
+// CLI's rows.
+func TestDemoIncidents(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	if n := s.Count("SELECT COUNT(DISTINCT state) FROM incidents"); n != 5 {
+		t.Errorf("demo incidents in %d states, want 5", n)
+	}
+	rows, err := incident.NewStore(s.Deps()).ListRows(t.Context(), 2026)
+	if err != nil || len(rows) != 5 {
+		t.Fatalf("rows: %d %v", len(rows), err)
+	}
+	for _, r := range rows {
+		if len(r.Deadlines) == 0 {
+			t.Errorf("%s has no deadlines", r.Code)
+		}
+	}
+	admin := s.As("admin")
+	list := admin.Get("/incident").Want(http.StatusOK, "納税通知書の誤送付", "ランサムウェア", "受付待ちの報告が 1 件")
+	ids := regexp.MustCompile(`href="/incident/(\d+)"`).FindAllStringSubmatch(list.Body, -1)
+	if len(ids) < 5 {
+		t.Fatalf("the list links %d incidents", len(ids))
+	}
+	for _, m := range ids {
+		admin.Get("/incident/"+m[1]).Want(http.StatusOK, "報告・通知の期限", "関係する所属・委託先", "経過")
+	}
+	// The cloud misconfiguration (public, 1,830 people): the commission's 確報 is open.
+	cloud := s.ID("SELECT id FROM incidents WHERE category = '委託先事故'")
+	admin.Get(fmt.Sprintf("/incident/%d", cloud)).Want(http.StatusOK, "個人情報保護委員会への確報（保有個人情報）", "ひのでイベントサポート株式会社（架空）",
+		"令和8年12月23日 23:59")
+	// Ransomware: the 60-day rule, and the police.
+	admin.Get(fmt.Sprintf("/incident/%d", s.ID("SELECT id FROM incidents WHERE category = 'マルウェア'"))).
+		Want(http.StatusOK, "不正の目的のおそれ", "60日以内", "警察への相談・届出")
+	s.As("viewer").Get("/incident").Want(http.StatusOK, "納税通知書の誤送付").Lacks("インシデントを登録")
+}
