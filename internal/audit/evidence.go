@@ -2,9 +2,6 @@ package audit
 
 import (
 	"context"
-	"crypto/aes"
-	"crypto/cipher"
-	"crypto/rand"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -12,6 +9,7 @@ import (
 	"fmt"
 	"time"
 
+	"mamori/internal/blob"
 	"mamori/internal/database"
 	"mamori/internal/web"
 )
@@ -90,8 +88,7 @@ func (s *Store) engagementKey(ctx context.Context, id int64, create bool) ([]byt
 	case !create:
 		return nil, ErrKeyDestroyed
 	}
-	key = make([]byte, 32)
-	if _, err := rand.Read(key); err != nil {
+	if key, err = blob.NewKey(); err != nil {
 		return nil, err
 	}
 	if _, err := s.db.Exec(ctx, "INSERT INTO audit_keys (engagement_id, data_key, created_at) VALUES (?, ?, ?)", id, key, database.T(s.now())); err != nil {
@@ -100,36 +97,9 @@ func (s *Store) engagementKey(ctx context.Context, id int64, create bool) ([]byt
 	return key, nil
 }
 
-func seal(key, plain []byte) ([]byte, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	nonce := make([]byte, gcm.NonceSize())
-	if _, err := rand.Read(nonce); err != nil {
-		return nil, err
-	}
-	return gcm.Seal(nonce, nonce, plain, nil), nil
-}
+func seal(key, plain []byte) ([]byte, error) { return blob.Seal(key, plain) }
 
-func open(key, sealed []byte) ([]byte, error) {
-	block, err := aes.NewCipher(key)
-	if err != nil {
-		return nil, err
-	}
-	gcm, err := cipher.NewGCM(block)
-	if err != nil {
-		return nil, err
-	}
-	if len(sealed) < gcm.NonceSize() {
-		return nil, errors.New("audit: evidence too short")
-	}
-	return gcm.Open(nil, sealed[:gcm.NonceSize()], sealed[gcm.NonceSize():], nil)
-}
+func open(key, sealed []byte) ([]byte, error) { return blob.Unseal(key, sealed) }
 
 // AddEvidence encrypts a file with the engagement's key, stores it in the
 // blob store and records it (with the plain file's SHA-256), audited. The

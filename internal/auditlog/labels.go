@@ -276,7 +276,7 @@ var TargetKinds = []TargetKind{
 	{"learning_assignment", "研修の受講", ""},
 	{"learning_practice", "模擬監査の提出", "/learning/practice/results/%d"},
 	{"incident", "インシデント", "/incident/%d"},
-	{"incident_report", "職員からのインシデント報告", "/incident/reports/%d/triage"},
+	{"incident_report", "職員からのインシデント報告", "/incident-reports/%d"},
 	{"audit_engagement", "監査", "/audit/%d"},
 	{"audit_example", "対応事例", "/audit/examples/edit/%d"},
 	{"audit_item", "監査項目", ""},

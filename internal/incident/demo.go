@@ -16,11 +16,80 @@ import (
 // staff reports, one waiting for triage and one dismissed.
 
 type demoIncident struct {
-	in      Input
-	lead    string
-	parties []demoParty
-	events  [][4]string // at, category, actor, body
-	notices [][2]string // rule key, at
+	in       Input
+	lead     string
+	parties  []demoParty
+	events   [][4]string // at, category, actor, body
+	notices  [][2]string // rule key, at
+	visits   []VisitInput
+	whys     []demoWhy
+	measures []demoMeasure
+}
+
+// demoWhy is a なぜなぜ node; parent is the index of an earlier node (-1: top).
+type demoWhy struct {
+	parent          int
+	statement, view string
+	direct, root    bool
+}
+
+type demoMeasure struct {
+	title, detail, owner, due, indicator, check string
+	why                                         int // index into whys, -1: none
+	rollout                                     []string
+}
+
+// demoAnalysis is the analysis of the first three incidents and the
+// visit to the fourth, by index.
+var demoAnalysis = map[int]func(*demoIncident){
+	0: func(d *demoIncident) {
+		d.visits = []VisitInput{{VisitedOn: "2026-06-09 10:00", Place: "委託事業者の封入作業場", Visitors: "CSIRT 2名、支援事業者 1名",
+			Interviewees: "委託事業者の工程管理責任者、封入作業の担当者 2名",
+			Findings:     "封入機の重量検査は二通入りを検出する設定だったが、閾値が通知書1枚の重さより大きく、二通入りでも通過していた。作業日報に照合の記録欄がなかった。",
+			Advice:       "重量の閾値を通知書の仕様に合わせて設定し直し、ロットごとに抜き取りの目視照合を二人で行って記録すること。区は、作業報告に照合記録を添付させること。"}}
+		d.whys = []demoWhy{
+			{-1, "一つの封筒に二人分の通知書が入った", "insufficient", true, false},
+			{0, "封入機の重量検査が二通入りを検出しなかった", "insufficient", false, false},
+			{1, "重量の閾値が通知書の重さに合わせて設定されていなかった", "contractor", false, true},
+			{0, "封入後の照合を区の仕様書で求めていなかった", "no_rule", false, true},
+		}
+		d.measures = []demoMeasure{
+			{title: "封入封緘は二人で照合し、照合記録を残す（委託仕様書に明記する）", detail: "委託仕様書に、ロットごとの抜き取り照合と照合記録の提出を加える。",
+				owner: "税務課", due: "2026-09-30", indicator: "照合記録の提出率 100%", check: "2026-12-25", why: 3, rollout: []string{"国保年金課", "介護保険課"}},
+			{title: "発送の前に、委託事業者の作業記録を課で確認する", owner: "税務課", due: "2026-08-31", indicator: "発送前確認の記録", why: 2},
+		}
+	},
+	1: func(d *demoIncident) {
+		d.whys = []demoWhy{
+			{-1, "宛先の候補から同じ名前で始まる別の団体を選んだ", "unknown", true, false},
+			{0, "メールソフトの宛先の自動補完をそのまま使っていた", "insufficient", false, false},
+			{1, "個人情報を添付して送るときの宛先確認の手順がなかった", "no_rule", false, true},
+		}
+		d.measures = []demoMeasure{
+			{title: "個人情報を含むファイルを送るときは、送信前に二人で宛先を確認し、庁内の共有手段で渡す", owner: "児童青少年課", due: "2026-11-30",
+				indicator: "誤送信 0 件", check: "2027-02-26", why: 2, rollout: []string{"子ども家庭課", "保育課"}},
+		}
+	},
+	2: func(d *demoIncident) {
+		d.visits = []VisitInput{{VisitedOn: "2026-10-21 09:30", Place: "戸籍住民課 執務室・書庫", Visitors: "CSIRT 1名",
+			Interviewees: "住民記録係長、集計を担当した職員",
+			Findings:     "媒体の貸出簿はあるが、返却の確認を誰が行うかが決まっていなかった。書庫で作業する際に媒体を棚に置く習慣があった。",
+			Advice:       "終業時の返却確認を係長が行い、貸出簿に確認の印を残すこと。書庫に媒体を持ち込まないこと。"}}
+		d.whys = []demoWhy{
+			{-1, "書庫で作業した後、USBメモリーを棚に置いたままにした", "ignored", true, false},
+			{0, "終業時の返却確認を誰が行うか決まっていなかった", "no_rule", false, true},
+		}
+		d.measures = []demoMeasure{
+			{title: "記録媒体の返却は終業時に係長が確認し、貸出簿に確認の印を残す", owner: "戸籍住民課", due: "2026-11-30", indicator: "貸出簿の確認漏れ 0 件",
+				check: "2027-01-29", why: 1, rollout: []string{"区民課"}},
+		}
+	},
+	3: func(d *demoIncident) {
+		d.visits = []VisitInput{{VisitedOn: "2026-11-25 14:00", Place: "委託事業者の事務所", Visitors: "CSIRT 2名、地域活動推進課 1名",
+			Interviewees: "委託事業者の情報セキュリティ責任者",
+			Findings:     "共有設定は担当者の判断で変えられ、設定の変更を確認する者がいなかった。アクセスログは90日分が保存されている。",
+			Advice:       "アクセスログを区に提出させ、外部からの閲覧の有無を確かめること。共有設定の変更に承認を要する運用とし、その記録を契約上の報告事項とすること。"}}
+	},
 }
 
 type demoParty struct{ dept, contractor, role, actions string }
@@ -161,6 +230,10 @@ func shifted(di demoIncident, days int) demoIncident {
 	for i := range di.notices {
 		di.notices[i][1] = move(di.notices[i][1])
 	}
+	di.visits = slices.Clone(di.visits)
+	for i := range di.visits {
+		di.visits[i].VisitedOn = move(di.visits[i].VisitedOn)
+	}
 	return di
 }
 
@@ -183,7 +256,10 @@ func (m *Module) CreateDemo(ctx context.Context, d module.Demo) error {
 	by := "情報政策課 情報セキュリティ係"
 	shift := demoShift(s.now())
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
-		for _, di := range demoIncidents {
+		for k, di := range demoIncidents {
+			if f := demoAnalysis[k]; f != nil {
+				f(&di)
+			}
 			di := shifted(di, shift)
 			in := di.in
 			in.LeadDepartmentID = dept(di.lead)
@@ -208,6 +284,38 @@ func (m *Module) CreateDemo(ctx context.Context, d module.Demo) error {
 			for _, n := range di.notices {
 				if err := s.MarkNotice(ctx, i, n[0], n[1], "", by); err != nil {
 					return fmt.Errorf("incident demo %s %s: %w", i.Code, n[0], err)
+				}
+			}
+			for _, v := range di.visits {
+				if _, err := s.AddVisit(ctx, i, v, by); err != nil {
+					return fmt.Errorf("incident demo %s visit: %w", i.Code, err)
+				}
+			}
+			var whyIDs []int64
+			for _, w := range di.whys {
+				var parent int64
+				if w.parent >= 0 {
+					parent = whyIDs[w.parent]
+				}
+				if err := s.AddWhy(ctx, i, parent, w.statement, w.view, w.direct, w.root, by); err != nil {
+					return fmt.Errorf("incident demo %s why: %w", i.Code, err)
+				}
+				var id int64
+				if err := s.db.QueryRow(ctx, "SELECT MAX(id) FROM incident_whys WHERE incident_id = ?", i.ID).Scan(&id); err != nil {
+					return err
+				}
+				whyIDs = append(whyIDs, id)
+			}
+			for _, me := range di.measures {
+				in := MeasureInput{Title: me.title, Detail: me.detail, Due: me.due, Indicator: me.indicator, CheckOn: me.check, Owner: dept(me.owner)}
+				if me.why >= 0 && me.why < len(whyIDs) {
+					in.WhyID = whyIDs[me.why]
+				}
+				for _, r := range me.rollout {
+					in.Rollout = append(in.Rollout, dept(r))
+				}
+				if err := s.AddMeasure(ctx, i, in, by); err != nil {
+					return fmt.Errorf("incident demo %s measure: %w", i.Code, err)
 				}
 			}
 			if closed {

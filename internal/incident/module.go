@@ -18,6 +18,9 @@ import (
 //go:embed all:templates
 var templateFS embed.FS
 
+//go:embed static/incident.css
+var css []byte
+
 // ModuleKey names the module.
 const ModuleKey = "incident"
 
@@ -54,7 +57,8 @@ func (m *Module) Info() module.Info { return info }
 
 // Tables implements module.Tabler.
 func (m *Module) Tables() []string {
-	return []string{"incidents", "incident_parties", "incident_events", "incident_notices", "incident_reports"}
+	return []string{"incidents", "incident_parties", "incident_events", "incident_notices", "incident_reports", "incident_whys", "incident_measures",
+		"incident_visits", "incident_keys", "incident_evidence", "incident_custody"}
 }
 
 // Routes implements module.Router.
@@ -62,6 +66,7 @@ func (m *Module) Routes(rt *web.Router) error {
 	if err := rt.Renderer().Add("incident", templateFS, "templates"); err != nil {
 		return err
 	}
+	rt.Renderer().Static().Add("incident/incident.css", css)
 	m.routes(rt)
 	return nil
 }
@@ -76,7 +81,7 @@ func registerNames(reg *module.Names, db *database.DB) {
 		}))
 	reg.Register("incident_report", module.SQLNames(db, "SELECT id, id, reporter_name, submitted_at FROM incident_reports WHERE id IN (%s)",
 		func(id, _ int64, name, _ string) module.Named {
-			return module.Named{Name: fmt.Sprintf("職員からの報告 %d（%s）", id, name), Link: fmt.Sprintf("/incident/reports/%d/triage", id)}
+			return module.Named{Name: fmt.Sprintf("職員からの報告 %d（%s）", id, name), Link: fmt.Sprintf("/incident-reports/%d", id)}
 		}))
 }
 
@@ -117,7 +122,7 @@ func (m *Module) Tiles(ctx context.Context, u *web.User) ([]module.Tile, error) 
 		}
 	}
 	return []module.Tile{
-		{Label: "受付待ちのインシデント報告", Value: fmt.Sprintf("%d 件", fresh), Link: "/incident/reports", Alert: fresh > 0},
+		{Label: "受付待ちのインシデント報告", Value: fmt.Sprintf("%d 件", fresh), Link: "/incident-reports", Alert: fresh > 0},
 		{Label: "期限を過ぎた報告・通知", Value: fmt.Sprintf("%d 件", overdue), Note: "インシデントの法定・区の期限", Link: "/incident", Alert: overdue > 0},
 	}, nil
 }

@@ -11,7 +11,9 @@ import (
 	"unicode/utf8"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/blob"
 	"mamori/internal/database"
+	"mamori/internal/improve"
 	"mamori/internal/jp"
 	"mamori/internal/module"
 	"mamori/internal/org"
@@ -138,10 +140,12 @@ var EventCategories = []string{"発生", "認知", "報告", "初動", "封じ�
 
 // Store reads and writes the register.
 type Store struct {
-	db  *database.DB
-	log *auditlog.Log
-	org org.Reader
-	now func() time.Time
+	db    *database.DB
+	log   *auditlog.Log
+	org   org.Reader
+	now   func() time.Time
+	reg   *improve.Store // the improvement register: the measures' progress
+	blobs *blob.Store
 }
 
 // NewStore returns the store on the app's shared services.
@@ -150,7 +154,11 @@ func NewStore(d module.Deps) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: d.DB, log: d.Log, org: d.Org, now: now}
+	s := &Store{db: d.DB, log: d.Log, org: d.Org, now: now, blobs: d.Blobs}
+	if d.DB != nil {
+		s.reg = improve.NewStore(d)
+	}
+	return s
 }
 
 // FieldErrors are the form's problems by field, in Japanese.

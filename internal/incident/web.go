@@ -27,9 +27,9 @@ func (m *Module) routes(rt *web.Router) {
 	rt.Handle("GET /incident", web.SignedIn(), m.home)
 	rt.Handle("GET /incident/report", web.SignedIn(), m.reportForm)
 	rt.Handle("POST /incident/report", web.SignedIn(), m.reportSubmit)
-	rt.Handle("GET /incident/reports", manage, m.reportList)
-	rt.Handle("GET /incident/reports/{id}/triage", manage.On(report), m.reportShow)
-	rt.Handle("POST /incident/reports/{id}/triage", manage.On(report), m.reportTriage)
+	rt.Handle("GET /incident-reports", manage, m.reportList)
+	rt.Handle("GET /incident-reports/{id}", manage.On(report), m.reportShow)
+	rt.Handle("POST /incident-reports/{id}", manage.On(report), m.reportTriage)
 	rt.Handle("GET /incident/new", manage, m.newForm)
 	rt.Handle("POST /incident", manage, m.create)
 	rt.Handle("GET /incident/{id}", watch.On(obj), m.show)
@@ -39,6 +39,7 @@ func (m *Module) routes(rt *web.Router) {
 	rt.Handle("POST /incident/{id}/events", manage.On(mobj), m.addEvent)
 	rt.Handle("POST /incident/{id}/notices", manage.On(mobj), m.markNotice)
 	rt.Handle("POST /incident/{id}/reopen", web.Allow(web.RoleAdmin).On(mobj), m.reopen)
+	m.analysisRoutes(rt, mobj, obj)
 }
 
 // mayRead: managers and the viewer read every incident; a 所属長 one
@@ -310,7 +311,7 @@ func (m *Module) reportTriage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if action == "dismiss" {
-		return web.Redirect(w, r, "/incident/reports", "インシデントに当たらないと判断し、理由を記録しました。", true)
+		return web.Redirect(w, r, "/incident-reports", "インシデントに当たらないと判断し、理由を記録しました。", true)
 	}
 	return web.Redirect(w, r, fmt.Sprintf("/incident/%d", id), "報告を受け付けました。認知日時と事実を確かめ、報告期限を確認してください。", true)
 }
@@ -457,7 +458,21 @@ type showView struct {
 	Depts     []web.ListOption
 	Errors    FieldErrors
 	Rules     string // the rule file's version
+	Whys      []*Why // the なぜなぜ tree in order, with depths
+	Measures  []Measure
+	Visits    []Visit
+	Evidence  []Evidence
 }
+
+// Viewpoints and Domains are the analysis forms' choices.
+func (showView) Viewpoints() []Viewpoint { return Viewpoints }
+func (showView) Domains() []struct{ Key, Label string } { return Domains }
+
+// DefaultDomain is the measure form's preset: the category's domain.
+func (v showView) DefaultDomain() string { return domainOf(v.I.Category) }
+
+// Indent is a なぜなぜ node's indentation class.
+func (showView) Indent(w *Why) string { return fmt.Sprintf("why-d%d", min(w.Depth, 6)) }
 
 // Roles, EventCategories are the page's form choices.
 func (showView) Roles() []string           { return Roles }
@@ -496,6 +511,18 @@ func (m *Module) showOf(r *http.Request, i Incident) (showView, error) {
 		return v, err
 	}
 	v.Rules = rules.Version
+	if _, v.Whys, err = m.store.Whys(ctx, i.ID); err != nil {
+		return v, err
+	}
+	if v.Measures, err = m.store.Measures(ctx, i); err != nil {
+		return v, err
+	}
+	if v.Visits, err = m.store.Visits(ctx, i.ID); err != nil {
+		return v, err
+	}
+	if v.Evidence, err = m.store.EvidenceList(ctx, i.ID); err != nil {
+		return v, err
+	}
 	if v.Manager {
 		f, err := m.formOf(ctx, Input{})
 		if err != nil {

@@ -39,11 +39,11 @@ func TestReportTriageAndClock(t *testing.T) {
 	staff.Post("/incident/report", url.Values{"what": {"窓口で、別の方の住民票の写しを渡してしまったかもしれません。"}, "happened": {"2026-12-02T10:10"}, "persons": {"1"}}).
 		Redirects("/incident")
 	rid := s.ID("SELECT MAX(id) FROM incident_reports")
-	staff.Get(fmt.Sprintf("/incident/reports/%d/triage", rid)).Want(http.StatusForbidden)
+	staff.Get(fmt.Sprintf("/incident-reports/%d", rid)).Want(http.StatusForbidden)
 
 	admin := s.As("admin")
-	admin.Get("/incident/reports").Want(http.StatusOK, "別の方の住民票の写し", "受付待ち")
-	path := fmt.Sprintf("/incident/reports/%d/triage", rid)
+	admin.Get("/incident-reports").Want(http.StatusOK, "別の方の住民票の写し", "受付待ち")
+	path := fmt.Sprintf("/incident-reports/%d", rid)
 	admin.Get(path).Want(http.StatusOK, "インシデントとして登録する", "インシデントに当たらない")
 	f := incidentForm("住民票の写しの誤交付", "2026-12-02T10:10", "2026-12-01T09:00", "150", "personal")
 	f.Set("action", "create")
@@ -143,4 +143,68 @@ func TestDemoIncidents(t *testing.T) {
 	admin.Get(fmt.Sprintf("/incident/%d", s.ID("SELECT id FROM incidents WHERE category = 'マルウェア'"))).
 		Want(http.StatusOK, "不正の目的のおそれ", "60日以内", "警察への相談・届出")
 	s.As("viewer").Get("/incident").Want(http.StatusOK, "納税通知書の誤送付").Lacks("インシデントを登録")
+}
+
+// TestAnalysisVisitsAndMeasures: a なぜなぜ node attached to another
+// incident's node is refused; a measure goes into the improvement register
+// with one action per 横展開 department, and the e-learning cites it in
+// the lessons of its domain; a site photo is stored encrypted, comes back
+// whole, and its download and hand-over are recorded.
+func TestAnalysisVisitsAndMeasures(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	admin := s.As("admin")
+	id := s.ID("SELECT id FROM incidents WHERE category = '委託先事故'")
+	foreign := s.ID("SELECT MIN(w.id) FROM incident_whys w WHERE w.incident_id <> ?", id)
+	base := fmt.Sprintf("/incident/%d", id)
+	n := s.Count("SELECT COUNT(*) FROM incident_whys")
+	admin.Post(base+"/whys", url.Values{"parent": {fmt.Sprint(foreign)}, "statement": {"共有リンクの設定を確認しなかった"}, "viewpoint": {"contractor"}}).
+		Want(http.StatusUnprocessableEntity, "つなぐ先の「なぜ」がこのインシデントにありません")
+	if s.Count("SELECT COUNT(*) FROM incident_whys") != n {
+		t.Fatal("a refused node was stored")
+	}
+	admin.Post(base+"/whys", url.Values{"statement": {"共有リンクを「リンクを知っている全員」に設定した"}, "viewpoint": {"contractor"}, "direct": {"1"}}).Redirects(base)
+	top := s.ID("SELECT MAX(id) FROM incident_whys WHERE incident_id = ?", id)
+	admin.Post(base+"/whys", url.Values{"parent": {fmt.Sprint(top)}, "statement": {"共有設定の変更を承認する仕組みがなかった"}, "viewpoint": {"no_rule"}, "root": {"1"}}).Redirects(base)
+	admin.Get(base).Want(http.StatusOK, "根本原因", "共有設定の変更を承認する仕組みがなかった", "why-d1")
+
+	owner := s.ID("SELECT id FROM departments WHERE name = '地域活動推進課'")
+	roll := []string{fmt.Sprint(s.ID("SELECT id FROM departments WHERE name = '文化スポーツ課'")), fmt.Sprint(s.ID("SELECT id FROM departments WHERE name = '観光課'"))}
+	m := url.Values{"title": {"委託先のクラウド共有設定の変更は区の承認を要することとし、月次で設定を報告させる"}, "owner": {fmt.Sprint(owner)},
+		"due": {"2027-01-29"}, "check_on": {"2026-12-01"}, "indicator": {"設定報告の提出"}, "domain": {"outsourcing"}, "rollout": roll}
+	admin.Post(base+"/measures", m).Want(http.StatusUnprocessableEntity, "効果確認の日は、期限より後")
+	m.Set("check_on", "2027-03-31")
+	admin.Post(base+"/measures", m).Redirects(base)
+	if got := s.Count("SELECT COUNT(*) FROM improvement_actions WHERE source_module = 'incident' AND source_ref LIKE '2026-IN-004/outsourcing/%'"); got != 3 {
+		t.Fatalf("register actions for the measure and its 横展開: %d, want 3", got)
+	}
+	admin.Get(base).Want(http.StatusOK, "文化スポーツ課", "観光課", "未着手")
+
+	// The demo's 誤送付 measure is cited in the e-learning's misdelivery lessons.
+	priv := s.ID("SELECT id FROM learning_courses WHERE code = 'PRIV'")
+	lesson := s.ID("SELECT MIN(id) FROM learning_lessons WHERE course_id = ? AND domains LIKE '%misdelivery%'", priv)
+	admin.Get(fmt.Sprintf("/learning/courses/%d/lessons/%d?variant=general", priv, lesson)).Want(http.StatusOK, "区で起きた事例から", "封入封緘は二人で照合し").
+		Lacks("税務課")
+
+	// A site visit's photo: encrypted at rest, whole on download.
+	visit := s.ID("SELECT MIN(id) FROM incident_visits WHERE incident_id = ?", id)
+	photo := append([]byte("\x89PNG\r\n\x1a\n"), []byte(strings.Repeat("site-photo ", 200))...)
+	admin.Upload(base+"/evidence", url.Values{"visit": {fmt.Sprint(visit)}, "note": {"共有設定の画面"}}, "file", "共有設定.png", photo).Redirects(base)
+	ev := s.ID("SELECT MAX(id) FROM incident_evidence WHERE incident_id = ?", id)
+	_, stored, err := s.Deps().Blobs.Get(t.Context(), s.ID("SELECT blob_id FROM incident_evidence WHERE id = ?", ev))
+	if err != nil || len(stored) == 0 || strings.Contains(string(stored), "site-photo") {
+		t.Fatalf("the photo is not stored encrypted (%v)", err)
+	}
+	got := admin.Download(fmt.Sprintf("%s/evidence/%d", base, ev), "image/png")
+	if string(got) != string(photo) {
+		t.Fatal("the photo does not come back whole")
+	}
+	if s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'download' AND target = ?", fmt.Sprintf("incident:%d", id)) != 1 {
+		t.Error("the download is not audited")
+	}
+	admin.Post(fmt.Sprintf("%s/evidence/%d/custody", base, ev), url.Values{"at": {"2026-12-02T10:00"}, "from": {"CSIRT 山本"}, "to": {"警視庁 生活安全課"}}).Redirects(base)
+	admin.Get(base).Want(http.StatusOK, "CSIRT 山本 → 警視庁 生活安全課", "共有設定.png")
+	// Another incident's evidence through this incident's path: not found.
+	other := s.ID("SELECT id FROM incidents WHERE category = '誤送付'")
+	admin.Get(fmt.Sprintf("/incident/%d/evidence/%d", other, ev)).Want(http.StatusNotFound)
+	s.As("auditee").Post(base+"/whys", url.Values{"statement": {"x"}, "viewpoint": {"other"}}).Want(http.StatusForbidden)
 }
