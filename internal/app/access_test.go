@@ -136,8 +136,13 @@ var objectRules = map[string][]objectCase{
 				"FROM learning_assignments a JOIN users u ON u.staff_id = a.staff_id JOIN learning_campaigns c ON c.id = a.campaign_id WHERE u.login = 'staff' AND c.code = '2026-LC-01'"},
 	},
 	"incident.incident": {
-		{name: "戸籍住民課のUSBメモリー紛失", query: "SELECT i.id FROM incidents i JOIN departments d ON d.id = i.lead_department_id WHERE d.name = '戸籍住民課'", roles: "admin consultant viewer auditee"},
+		{name: "戸籍住民課のUSBメモリー紛失", query: "SELECT i.id FROM incidents i JOIN departments d ON d.id = i.lead_department_id WHERE d.name = '戸籍住民課' AND i.fiscal_year = 2026", roles: "admin consultant viewer auditee"},
 		{name: "児童青少年課の誤送信", query: "SELECT i.id FROM incidents i JOIN departments d ON d.id = i.lead_department_id WHERE d.name = '児童青少年課'", roles: "admin consultant viewer"},
+	},
+	"incident.evidence": {
+		{name: "臨場の写真", query: "SELECT MAX(id) FROM incident_evidence", roles: "admin consultant viewer auditee",
+			setup: "INSERT INTO incident_evidence (incident_id, kind, filename, content_type, size, sha256, note, collected_by_name, collected_at) " +
+				"SELECT i.id, 'file', 'matrix.txt', 'text/plain', 1, 'x', '', 'matrix', '2026-12-01T00:00:00Z' FROM incidents i JOIN departments d ON d.id = i.lead_department_id WHERE d.name = '戸籍住民課' AND i.fiscal_year = 2026"},
 	},
 	"incident.report": {
 		{name: "職員からの報告", query: "SELECT MIN(id) FROM incident_reports", roles: "admin consultant"},

@@ -70,6 +70,11 @@ var ActionGroups = []ActionGroup{
 		{"incident.notice", "インシデントの報告・通知を記録"},
 		{"incident.report", "職員がインシデントを報告"},
 		{"incident.triage", "職員からの報告を受付"},
+		{"incident.why", "インシデントのなぜなぜ分析に追加"},
+		{"incident.measure", "インシデントの再発防止策を登録"},
+		{"incident.visit", "インシデントの臨場を記録"},
+		{"incident.evidence", "インシデントの証拠を保管"},
+		{"incident.custody", "インシデントの証拠の受け渡しを記録"},
 	}},
 	{"learning", "研修", []ActionLabel{
 		{"learning.course_import", "研修の教材を登録"},
@@ -305,6 +310,7 @@ type NamedTarget struct{ Label, Link string }
 
 // NamedTargets are the fixed targets written anywhere, by their code.
 var NamedTargets = map[string]NamedTarget{
+	"incident_annual":              {"インシデント対応の年間総括", "/incident"},
 	"audit_response_examples":      {"対応事例集", "/audit/examples"},
 	"staff.export":                 {"職員名簿（一覧の出力）", "/staff"},
 	"departments.export":           {"所属一覧（一覧の出力）", "/admin/departments"},

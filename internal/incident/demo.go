@@ -189,6 +189,18 @@ var demoIncidents = []demoIncident{
 	},
 }
 
+// demoHistory are closed incidents of the two years before (no analysis
+// kept in Mamori then): the annual summary compares the years.
+var demoHistory = []Input{
+	{Title: "児童手当の案内の誤送付（宛名ラベルの貼り違い）", Category: "誤送付", Severity: 2, Aware: "2024-07-10 11:00", Closed: "2024-08-30 17:00", Persons: "3"},
+	{Title: "職員の業務用携帯電話の紛失（翌日に駅で発見）", Category: "紛失", Severity: 2, Aware: "2024-10-02 09:10", Closed: "2024-10-25 17:00", Persons: "0"},
+	{Title: "標的型メールの添付ファイルの開封（感染なし）", Category: "マルウェア", Severity: 1, Aware: "2025-01-21 14:30", Closed: "2025-02-07 17:00"},
+	{Title: "介護保険の通知の誤送付（住所の更新漏れ）", Category: "誤送付", Severity: 2, Aware: "2025-05-19 10:00", Closed: "2025-07-04 17:00", Persons: "1"},
+	{Title: "イベント参加者へのメールのCC一斉送信", Category: "誤送信", Severity: 2, Aware: "2025-08-26 16:20", Closed: "2025-09-30 17:00", Persons: "58"},
+	{Title: "窓口での証明書の誤交付（同姓の別人）", Category: "誤交付", Severity: 2, Aware: "2025-11-13 15:45", Closed: "2025-12-19 17:00", Persons: "1"},
+	{Title: "委託事業者のノートPCの置き忘れ（暗号化済み）", Category: "委託先事故", Severity: 2, Aware: "2026-02-03 19:30", Closed: "2026-03-13 17:00", Persons: "240"},
+}
+
 // demoShift is how many days the demo's dates move back so that the
 // latest incident was noticed three days before now (a demo made on an
 // earlier clock, as the tests make it); 0 when now is later.
@@ -323,6 +335,19 @@ func (m *Module) CreateDemo(ctx context.Context, d module.Demo) error {
 				if err := s.Update(ctx, i.ID, in, by); err != nil {
 					return fmt.Errorf("incident demo %s: %w", i.Code, err)
 				}
+			}
+		}
+		leads := []string{"子ども家庭課", "道路課", "財政課", "介護保険課", "文化スポーツ課", "戸籍住民課", "国保年金課"}
+		for k, h := range demoHistory {
+			h.LeadDepartmentID = dept(leads[k%len(leads)])
+			h.State, h.Outcome = "closed", "対象者への説明と回収を行い、所属で手順を見直した。"
+			h.Occurred = h.Aware
+			if h.Persons != "" && h.Persons != "0" {
+				h.Flags = []string{"personal"}
+			}
+			h.Aware, h.Occurred, h.Closed = moved(h.Aware, shift), moved(h.Occurred, shift), moved(h.Closed, shift)
+			if _, err := s.Create(ctx, h, by); err != nil {
+				return fmt.Errorf("incident demo history %s: %w", h.Title, err)
 			}
 		}
 		accounts, err := m.d.Org.Accounts(ctx)

@@ -40,6 +40,7 @@ func (m *Module) routes(rt *web.Router) {
 	rt.Handle("POST /incident/{id}/notices", manage.On(mobj), m.markNotice)
 	rt.Handle("POST /incident/{id}/reopen", web.Allow(web.RoleAdmin).On(mobj), m.reopen)
 	m.analysisRoutes(rt, mobj, obj)
+	m.docRoutes(rt, mobj, obj)
 }
 
 // mayRead: managers and the viewer read every incident; a 所属長 one
@@ -84,6 +85,7 @@ type homeView struct {
 	Mine     []Report
 	Now      time.Time
 	Reported *Report
+	Ward     bool // reads the whole ward (the annual summary)
 }
 
 func (m *Module) home(w http.ResponseWriter, r *http.Request) error {
@@ -122,6 +124,7 @@ func (m *Module) home(w http.ResponseWriter, r *http.Request) error {
 	l.SetOptions("year", web.FiscalYearOptions(ys))
 	scope, _ := watch.Permits(u.Role)
 	scoped := scope == web.ScopeOwnDepartment
+	v.Ward = !scoped
 	var rows []row
 	for _, i := range all {
 		if y := l.Value("year"); y != "" && strconv.Itoa(i.FiscalYear) != y {

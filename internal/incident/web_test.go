@@ -4,13 +4,27 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 
 	"mamori/internal/incident"
+	"mamori/internal/testkit"
 	"mamori/internal/webtest"
 )
+
+// squash drops white space (pdftotext breaks lines anywhere).
+func squash(s string) string {
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, s)
+}
 
 func incidentForm(title, occurred, aware, persons string, flags ...string) url.Values {
 	f := url.Values{"title": {title}, "category": {"誤送付"}, "severity": {"3"}, "state": {"received"}, "occurred": {occurred}, "aware": {aware},
@@ -98,7 +112,7 @@ func TestReportTriageAndClock(t *testing.T) {
 
 	// The 所属長 of 戸籍住民課: their department's incident, not another's.
 	auditee := s.As("auditee")
-	own := s.ID("SELECT i.id FROM incidents i JOIN departments d ON d.id = i.lead_department_id WHERE d.name = '戸籍住民課'")
+	own := s.ID("SELECT i.id FROM incidents i JOIN departments d ON d.id = i.lead_department_id WHERE d.name = '戸籍住民課' AND i.fiscal_year = 2026")
 	other := s.ID("SELECT i.id FROM incidents i JOIN departments d ON d.id = i.lead_department_id WHERE d.name = '児童青少年課'")
 	auditee.Get(fmt.Sprintf("/incident/%d", own)).Want(http.StatusOK, "USBメモリー")
 	auditee.Get(fmt.Sprintf("/incident/%d", other)).Want(http.StatusNotFound)
@@ -207,4 +221,56 @@ func TestAnalysisVisitsAndMeasures(t *testing.T) {
 	other := s.ID("SELECT id FROM incidents WHERE category = '誤送付'")
 	admin.Get(fmt.Sprintf("/incident/%d/evidence/%d", other, ev)).Want(http.StatusNotFound)
 	s.As("auditee").Post(base+"/whys", url.Values{"statement": {"x"}, "viewpoint": {"other"}}).Want(http.StatusForbidden)
+}
+
+// TestIncidentDocuments: the 再発防止レポート, the commission's nine items
+// and the annual summary come out as PDF (text checked) and Office files,
+// audited; an auditee gets their own department's report, not the press
+// draft.
+func TestIncidentDocuments(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	admin := s.As("admin")
+	id := s.ID("SELECT id FROM incidents WHERE category = '誤送付' AND fiscal_year = 2026")
+	pdf := testkit.PDFBytesText(t, admin.Download(fmt.Sprintf("/incident/%d/report?format=pdf", id), "application/pdf"))
+	for _, want := range []string{"再発防止レポート", "経過", "原因分析", "根本原因", "再発防止策と横展開", "国保年金課", "臨場での確認と助言", "報告・通知と公表", "CISO"} {
+		if !strings.Contains(squash(pdf), squash(want)) {
+			t.Errorf("report PDF lacks %q", want)
+		}
+	}
+	ppc := squash(testkit.PDFBytesText(t, admin.Download(fmt.Sprintf("/incident/%d/commission?format=pdf", id), "application/pdf")))
+	for _, want := range []string{"1概要", "2漏えい等", "3漏えい等", "4原因", "5二次被害", "6本人への対応", "7公表の実施状況", "8再発防止のための措置", "9その他参考となる事項", "120人"} {
+		if !strings.Contains(ppc, want) {
+			t.Errorf("commission report lacks %q", want)
+		}
+	}
+	dir := t.TempDir()
+	docx := filepath.Join(dir, "report.docx")
+	if err := os.WriteFile(docx, admin.Download(fmt.Sprintf("/incident/%d/report?format=docx", id), "application/vnd.openxmlformats-officedocument.wordprocessingml.document"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	admin.Download(fmt.Sprintf("/incident/%d/press?format=docx", id), "application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+	annual := squash(testkit.PDFBytesText(t, admin.Download("/incident/annual?format=pdf&year=2026", "application/pdf")))
+	for _, want := range []string{"年間総括", "5件", "令和7年度", "期限内に行った割合", "種類別の件数"} {
+		if !strings.Contains(annual, squash(want)) {
+			t.Errorf("annual summary lacks %q", want)
+		}
+	}
+	xlsx := filepath.Join(dir, "annual.xlsx")
+	if err := os.WriteFile(xlsx, admin.Download("/incident/annual?format=xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Office software opens both (converted to PDF by LibreOffice, whose text still says what ours does).
+	outs := testkit.ConvertAll(t, []string{docx, xlsx}, "pdf")
+	if !strings.Contains(squash(testkit.PDFText(t, outs[0])), "再発防止策と横展開") || !strings.Contains(squash(testkit.PDFText(t, outs[1])), "2026-IN-001") {
+		t.Error("LibreOffice's rendering of the DOCX or XLSX lacks their content")
+	}
+	admin.Get("/incident/annual?format=exe").Want(http.StatusBadRequest)
+	if s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'download' AND (target = ? OR target = 'incident_annual')", fmt.Sprintf("incident:%d", id)) < 5 {
+		t.Error("the downloads are not all audited")
+	}
+	auditee := s.As("auditee")
+	own := s.ID("SELECT i.id FROM incidents i JOIN departments d ON d.id = i.lead_department_id WHERE d.name = '戸籍住民課' AND i.fiscal_year = 2026")
+	auditee.Download(fmt.Sprintf("/incident/%d/report?format=pdf", own), "application/pdf")
+	auditee.Get(fmt.Sprintf("/incident/%d/report?format=pdf", id)).Want(http.StatusNotFound)
+	auditee.Get(fmt.Sprintf("/incident/%d/press?format=docx", own)).Want(http.StatusForbidden)
 }
