@@ -21,26 +21,26 @@ import (
 
 // Annual is one fiscal year's summary.
 type Annual struct {
-	FiscalYear    int
-	Incidents     []Incident
-	ByCategory    map[string]int
-	ByDepartment  map[string]int
-	ByCause       map[string]int // the root causes' viewpoints (未分析 when none)
-	ByLevel       [4]int
-	Persons       int
-	Commission    int // incidents whose 確報 was due (or made)
-	OnTime        int // made by the deadline
-	FirstReport   []float64 // hours from awareness to 第一報
-	Containment   []float64 // hours from awareness to the first 初動/封じ込め event
-	Closure       []float64 // days from awareness to closure
-	Measures      int
-	MeasuresDone  int
-	MeasuresLate  int
-	Recurrences   []string // codes of incidents of the same category and department as one within the 12 months before
-	Visits        int
-	Years         []int          // this year and up to two before
-	YearCategory  map[int]map[string]int
-	YearTotals    map[int]int
+	FiscalYear   int
+	Incidents    []Incident
+	ByCategory   map[string]int
+	ByDepartment map[string]int
+	ByCause      map[string]int // the root causes' viewpoints (未分析 when none)
+	ByLevel      [4]int
+	Persons      int
+	Commission   int       // incidents whose 確報 was due (or made)
+	OnTime       int       // made by the deadline
+	FirstReport  []float64 // hours from awareness to 第一報
+	Containment  []float64 // hours from awareness to the first 初動/封じ込め event
+	Closure      []float64 // days from awareness to closure
+	Measures     int
+	MeasuresDone int
+	MeasuresLate int
+	Recurrences  []string // codes of incidents of the same category and department as one within the 12 months before
+	Visits       int
+	Years        []int // this year and up to two before
+	YearCategory map[int]map[string]int
+	YearTotals   map[int]int
 }
 
 // OnTimeRate is the share of the commission's reports made on time (-1: none due).

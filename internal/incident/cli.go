@@ -164,7 +164,9 @@ func runExport(name string) func(ctx context.Context, cli *module.CLI, args []st
 				out = fs.String("o", "", "出力ファイル（必須）")
 				format = fs.String("format", "", "出力形式: "+strings.Join(allowed, ", ")+"（省略時は -o の拡張子から判断）")
 			},
-			Args: func(pos []string) bool { return len(pos) == 0 && *out != "" && (name == "incident-annual" || *code != "") },
+			Args: func(pos []string) bool {
+				return len(pos) == 0 && *out != "" && (name == "incident-annual" || *code != "")
+			},
 			Run: func(d module.Deps, _ []string) error {
 				ext := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(*format), "."))
 				if ext == "" {

@@ -468,7 +468,7 @@ type showView struct {
 }
 
 // Viewpoints and Domains are the analysis forms' choices.
-func (showView) Viewpoints() []Viewpoint { return Viewpoints }
+func (showView) Viewpoints() []Viewpoint                { return Viewpoints }
 func (showView) Domains() []struct{ Key, Label string } { return Domains }
 
 // DefaultDomain is the measure form's preset: the category's domain.
