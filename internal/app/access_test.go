@@ -144,6 +144,9 @@ var objectRules = map[string][]objectCase{
 			setup: "INSERT INTO incident_evidence (incident_id, kind, filename, content_type, size, sha256, note, collected_by_name, collected_at) " +
 				"SELECT i.id, 'file', 'matrix.txt', 'text/plain', 1, 'x', '', 'matrix', '2026-12-01T00:00:00Z' FROM incidents i JOIN departments d ON d.id = i.lead_department_id WHERE d.name = '戸籍住民課' AND i.fiscal_year = 2026"},
 	},
+	"incident.task": {
+		{name: "ランサムウェアの対応の作業", query: "SELECT MAX(id) FROM incident_tasks", roles: "admin consultant"},
+	},
 	"incident.report": {
 		{name: "職員からの報告", query: "SELECT MIN(id) FROM incident_reports", roles: "admin consultant"},
 	},

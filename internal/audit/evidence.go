@@ -75,26 +75,7 @@ type EvidenceInput struct {
 // engagementKey returns the engagement's data key, creating it on first
 // use (inside the caller's transaction).
 func (s *Store) engagementKey(ctx context.Context, id int64, create bool) ([]byte, error) {
-	var key []byte
-	var destroyed string
-	err := s.db.QueryRow(ctx, "SELECT data_key, destroyed_at FROM audit_keys WHERE engagement_id = ?", id).Scan(&key, &destroyed)
-	switch {
-	case err == nil && destroyed != "":
-		return nil, ErrKeyDestroyed
-	case err == nil:
-		return key, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return nil, err
-	case !create:
-		return nil, ErrKeyDestroyed
-	}
-	if key, err = blob.NewKey(); err != nil {
-		return nil, err
-	}
-	if _, err := s.db.Exec(ctx, "INSERT INTO audit_keys (engagement_id, data_key, created_at) VALUES (?, ?, ?)", id, key, database.T(s.now())); err != nil {
-		return nil, err
-	}
-	return key, nil
+	return blob.ObjectKey(ctx, s.db, "audit_keys", "engagement_id", id, create, s.now(), ErrKeyDestroyed)
 }
 
 func seal(key, plain []byte) ([]byte, error) { return blob.Seal(key, plain) }

@@ -75,6 +75,9 @@ var ActionGroups = []ActionGroup{
 		{"incident.visit", "インシデントの臨場を記録"},
 		{"incident.evidence", "インシデントの証拠を保管"},
 		{"incident.custody", "インシデントの証拠の受け渡しを記録"},
+		{"incident.service", "インシデントで止まった区民サービスを記録"},
+		{"incident.task", "インシデントの作業を登録"},
+		{"incident.task_done", "インシデントの作業を完了"},
 	}},
 	{"learning", "研修", []ActionLabel{
 		{"learning.course_import", "研修の教材を登録"},

@@ -1,10 +1,15 @@
 package blob
 
 import (
+	"context"
 	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"database/sql"
 	"errors"
+	"time"
+
+	"mamori/internal/database"
 )
 
 // Files kept encrypted with a key of their own object (an audit
@@ -50,4 +55,30 @@ func gcmOf(key []byte) (cipher.AEAD, error) {
 		return nil, err
 	}
 	return cipher.NewGCM(block)
+}
+
+// ObjectKey is the data key of object id, kept in table (columns idColumn,
+// data_key, created_at, destroyed_at), made on first use when create is
+// set (inside the caller's transaction). A destroyed key, or none when
+// create is not set, is the error destroyed. table and idColumn are the
+// caller's constants, never user input.
+func ObjectKey(ctx context.Context, db *database.DB, table, idColumn string, id int64, create bool, now time.Time, destroyed error) ([]byte, error) {
+	var key []byte
+	var gone string
+	err := db.QueryRow(ctx, "SELECT data_key, destroyed_at FROM "+table+" WHERE "+idColumn+" = ?", id).Scan(&key, &gone)
+	switch {
+	case err == nil && gone != "":
+		return nil, destroyed
+	case err == nil:
+		return key, nil
+	case !errors.Is(err, sql.ErrNoRows):
+		return nil, err
+	case !create:
+		return nil, destroyed
+	}
+	if key, err = NewKey(); err != nil {
+		return nil, err
+	}
+	_, err = db.Exec(ctx, "INSERT INTO "+table+" ("+idColumn+", data_key, created_at) VALUES (?, ?, ?)", id, key, database.T(now))
+	return key, err
 }

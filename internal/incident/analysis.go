@@ -504,24 +504,7 @@ type Custody struct {
 var ErrKeyDestroyed = errors.New("incident: the incident's key was destroyed")
 
 func (s *Store) incidentKey(ctx context.Context, id int64, create bool) ([]byte, error) {
-	var key []byte
-	var destroyed string
-	err := s.db.QueryRow(ctx, "SELECT data_key, destroyed_at FROM incident_keys WHERE incident_id = ?", id).Scan(&key, &destroyed)
-	switch {
-	case err == nil && destroyed != "":
-		return nil, ErrKeyDestroyed
-	case err == nil:
-		return key, nil
-	case !errors.Is(err, sql.ErrNoRows):
-		return nil, err
-	case !create:
-		return nil, ErrKeyDestroyed
-	}
-	if key, err = blob.NewKey(); err != nil {
-		return nil, err
-	}
-	_, err = s.db.Exec(ctx, "INSERT INTO incident_keys (incident_id, data_key, created_at) VALUES (?, ?, ?)", id, key, database.T(s.now()))
-	return key, err
+	return blob.ObjectKey(ctx, s.db, "incident_keys", "incident_id", id, create, s.now(), ErrKeyDestroyed)
 }
 
 // AddEvidence encrypts a file with the incident's key, stores it and

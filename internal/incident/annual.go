@@ -38,7 +38,9 @@ type Annual struct {
 	MeasuresLate int
 	Recurrences  []string // codes of incidents of the same category and department as one within the 12 months before
 	Visits       int
-	Years        []int // this year and up to two before
+	OutageHours  float64 // citizen services down, summed
+	Residents    int     // residents whose service stopped
+	Years        []int   // this year and up to two before
 	YearCategory map[int]map[string]int
 	YearTotals   map[int]int
 }
@@ -134,6 +136,10 @@ func (s *Store) AnnualOf(ctx context.Context, fy int, now time.Time) (Annual, er
 			a.Closure = append(a.Closure, i.ClosedAt.Sub(i.AwareAt).Hours()/24)
 		}
 		a.Visits += len(r.Visits)
+		for _, v := range r.Services {
+			a.OutageHours += v.Hours(now)
+			a.Residents += v.Residents
+		}
 		for _, m := range r.Measures {
 			a.Measures++
 			if m.Action != nil {
@@ -196,6 +202,7 @@ func (a Annual) Document(ward string, now time.Time) *docgen.Document {
 	add("再発防止策（完了・確認済 ／ 期限超過 ／ 全体）", fmt.Sprintf("%d ／ %d ／ %d", a.MeasuresDone, a.MeasuresLate, a.Measures))
 	add("同じ所属・同じ種類の12か月以内の再発", fmt.Sprintf("%d 件%s", len(a.Recurrences), map[bool]string{true: "（" + strings.Join(a.Recurrences, "、") + "）", false: ""}[len(a.Recurrences) > 0]))
 	add("臨場（現地での確認と助言）", fmt.Sprintf("%d 回", a.Visits))
+	add("区民サービスの停止時間（合計）と影響を受けた区民", fmt.Sprintf("%s ／ %d 人", hours(a.OutageHours), a.Residents))
 	b = append(b, kt)
 
 	b = append(b, docgen.Heading{Level: 1, Text: "種類別の件数と前年度との比較"})
@@ -258,8 +265,7 @@ func (a Annual) Document(ward string, now time.Time) *docgen.Document {
 	for _, i := range a.Incidents {
 		lt.Rows = append(lt.Rows, cellsRow(i.Code, i.Title, i.Category, fmt.Sprint(i.Severity), or(i.LeadDepartment, "—"), fmt.Sprint(i.Persons), i.State.Label()))
 	}
-	b = append(b, lt, docgen.P("区民サービスの停止時間は、事故対応訓練の区民サービス台帳と結び付けたときに集計します（現在は記録していません）。"),
-		docgen.P("この総括で分かった弱点は、再発防止策として改善措置台帳に載り、研修の事例と監査の重点に使われます。"))
+	b = append(b, lt, docgen.P("この総括で分かった弱点は、再発防止策として改善措置台帳に載り、研修の事例と監査の重点に使われます。"))
 	return &docgen.Document{Meta: docgen.Meta{Title: "インシデント対応の年間総括", Subtitle: fy, Ward: ward, FiscalYear: a.FiscalYear, Date: now,
 		Author: "情報政策課（CSIRT）", Classification: "取扱注意", PageNumbers: docgen.PageDash}, Sections: []docgen.Section{{Blocks: b}}}
 }

@@ -5,7 +5,6 @@ package incident
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
@@ -25,7 +24,7 @@ const incidentUsage = `incident list [--year 2026] [--json]
 // Commands implements module.Commander.
 func (m *Module) Commands() []module.Command {
 	return []module.Command{
-		{Name: "incident", Usage: incidentUsage, Run: runIncident},
+		module.ListCommand{Name: "incident", Usage: incidentUsage, What: "インシデント", Rows: listRows}.Command(),
 		{Name: "export incident-report", Usage: exportUsage, Run: runExport("incident-report")},
 		{Name: "export ppc-report", Run: runExport("ppc-report")},
 		{Name: "export incident-annual", Run: runExport("incident-annual")},
@@ -92,56 +91,24 @@ func (s *Store) ListRows(ctx context.Context, fy int) ([]ListRow, error) {
 	return out, nil
 }
 
-func runIncident(ctx context.Context, cli *module.CLI, args []string) error {
-	if len(args) == 0 || args[0] != "list" {
-		fmt.Fprintln(cli.Stderr, "使い方: mamori "+strings.ReplaceAll(incidentUsage, "\n", "\n       "))
-		return module.ExitCode(2)
+// listRows is `mamori incident list`'s rows and table.
+func listRows(ctx context.Context, d module.Deps, fy int) (any, [][]string, error) {
+	rows, err := NewStore(d).ListRows(ctx, fy)
+	if err != nil {
+		return nil, nil, err
 	}
-	var year *string
-	var asJSON *bool
-	return cli.Data(ctx, args[1:], module.DataCommand{Name: "incident list",
-		Synopsis: "incident list [--year 2026] [--json] [--db …] [--data DIR]\nインシデントの一覧を表示します",
-		Flags: func(fs *flag.FlagSet) {
-			year = fs.String("year", "", "年度（2026、令和8年度。省略時はすべての年度）")
-			asJSON = fs.Bool("json", false, "JSON で出力します")
-		},
-		Args: func(pos []string) bool { return len(pos) == 0 },
-		Run: func(d module.Deps, _ []string) error {
-			fy := 0
-			if *year != "" {
-				y, err := jp.ParseFiscalYear(*year)
-				if err != nil || y < 2000 || y > 2100 {
-					return fmt.Errorf("--year「%s」は年度として読めません（例: 2026、令和8年度）", *year)
-				}
-				fy = y
+	table := [][]string{{"番号", "件名", "種類", "レベル", "状態", "認知日時", "人数", "期限超過"}}
+	for _, r := range rows {
+		over := 0
+		for _, d := range r.Deadlines {
+			if d.Overdue {
+				over++
 			}
-			rows, err := NewStore(d).ListRows(ctx, fy)
-			if err != nil {
-				return err
-			}
-			if *asJSON {
-				enc := json.NewEncoder(cli.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
-			}
-			if len(rows) == 0 {
-				fmt.Fprintln(cli.Stdout, "インシデントはありません。")
-				return nil
-			}
-			table := [][]string{{"番号", "件名", "種類", "レベル", "状態", "認知日時", "人数", "期限超過"}}
-			for _, r := range rows {
-				over := 0
-				for _, d := range r.Deadlines {
-					if d.Overdue {
-						over++
-					}
-				}
-				table = append(table, []string{r.Code, jp.TruncateWidth(r.Title, 40), r.Category, fmt.Sprint(r.Level), r.StateLabel,
-					jp.FormatWarekiDateTime(r.AwareAt), fmt.Sprint(r.Persons), fmt.Sprint(over)})
-			}
-			jp.WriteColumns(cli.Stdout, table)
-			return nil
-		}})
+		}
+		table = append(table, []string{r.Code, jp.TruncateWidth(r.Title, 40), r.Category, fmt.Sprint(r.Level), r.StateLabel,
+			jp.FormatWarekiDateTime(r.AwareAt), fmt.Sprint(r.Persons), fmt.Sprint(over)})
+	}
+	return rows, table, nil
 }
 
 const exportUsage = `export incident-report|ppc-report --incident CODE --format pdf|docx -o FILE

@@ -24,6 +24,8 @@ type demoIncident struct {
 	visits   []VisitInput
 	whys     []demoWhy
 	measures []demoMeasure
+	services []ServiceInput
+	tasks    [][3]string // title, owner, due
 }
 
 // demoWhy is a なぜなぜ node; parent is the index of an earlier node (-1: top).
@@ -83,6 +85,13 @@ var demoAnalysis = map[int]func(*demoIncident){
 			{title: "記録媒体の返却は終業時に係長が確認し、貸出簿に確認の印を残す", owner: "戸籍住民課", due: "2026-11-30", indicator: "貸出簿の確認漏れ 0 件",
 				check: "2027-01-29", why: 1, rollout: []string{"区民課"}},
 		}
+	},
+	4: func(d *demoIncident) {
+		d.services = []ServiceInput{{Service: "介護保険の相談受付（過去の相談記録の照会）", From: "2026-12-01 09:15", To: "2026-12-01 16:30",
+			Fallback: "紙の受付票で相談を受け、記録の照会が必要なものは翌日に折り返した", Residents: "14"}}
+		d.tasks = [][3]string{{"感染した端末の記憶装置とメモリの保全", "情報政策課 CSIRT", "2026-12-02"},
+			{"共有フォルダのバックアップからの復元と、復元したファイルの確認", "情報政策課", "2026-12-08"},
+			{"相談記録の対象者の特定と、本人への通知の要否の判断", "高齢福祉課・区政情報課", "2026-12-10"}}
 	},
 	3: func(d *demoIncident) {
 		d.visits = []VisitInput{{VisitedOn: "2026-11-25 14:00", Place: "委託事業者の事務所", Visitors: "CSIRT 2名、地域活動推進課 1名",
@@ -301,6 +310,26 @@ func (m *Module) CreateDemo(ctx context.Context, d module.Demo) error {
 			for _, v := range di.visits {
 				if _, err := s.AddVisit(ctx, i, v, by); err != nil {
 					return fmt.Errorf("incident demo %s visit: %w", i.Code, err)
+				}
+			}
+			for _, sv := range di.services {
+				sv.From, sv.To = moved(sv.From, shift), moved(sv.To, shift)
+				if err := s.AddService(ctx, i, sv, by); err != nil {
+					return fmt.Errorf("incident demo %s service: %w", i.Code, err)
+				}
+			}
+			for k, tk := range di.tasks {
+				if err := s.AddTask(ctx, i, tk[0], tk[1], tk[2], by); err != nil {
+					return fmt.Errorf("incident demo %s task: %w", i.Code, err)
+				}
+				if k == 0 { // the first (保全) is done
+					var id int64
+					if err := s.db.QueryRow(ctx, "SELECT MAX(id) FROM incident_tasks WHERE incident_id = ?", i.ID).Scan(&id); err != nil {
+						return err
+					}
+					if err := s.DoneTask(ctx, i, id, by); err != nil {
+						return err
+					}
 				}
 			}
 			var whyIDs []int64

@@ -22,6 +22,7 @@ type Record struct {
 	Whys      []*Why // tree order, with depths
 	Measures  []Measure
 	Visits    []Visit
+	Services  []Service
 }
 
 // RecordOf gathers an incident's record.
@@ -44,6 +45,9 @@ func (s *Store) RecordOf(ctx context.Context, i Incident) (*Record, error) {
 		return nil, err
 	}
 	if r.Visits, err = s.Visits(ctx, i.ID); err != nil {
+		return nil, err
+	}
+	if r.Services, err = s.Services(ctx, i.ID); err != nil {
 		return nil, err
 	}
 	return r, nil
@@ -145,6 +149,14 @@ func (r *Record) ReportDocument(ward string, now time.Time) *docgen.Document {
 	}
 	b = append(b, docgen.P(fmt.Sprintf("対象の情報は「%s」、対象の人数は %d 人です。%s", or(i.DataItems, "未確認"), i.Persons,
 		map[bool]string{true: "該当する事実：" + strings.Join(facts, "、") + "。", false: ""}[len(facts) > 0])))
+	if len(r.Services) > 0 {
+		st := docgen.Table{Columns: []docgen.Column{{Width: 2}, {Width: 1.4}, {Width: 1.4}, {Width: 2}, {Width: 0.8, Align: docgen.AlignRight}}, HeaderRows: 1,
+			Rows: []docgen.Row{headRow("区民サービス", "停止", "再開", "代替手段", "区民")}}
+		for _, v := range r.Services {
+			st.Rows = append(st.Rows, cellsRow(v.Service, dt(v.DownFrom), map[bool]string{true: "停止中", false: dt(v.DownTo)}[v.DownTo.IsZero()], or(v.Fallback, "—"), fmt.Sprint(v.Residents)))
+		}
+		b = append(b, st)
+	}
 	b = append(b, docgen.Heading{Level: 1, Text: "対応の結果"}, docgen.P(or(i.Outcome, "対応中です。")))
 	if len(r.Visits) > 0 {
 		b = append(b, docgen.Heading{Level: 1, Text: "臨場での確認と助言"})

@@ -58,7 +58,7 @@ func (m *Module) Info() module.Info { return info }
 // Tables implements module.Tabler.
 func (m *Module) Tables() []string {
 	return []string{"incidents", "incident_parties", "incident_events", "incident_notices", "incident_reports", "incident_whys", "incident_measures",
-		"incident_visits", "incident_keys", "incident_evidence", "incident_custody"}
+		"incident_visits", "incident_keys", "incident_evidence", "incident_custody", "incident_services", "incident_tasks"}
 }
 
 // Routes implements module.Router.

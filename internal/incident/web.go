@@ -465,7 +465,12 @@ type showView struct {
 	Measures  []Measure
 	Visits    []Visit
 	Evidence  []Evidence
+	Services  []Service
+	Tasks     []Task
 }
+
+// ServiceHours is a stopped service's outage as text.
+func (v showView) ServiceHours(s Service) string { return hours(s.Hours(v.Now)) }
 
 // Viewpoints and Domains are the analysis forms' choices.
 func (showView) Viewpoints() []Viewpoint                { return Viewpoints }
@@ -524,6 +529,12 @@ func (m *Module) showOf(r *http.Request, i Incident) (showView, error) {
 		return v, err
 	}
 	if v.Evidence, err = m.store.EvidenceList(ctx, i.ID); err != nil {
+		return v, err
+	}
+	if v.Services, err = m.store.Services(ctx, i.ID); err != nil {
+		return v, err
+	}
+	if v.Tasks, err = m.store.Tasks(ctx, i.ID); err != nil {
 		return v, err
 	}
 	if v.Manager {

@@ -25,6 +25,14 @@ func (m *Module) analysisRoutes(rt *web.Router, mobj, obj web.Object) {
 	rt.Handle("POST /incident/{id}/whys", manage, m.addWhy)
 	rt.Handle("POST /incident/{id}/measures", manage, m.addMeasure)
 	rt.Handle("POST /incident/{id}/visits", manage, m.addVisit)
+	rt.Handle("POST /incident/{id}/services", manage, m.addService)
+	rt.Handle("POST /incident/{id}/tasks", manage, m.addTask)
+	rt.Handle("POST /incident/{id}/tasks/{task}/done", manage.On(web.Object{Kind: "incident.task", Param: "task",
+		Allow: func(ctx context.Context, _ *web.User, _ web.Scope, id int64) (bool, error) {
+			var n int
+			err := m.store.db.QueryRow(ctx, "SELECT COUNT(*) FROM incident_tasks WHERE id = ?", id).Scan(&n)
+			return n > 0, err
+		}}), m.doneTask)
 	rt.Handle("POST /incident/{id}/evidence", manage.WithUpload().WithBodyLimit(MaxEvidence+1<<20), m.addEvidence)
 	ev := web.Object{Kind: "incident.evidence", Param: "evidence", Allow: func(ctx context.Context, _ *web.User, _ web.Scope, id int64) (bool, error) {
 		var n int
@@ -139,4 +147,43 @@ func (m *Module) evidenceFile(w http.ResponseWriter, r *http.Request) error {
 	dl := web.Download{Name: e.Filename, ContentType: e.ContentType, Target: fmt.Sprintf("incident:%d", i.ID),
 		Detail: fmt.Sprintf("インシデント %s の証拠「%s」", i.Code, e.Filename)}
 	return web.Send(w, r, m.d.Log, dl, func(out io.Writer) error { _, err := out.Write(data); return err })
+}
+
+func (m *Module) addService(w http.ResponseWriter, r *http.Request) error {
+	i, err := m.incidentOf(r)
+	if err != nil {
+		return err
+	}
+	in := ServiceInput{Service: r.PostFormValue("service"), From: r.PostFormValue("from"), To: r.PostFormValue("to"), Fallback: r.PostFormValue("fallback"),
+		Residents: r.PostFormValue("residents")}
+	if err := m.store.AddService(r.Context(), i, in, web.UserFrom(r.Context()).DisplayName); err != nil {
+		return m.fail(w, r, i, err)
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/incident/%d#services", i.ID), "止まった区民サービスを記録しました。", true)
+}
+
+func (m *Module) addTask(w http.ResponseWriter, r *http.Request) error {
+	i, err := m.incidentOf(r)
+	if err != nil {
+		return err
+	}
+	if err := m.store.AddTask(r.Context(), i, r.PostFormValue("title"), r.PostFormValue("owner"), r.PostFormValue("due"), web.UserFrom(r.Context()).DisplayName); err != nil {
+		return m.fail(w, r, i, err)
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/incident/%d#tasks", i.ID), "作業を登録しました。", true)
+}
+
+func (m *Module) doneTask(w http.ResponseWriter, r *http.Request) error {
+	i, err := m.incidentOf(r)
+	if err != nil {
+		return err
+	}
+	id, err := web.PathID(r, "task")
+	if err != nil {
+		return err
+	}
+	if err := m.store.DoneTask(r.Context(), i, id, web.UserFrom(r.Context()).DisplayName); err != nil {
+		return m.fail(w, r, i, err)
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/incident/%d#tasks", i.ID), "作業を完了にしました。", true)
 }

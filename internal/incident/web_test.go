@@ -274,3 +274,28 @@ func TestIncidentDocuments(t *testing.T) {
 	auditee.Get(fmt.Sprintf("/incident/%d/report?format=pdf", id)).Want(http.StatusNotFound)
 	auditee.Get(fmt.Sprintf("/incident/%d/press?format=docx", own)).Want(http.StatusForbidden)
 }
+
+// TestServicesAndTasks: a stopped citizen service whose restart is before
+// its stop is refused; a task done twice (a replay) is refused the second
+// time; the annual summary adds the outage.
+func TestServicesAndTasks(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	admin := s.As("admin")
+	id := s.ID("SELECT id FROM incidents WHERE category = 'マルウェア' AND fiscal_year = 2026")
+	base := fmt.Sprintf("/incident/%d", id)
+	admin.Get(base).Want(http.StatusOK, "介護保険の相談受付", "7.2 時間", "紙の受付票", "完了</span> 感染した端末の記憶装置")
+	admin.Post(base+"/services", url.Values{"service": {"電子申請"}, "from": {"2026-12-01T10:00"}, "to": {"2026-12-01T09:00"}}).
+		Want(http.StatusUnprocessableEntity, "再開した日時が、停止した日時より前")
+	admin.Post(base+"/services", url.Values{"service": {"電子申請（介護保険）"}, "from": {"2026-12-01T10:00"}, "to": {"2026-12-01T12:00"}, "residents": {"3"}}).Redirects(base)
+	admin.Post(base+"/tasks", url.Values{"title": {"x"}, "owner": {"y"}}).Want(http.StatusUnprocessableEntity, "作業の期限を入力してください")
+	admin.Post(base+"/tasks", url.Values{"title": {"端末の再構築"}, "owner": {"情報政策課"}, "due": {"2026-12-20"}}).Redirects(base)
+	task := s.ID("SELECT MAX(id) FROM incident_tasks WHERE incident_id = ?", id)
+	admin.Post(fmt.Sprintf("%s/tasks/%d/done", base, task), url.Values{}).Redirects(base)
+	admin.Post(fmt.Sprintf("%s/tasks/%d/done", base, task), url.Values{}).Want(http.StatusUnprocessableEntity, "すでに完了")
+	other := s.ID("SELECT id FROM incidents WHERE category = '誤送付' AND fiscal_year = 2026")
+	admin.Post(fmt.Sprintf("/incident/%d/tasks/%d/done", other, task), url.Values{}).Want(http.StatusUnprocessableEntity, "このインシデントの作業ではありません")
+	annual := squash(testkit.PDFBytesText(t, admin.Download("/incident/annual?format=pdf&year=2026", "application/pdf")))
+	if !strings.Contains(annual, squash("区民サービスの停止時間")) || !strings.Contains(annual, "17人") {
+		t.Error("the annual summary lacks the outage")
+	}
+}

@@ -6,7 +6,6 @@ package learning
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -30,7 +29,7 @@ const exportUsage = `export learning-text|learning-completion|certificate --cour
 // Commands implements module.Commander.
 func (m *Module) Commands() []module.Command {
 	return []module.Command{
-		{Name: "learning", Usage: learningUsage, Run: runLearning},
+		module.ListCommand{Name: "learning", Usage: learningUsage, What: "研修の実施", Rows: listRows}.Command(),
 		{Name: "export learning-text", Usage: exportUsage, Run: runExport("learning-text")},
 		{Name: "export learning-completion", Run: runExport("learning-completion")},
 		{Name: "export certificate", Run: runExport("certificate")},
@@ -89,46 +88,18 @@ func parseYear(s string) (int, error) {
 	return y, nil
 }
 
-func runLearning(ctx context.Context, cli *module.CLI, args []string) error {
-	if len(args) == 0 || args[0] != "list" {
-		fmt.Fprintln(cli.Stderr, "使い方: mamori "+strings.ReplaceAll(learningUsage, "\n", "\n       "))
-		return module.ExitCode(2)
+// listRows is `mamori learning list`'s rows and table.
+func listRows(ctx context.Context, d module.Deps, fy int) (any, [][]string, error) {
+	rows, err := NewStore(d).ListRows(ctx, fy)
+	if err != nil {
+		return nil, nil, err
 	}
-	var year *string
-	var asJSON *bool
-	return cli.Data(ctx, args[1:], module.DataCommand{Name: "learning list",
-		Synopsis: "learning list [--year 2026] [--json] [--db …] [--data DIR]\n研修の実施の一覧を表示します",
-		Flags: func(fs *flag.FlagSet) {
-			year = fs.String("year", "", "年度（2026、令和8年度。省略時はすべての年度）")
-			asJSON = fs.Bool("json", false, "JSON で出力します")
-		},
-		Args: func(pos []string) bool { return len(pos) == 0 },
-		Run: func(d module.Deps, _ []string) error {
-			fy, err := parseYear(*year)
-			if err != nil {
-				return err
-			}
-			rows, err := NewStore(d).ListRows(ctx, fy)
-			if err != nil {
-				return err
-			}
-			if *asJSON {
-				enc := json.NewEncoder(cli.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
-			}
-			if len(rows) == 0 {
-				fmt.Fprintln(cli.Stdout, "研修の実施はありません。")
-				return nil
-			}
-			table := [][]string{{"コード", "件名", "コース", "受講期間", "対象", "受講開始", "修了", "修了率"}}
-			for _, r := range rows {
-				table = append(table, []string{r.Code, r.Title, r.Course, r.OpensOn + "～" + r.ClosesOn, fmt.Sprint(r.Assigned), fmt.Sprint(r.Started),
-					fmt.Sprint(r.Completed), fmt.Sprintf("%.1f%%", 100*r.CompletionRate)})
-			}
-			jp.WriteColumns(cli.Stdout, table)
-			return nil
-		}})
+	table := [][]string{{"コード", "件名", "コース", "受講期間", "対象", "受講開始", "修了", "修了率"}}
+	for _, r := range rows {
+		table = append(table, []string{r.Code, r.Title, r.Course, r.OpensOn + "～" + r.ClosesOn, fmt.Sprint(r.Assigned), fmt.Sprint(r.Started),
+			fmt.Sprint(r.Completed), fmt.Sprintf("%.1f%%", 100*r.CompletionRate)})
+	}
+	return rows, table, nil
 }
 
 var exportFormats = map[string][]string{

@@ -7,7 +7,6 @@ package survey
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -17,7 +16,6 @@ import (
 
 	"mamori/internal/database"
 	"mamori/internal/docgen/formats"
-	"mamori/internal/jp"
 	"mamori/internal/module"
 	"mamori/internal/tabular"
 )
@@ -31,7 +29,7 @@ const resultsExportUsage = `export survey-report|survey-briefing|survey-answers 
 // Commands implements module.Commander.
 func (m *Module) Commands() []module.Command {
 	cmds := []module.Command{
-		{Name: "survey", Usage: surveyUsage, Run: runSurvey},
+		module.ListCommand{Name: "survey", Usage: surveyUsage, What: "自己点検の実施", Rows: listRows}.Command(),
 		{Name: "export survey-report", Usage: resultsExportUsage, Run: resultsExport("survey-report")},
 		{Name: "export survey-briefing", Run: resultsExport("survey-briefing")},
 		{Name: "export survey-answers", Run: resultsExport("survey-answers")},
@@ -88,54 +86,22 @@ func (s *Store) ListRows(ctx context.Context, fy int) ([]ListRow, error) {
 	return out, nil
 }
 
-func runSurvey(ctx context.Context, cli *module.CLI, args []string) error {
-	if len(args) == 0 || args[0] != "list" {
-		fmt.Fprintln(cli.Stderr, "使い方: mamori "+strings.ReplaceAll(surveyUsage, "\n", "\n       "))
-		return module.ExitCode(2)
+// listRows is `mamori survey list`'s rows and table.
+func listRows(ctx context.Context, d module.Deps, fy int) (any, [][]string, error) {
+	rows, err := NewStore(d).ListRows(ctx, fy)
+	if err != nil {
+		return nil, nil, err
 	}
-	var year *string
-	var asJSON *bool
-	return cli.Data(ctx, args[1:], module.DataCommand{Name: "survey list",
-		Synopsis: "survey list [--year 2026] [--json] [--db …] [--data DIR]\n自己点検の実施（配布・回収）の一覧を表示します",
-		Flags: func(fs *flag.FlagSet) {
-			year = fs.String("year", "", "年度（2026、令和8年度。省略時はすべての年度）")
-			asJSON = fs.Bool("json", false, "JSON で出力します")
-		},
-		Args: func(pos []string) bool { return len(pos) == 0 },
-		Run: func(d module.Deps, _ []string) error {
-			fy := 0
-			if *year != "" {
-				y, err := jp.ParseFiscalYear(*year)
-				if err != nil || y < 2000 || y > 2100 {
-					return fmt.Errorf("--year「%s」は年度として読めません（例: 2026、令和8年度）", *year)
-				}
-				fy = y
-			}
-			rows, err := NewStore(d).ListRows(ctx, fy)
-			if err != nil {
-				return err
-			}
-			if *asJSON {
-				enc := json.NewEncoder(cli.Stdout)
-				enc.SetIndent("", "  ")
-				return enc.Encode(rows)
-			}
-			if len(rows) == 0 {
-				fmt.Fprintln(cli.Stdout, "自己点検の実施はありません。")
-				return nil
-			}
-			table := [][]string{{"コード", "件名", "対象者", "回答期間", "状態", "対象人数", "回答数", "回答率"}}
-			for _, r := range rows {
-				var auds []string
-				for _, a := range r.Audiences {
-					auds = append(auds, AudienceLabel(a))
-				}
-				table = append(table, []string{r.Code, r.Title, strings.Join(auds, "・"), r.OpensOn + "～" + r.ClosesOn, r.StateLabel,
-					fmt.Sprint(r.Targets), fmt.Sprint(r.Responses), fmt.Sprintf("%.1f%%", 100*r.ResponseRate)})
-			}
-			jp.WriteColumns(cli.Stdout, table)
-			return nil
-		}})
+	table := [][]string{{"コード", "件名", "対象者", "回答期間", "状態", "対象人数", "回答数", "回答率"}}
+	for _, r := range rows {
+		var auds []string
+		for _, a := range r.Audiences {
+			auds = append(auds, AudienceLabel(a))
+		}
+		table = append(table, []string{r.Code, r.Title, strings.Join(auds, "・"), r.OpensOn + "～" + r.ClosesOn, r.StateLabel,
+			fmt.Sprint(r.Targets), fmt.Sprint(r.Responses), fmt.Sprintf("%.1f%%", 100*r.ResponseRate)})
+	}
+	return rows, table, nil
 }
 
 // resultsExports are what each export writes and in which formats.
