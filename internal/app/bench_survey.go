@@ -362,7 +362,7 @@ func drain(ctx context.Context, n, conns int, do func(i int) error) (drainResult
 				if err := do(i); err != nil {
 					mu.Lock()
 					if first == nil {
-						first = fmt.Errorf("bench survey: %d 人目: %w", i+1, err)
+						first = fmt.Errorf("%d 人目: %w", i+1, err)
 					}
 					mu.Unlock()
 					return

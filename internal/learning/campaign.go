@@ -649,6 +649,12 @@ func (s *Store) SubmitAttempt(ctx context.Context, a Assignment, c Campaign, co 
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
+			// A double submission committed first (PostgreSQL waits at
+			// the UPDATE, then finds the row submitted): the result is
+			// that one, as it is stored.
+			if done, err := scanAttempt(s.db.QueryRowWrite(ctx, "SELECT "+attemptCols+" FROM learning_attempts WHERE id = ?", t.ID)); err == nil {
+				out = done
+			}
 			return ErrSubmitted
 		}
 		if _, err := s.db.Exec(ctx, `UPDATE learning_assignments SET attempts = attempts + 1, best_percent = CASE WHEN best_percent < ? THEN ? ELSE best_percent END,

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"mamori/content"
@@ -692,4 +693,58 @@ func TestAuditorTrainingHints(t *testing.T) {
 		}
 	}
 	admin.Get(fmt.Sprintf("/learning/courses/%d", s.ID("SELECT id FROM learning_courses WHERE code = 'PRIV'"))).Lacks("立会いの記録から")
+}
+
+// TestDoubleSubmitShowsTheResult: the same test handed in twice at once
+// (a double click) is counted once, and both answers show the stored
+// result. (The narrow PostgreSQL case — both read the attempt unsubmitted,
+// the second waits at the update and must then read the first's row — is
+// hit reliably only under load: `mamori bench learning --db postgres://…`
+// double-clicks 500 of 5,000 submissions and fails on an empty result.)
+func TestDoubleSubmitShowsTheResult(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	aid := demoAssignment(s)
+	staff := s.As("staff")
+	path := fmt.Sprintf("/learning/my/%d", aid)
+	r := staff.Post(path+"/test", url.Values{})
+	m := attemptRe.FindStringSubmatch(r.Header.Get("Location"))
+	if m == nil {
+		t.Fatalf("no attempt page: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	st := learning.NewStore(s.Deps())
+	var id int64
+	fmt.Sscan(m[1], &id)
+	at, err := st.Attempt(t.Context(), aid, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, _ := st.Assignment(t.Context(), aid)
+	c, _ := st.Campaign(t.Context(), a.CampaignID)
+	qs, err := st.Questions(t.Context(), c.CourseID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byID := map[int64]learning.Question{}
+	for _, q := range qs {
+		byID[q.ID] = q
+	}
+	f := url.Values{}
+	for _, qid := range at.QuestionIDs {
+		answerForm(f, byID[qid], false)
+	}
+	before := s.Count("SELECT attempts FROM learning_assignments WHERE id = ?", aid)
+	var wg sync.WaitGroup
+	bodies := make([]*webtest.Response, 2)
+	for k := range bodies {
+		wg.Go(func() { bodies[k] = staff.Post(fmt.Sprintf("%s/test/%d", path, id), f) })
+	}
+	wg.Wait()
+	for k, b := range bodies {
+		if b.StatusCode != http.StatusOK || !strings.Contains(b.Body, "問正解（") {
+			t.Errorf("submission %d: %d without the result", k+1, b.StatusCode)
+		}
+	}
+	if got := s.Count("SELECT attempts FROM learning_assignments WHERE id = ?", aid); got != before+1 {
+		t.Errorf("attempts %d → %d, want one more", before, got)
+	}
 }
