@@ -78,6 +78,9 @@ var ActionGroups = []ActionGroup{
 		{"incident.service", "インシデントで止まった区民サービスを記録"},
 		{"incident.task", "インシデントの作業を登録"},
 		{"incident.task_done", "インシデントの作業を完了"},
+		{"incident.why_remove", "インシデントのなぜなぜ分析から削除"},
+		{"incident.measure_withdraw", "インシデントの再発防止策を取り下げ"},
+		{"incident.event_remove", "インシデントの経過を削除"},
 	}},
 	{"learning", "研修", []ActionLabel{
 		{"learning.course_import", "研修の教材を登録"},

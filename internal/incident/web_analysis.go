@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"mamori/internal/improve"
 	"mamori/internal/web"
 )
 
@@ -26,6 +27,9 @@ func (m *Module) analysisRoutes(rt *web.Router, mobj, obj web.Object) {
 	rt.Handle("POST /incident/{id}/measures", manage, m.addMeasure)
 	rt.Handle("POST /incident/{id}/visits", manage, m.addVisit)
 	rt.Handle("POST /incident/{id}/services", manage, m.addService)
+	rt.Handle("POST /incident/{id}/whys/remove", manage, m.removeWhy)
+	rt.Handle("POST /incident/{id}/measures/withdraw", manage, m.withdrawMeasure)
+	rt.Handle("POST /incident/{id}/events/remove", manage, m.removeEvent)
 	rt.Handle("POST /incident/{id}/tasks", manage, m.addTask)
 	rt.Handle("POST /incident/{id}/tasks/{task}/done", manage.On(web.Object{Kind: "incident.task", Param: "task",
 		Allow: func(ctx context.Context, _ *web.User, _ web.Scope, id int64) (bool, error) {
@@ -186,4 +190,44 @@ func (m *Module) doneTask(w http.ResponseWriter, r *http.Request) error {
 		return m.fail(w, r, i, err)
 	}
 	return web.Redirect(w, r, fmt.Sprintf("/incident/%d#tasks", i.ID), "作業を完了にしました。", true)
+}
+
+// postedID is a form field's id (0 when absent or not a number: the
+// store then refuses it as not of the incident).
+func postedID(r *http.Request, k string) int64 {
+	id, _ := strconv.ParseInt(r.PostFormValue(k), 10, 64)
+	return id
+}
+
+func (m *Module) removeWhy(w http.ResponseWriter, r *http.Request) error {
+	i, err := m.incidentOf(r)
+	if err != nil {
+		return err
+	}
+	if err := m.store.RemoveWhy(r.Context(), i, postedID(r, "why"), web.UserFrom(r.Context()).DisplayName); err != nil {
+		return m.fail(w, r, i, err)
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/incident/%d#whys", i.ID), "「なぜ」を削除しました。", true)
+}
+
+func (m *Module) withdrawMeasure(w http.ResponseWriter, r *http.Request) error {
+	i, err := m.incidentOf(r)
+	if err != nil {
+		return err
+	}
+	if err := m.store.WithdrawMeasure(r.Context(), i, postedID(r, "measure"), improve.ActorOf(web.UserFrom(r.Context()))); err != nil {
+		return m.fail(w, r, i, err)
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/incident/%d#measures", i.ID), "再発防止策を取り下げ、改善措置台帳からも削除しました。", true)
+}
+
+func (m *Module) removeEvent(w http.ResponseWriter, r *http.Request) error {
+	i, err := m.incidentOf(r)
+	if err != nil {
+		return err
+	}
+	if err := m.store.RemoveEvent(r.Context(), i, postedID(r, "event"), web.UserFrom(r.Context()).DisplayName); err != nil {
+		return m.fail(w, r, i, err)
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/incident/%d#timeline", i.ID), "経過を削除しました。", true)
 }

@@ -11,8 +11,10 @@ import (
 	"testing"
 	"unicode"
 
+	"mamori/internal/improve"
 	"mamori/internal/incident"
 	"mamori/internal/testkit"
+	"mamori/internal/web"
 	"mamori/internal/webtest"
 )
 
@@ -298,4 +300,45 @@ func TestServicesAndTasks(t *testing.T) {
 	if !strings.Contains(annual, squash("区民サービスの停止時間")) || !strings.Contains(annual, "17人") {
 		t.Error("the annual summary lacks the outage")
 	}
+}
+
+// TestCorrections: a why with answers under it is refused, a leaf goes; a
+// measure nobody started on is withdrawn with its 横展開 actions; one the
+// owner has worked on in the register is kept; a timeline line of another
+// incident is refused.
+func TestCorrections(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	admin := s.As("admin")
+	id := s.ID("SELECT id FROM incidents WHERE category = '誤送信' AND fiscal_year = 2026")
+	base := fmt.Sprintf("/incident/%d", id)
+	top := s.ID("SELECT MIN(id) FROM incident_whys WHERE incident_id = ?", id)
+	admin.Post(base+"/whys/remove", url.Values{"why": {fmt.Sprint(top)}}).Want(http.StatusUnprocessableEntity, "下に答えがあります")
+	leaf := s.ID("SELECT MAX(id) FROM incident_whys WHERE incident_id = ?", id)
+	admin.Post(base+"/whys/remove", url.Values{"why": {fmt.Sprint(leaf)}}).Want(http.StatusUnprocessableEntity, "再発防止策に結び付いています")
+	m := s.ID("SELECT id FROM incident_measures WHERE incident_id = ?", id)
+	if s.Count("SELECT COUNT(*) FROM improvement_actions WHERE source_module = 'incident' AND source_ref LIKE '2026-IN-002/%'") != 3 {
+		t.Fatal("the demo measure's register actions are not three")
+	}
+	admin.Post(base+"/measures/withdraw", url.Values{"measure": {fmt.Sprint(m)}}).Redirects(base)
+	if s.Count("SELECT COUNT(*) FROM improvement_actions WHERE source_module = 'incident' AND source_ref LIKE '2026-IN-002/%'") != 0 ||
+		s.Count("SELECT COUNT(*) FROM incident_measures WHERE id = ?", m) != 0 {
+		t.Fatal("the withdrawn measure or its register actions remain")
+	}
+	admin.Post(base+"/whys/remove", url.Values{"why": {fmt.Sprint(leaf)}}).Redirects(base)
+	// A measure its owner has started on is kept.
+	tax := s.ID("SELECT id FROM incidents WHERE category = '誤送付' AND fiscal_year = 2026")
+	tm := s.ID("SELECT MIN(id) FROM incident_measures WHERE incident_id = ?", tax)
+	action := s.ID("SELECT id FROM improvement_actions WHERE source_module = 'incident' AND source_ref = '2026-IN-001/misdelivery/1'")
+	if err := improve.NewStore(s.Deps()).SetStatus(t.Context(), action, improve.StatusInProgress, "仕様書の改定に着手",
+		improve.Actor{UserID: s.ID("SELECT id FROM users WHERE login = 'admin'"), Name: "admin", Role: web.RoleAdmin}); err != nil {
+		t.Fatal(err)
+	}
+	admin.Post(fmt.Sprintf("/incident/%d/measures/withdraw", tax), url.Values{"measure": {fmt.Sprint(tm)}}).Want(http.StatusUnprocessableEntity, "対応を始めているため")
+	if s.Count("SELECT COUNT(*) FROM incident_measures WHERE id = ?", tm) != 1 || s.Count("SELECT COUNT(*) FROM improvement_actions WHERE source_ref LIKE '2026-IN-001/misdelivery/1%'") != 3 {
+		t.Fatal("a measure worked on was withdrawn (or some of its register actions)")
+	}
+	ev := s.ID("SELECT MIN(id) FROM incident_events WHERE incident_id = ?", tax)
+	admin.Post(base+"/events/remove", url.Values{"event": {fmt.Sprint(ev)}}).Want(http.StatusUnprocessableEntity, "この経過はこのインシデントにありません")
+	own := s.ID("SELECT MIN(id) FROM incident_events WHERE incident_id = ?", id)
+	admin.Post(base+"/events/remove", url.Values{"event": {fmt.Sprint(own)}}).Redirects(base)
 }
