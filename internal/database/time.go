@@ -20,6 +20,19 @@ func T(t time.Time) Time { return Time{t.UTC().Truncate(time.Microsecond)} }
 // FormatTime formats t the way it is stored.
 func FormatTime(t time.Time) string { return t.UTC().Truncate(time.Microsecond).Format(timeLayout) }
 
+// ParseTime reads a time as FormatTime stores it in a TEXT column; empty
+// or unreadable is the zero time.
+func ParseTime(s string) time.Time {
+	if s == "" {
+		return time.Time{}
+	}
+	var t Time
+	if t.parse(s) != nil {
+		return time.Time{}
+	}
+	return t.Time
+}
+
 // Value implements driver.Valuer.
 func (t Time) Value() (driver.Value, error) {
 	if t.IsZero() {

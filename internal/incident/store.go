@@ -206,16 +206,7 @@ func scan(sc interface{ Scan(...any) error }) (Incident, error) {
 	return i, err
 }
 
-func stamp(s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	var t database.Time
-	if t.Scan(s) != nil {
-		return time.Time{}
-	}
-	return t.Time
-}
+func stamp(s string) time.Time { return database.ParseTime(s) }
 
 func stampOf(t time.Time) string {
 	if t.IsZero() {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -170,11 +171,16 @@ func (m *Module) home(w http.ResponseWriter, r *http.Request) error {
 		}
 		rows = append(rows, rw)
 	}
-	if l.Sort == "code" {
-		sortRows(rows, func(a, b row) bool { return a.I.Code < b.I.Code }, l.Desc)
-	} else {
-		sortRows(rows, func(a, b row) bool { return a.I.AwareAt.Before(b.I.AwareAt) }, l.Desc)
-	}
+	slices.SortStableFunc(rows, func(a, b row) int {
+		c := a.I.AwareAt.Compare(b.I.AwareAt)
+		if l.Sort == "code" {
+			c = strings.Compare(a.I.Code, b.I.Code)
+		}
+		if l.Desc {
+			return -c
+		}
+		return c
+	})
 	l.SetTotal(len(rows))
 	end := min(l.Offset()+l.Limit(), len(rows))
 	if l.Offset() < len(rows) {
@@ -193,21 +199,6 @@ func (m *Module) home(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return web.Render(w, r, http.StatusOK, "incident/incident_home", "インシデント", v)
-}
-
-func sortRows(rows []row, less func(a, b row) bool, desc bool) {
-	for i := 1; i < len(rows); i++ {
-		for j := i; j > 0; j-- {
-			a, b := rows[j-1], rows[j]
-			if desc {
-				a, b = b, a
-			}
-			if !less(b, a) {
-				break
-			}
-			rows[j-1], rows[j] = rows[j], rows[j-1]
-		}
-	}
 }
 
 // ---- staff reports ----

@@ -305,16 +305,7 @@ func scanAssignment(sc interface{ Scan(...any) error }) (Assignment, error) {
 	return a, err
 }
 
-func parseStamp(s string) time.Time {
-	if s == "" {
-		return time.Time{}
-	}
-	var t database.Time
-	if err := t.Scan(s); err != nil {
-		return time.Time{}
-	}
-	return t.Time
-}
+func parseStamp(s string) time.Time { return database.ParseTime(s) }
 
 // Assignment is one assignment; a missing one is database.ErrNotFound.
 func (s *Store) Assignment(ctx context.Context, id int64) (Assignment, error) {

@@ -11,6 +11,7 @@ import (
 	"embed"
 	"io/fs"
 	"path"
+	"sync"
 
 	"mamori/content"
 	"mamori/internal/module"
@@ -43,6 +44,7 @@ type Module struct {
 	staff *module.StaffLinks
 	// practice is the year's practice audit (content), loaded with the routes.
 	practice *Practice
+	packages sync.Map // SCORM package id → its files' places in the ZIP
 }
 
 // New returns the module on the app's shared services.

@@ -14,6 +14,7 @@ import (
 	"mamori/internal/docgen/formats"
 	"mamori/internal/jp"
 	"mamori/internal/module"
+	"mamori/internal/org"
 	"mamori/internal/tabular"
 	"mamori/internal/web"
 )
@@ -712,31 +713,38 @@ func (m *Module) campaignOf(r *http.Request) (Campaign, Course, error) {
 // nameOf is the name of an assignment's person from the roster: their
 // department's staff first, else anywhere in the ward.
 func (m *Module) nameOf(ctx context.Context, a Assignment) (string, error) {
+	p, err := m.staffOfAssignment(ctx, a)
+	return p.Name, err
+}
+
+// staffOfAssignment is the roster entry of an assignment's person: in the
+// department they were assigned in, or (moved since) wherever they are now.
+func (m *Module) staffOfAssignment(ctx context.Context, a Assignment) (org.Staff, error) {
 	staff, err := m.d.Org.StaffInDepartment(ctx, a.DepartmentID)
 	if err != nil && !errors.Is(err, database.ErrNotFound) {
-		return "", err
+		return org.Staff{}, err
 	}
 	for _, p := range staff {
 		if p.ID == a.StaffID {
-			return p.Name, nil
+			return p, nil
 		}
 	}
 	tree, err := m.d.Org.Departments(ctx)
 	if err != nil {
-		return "", err
+		return org.Staff{}, err
 	}
 	for _, d := range tree.Flat() {
 		staff, err := m.d.Org.StaffInDepartment(ctx, d.ID)
 		if err != nil {
-			return "", err
+			return org.Staff{}, err
 		}
 		for _, p := range staff {
 			if p.ID == a.StaffID {
-				return p.Name, nil
+				return p, nil
 			}
 		}
 	}
-	return "", web.NotFound()
+	return org.Staff{}, web.NotFound()
 }
 
 // departmentName is a department's path ("" when unknown).

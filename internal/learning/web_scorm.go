@@ -2,8 +2,8 @@ package learning
 
 import (
 	"archive/zip"
+	"compress/flate"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -194,15 +194,11 @@ func (m *Module) scormPlayer(w http.ResponseWriter, r *http.Request) error {
 // learnerIdentity is the learner id and name the SCO is told: the staff
 // number and the name of the roster.
 func (m *Module) learnerIdentity(ctx context.Context, a Assignment) (string, string, error) {
-	var no, name string
-	err := m.store.db.QueryRow(ctx, "SELECT employee_no, name FROM staff WHERE id = ?", a.StaffID).Scan(&no, &name)
-	if errors.Is(err, sql.ErrNoRows) {
-		err = nil
+	p, err := m.staffOfAssignment(ctx, a)
+	if err != nil {
+		return "", "", err
 	}
-	if no == "" {
-		no = fmt.Sprintf("staff-%d", a.StaffID)
-	}
-	return no, name, err
+	return p.EmployeeNo, p.Name, nil
 }
 
 // scormPreview plays a course's package for a manager; nothing is stored.
@@ -334,12 +330,12 @@ func (m *Module) scormFile(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return fmt.Errorf("learning.scormFile: blob %d cannot be read at offsets", p.BlobID)
 	}
-	zr, err := zip.NewReader(ra, b.Size)
+	idx, err := m.packageIndex(p, ra, b.Size)
 	if err != nil {
-		return fmt.Errorf("learning.scormFile: package %d: %w", p.ID, err)
+		return err
 	}
-	zf := SCORMFiles(zr)[name]
-	if zf == nil {
+	e, ok := idx[name]
+	if !ok {
 		return web.NotFound()
 	}
 	hd := w.Header()
@@ -347,27 +343,53 @@ func (m *Module) scormFile(w http.ResponseWriter, r *http.Request) error {
 	hd.Set("X-Frame-Options", "SAMEORIGIN")
 	hd.Set("Content-Type", contentTypeOf(name))
 	hd.Set("Cache-Control", "private, max-age=3600")
-	if zf.Method == zip.Store {
+	data := io.NewSectionReader(ra, e.offset, e.compressed)
+	if e.method == zip.Store {
 		// Stored (not compressed, as media usually are): by ranges, so a
 		// video in the package seeks.
-		off, err := zf.DataOffset()
-		if err != nil {
-			return err
-		}
-		http.ServeContent(w, r, "", p.ImportedAt, io.NewSectionReader(ra, off, int64(zf.CompressedSize64)))
+		http.ServeContent(w, r, "", p.ImportedAt, data)
 		return nil
 	}
-	rc, err := zf.Open()
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	hd.Set("Content-Length", strconv.FormatUint(zf.UncompressedSize64, 10))
+	hd.Set("Content-Length", strconv.FormatInt(e.size, 10))
 	if r.Method == http.MethodHead {
 		return nil
 	}
-	_, err = io.Copy(w, rc)
+	rc := flate.NewReader(data)
+	defer rc.Close()
+	_, err = io.Copy(w, io.LimitReader(rc, e.size))
 	return err
+}
+
+// zipEntry is where one file of a package lies in its ZIP.
+type zipEntry struct {
+	offset, compressed, size int64
+	method                   uint16
+}
+
+// packageIndex is package p's files by name, read from its ZIP once: a
+// package never changes (a new version is a new package), and a SCO's page
+// loads dozens of files.
+func (m *Module) packageIndex(p PackageRow, ra io.ReaderAt, size int64) (map[string]zipEntry, error) {
+	if v, ok := m.packages.Load(p.ID); ok {
+		return v.(map[string]zipEntry), nil
+	}
+	zr, err := zip.NewReader(ra, size)
+	if err != nil {
+		return nil, fmt.Errorf("learning.scormFile: package %d: %w", p.ID, err)
+	}
+	idx := map[string]zipEntry{}
+	for name, f := range SCORMFiles(zr) {
+		if f.Method != zip.Store && f.Method != zip.Deflate {
+			continue
+		}
+		off, err := f.DataOffset()
+		if err != nil {
+			return nil, err
+		}
+		idx[name] = zipEntry{offset: off, compressed: int64(f.CompressedSize64), size: int64(f.UncompressedSize64), method: f.Method}
+	}
+	m.packages.Store(p.ID, idx)
+	return idx, nil
 }
 
 // contentTypeOf is the type a package file is served as (by extension; the
