@@ -10,6 +10,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"net/http/cookiejar"
@@ -184,6 +185,7 @@ type Client struct {
 	*http.Client
 	Base string
 	t    testing.TB
+	mu   sync.Mutex // guards tok: a client may post from several goroutines
 	tok  string
 }
 
@@ -303,6 +305,8 @@ var csrfRe = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 // CSRF is the client's CSRF token, read once from a page that has a form.
 func (c *Client) CSRF() string {
 	c.t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if c.tok != "" {
 		return c.tok
 	}
@@ -319,8 +323,11 @@ func (c *Client) CSRF() string {
 }
 
 // Post submits a form with the client's CSRF token (unless the form has one).
+// The caller's form is not changed, so one form may be posted from several
+// goroutines at once.
 func (c *Client) Post(path string, form url.Values) *Response {
 	c.t.Helper()
+	form = maps.Clone(form)
 	if form == nil {
 		form = url.Values{}
 	}
@@ -341,7 +348,9 @@ func (c *Client) Post(path string, form url.Values) *Response {
 func (c *Client) Login(login, password, next string) *Response {
 	c.t.Helper()
 	r := c.Post("/login", url.Values{"login": {login}, "password": {password}, "next": {next}})
+	c.mu.Lock()
 	c.tok = ""
+	c.mu.Unlock()
 	return r
 }
 
