@@ -7,5 +7,5 @@ import "embed"
 
 // FS holds every content file, by its path under content/.
 //
-//go:embed demo security catalog policy audit survey learning incident
+//go:embed demo security catalog policy audit survey learning incident drill
 var FS embed.FS

@@ -150,6 +150,12 @@ var objectRules = map[string][]objectCase{
 	"incident.report": {
 		{name: "職員からの報告", query: "SELECT MIN(id) FROM incident_reports", roles: "admin consultant"},
 	},
+	// 事故対応訓練 (issue 16). A drill: the managers and the viewer, and the 所属長 (auditee) when their sub-tree
+	// takes part (the drill's department or a team's). The participants' link pages are checked by the drill's tests.
+	"drill.drill": {
+		{name: "戸籍住民課の訓練（ランサムウェア）", query: "SELECT id FROM drills WHERE code = 'DR-R8-01'", roles: "admin consultant viewer auditee"},
+		{name: "子ども家庭課の訓練（誤送信）", query: "SELECT id FROM drills WHERE code = 'DR-R8-02'", roles: "admin consultant viewer"},
+	},
 	"learning.scorm_package": {
 		{name: "戸籍住民課に割り当てた外部教材（SCORM）", query: "SELECT p.id FROM learning_scorm_packages p JOIN learning_courses c ON c.scorm_package = p.id WHERE c.code = 'SAMPLE-TW'", roles: "admin consultant staff"},
 	},

@@ -176,7 +176,18 @@ func (a *App) Names() *module.Names { return a.names }
 // Deps are the shared services the modules are built from.
 func (a *App) Deps() module.Deps {
 	return module.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Blobs: a.Blobs, Jobs: a.Jobs, Now: a.Now, Logger: a.Logger,
-		Org: a.Org, Names: a.names, Hints: a.hints}
+		Org: a.Org, Names: a.names, Hints: a.hints, CitizenServices: a.citizenServices}
+}
+
+// citizenServices is the registry of citizen services of the module that
+// keeps one (module.ServiceRegistry), or nothing.
+func (a *App) citizenServices(ctx context.Context) ([]module.CitizenService, error) {
+	for _, m := range a.Modules {
+		if r, ok := m.(module.ServiceRegistry); ok {
+			return r.CitizenServices(ctx)
+		}
+	}
+	return nil, nil
 }
 
 // hints gathers fiscal year fy's training hints from every module that

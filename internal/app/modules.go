@@ -5,6 +5,7 @@ import (
 	"mamori/internal/auditlog/auditweb"
 	"mamori/internal/auth/authmod"
 	"mamori/internal/catalog"
+	"mamori/internal/drill"
 	"mamori/internal/improve"
 	"mamori/internal/incident"
 	"mamori/internal/learning"
@@ -28,8 +29,7 @@ func (a *App) modules(d module.Deps) []module.Module {
 		audit.NewModule(d),
 		survey.New(d),
 		learning.New(d),
-		module.Planned(module.Info{Key: "drill", Label: "事故対応訓練", Path: "/drill", Group: module.GroupWork, Workstream: 6,
-			Summary: "年間計画と訓練当日計画、区民サービスに影響が及ぶシナリオ、訓練資料、当日の記録と助言、評価報告書。"}),
+		drill.New(d),
 		incident.New(d),
 		module.Planned(module.Info{Key: "vendor", Label: "委託・クラウド", Path: "/vendor", Group: module.GroupWork, Workstream: 8,
 			Summary: "外部委託事業者とクラウドサービスの選定用チェックリスト、事業者による回答（期限付きリンク）と評価。"}),

@@ -61,6 +61,27 @@ var ActionGroups = []ActionGroup{
 		{"improve.evidence", "改善措置に証跡を追加"},
 		{"improve.remove", "改善措置を削除（出典の取消し）"},
 	}},
+	{"drill", "事故対応訓練", []ActionLabel{
+		{"drill.create", "訓練を計画"},
+		{"drill.update", "訓練の名前・場所・日時を変更"},
+		{"drill.team", "訓練のチームに所属を割り当て"},
+		{"drill.participant", "訓練に参加者を追加"},
+		{"drill.link", "訓練の参加者用リンクを発行"},
+		{"drill.start", "訓練を開始"},
+		{"drill.pause", "訓練を一時停止"},
+		{"drill.resume", "訓練を再開"},
+		{"drill.end", "訓練を終了"},
+		{"drill.release", "状況付与を前倒しで付与"},
+		{"drill.response", "訓練の状況付与に対応を記録"},
+		{"drill.observe", "訓練の観察・助言を記録"},
+		{"drill.rate", "訓練目標を評価"},
+		{"drill.summary", "訓練の良かった点・振り返りを保存"},
+		{"drill.improvement", "訓練の改善点を登録"},
+		{"drill.feedback", "訓練の感想を受付"},
+		{"drill.plan", "年間訓練計画を更新"},
+		{"drill.scenario", "訓練シナリオを保存"},
+		{"drill.service", "区民サービス影響モデルを更新"},
+	}},
 	{"incident", "インシデント", []ActionLabel{
 		{"incident.create", "インシデントを登録"},
 		{"incident.update", "インシデントを更新"},
@@ -287,6 +308,8 @@ var TargetKinds = []TargetKind{
 	{"learning_assignment", "研修の受講", ""},
 	{"learning_practice", "模擬監査の提出", "/learning/practice/results/%d"},
 	{"incident", "インシデント", "/incident/%d"},
+	{"drill", "事故対応訓練", "/drills/%d"},
+	{"drill_plan", "年間訓練計画", "/drill/plan?year=%d"},
 	{"incident_report", "職員からのインシデント報告", "/incident-reports/%d"},
 	{"audit_engagement", "監査", "/audit/%d"},
 	{"audit_example", "対応事例", "/audit/examples/edit/%d"},
@@ -308,6 +331,7 @@ var ModuleNamed = map[string]string{
 	"survey_campaign": "selfcheck", "survey_question": "selfcheck", "audit_example": "audit",
 	"learning_campaign": "learning", "learning_assignment": "learning", "learning_course": "learning", "learning_practice": "learning",
 	"incident": "incident", "incident_report": "incident",
+	"drill": "drill",
 }
 
 // NamedTarget is a target written as a fixed word rather than KIND:ID: a
@@ -317,6 +341,8 @@ type NamedTarget struct{ Label, Link string }
 // NamedTargets are the fixed targets written anywhere, by their code.
 var NamedTargets = map[string]NamedTarget{
 	"incident_annual":              {"インシデント対応の年間総括", "/incident"},
+	"drill_registry":               {"区民サービス影響モデル", "/drill/services"},
+	"drill_scenarios":              {"訓練シナリオ", "/drill/scenarios"},
 	"audit_response_examples":      {"対応事例集", "/audit/examples"},
 	"staff.export":                 {"職員名簿（一覧の出力）", "/staff"},
 	"departments.export":           {"所属一覧（一覧の出力）", "/admin/departments"},

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"mamori/internal/jp"
+	"mamori/internal/module"
 	"mamori/internal/web"
 )
 
@@ -442,7 +443,10 @@ func (m *Module) update(w http.ResponseWriter, r *http.Request) error {
 // ---- the incident page ----
 
 type showView struct {
-	I         Incident
+	I Incident
+	// Registry is the citizen-service registry (the drill module's, through
+	// the module interface): the service form offers its services.
+	Registry  []module.CitizenService
 	Deadlines []Deadline
 	Parties   []Party
 	Events    []Event
@@ -534,6 +538,11 @@ func (m *Module) showOf(r *http.Request, i Incident) (showView, error) {
 			return v, err
 		}
 		v.Depts = f.Depts
+		if m.d.CitizenServices != nil {
+			if v.Registry, err = m.d.CitizenServices(ctx); err != nil {
+				return v, err
+			}
+		}
 	}
 	return v, nil
 }

@@ -45,6 +45,27 @@ type Deps struct {
 	// fiscal year fy's records should stress (set by the app; nil in a
 	// module built alone).
 	Hints func(ctx context.Context, fy int) ([]Hint, error)
+	// CitizenServices lists the citizen services of the module that keeps
+	// their registry (ServiceRegistry: the drill module), for features that
+	// record a service stopping (incidents). Nil in a module built alone;
+	// it returns nothing when no module keeps a registry.
+	CitizenServices func(ctx context.Context) ([]CitizenService, error)
+}
+
+// ServiceRegistry is a module that keeps the registry of citizen services
+// and the systems they depend on (区民サービス影響モデル).
+type ServiceRegistry interface {
+	CitizenServices(ctx context.Context) ([]CitizenService, error)
+}
+
+// CitizenService is one service of the registry as other modules see it.
+type CitizenService struct {
+	Code     string
+	Name     string
+	Systems  []string // the systems it needs, by name
+	Counters []string // where it is given, e.g. 戸籍住民課（本庁舎1階 2番窓口）
+	Daily    int      // requests on a weekday, roughly
+	Fallback string   // the fallback when it stops
 }
 
 // Hinter is a module whose records show what a training should stress:
