@@ -156,6 +156,13 @@ var objectRules = map[string][]objectCase{
 		{name: "戸籍住民課の訓練（ランサムウェア）", query: "SELECT id FROM drills WHERE code = 'DR-R8-01'", roles: "admin consultant viewer auditee"},
 		{name: "子ども家庭課の訓練（誤送信）", query: "SELECT id FROM drills WHERE code = 'DR-R8-02'", roles: "admin consultant viewer"},
 	},
+	"drill.scenario": {
+		{name: "ランサムウェアのシナリオ", query: "SELECT id FROM drill_scenarios WHERE code = 'RANSOM-JUKI'", roles: "admin consultant"},
+	},
+	"drill.inject": {
+		// Checked to exist; that it is the drill's is the store's check (answered 404).
+		{name: "訓練の状況付与", query: "SELECT MAX(id) FROM drill_injects", roles: "admin consultant"},
+	},
 	"learning.scorm_package": {
 		{name: "戸籍住民課に割り当てた外部教材（SCORM）", query: "SELECT p.id FROM learning_scorm_packages p JOIN learning_courses c ON c.scorm_package = p.id WHERE c.code = 'SAMPLE-TW'", roles: "admin consultant staff"},
 	},

@@ -326,6 +326,20 @@ func (s *Store) Scenario(ctx context.Context, code string) (ScenarioRow, error) 
 	return ScenarioRow{}, database.ErrNotFound
 }
 
+// ScenarioByID is one template by its id.
+func (s *Store) ScenarioByID(ctx context.Context, id int64) (ScenarioRow, error) {
+	all, err := s.Scenarios(ctx)
+	if err != nil {
+		return ScenarioRow{}, err
+	}
+	for _, x := range all {
+		if x.ID == id {
+			return x, nil
+		}
+	}
+	return ScenarioRow{}, database.ErrNotFound
+}
+
 // SaveScenario stores a template typed as YAML. oldCode is the template
 // being edited ("" for a new one); its code cannot change. Nothing is
 // stored unless the whole text is right.

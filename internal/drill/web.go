@@ -31,9 +31,13 @@ func (m *Module) routes(rt *web.Router) {
 	rt.Handle("GET /drill/scenarios", manage, m.scenariosPage)
 	rt.Handle("GET /drill/scenarios/new", manage, m.scenarioNew)
 	rt.Handle("POST /drill/scenarios", manage, m.scenarioCreate)
-	rt.Handle("GET /drill/scenarios/{code}", manage, m.scenarioShow)
-	rt.Handle("GET /drill/scenarios/{code}/edit", manage, m.scenarioEdit)
-	rt.Handle("POST /drill/scenarios/{code}", manage, m.scenarioUpdate)
+	scen := web.Object{Kind: "drill.scenario", Allow: func(ctx context.Context, _ *web.User, _ web.Scope, id int64) (bool, error) {
+		_, err := m.store.ScenarioByID(ctx, id)
+		return err == nil, err
+	}}
+	rt.Handle("GET /drill/scenarios/{id}", manage.On(scen), m.scenarioShow)
+	rt.Handle("GET /drill/scenarios/{id}/edit", manage.On(scen), m.scenarioEdit)
+	rt.Handle("POST /drill/scenarios/{id}", manage.On(scen), m.scenarioUpdate)
 	rt.Handle("GET /drill/new", manage, m.newForm)
 	rt.Handle("POST /drill", manage, m.create)
 	rt.Handle("GET /drills/{id}", watch.On(obj), m.show)
@@ -390,9 +394,17 @@ func (m *Module) scenariosPage(w http.ResponseWriter, r *http.Request) error {
 	return web.Render(w, r, http.StatusOK, "drill/drill_scenarios", "訓練シナリオ", scs)
 }
 
+func (m *Module) scenarioOf(r *http.Request) (ScenarioRow, error) {
+	id, err := web.PathID(r, "id")
+	if err != nil {
+		return ScenarioRow{}, err
+	}
+	return m.store.ScenarioByID(r.Context(), id)
+}
+
 func (m *Module) scenarioShow(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
-	row, err := m.store.Scenario(ctx, r.PathValue("code"))
+	row, err := m.scenarioOf(r)
 	if err != nil {
 		return err
 	}
@@ -459,7 +471,7 @@ func (m *Module) scenarioNew(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (m *Module) scenarioEdit(w http.ResponseWriter, r *http.Request) error {
-	row, err := m.store.Scenario(r.Context(), r.PathValue("code"))
+	row, err := m.scenarioOf(r)
 	if err != nil {
 		return err
 	}
@@ -467,28 +479,32 @@ func (m *Module) scenarioEdit(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (m *Module) scenarioCreate(w http.ResponseWriter, r *http.Request) error {
-	return m.saveScenario(w, r, "")
+	return m.saveScenario(w, r, ScenarioRow{})
 }
 
 func (m *Module) scenarioUpdate(w http.ResponseWriter, r *http.Request) error {
-	row, err := m.store.Scenario(r.Context(), r.PathValue("code"))
+	row, err := m.scenarioOf(r)
 	if err != nil {
 		return err
 	}
-	return m.saveScenario(w, r, row.Code)
+	return m.saveScenario(w, r, row)
 }
 
-func (m *Module) saveScenario(w http.ResponseWriter, r *http.Request, old string) error {
+func (m *Module) saveScenario(w http.ResponseWriter, r *http.Request, old ScenarioRow) error {
 	text := strings.ReplaceAll(r.PostFormValue("body"), "\r\n", "\n")
-	sc, err := m.store.SaveScenario(r.Context(), old, text, web.UserFrom(r.Context()).DisplayName)
+	sc, err := m.store.SaveScenario(r.Context(), old.Code, text, web.UserFrom(r.Context()).DisplayName)
 	var se ScenarioErrors
 	if errors.As(err, &se) {
-		v := scenarioView{Text: text, New: old == "", Errors: se, Row: ScenarioRow{Code: old}}
+		v := scenarioView{Text: text, New: old.Code == "", Errors: se, Row: old}
 		return web.Render(w, r, http.StatusUnprocessableEntity, "drill/drill_scenario_form", "訓練シナリオ", v)
 	} else if err != nil {
 		return err
 	}
-	return web.Redirect(w, r, "/drill/scenarios/"+sc.Code, fmt.Sprintf("シナリオ %s を保存しました。", sc.Code), true)
+	row, err := m.store.Scenario(r.Context(), sc.Code)
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/drill/scenarios/%d", row.ID), fmt.Sprintf("シナリオ %s を保存しました。", sc.Code), true)
 }
 
 // Planning a drill.

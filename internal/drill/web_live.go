@@ -1,6 +1,7 @@
 package drill
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"mamori/internal/database"
 	"mamori/internal/web"
 )
 
@@ -30,7 +32,16 @@ func (m *Module) liveRoutes(rt *web.Router, manage web.Rule, mobj web.Object) {
 	rt.Handle("POST /drills/{id}/end", manage.On(mobj), m.control(func(s *Store) func(*http.Request, Drill, string) error {
 		return func(r *http.Request, d Drill, by string) error { return s.End(r.Context(), d, by) }
 	}, "訓練を終了しました。振り返りと評価を記録してください。"))
-	rt.Handle("POST /drills/{id}/injects/{inject}/release", manage.On(mobj), m.release)
+	// The inject is checked to exist; that it is the drill's is the store's check (answered 404).
+	inject := web.Object{Kind: "drill.inject", Param: "inject", Allow: func(ctx context.Context, _ *web.User, _ web.Scope, id int64) (bool, error) {
+		var n int
+		err := m.d.DB.QueryRow(ctx, "SELECT COUNT(*) FROM drill_injects WHERE id = ?", id).Scan(&n)
+		if err == nil && n == 0 {
+			err = database.ErrNotFound
+		}
+		return err == nil, err
+	}}
+	rt.Handle("POST /drills/{id}/injects/{inject}/release", manage.On(mobj).On(inject), m.release)
 	rt.Handle("POST /drills/{id}/observations", manage.On(mobj), m.observe)
 	rt.Handle("GET /drills/{id}/evaluation", manage.On(mobj), m.evaluation)
 	rt.Handle("POST /drills/{id}/ratings", manage.On(mobj), m.rate)
