@@ -3,6 +3,7 @@ package drill
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,6 +29,7 @@ type Record struct {
 	Ratings      map[string]Rating
 	Improvements []Improvement
 	Feedback     []Feedback
+	Reg          *Registry
 }
 
 // RecordOf gathers a drill's record.
@@ -47,7 +49,7 @@ func (s *Store) RecordOf(ctx context.Context, d Drill) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
-	r.Impacts = reg.Impacts(r.S.Systems)
+	r.Reg, r.Impacts = reg, reg.Impacts(r.S.Systems)
 	if r.Injects, err = s.Injects(ctx, d); err != nil {
 		return nil, err
 	}
@@ -181,6 +183,9 @@ func (r *Record) impactBlocks(steps bool) []docgen.Block {
 		total += i.Service.Daily
 	}
 	for _, c := range r.S.Systems {
+		if sys, ok := r.Reg.System(c); ok {
+			c = sys.Name
+		}
 		names = append(names, c)
 	}
 	b := []docgen.Block{docgen.P(fmt.Sprintf("このシナリオで停止するシステム（%s）により、次の %d の区民サービスが止まります。平日1日あたり約 %s 件の手続に影響します。",
@@ -260,7 +265,7 @@ func (r *Record) meta(title, ward string, now time.Time, class string) docgen.Me
 // DayPlan is the 訓練実施計画書（当日）.
 func (r *Record) DayPlan(ward string, now time.Time) *docgen.Document {
 	b := []docgen.Block{
-		docgen.ApprovalBox{Titles: []string{"統括責任者", "情報政策課長", r.D.Department + "長", "担当"}},
+		docgen.ApprovalBox{Titles: []string{"統括責任者", "情報政策課長", "所管課長", "担当"}},
 		docgen.Heading{Level: 1, Text: "1 訓練の概要"}, r.outline(), docgen.P(r.S.Summary),
 		docgen.Heading{Level: 1, Text: "2 訓練の目標"}, r.objectivesTable(false),
 		docgen.Heading{Level: 1, Text: "3 区民サービスへの影響と代替手段"},
@@ -342,7 +347,7 @@ func (r *Record) ControllerHandbook(ward string, now time.Time) *docgen.Document
 func (r *Record) Evaluation(ward string, now time.Time) *docgen.Document {
 	d := r.D
 	b := []docgen.Block{
-		docgen.ApprovalBox{Titles: []string{"CISO", "統括責任者", "情報政策課長", d.Department + "長", "担当"}},
+		docgen.ApprovalBox{Titles: []string{"CISO", "統括責任者", "情報政策課長", "所管課長", "担当"}},
 		docgen.Heading{Level: 1, Text: "1 訓練の概要"}, r.outline(), docgen.P(r.S.Summary),
 		docgen.Heading{Level: 2, Text: "参加者"}, docgen.P(r.participantSummary()),
 		docgen.Heading{Level: 1, Text: "2 区民サービスへの影響の想定"},
@@ -521,7 +526,9 @@ func (y *Year) grid() docgen.Table {
 	cols = append(cols, docgen.Column{Width: 2.4})
 	h.Cells = append(h.Cells, docgen.Cell{Runs: []docgen.Run{docgen.T("訓練（形式）")}, Bold: true, Fill: "EEF2F6"})
 	t := docgen.Table{Columns: cols, HeaderRows: 1, Rows: []docgen.Row{h}, FontSize: 8}
-	for _, c := range y.Plan.Cells {
+	cs := slices.Clone(y.Plan.Cells)
+	slices.SortStableFunc(cs, func(a, b Cell) int { return MonthIndex(a.Month) - MonthIndex(b.Month) })
+	for _, c := range cs {
 		row := docgen.Row{Cells: []docgen.Cell{docgen.C(c.Department)}}
 		for _, m := range FiscalMonths {
 			if m == c.Month {
@@ -628,16 +635,22 @@ func (y *Year) BusinessReport(ward string, now time.Time) *docgen.Document {
 	}
 	b = append(b, docgen.Chart{Chart: chart.Chart{Kind: chart.Bar, Title: "訓練目標の評価（全訓練）", Categories: cats, Series: []chart.Series{{Name: "目標の数", Values: vals}}, Unit: "件", ValueLabel: true},
 		Height: 60, Caption: "図1　訓練目標の評価の分布（全訓練）"})
-	monthly := make([]float64, 12)
+	planned, monthly := make([]float64, 12), make([]float64, 12)
+	for _, c := range y.Plan.Cells {
+		planned[MonthIndex(c.Month)]++
+	}
 	for _, r := range y.Records {
-		monthly[MonthIndex(int(r.D.PlannedAt.In(jp.JST).Month()))]++
+		if r.D.Ended() {
+			monthly[MonthIndex(int(r.D.StartedAt.In(jp.JST).Month()))]++
+		}
 	}
 	var mcats []string
 	for _, m := range FiscalMonths {
 		mcats = append(mcats, fmt.Sprintf("%d月", m))
 	}
-	b = append(b, docgen.Chart{Chart: chart.Chart{Kind: chart.Bar, Title: "月別の訓練数", Categories: mcats, Series: []chart.Series{{Name: "訓練", Values: monthly}}, Unit: "件", ValueLabel: true},
-		Height: 55, Caption: "図2　月別の訓練数"})
+	b = append(b, docgen.Chart{Chart: chart.Chart{Kind: chart.Bar, Title: "月別の訓練数（年間計画と実施）", Categories: mcats,
+		Series: []chart.Series{{Name: "年間計画", Values: planned}, {Name: "実施済み", Values: monthly}}, Unit: "件", Legend: true},
+		Height: 60, Caption: "図2　月別の訓練数（年間計画の所属数と実施済みの訓練）"})
 	b = append(b, docgen.Heading{Level: 1, Text: "2 訓練ごとの結果"})
 	for _, r := range y.Records {
 		b = append(b, docgen.Heading{Level: 2, Text: r.D.Code + " " + r.D.Title})

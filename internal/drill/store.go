@@ -241,7 +241,7 @@ func (s *Store) SaveService(ctx context.Context, in ServiceInput, by string) (Se
 			x.Systems = append(x.Systems, c)
 		}
 	}
-	if len(x.Systems) == 0 {
+	if len(x.Systems) == 0 && fe["systems"] == "" {
 		fe["systems"] = "このサービスが使うシステムを一つ以上選んでください。"
 	}
 	for i, line := range strings.Split(strings.ReplaceAll(in.Counters, "\r", ""), "\n") {
@@ -674,7 +674,7 @@ type DrillTeam struct {
 
 // Name is the team as shown: its department, or its label.
 func (t DrillTeam) Name() string {
-	if t.Department != "" {
+	if t.Department != "" && !strings.Contains(t.Label, t.Department) {
 		return t.Label + "（" + t.Department + "）"
 	}
 	return t.Label

@@ -618,6 +618,16 @@ func (m *Module) renderShow(w http.ResponseWriter, r *http.Request, d Drill, fe 
 	return web.Render(w, r, status, "drill/drill_show", d.Code+" "+d.Title, v)
 }
 
+// TeamName is a team's name by key.
+func (v showView) TeamName(key string) string {
+	for _, t := range v.Teams {
+		if t.Key == key {
+			return t.Name()
+		}
+	}
+	return key
+}
+
 // baseURL is the address participants' links start with.
 func baseURL(r *http.Request) string {
 	scheme := "http"
