@@ -26,7 +26,7 @@ type clock struct {
 func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
-var linkRe = regexp.MustCompile(`<strong>([^<]+)</strong>（[^）]*）</p>[\s\S]*?/drill/play/([A-Za-z0-9_-]{20,})"`)
+var linkRe = regexp.MustCompile(`<strong>([^<]+)</strong>（[^<]*）</p>[\s\S]*?/drill/play/([A-Za-z0-9_-]{20,})"`)
 
 // docxText is the text of a .docx (its document part), for checking what a
 // generated file says.
