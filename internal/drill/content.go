@@ -101,6 +101,13 @@ type Objective struct {
 	Tasks  []string `yaml:"tasks" json:"tasks"`
 }
 
+// Attachment is a document an inject carries (a ransom note, the
+// suspicious e-mail, a newspaper's question), given as its text.
+type Attachment struct {
+	Name string `yaml:"name" json:"name"`
+	Text string `yaml:"text" json:"text"`
+}
+
 // InjectSpec is an inject of a scenario.
 type InjectSpec struct {
 	Offset    int    `yaml:"offset" json:"offset"` // minutes from the start
@@ -111,7 +118,8 @@ type InjectSpec struct {
 	Subject   string `yaml:"subject" json:"subject"`
 	Body      string `yaml:"body" json:"body"`
 	Expected  string `yaml:"expected" json:"expected"`
-	Objective string `yaml:"objective" json:"objective"`
+	Objective   string       `yaml:"objective" json:"objective"`
+	Attachments []Attachment `yaml:"attachments" json:"attachments,omitempty"`
 }
 
 // Module is a phase of a scenario.
@@ -280,6 +288,11 @@ func (s *Scenario) Check(reg *Registry) error {
 			}
 			if strings.TrimSpace(in.Body) == "" {
 				add("%s：body（本文）を書いてください。", where)
+			}
+			for k, a := range in.Attachments {
+				if strings.TrimSpace(a.Name) == "" || runes(a.Name) > 100 || strings.TrimSpace(a.Text) == "" || runes(a.Text) > 4000 {
+					add("%s：添付 %d は name（100文字まで）と text（4,000文字まで）を書いてください。", where, k+1)
+				}
 			}
 		}
 	}

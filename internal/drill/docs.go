@@ -247,7 +247,11 @@ func (r *Record) msel(controller bool) docgen.Table {
 		for ii, in := range mo.Injects {
 			at := r.D.ClockAt(in.Offset, now)
 			when := fmt.Sprintf("%s\n(+%d分)", hm(at), in.Offset)
-			row := cells(fmt.Sprintf("%d-%d", mi+1, ii+1), when, in.From+"（"+in.Persona+"・"+in.Channel+"）", r.teamName(in.Team), in.Subject+"\n"+in.Body)
+			text := in.Subject + "\n" + in.Body
+			for _, a := range in.Attachments {
+				text += "\n［添付：" + a.Name + "］"
+			}
+			row := cells(fmt.Sprintf("%d-%d", mi+1, ii+1), when, in.From+"（"+in.Persona+"・"+in.Channel+"）", r.teamName(in.Team), text)
 			if controller {
 				row.Cells = append(row.Cells, docgen.C(in.Expected+map[bool]string{true: "（" + in.Objective + "）"}[in.Objective != ""]))
 			}

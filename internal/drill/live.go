@@ -241,8 +241,9 @@ type Inject struct {
 	Expected   string
 	Objective  string
 	ReleasedAt time.Time
-	ReleasedBy string
-	OnDemand   bool
+	ReleasedBy  string
+	OnDemand    bool
+	Attachments []Attachment
 }
 
 // Ref is the inject's number, e.g. 2-3.
@@ -260,7 +261,7 @@ func (s *Store) Injects(ctx context.Context, d Drill) ([]Inject, error) {
 		}
 	}
 	rows, err := s.db.Query(ctx, `SELECT id, module_no, seq, offset_min, persona, sender, team_key, channel, subject, body, expected, objective_key,
-		released_at, released_by_name, on_demand FROM drill_injects WHERE drill_id = ? ORDER BY module_no, seq`, d.ID)
+		released_at, released_by_name, on_demand, attachments FROM drill_injects WHERE drill_id = ? ORDER BY module_no, seq`, d.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -268,10 +269,15 @@ func (s *Store) Injects(ctx context.Context, d Drill) ([]Inject, error) {
 	var out []Inject
 	for rows.Next() {
 		var i Inject
-		var rel string
+		var rel, att string
 		if err := rows.Scan(&i.ID, &i.Module, &i.Seq, &i.Offset, &i.Persona, &i.From, &i.Team, &i.Channel, &i.Subject, &i.Body, &i.Expected,
-			&i.Objective, &rel, &i.ReleasedBy, &i.OnDemand); err != nil {
+			&i.Objective, &rel, &i.ReleasedBy, &i.OnDemand, &att); err != nil {
 			return nil, err
+		}
+		if att != "" {
+			if err := json.Unmarshal([]byte(att), &i.Attachments); err != nil {
+				return nil, err
+			}
 		}
 		i.ReleasedAt = stamp(rel)
 		out = append(out, i)
@@ -343,8 +349,16 @@ func (s *Store) Start(ctx context.Context, d Drill, by string) error {
 		}
 		for mi, m := range sc.Modules {
 			for ii, in := range m.Injects {
-				if _, err := s.db.Exec(ctx, `INSERT INTO drill_injects (drill_id, module_no, seq, offset_min, persona, sender, team_key, channel, subject, body, expected, objective_key)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, mi+1, ii+1, in.Offset, in.Persona, in.From, in.Team, in.Channel, in.Subject, in.Body, in.Expected, in.Objective); err != nil {
+				att := ""
+				if len(in.Attachments) > 0 {
+					b, err := json.Marshal(in.Attachments)
+					if err != nil {
+						return err
+					}
+					att = string(b)
+				}
+				if _, err := s.db.Exec(ctx, `INSERT INTO drill_injects (drill_id, module_no, seq, offset_min, persona, sender, team_key, channel, subject, body, expected, objective_key, attachments)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, d.ID, mi+1, ii+1, in.Offset, in.Persona, in.From, in.Team, in.Channel, in.Subject, in.Body, in.Expected, in.Objective, att); err != nil {
 					return err
 				}
 			}

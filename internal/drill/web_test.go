@@ -139,7 +139,7 @@ func TestDrillDay(t *testing.T) {
 		// A player sees their own team's injects and nothing of the controller's.
 		pp := player.Get(pl).Want(http.StatusOK, subject)
 		pp.Lacks(expected, csirtSubject, sc.ControllerNotes[:30], "期待される対応")
-		other.Get(ot).Want(http.StatusOK, csirtSubject).Lacks(subject)
+		other.Get(ot).Want(http.StatusOK, csirtSubject, "添付：各フォルダに置かれていた文書", "複製したデータを公開します").Lacks(subject)
 		evaluator.Get(ev).Want(http.StatusOK, expected, subject, csirtSubject)
 
 		// A player's answer, replayed: stored once.

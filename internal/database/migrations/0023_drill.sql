@@ -120,6 +120,7 @@ CREATE TABLE drill_injects (
 	body TEXT NOT NULL DEFAULT '',
 	expected TEXT NOT NULL DEFAULT '',
 	objective_key TEXT NOT NULL DEFAULT '',
+	attachments TEXT NOT NULL DEFAULT '',
 	released_at TEXT NOT NULL DEFAULT '',
 	released_by_name TEXT NOT NULL DEFAULT '',
 	on_demand BOOLEAN NOT NULL DEFAULT FALSE,
