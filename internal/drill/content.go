@@ -110,14 +110,14 @@ type Attachment struct {
 
 // InjectSpec is an inject of a scenario.
 type InjectSpec struct {
-	Offset    int    `yaml:"offset" json:"offset"` // minutes from the start
-	Persona   string `yaml:"persona" json:"persona"`
-	From      string `yaml:"from" json:"from"`
-	Team      string `yaml:"team" json:"team"`
-	Channel   string `yaml:"channel" json:"channel"`
-	Subject   string `yaml:"subject" json:"subject"`
-	Body      string `yaml:"body" json:"body"`
-	Expected  string `yaml:"expected" json:"expected"`
+	Offset      int          `yaml:"offset" json:"offset"` // minutes from the start
+	Persona     string       `yaml:"persona" json:"persona"`
+	From        string       `yaml:"from" json:"from"`
+	Team        string       `yaml:"team" json:"team"`
+	Channel     string       `yaml:"channel" json:"channel"`
+	Subject     string       `yaml:"subject" json:"subject"`
+	Body        string       `yaml:"body" json:"body"`
+	Expected    string       `yaml:"expected" json:"expected"`
 	Objective   string       `yaml:"objective" json:"objective"`
 	Attachments []Attachment `yaml:"attachments" json:"attachments,omitempty"`
 }

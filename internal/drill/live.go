@@ -228,19 +228,19 @@ func (s *Store) ByToken(ctx context.Context, tok string) (Participant, Drill, er
 
 // Inject is an inject of a started drill.
 type Inject struct {
-	ID         int64
-	Module     int // 1-based
-	Seq        int // 1-based within the module
-	Offset     int // minutes
-	Persona    string
-	From       string
-	Team       string
-	Channel    string
-	Subject    string
-	Body       string
-	Expected   string
-	Objective  string
-	ReleasedAt time.Time
+	ID          int64
+	Module      int // 1-based
+	Seq         int // 1-based within the module
+	Offset      int // minutes
+	Persona     string
+	From        string
+	Team        string
+	Channel     string
+	Subject     string
+	Body        string
+	Expected    string
+	Objective   string
+	ReleasedAt  time.Time
 	ReleasedBy  string
 	OnDemand    bool
 	Attachments []Attachment

@@ -23,7 +23,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time      { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 var linkRe = regexp.MustCompile(`<strong>([^<]+)</strong>（[^<]*）</p>[\s\S]*?/drill/play/([A-Za-z0-9_-]{20,})"`)
@@ -114,7 +114,7 @@ func TestDrillDay(t *testing.T) {
 		if n := s.Count("SELECT COUNT(*) FROM drill_injects WHERE drill_id = ?", id); n < 10 {
 			t.Fatalf("%d injects laid out", n)
 		}
-		admin.Get(path + "/console").Want(http.StatusOK, "今すぐ付与", "期待される対応")
+		admin.Get(path+"/console").Want(http.StatusOK, "今すぐ付与", "期待される対応")
 		lead0 := firstInject()
 		// Send now: the lead team's next inject and the CSIRT team's first.
 		next := s.ID("SELECT MIN(id) FROM drill_injects WHERE drill_id = ? AND team_key = 'lead' AND released_at = ''", id)
