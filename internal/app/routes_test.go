@@ -205,7 +205,7 @@ var routeRules = map[string]string{
 	"POST /incident/{id}/whys/remove":                         "admin consultant",
 	"POST /incident/{id}/measures/withdraw":                   "admin consultant",
 	"POST /incident/{id}/events/remove":                       "admin consultant",
-	"GET /drill":                                              "all",
+	"GET /drill":                                              "admin consultant viewer auditee",
 	"GET /drill/plan":                                         "admin consultant viewer auditee",
 	"POST /drill/plan":                                        "admin consultant",
 	"POST /drill/plan/cells":                                  "admin consultant",

@@ -22,7 +22,7 @@ func (m *Module) routes(rt *web.Router) {
 		_, err := m.store.Get(ctx, id)
 		return err == nil, err
 	}}
-	rt.Handle("GET /drill", web.SignedIn(), m.home)
+	rt.Handle("GET /drill", watch, m.home)
 	rt.Handle("GET /drill/plan", watch, m.planPage)
 	rt.Handle("POST /drill/plan", manage, m.planSave)
 	rt.Handle("POST /drill/plan/cells", manage, m.planCell)
@@ -120,7 +120,6 @@ type homeView struct {
 	L       *web.List
 	Rows    []row
 	Manager bool
-	Watcher bool
 	Ward    bool
 	Year    int
 	Now     time.Time
@@ -129,12 +128,8 @@ type homeView struct {
 func (m *Module) home(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	u := web.UserFrom(ctx)
-	scope, ok := watch.Permits(u.Role)
-	v := homeView{Manager: Managers.HasUser(u), Watcher: ok, Ward: ok && scope != web.ScopeOwnDepartment, Now: m.store.now(),
-		Year: m.d.Org.CurrentFiscalYear(ctx)}
-	if !ok {
-		return web.Render(w, r, http.StatusOK, "drill/drill_home", "事故対応訓練", v)
-	}
+	scope, _ := watch.Permits(u.Role)
+	v := homeView{Manager: Managers.HasUser(u), Ward: scope != web.ScopeOwnDepartment, Now: m.store.now(), Year: m.d.Org.CurrentFiscalYear(ctx)}
 	l := listSpec.Parse(r)
 	all, err := m.store.Drills(ctx, 0)
 	if err != nil {
@@ -219,6 +214,7 @@ type planRow struct {
 	C     Cell
 	Cells [12]bool
 	Label string
+	Open  bool // the reader may open the cell's drill
 }
 
 func (m *Module) planPage(w http.ResponseWriter, r *http.Request) error {
@@ -241,8 +237,19 @@ func (m *Module) renderPlan(w http.ResponseWriter, r *http.Request, fy int, fe F
 		return err
 	}
 	v.Scenarios = scs
+	u := web.UserFrom(ctx)
+	scope, _ := watch.Permits(u.Role)
 	for _, c := range p.Cells {
-		pr := planRow{C: c, Label: c.Scenario}
+		pr := planRow{C: c, Label: c.Scenario, Open: c.DrillID != 0 && scope != web.ScopeOwnDepartment}
+		if c.DrillID != 0 && scope == web.ScopeOwnDepartment {
+			d, err := m.store.Get(ctx, c.DrillID)
+			if err != nil {
+				return err
+			}
+			if pr.Open, err = m.store.Involves(ctx, d, u.DepartmentID); err != nil {
+				return err
+			}
+		}
 		for _, s := range scs {
 			if s.Code == c.Scenario {
 				pr.Label = s.Threat

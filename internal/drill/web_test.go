@@ -289,5 +289,5 @@ func TestRegistryAndPlan(t *testing.T) {
 	inc := s.ID("SELECT MIN(id) FROM incidents")
 	admin.Get(fmt.Sprintf("/incident/%d", inc)).Want(http.StatusOK, `list="citizen-services"`, "試験のサービス", "区民サービス影響モデル")
 	s.As("auditee").Get("/drill").Want(http.StatusOK, "DR-R8-01").Lacks("DR-R8-02")
-	s.As("staff").Get("/drill").Want(http.StatusOK, "参加者用リンク").Lacks("DR-R8-01")
+	s.As("staff").Get("/drill").Want(http.StatusForbidden)
 }

@@ -314,7 +314,8 @@ func TestListFiltersOnThePage(t *testing.T) {
 	c.Get("/improve?status=closed").Want(http.StatusOK, "状況の指定が正しくありません", `aria-invalid="true"`)
 	c.Get("/improve/export?status=closed").Want(http.StatusBadRequest, "状況の指定が正しくありません")
 	c.Get("/improve?year="+url.QueryEscape("令和7年度")).Want(http.StatusOK, "保育課").Lacks("生成AIの業務利用に関する規定の新設")
-	r := c.Get("/improve?sort=due&dir=desc").Want(http.StatusOK, `aria-sort="descending"`)
+	// Both on one page: the demo holds more than one page of actions (size=200).
+	r := c.Get("/improve?sort=due&dir=desc&size=200").Want(http.StatusOK, `aria-sort="descending"`)
 	if i, j := strings.Index(r.Body, "情報システムの早期復旧とICT-BCP"), strings.Index(r.Body, "インターネット接続系で受信したメール"); i < 0 || j < 0 || i > j {
 		t.Error("descending due date: the latest due is not listed before the earliest")
 	}
