@@ -656,6 +656,11 @@ func (s *Store) Update(ctx context.Context, d Drill, in DrillInput, by string) e
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrStale
 		}
+		// The links issued so far follow the drill's new day.
+		d.PlannedAt = at
+		if _, err := s.db.Exec(ctx, "UPDATE drill_participants SET token_expires = ? WHERE drill_id = ? AND token_hash <> ''", stampOf(linkExpiry(d)), d.ID); err != nil {
+			return err
+		}
 		detail := fmt.Sprintf("訓練 %s の名前・場所・日時を変更", d.Code)
 		if !at.Equal(d.PlannedAt) {
 			detail += fmt.Sprintf("（%s → %s）", jp.FormatWarekiDateTime(d.PlannedAt), jp.FormatWarekiDateTime(at))
