@@ -444,6 +444,9 @@ func ParseTarget(action, raw string) Target {
 	case "learning_year":
 		t.Label = jp.FiscalYearLabel(int(id)) + "の研修の教材"
 		t.Link = k.Link
+	case "drill_plan":
+		t.Label = jp.FiscalYearLabel(int(id)) + "の年間訓練計画"
+		t.Link = fmt.Sprintf(k.Link, id)
 	default:
 		t.Label = fmt.Sprintf("%s No.%d", k.Label, id)
 		if k.Link != "" {
