@@ -335,3 +335,25 @@ func TestBodyStartsUnderItsHeading(t *testing.T) {
 		t.Errorf("the right-aligned line starts at %.1f", x["丁"])
 	}
 }
+
+// TestHeaderNotOrphaned: a table whose first row is tall never leaves its
+// header alone at the foot of a page, wherever the table starts.
+func TestHeaderNotOrphaned(t *testing.T) {
+	needFonts(t)
+	tall := strings.Repeat("課題の本文を一行ずつ書く。\n", 10) + "一行目の終わり"
+	for fill := 20; fill < 50; fill++ {
+		var blocks []docgen.Block
+		for i := range fill {
+			blocks = append(blocks, docgen.P(fmt.Sprintf("埋め草%d", i)))
+		}
+		blocks = append(blocks, docgen.Table{HeaderRows: 1, Columns: []docgen.Column{{Width: 1}, {Width: 3}},
+			Rows: []docgen.Row{{Cells: []docgen.Cell{docgen.C("表の見出し"), docgen.C("内容")}}, {Cells: []docgen.Cell{docgen.C("O1"), docgen.C(tall)}}}})
+		d := &docgen.Document{Meta: docgen.Meta{PageNumbers: docgen.PageNone}, Sections: []docgen.Section{{Blocks: blocks}}}
+		text := tool(t, render(t, d), "pdftotext", "-layout")
+		for i, p := range strings.Split(strings.TrimRight(text, "\f"), "\f") {
+			if strings.Contains(p, "表の見出し") && !strings.Contains(p, "O1") {
+				t.Errorf("fill %d: page %d holds the header without the first row", fill, i+1)
+			}
+		}
+	}
+}

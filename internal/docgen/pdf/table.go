@@ -148,11 +148,23 @@ func (l *layouter) table(t docgen.Table) {
 
 	// Caption above the table, kept with the header and the first row.
 	l.space(2 * mm)
+	// The first row (with the rows spanned with it) starts on the header's
+	// page: whole when it fits on a page, else at least four lines of it —
+	// never a header alone at the foot of a page.
 	first := 0.0
 	if hr < nrow {
-		first = rowH[hr]
+		end := groupEnd[hr]
+		for k := hr; k <= end; k++ {
+			end = max(end, groupEnd[k])
+		}
+		for k := hr; k <= end; k++ {
+			first += rowH[k]
+		}
+		if first > l.g.bottom-l.g.top-headerH {
+			first = min(rowH[hr], 4*lh)
+		}
 	}
-	l.ensure(captionHeight(t.Caption) + headerH + min(first, 4*lh))
+	l.ensure(captionHeight(t.Caption) + headerH + first)
 	if t.Caption != "" {
 		l.y = l.caption(t.Caption, l.y) + 1*mm
 	}
