@@ -184,6 +184,30 @@ type Cell struct {
 // C is a cell of plain text.
 func C(s string) Cell { return Cell{Runs: []Run{T(s)}} }
 
+// HeadFill is the background of heading cells.
+const HeadFill = "EEF2F6"
+
+// H is a heading cell: bold on the heading background.
+func H(s string) Cell { return Cell{Runs: []Run{T(s)}, Bold: true, Fill: HeadFill} }
+
+// HeadRow is a row of heading cells.
+func HeadRow(cells ...string) Row {
+	r := Row{Cells: make([]Cell, 0, len(cells))}
+	for _, c := range cells {
+		r.Cells = append(r.Cells, H(c))
+	}
+	return r
+}
+
+// TextRow is a row of plain-text cells.
+func TextRow(cells ...string) Row {
+	r := Row{Cells: make([]Cell, 0, len(cells))}
+	for _, c := range cells {
+		r.Cells = append(r.Cells, C(c))
+	}
+	return r
+}
+
 // Chart is a chart drawn from the one chart model.
 type Chart struct {
 	Chart   chart.Chart

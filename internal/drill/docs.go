@@ -80,26 +80,10 @@ func or(s, none string) string {
 
 func hm(t time.Time) string { return t.In(jp.JST).Format("15:04") }
 
-func head(cells ...string) docgen.Row {
-	var r docgen.Row
-	for _, c := range cells {
-		r.Cells = append(r.Cells, docgen.Cell{Runs: []docgen.Run{docgen.T(c)}, Bold: true, Fill: "EEF2F6"})
-	}
-	return r
-}
-
-func cells(cs ...string) docgen.Row {
-	var r docgen.Row
-	for _, c := range cs {
-		r.Cells = append(r.Cells, docgen.C(c))
-	}
-	return r
-}
-
 func kv(pairs ...[2]string) docgen.Table {
 	t := docgen.Table{Columns: []docgen.Column{{Width: 1}, {Width: 3.2}}}
 	for _, p := range pairs {
-		t.Rows = append(t.Rows, docgen.Row{Cells: []docgen.Cell{{Runs: []docgen.Run{docgen.T(p[0])}, Bold: true, Fill: "EEF2F6"}, docgen.C(p[1])}})
+		t.Rows = append(t.Rows, docgen.Row{Cells: []docgen.Cell{docgen.H(p[0]), docgen.C(p[1])}})
 	}
 	return t
 }
@@ -146,10 +130,10 @@ func (r *Record) outline() docgen.Table {
 
 func (r *Record) objectivesTable(withRating bool) docgen.Table {
 	cols := []docgen.Column{{Width: 0.5, Align: docgen.AlignCenter}, {Width: 3}, {Width: 0.7, Align: docgen.AlignCenter}}
-	h := head("No.", "訓練目標と課題", "基準")
+	h := docgen.HeadRow("No.", "訓練目標と課題", "基準")
 	if withRating {
 		cols = append(cols, docgen.Column{Width: 0.8, Align: docgen.AlignCenter}, docgen.Column{Width: 2.4})
-		h = head("No.", "訓練目標と課題", "基準", "評価", "評価の理由")
+		h = docgen.HeadRow("No.", "訓練目標と課題", "基準", "評価", "評価の理由")
 	}
 	t := docgen.Table{Columns: cols, HeaderRows: 1, Rows: []docgen.Row{h}}
 	for _, o := range r.S.Objectives {
@@ -157,7 +141,7 @@ func (r *Record) objectivesTable(withRating bool) docgen.Table {
 		for _, task := range o.Tasks {
 			text += "\n・" + task
 		}
-		row := cells(o.Key, text, or(o.Clause, "—"))
+		row := docgen.TextRow(o.Key, text, or(o.Clause, "—"))
 		if withRating {
 			rt, ok := r.Ratings[o.Key]
 			if ok {
@@ -191,13 +175,13 @@ func (r *Record) impactBlocks(steps bool) []docgen.Block {
 	b := []docgen.Block{docgen.P(fmt.Sprintf("このシナリオで停止するシステム（%s）により、次の %d の区民サービスが止まります。平日1日あたり約 %s 件の手続に影響します。",
 		strings.Join(names, "、"), len(r.Impacts), commas(total)))}
 	t := docgen.Table{Columns: []docgen.Column{{Width: 1.5}, {Width: 1.6}, {Width: 1.6}, {Width: 0.7, Align: docgen.AlignRight}, {Width: 1.6}}, HeaderRows: 1,
-		Rows: []docgen.Row{head("区民サービス", "窓口", "影響を受ける区民", "件/日", "代替手段")}}
+		Rows: []docgen.Row{docgen.HeadRow("区民サービス", "窓口", "影響を受ける区民", "件/日", "代替手段")}}
 	for _, i := range r.Impacts {
 		var cs []string
 		for _, c := range i.Service.Counters {
 			cs = append(cs, c.Department+" "+c.Place)
 		}
-		t.Rows = append(t.Rows, cells(i.Service.Name, strings.Join(cs, "\n"), i.Service.Residents, commas(i.Service.Daily), i.Service.Fallback))
+		t.Rows = append(t.Rows, docgen.TextRow(i.Service.Name, strings.Join(cs, "\n"), i.Service.Residents, commas(i.Service.Daily), i.Service.Fallback))
 	}
 	b = append(b, t)
 	if steps {
@@ -224,9 +208,9 @@ func commas(n int) string {
 
 func (r *Record) participantsTable() docgen.Table {
 	t := docgen.Table{Columns: []docgen.Column{{Width: 1.2}, {Width: 1.6}, {Width: 0.9}, {Width: 1.6}}, HeaderRows: 1,
-		Rows: []docgen.Row{head("氏名", "所属", "役割", "チーム")}}
+		Rows: []docgen.Row{docgen.HeadRow("氏名", "所属", "役割", "チーム")}}
 	for _, p := range r.Participants {
-		t.Rows = append(t.Rows, cells(p.Name, or(p.Department, "—"), p.Role.Label(), or(map[bool]string{true: r.teamName(p.Team)}[p.Team != ""], "—")))
+		t.Rows = append(t.Rows, docgen.TextRow(p.Name, or(p.Department, "—"), p.Role.Label(), or(map[bool]string{true: r.teamName(p.Team)}[p.Team != ""], "—")))
 	}
 	return t
 }
@@ -235,10 +219,10 @@ func (r *Record) participantsTable() docgen.Table {
 // controllers' version adds the expected action.
 func (r *Record) msel(controller bool) docgen.Table {
 	cols := []docgen.Column{{Width: 0.5, Align: docgen.AlignCenter}, {Width: 0.6, Align: docgen.AlignCenter}, {Width: 1.3}, {Width: 1.1}, {Width: 3}}
-	h := head("No.", "時刻", "発信者（媒体）", "受け手", "状況付与")
+	h := docgen.HeadRow("No.", "時刻", "発信者（媒体）", "受け手", "状況付与")
 	if controller {
 		cols = append(cols, docgen.Column{Width: 2.2})
-		h.Cells = append(h.Cells, docgen.Cell{Runs: []docgen.Run{docgen.T("期待される対応（目標）")}, Bold: true, Fill: "EEF2F6"})
+		h.Cells = append(h.Cells, docgen.H("期待される対応（目標）"))
 	}
 	t := docgen.Table{Columns: cols, HeaderRows: 1, Rows: []docgen.Row{h}, FontSize: 8.5}
 	now := r.D.PlannedAt
@@ -251,7 +235,7 @@ func (r *Record) msel(controller bool) docgen.Table {
 			for _, a := range in.Attachments {
 				text += "\n［添付：" + a.Name + "］"
 			}
-			row := cells(fmt.Sprintf("%d-%d", mi+1, ii+1), when, in.From+"（"+in.Persona+"・"+in.Channel+"）", r.teamName(in.Team), text)
+			row := docgen.TextRow(fmt.Sprintf("%d-%d", mi+1, ii+1), when, in.From+"（"+in.Persona+"・"+in.Channel+"）", r.teamName(in.Team), text)
 			if controller {
 				row.Cells = append(row.Cells, docgen.C(in.Expected+map[bool]string{true: "（" + in.Objective + "）"}[in.Objective != ""]))
 			}
@@ -455,9 +439,9 @@ func (r *Record) timeline() docgen.Table {
 		}
 	}
 	t := docgen.Table{Columns: []docgen.Column{{Width: 0.6, Align: docgen.AlignCenter}, {Width: 1.1}, {Width: 1.2}, {Width: 4}}, HeaderRows: 1,
-		Rows: []docgen.Row{head("時刻", "区分", "記録者", "内容")}, FontSize: 8.5}
+		Rows: []docgen.Row{docgen.HeadRow("時刻", "区分", "記録者", "内容")}, FontSize: 8.5}
 	for _, e := range evs {
-		t.Rows = append(t.Rows, cells(hm(e.at), e.kind, e.who, e.text))
+		t.Rows = append(t.Rows, docgen.TextRow(hm(e.at), e.kind, e.who, e.text))
 	}
 	return t
 }
@@ -522,13 +506,13 @@ func (s *Store) YearOf(ctx context.Context, fy int) (*Year, error) {
 
 func (y *Year) grid() docgen.Table {
 	cols := []docgen.Column{{Width: 2.2}}
-	h := head("所属")
+	h := docgen.HeadRow("所属")
 	for _, m := range FiscalMonths {
 		cols = append(cols, docgen.Column{Width: 0.55, Align: docgen.AlignCenter})
-		h.Cells = append(h.Cells, docgen.Cell{Runs: []docgen.Run{docgen.T(fmt.Sprintf("%d月", m))}, Bold: true, Fill: "EEF2F6"})
+		h.Cells = append(h.Cells, docgen.H(fmt.Sprintf("%d月", m)))
 	}
 	cols = append(cols, docgen.Column{Width: 2.4})
-	h.Cells = append(h.Cells, docgen.Cell{Runs: []docgen.Run{docgen.T("訓練（形式）")}, Bold: true, Fill: "EEF2F6"})
+	h.Cells = append(h.Cells, docgen.H("訓練（形式）"))
 	t := docgen.Table{Columns: cols, HeaderRows: 1, Rows: []docgen.Row{h}, FontSize: 8}
 	cs := slices.Clone(y.Plan.Cells)
 	slices.SortStableFunc(cs, func(a, b Cell) int { return MonthIndex(a.Month) - MonthIndex(b.Month) })
@@ -618,7 +602,7 @@ func (y *Year) BusinessReport(ward string, now time.Time) *docgen.Document {
 			len(y.Plan.Cells), len(y.Records), done, imps, open)),
 	}
 	t := docgen.Table{Columns: []docgen.Column{{Width: 1}, {Width: 2.2}, {Width: 1.3}, {Width: 1.1}, {Width: 0.8}, {Width: 1.2}}, HeaderRows: 1,
-		Rows: []docgen.Row{head("訓練番号", "訓練名", "所属", "実施日", "状況", "評価（P/S/M/U）")}}
+		Rows: []docgen.Row{docgen.HeadRow("訓練番号", "訓練名", "所属", "実施日", "状況", "評価（P/S/M/U）")}}
 	for _, r := range y.Records {
 		var rs []string
 		for _, o := range r.S.Objectives {
@@ -628,7 +612,7 @@ func (y *Year) BusinessReport(ward string, now time.Time) *docgen.Document {
 				rs = append(rs, "－")
 			}
 		}
-		t.Rows = append(t.Rows, cells(r.D.Code, r.D.Title, r.D.Department, jp.FormatWareki(r.D.PlannedAt), r.D.State.Label(), strings.Join(rs, " ")))
+		t.Rows = append(t.Rows, docgen.TextRow(r.D.Code, r.D.Title, r.D.Department, jp.FormatWareki(r.D.PlannedAt), r.D.State.Label(), strings.Join(rs, " ")))
 	}
 	b = append(b, t)
 	var vals []float64

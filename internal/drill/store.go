@@ -20,6 +20,7 @@ import (
 	"mamori/internal/jp"
 	"mamori/internal/module"
 	"mamori/internal/org"
+	"mamori/internal/web"
 )
 
 // Store reads and writes the registry, the scenarios, the annual plan and
@@ -47,22 +48,8 @@ func NewStore(d module.Deps) *Store {
 	return s
 }
 
-// FieldErrors are a form's problems by field, in Japanese.
-type FieldErrors map[string]string
-
-func (fe FieldErrors) Error() string {
-	var s []string
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range fe {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
-		s = append(s, fe[k])
-	}
-	return strings.Join(s, " ")
-}
+// FieldErrors are a form's problems by field (web.FieldErrors).
+type FieldErrors = web.FieldErrors
 
 // Errors a person can act on.
 var (

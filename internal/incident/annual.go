@@ -189,8 +189,8 @@ func (a Annual) Document(ward string, now time.Time) *docgen.Document {
 		docgen.P(fmt.Sprintf("%sに認知したインシデントは %d 件（レベル3 %d 件、レベル2 %d 件、レベル1 %d 件）、対象となった人数は合計 %d 人でした。",
 			fy, len(a.Incidents), a.ByLevel[3], a.ByLevel[2], a.ByLevel[1], a.Persons)),
 	}
-	kt := docgen.Table{Columns: []docgen.Column{{Width: 3}, {Width: 2, Align: docgen.AlignRight}}, HeaderRows: 1, Rows: []docgen.Row{headRow("指標", "値")}}
-	add := func(k, v string) { kt.Rows = append(kt.Rows, cellsRow(k, v)) }
+	kt := docgen.Table{Columns: []docgen.Column{{Width: 3}, {Width: 2, Align: docgen.AlignRight}}, HeaderRows: 1, Rows: []docgen.Row{docgen.HeadRow("指標", "値")}}
+	add := func(k, v string) { kt.Rows = append(kt.Rows, docgen.TextRow(k, v)) }
 	if r := a.OnTimeRate(); r >= 0 {
 		add("個人情報保護委員会への確報を期限内に行った割合", fmt.Sprintf("%.0f%%（%d 件中 %d 件）", r*100, a.Commission, a.OnTime))
 	} else {
@@ -226,44 +226,44 @@ func (a Annual) Document(ward string, now time.Time) *docgen.Document {
 		}
 		ch.Series = append(ch.Series, s)
 	}
-	ct.Rows = append(ct.Rows, headRow(head...))
+	ct.Rows = append(ct.Rows, docgen.HeadRow(head...))
 	for _, c := range cats {
 		r := []string{c}
 		for _, y := range a.Years {
 			r = append(r, fmt.Sprint(a.YearCategory[y][c]))
 		}
-		ct.Rows = append(ct.Rows, cellsRow(r...))
+		ct.Rows = append(ct.Rows, docgen.TextRow(r...))
 	}
 	tot := []string{"合計"}
 	for _, y := range a.Years {
 		tot = append(tot, fmt.Sprint(a.YearTotals[y]))
 	}
-	ct.Rows = append(ct.Rows, cellsRow(tot...))
+	ct.Rows = append(ct.Rows, docgen.TextRow(tot...))
 	if len(cats) > 0 {
 		b = append(b, docgen.Chart{Chart: ch, Width: 160, Height: 80, Caption: "種類別の件数"})
 	}
 	b = append(b, ct)
 
 	b = append(b, docgen.Heading{Level: 1, Text: "所属別・原因別の件数"})
-	dt := docgen.Table{Columns: []docgen.Column{{Width: 3}, {Width: 1, Align: docgen.AlignRight}}, HeaderRows: 1, Rows: []docgen.Row{headRow("所管課", "件数")}}
+	dt := docgen.Table{Columns: []docgen.Column{{Width: 3}, {Width: 1, Align: docgen.AlignRight}}, HeaderRows: 1, Rows: []docgen.Row{docgen.HeadRow("所管課", "件数")}}
 	for _, k := range counts(a.ByDepartment, nil) {
-		dt.Rows = append(dt.Rows, cellsRow(k, fmt.Sprint(a.ByDepartment[k])))
+		dt.Rows = append(dt.Rows, docgen.TextRow(k, fmt.Sprint(a.ByDepartment[k])))
 	}
 	var vps []string
 	for _, v := range Viewpoints {
 		vps = append(vps, v.Label)
 	}
-	rt := docgen.Table{Columns: []docgen.Column{{Width: 3}, {Width: 1, Align: docgen.AlignRight}}, HeaderRows: 1, Rows: []docgen.Row{headRow("根本原因の観点", "件数")}}
+	rt := docgen.Table{Columns: []docgen.Column{{Width: 3}, {Width: 1, Align: docgen.AlignRight}}, HeaderRows: 1, Rows: []docgen.Row{docgen.HeadRow("根本原因の観点", "件数")}}
 	for _, k := range counts(a.ByCause, vps) {
-		rt.Rows = append(rt.Rows, cellsRow(k, fmt.Sprint(a.ByCause[k])))
+		rt.Rows = append(rt.Rows, docgen.TextRow(k, fmt.Sprint(a.ByCause[k])))
 	}
 	b = append(b, dt, rt)
 
 	b = append(b, docgen.Heading{Level: 1, Text: "インシデントの一覧"})
 	lt := docgen.Table{Columns: []docgen.Column{{Width: 1.1}, {Width: 3.2}, {Width: 0.9}, {Width: 0.5, Align: docgen.AlignCenter}, {Width: 1.3}, {Width: 0.7, Align: docgen.AlignRight}, {Width: 1}},
-		HeaderRows: 1, Rows: []docgen.Row{headRow("番号", "件名", "種類", "レベル", "所管課", "人数", "状態")}}
+		HeaderRows: 1, Rows: []docgen.Row{docgen.HeadRow("番号", "件名", "種類", "レベル", "所管課", "人数", "状態")}}
 	for _, i := range a.Incidents {
-		lt.Rows = append(lt.Rows, cellsRow(i.Code, i.Title, i.Category, fmt.Sprint(i.Severity), or(i.LeadDepartment, "—"), fmt.Sprint(i.Persons), i.State.Label()))
+		lt.Rows = append(lt.Rows, docgen.TextRow(i.Code, i.Title, i.Category, fmt.Sprint(i.Severity), or(i.LeadDepartment, "—"), fmt.Sprint(i.Persons), i.State.Label()))
 	}
 	b = append(b, lt, docgen.P("この総括で分かった弱点は、再発防止策として改善措置台帳に載り、研修の事例と監査の重点に使われます。"))
 	return &docgen.Document{Meta: docgen.Meta{Title: "インシデント対応の年間総括", Subtitle: fy, Ward: ward, FiscalYear: a.FiscalYear, Date: now,

@@ -74,28 +74,12 @@ func d(t time.Time) string {
 	return jp.FormatWareki(t)
 }
 
-func headRow(cells ...string) docgen.Row {
-	var r docgen.Row
-	for _, c := range cells {
-		r.Cells = append(r.Cells, docgen.Cell{Runs: []docgen.Run{docgen.T(c)}, Bold: true, Fill: "EEF2F6"})
-	}
-	return r
-}
-
-func cellsRow(cells ...string) docgen.Row {
-	var r docgen.Row
-	for _, c := range cells {
-		r.Cells = append(r.Cells, docgen.C(c))
-	}
-	return r
-}
-
 // facts is the incident's outline as a two-column table.
 func (r *Record) facts() docgen.Table {
 	i := r.I
 	t := docgen.Table{Columns: []docgen.Column{{Width: 1}, {Width: 3}}}
 	add := func(k, v string) {
-		t.Rows = append(t.Rows, docgen.Row{Cells: []docgen.Cell{{Runs: []docgen.Run{docgen.T(k)}, Bold: true, Fill: "EEF2F6"}, docgen.C(v)}})
+		t.Rows = append(t.Rows, docgen.Row{Cells: []docgen.Cell{docgen.H(k), docgen.C(v)}})
 	}
 	add("番号", i.Code)
 	add("件名", i.Title)
@@ -129,10 +113,10 @@ func (r *Record) ReportDocument(ward string, now time.Time) *docgen.Document {
 		b = append(b, docgen.P(s))
 	}
 	b = append(b, docgen.Heading{Level: 1, Text: "経過"})
-	tl := docgen.Table{Columns: []docgen.Column{{Width: 1.3}, {Width: 0.8}, {Width: 1.2}, {Width: 3.5}}, HeaderRows: 1, Rows: []docgen.Row{headRow("日時", "区分", "対応者", "内容")}}
+	tl := docgen.Table{Columns: []docgen.Column{{Width: 1.3}, {Width: 0.8}, {Width: 1.2}, {Width: 3.5}}, HeaderRows: 1, Rows: []docgen.Row{docgen.HeadRow("日時", "区分", "対応者", "内容")}}
 	for _, e := range r.Events {
 		if e.InReport {
-			tl.Rows = append(tl.Rows, cellsRow(dt(e.At), e.Category, e.Actor, e.Body))
+			tl.Rows = append(tl.Rows, docgen.TextRow(dt(e.At), e.Category, e.Actor, e.Body))
 		}
 	}
 	if len(tl.Rows) == 1 {
@@ -151,9 +135,9 @@ func (r *Record) ReportDocument(ward string, now time.Time) *docgen.Document {
 		map[bool]string{true: "該当する事実：" + strings.Join(facts, "、") + "。", false: ""}[len(facts) > 0])))
 	if len(r.Services) > 0 {
 		st := docgen.Table{Columns: []docgen.Column{{Width: 2}, {Width: 1.4}, {Width: 1.4}, {Width: 2}, {Width: 0.8, Align: docgen.AlignRight}}, HeaderRows: 1,
-			Rows: []docgen.Row{headRow("区民サービス", "停止", "再開", "代替手段", "区民")}}
+			Rows: []docgen.Row{docgen.HeadRow("区民サービス", "停止", "再開", "代替手段", "区民")}}
 		for _, v := range r.Services {
-			st.Rows = append(st.Rows, cellsRow(v.Service, dt(v.DownFrom), map[bool]string{true: "停止中", false: dt(v.DownTo)}[v.DownTo.IsZero()], or(v.Fallback, "—"), fmt.Sprint(v.Residents)))
+			st.Rows = append(st.Rows, docgen.TextRow(v.Service, dt(v.DownFrom), map[bool]string{true: "停止中", false: dt(v.DownTo)}[v.DownTo.IsZero()], or(v.Fallback, "—"), fmt.Sprint(v.Residents)))
 		}
 		b = append(b, st)
 	}
@@ -193,18 +177,18 @@ func (r *Record) ReportDocument(ward string, now time.Time) *docgen.Document {
 		b = append(b, docgen.P("再発防止策は登録されていません。"))
 	} else {
 		mt := docgen.Table{Columns: []docgen.Column{{Width: 0.6, Align: docgen.AlignCenter}, {Width: 2.8}, {Width: 1.1}, {Width: 1.1}, {Width: 1.3}, {Width: 1.3}, {Width: 0.9}},
-			HeaderRows: 1, Rows: []docgen.Row{headRow("No.", "再発防止策", "担当", "期限", "指標", "横展開", "状況")}}
+			HeaderRows: 1, Rows: []docgen.Row{docgen.HeadRow("No.", "再発防止策", "担当", "期限", "指標", "横展開", "状況")}}
 		for _, m := range r.Measures {
 			st := "—"
 			if m.Action != nil {
 				st = m.Action.Status.Label()
 			}
-			mt.Rows = append(mt.Rows, cellsRow(fmt.Sprint(m.Seq), m.Title, m.Owner, d(m.Due), or(m.Indicator, "—"), or(strings.Join(m.RolloutNames, "、"), "なし"), st))
+			mt.Rows = append(mt.Rows, docgen.TextRow(fmt.Sprint(m.Seq), m.Title, m.Owner, d(m.Due), or(m.Indicator, "—"), or(strings.Join(m.RolloutNames, "、"), "なし"), st))
 		}
 		b = append(b, mt)
 	}
 	b = append(b, docgen.Heading{Level: 1, Text: "報告・通知と公表"})
-	nt := docgen.Table{Columns: []docgen.Column{{Width: 2.4}, {Width: 1.6}, {Width: 1.6}, {Width: 1.6}}, HeaderRows: 1, Rows: []docgen.Row{headRow("報告・通知", "期限", "期限日時", "実施")}}
+	nt := docgen.Table{Columns: []docgen.Column{{Width: 2.4}, {Width: 1.6}, {Width: 1.6}, {Width: 1.6}}, HeaderRows: 1, Rows: []docgen.Row{docgen.HeadRow("報告・通知", "期限", "期限日時", "実施")}}
 	for _, x := range r.Deadlines {
 		done := "未実施"
 		if x.Done() {
@@ -216,7 +200,7 @@ func (r *Record) ReportDocument(ward string, now time.Time) *docgen.Document {
 		if !x.Due.IsZero() {
 			due = dt(x.Due)
 		}
-		nt.Rows = append(nt.Rows, cellsRow(x.Rule.Label, x.Label, due, done))
+		nt.Rows = append(nt.Rows, docgen.TextRow(x.Rule.Label, x.Label, due, done))
 	}
 	b = append(b, nt)
 	b = append(b, docgen.Heading{Level: 1, Text: "フォローアップ"})
@@ -287,9 +271,9 @@ func (r *Record) CommissionDocument(ward string, now time.Time) *docgen.Document
 		{"8 再発防止のための措置", or(strings.Join(measures, "。"), "検討中")},
 		{"9 その他参考となる事項", strings.TrimSpace(prompt + "　" + final + "　" + or(i.Outcome, ""))},
 	}
-	t := docgen.Table{Columns: []docgen.Column{{Width: 1.5}, {Width: 3.5}}, HeaderRows: 1, Rows: []docgen.Row{headRow("報告事項", "内容")}}
+	t := docgen.Table{Columns: []docgen.Column{{Width: 1.5}, {Width: 3.5}}, HeaderRows: 1, Rows: []docgen.Row{docgen.HeadRow("報告事項", "内容")}}
 	for _, it := range items {
-		t.Rows = append(t.Rows, cellsRow(it[0], it[1]))
+		t.Rows = append(t.Rows, docgen.TextRow(it[0], it[1]))
 	}
 	b := []docgen.Block{
 		docgen.P(fmt.Sprintf("個人情報の保護に関する法律第68条第1項の規定により、次のとおり報告します（%s）。", map[bool]string{true: "特定個人情報を含む", false: "保有個人情報"}[i.Has("mynumber")])),

@@ -17,6 +17,7 @@ import (
 	"mamori/internal/jp"
 	"mamori/internal/module"
 	"mamori/internal/org"
+	"mamori/internal/web"
 )
 
 // Categories of incidents, in the order forms list them.
@@ -161,22 +162,8 @@ func NewStore(d module.Deps) *Store {
 	return s
 }
 
-// FieldErrors are the form's problems by field, in Japanese.
-type FieldErrors map[string]string
-
-func (fe FieldErrors) Error() string {
-	var s []string
-	for _, k := range slices.Sorted(func(yield func(string) bool) {
-		for k := range fe {
-			if !yield(k) {
-				return
-			}
-		}
-	}) {
-		s = append(s, fe[k])
-	}
-	return strings.Join(s, " ")
-}
+// FieldErrors are a form's problems by field (web.FieldErrors).
+type FieldErrors = web.FieldErrors
 
 // ErrStale is an edit made on an older copy of the incident.
 var ErrStale = errors.New("incident: changed since the form was opened")

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
+	"strings"
 
 	"mamori/internal/database"
 )
@@ -58,4 +60,23 @@ func statusOf(err error) (int, string) {
 		return http.StatusRequestEntityTooLarge, fmt.Sprintf("送信されたデータが大きすぎます（上限 %d MB）。", mbe.Limit>>20)
 	}
 	return http.StatusInternalServerError, "システムエラーが発生しました。時間をおいて再度お試しください。解決しない場合は管理者に連絡してください。"
+}
+
+// FieldErrors are a form's problems by field, in Japanese: a feature
+// returns them from a store method and renders the form again with each
+// message beside its field. As an error they read as every message, in
+// the order of the field names.
+type FieldErrors map[string]string
+
+func (fe FieldErrors) Error() string {
+	keys := make([]string, 0, len(fe))
+	for k := range fe {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	parts := make([]string, 0, len(keys))
+	for _, k := range keys {
+		parts = append(parts, fe[k])
+	}
+	return strings.Join(parts, " ")
 }
