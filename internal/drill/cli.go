@@ -3,17 +3,13 @@ package drill
 // The module's sub-commands: `mamori drill list` and the exports.
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"mamori/internal/docgen"
-	"mamori/internal/docgen/formats"
 	"mamori/internal/jp"
 	"mamori/internal/module"
 )
@@ -25,11 +21,11 @@ const drillUsage = `drill list [--year 2026] [--json]
 func (m *Module) Commands() []module.Command {
 	return []module.Command{
 		module.ListCommand{Name: "drill", Usage: drillUsage, What: "事故対応訓練", Rows: listRows}.Command(),
-		{Name: "export drill-plan", Usage: exportUsage, Run: runExport("drill-plan")},
-		{Name: "export drill-material", Run: runExport("drill-material")},
-		{Name: "export drill-controller", Run: runExport("drill-controller")},
-		{Name: "export drill-evaluation", Run: runExport("drill-evaluation")},
-		{Name: "export drill-annual", Run: runExport("drill-annual")},
+		exportCommand("drill-plan", "業務計画書", exportUsage).Command(),
+		exportCommand("drill-material", "訓練資料", "").Command(),
+		exportCommand("drill-controller", "統制役・評価者用資料", "").Command(),
+		exportCommand("drill-evaluation", "訓練評価報告書", "").Command(),
+		exportCommand("drill-annual", "訓練結果報告書", "").Command(),
 	}
 }
 
@@ -93,90 +89,57 @@ export drill-material|drill-controller|drill-evaluation --drill CODE --format pd
 export drill-annual [--year 2026] --format pdf|docx -o FILE
                            事故対応訓練の業務計画書（年間・当日）・訓練資料・統制役用資料・評価報告書・訓練結果報告書を出力します`
 
-var exportLabels = map[string]string{"drill-plan": "業務計画書", "drill-material": "訓練資料", "drill-controller": "統制役・評価者用資料",
-	"drill-evaluation": "訓練評価報告書", "drill-annual": "訓練結果報告書"}
-
-func runExport(name string) func(ctx context.Context, cli *module.CLI, args []string) error {
-	label := exportLabels[name]
-	return func(ctx context.Context, cli *module.CLI, args []string) error {
-		var code, year, out, format *string
-		return cli.Data(ctx, args, module.DataCommand{Name: "export " + name,
-			Synopsis: "export " + name + " [--drill CODE] [--year 2026] --format pdf|docx -o FILE [--db …] [--data DIR]\n" + label + "を出力します",
-			Flags: func(fs *flag.FlagSet) {
+// exportCommand is one of the drill exports: by --drill CODE, or for a
+// year by --year (the annual plan and the business report).
+func exportCommand(name, label, usage string) module.ExportCommand {
+	var code, year *string
+	yearly := name == "drill-annual" || name == "drill-plan"
+	return module.ExportCommand{Name: name, Usage: usage, Label: label, Formats: []string{"pdf", "docx"},
+		Synopsis: map[bool]string{true: "[--year 2026]", false: "--drill CODE"}[name == "drill-annual"],
+		Flags: func(fs *flag.FlagSet) {
+			if name != "drill-annual" {
 				code = fs.String("drill", "", "訓練の番号（例: DR-R8-01。mamori drill list で確認できます）")
+			}
+			if yearly {
 				year = fs.String("year", "", "年度（年間の計画・報告。省略時は現在の年度）")
-				out = fs.String("o", "", "出力ファイル（必須）")
-				format = fs.String("format", "", "出力形式: pdf, docx（省略時は -o の拡張子から判断）")
-			},
-			Args: func(pos []string) bool {
-				yearly := name == "drill-annual" || name == "drill-plan" && *code == ""
-				return len(pos) == 0 && *out != "" && (yearly || *code != "")
-			},
-			Run: func(d module.Deps, _ []string) error {
-				ext := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(*format), "."))
-				if ext == "" {
-					ext = strings.ToLower(strings.TrimPrefix(filepath.Ext(*out), "."))
+			}
+		},
+		Ready: func() bool { return yearly && (code == nil || *code == "") || code != nil && *code != "" },
+		Build: func(ctx context.Context, d module.Deps) (*docgen.Document, string, string, string, error) {
+			s := NewStore(d)
+			now, ward := s.now(), d.Org.WardName(ctx)
+			if code == nil || *code == "" {
+				fy := d.Org.CurrentFiscalYear(ctx)
+				if *year != "" {
+					var err error
+					if fy, err = jp.ParseFiscalYear(*year); err != nil || fy < 2000 || fy > 2100 {
+						return nil, "", "", "", fmt.Errorf("--year「%s」は年度として読めません（例: 2026、令和8年度）", *year)
+					}
 				}
-				f, err := formats.Parse(ext, "pdf", "docx")
+				y, err := s.YearOf(ctx, fy)
 				if err != nil {
-					return fmt.Errorf("%sの出力形式「%s」には対応していません。--format に pdf・docx のいずれかを指定してください", label, ext)
+					return nil, "", "", "", err
 				}
-				s := NewStore(d)
-				now, ward := s.now(), d.Org.WardName(ctx)
-				var doc *docgen.Document
-				var target, detail string
-				if *code == "" {
-					fy := d.Org.CurrentFiscalYear(ctx)
-					if *year != "" {
-						if fy, err = jp.ParseFiscalYear(*year); err != nil || fy < 2000 || fy > 2100 {
-							return fmt.Errorf("--year「%s」は年度として読めません（例: 2026、令和8年度）", *year)
-						}
-					}
-					y, err := s.YearOf(ctx, fy)
-					if err != nil {
-						return err
-					}
-					if name == "drill-plan" {
-						doc, label = y.PlanDocument(ward, now), "業務計画書（年間）"
-					} else {
-						doc = y.BusinessReport(ward, now)
-					}
-					target, detail = fmt.Sprintf("drill_plan:%d", fy), fmt.Sprintf("%s %s（%s、コマンドで出力）", jp.FiscalYearLabel(fy), label, f.Label)
-				} else {
-					x, err := s.ByCode(ctx, strings.TrimSpace(*code))
-					if err != nil {
-						return fmt.Errorf("訓練「%s」はありません（mamori drill list で確認してください）", *code)
-					}
-					rec, err := s.RecordOf(ctx, x)
-					if err != nil {
-						return err
-					}
-					switch name {
-					case "drill-plan":
-						doc, label = rec.DayPlan(ward, now), "訓練実施計画書（当日）"
-					case "drill-material":
-						doc = rec.PlayerHandbook(ward, now)
-					case "drill-controller":
-						doc = rec.ControllerHandbook(ward, now)
-					case "drill-evaluation":
-						doc = rec.Evaluation(ward, now)
-					default:
-						return fmt.Errorf("訓練結果報告書は --year で年度を指定して出力します（--drill は使いません）")
-					}
-					target, detail = fmt.Sprintf("drill:%d", x.ID), fmt.Sprintf("訓練 %s の%s（%s、コマンドで出力）", x.Code, label, f.Label)
+				doc, l := y.BusinessReport(ward, now), label
+				if name == "drill-plan" {
+					doc, l = y.PlanDocument(ward, now), "業務計画書（年間）"
 				}
-				var buf bytes.Buffer
-				if err := f.Render(&buf, doc); err != nil {
-					return err
-				}
-				if err := d.Log.Record(ctx, "download", target, detail); err != nil {
-					return err
-				}
-				if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
-					return err
-				}
-				fmt.Fprintf(cli.Stdout, "%sを %s に出力しました（%s）。\n", label, *out, f.Label)
-				return nil
-			}})
-	}
+				return doc, l, fmt.Sprintf("drill_plan:%d", fy), jp.FiscalYearLabel(fy) + " " + l, nil
+			}
+			x, err := s.ByCode(ctx, strings.TrimSpace(*code))
+			if err != nil {
+				return nil, "", "", "", fmt.Errorf("訓練「%s」はありません（mamori drill list で確認してください）", *code)
+			}
+			rec, err := s.RecordOf(ctx, x)
+			if err != nil {
+				return nil, "", "", "", err
+			}
+			build, l := map[string]func(*Record, string, time.Time) *docgen.Document{
+				"drill-plan": (*Record).DayPlan, "drill-material": (*Record).PlayerHandbook,
+				"drill-controller": (*Record).ControllerHandbook, "drill-evaluation": (*Record).Evaluation}[name], label
+			if name == "drill-plan" {
+				l = "訓練実施計画書（当日）"
+			}
+			return build(rec, ward, now), l, fmt.Sprintf("drill:%d", x.ID), fmt.Sprintf("訓練 %s の%s", x.Code, l), nil
+		}}
 }

@@ -3,17 +3,13 @@ package incident
 // The module's sub-command: `mamori incident list [--year 2026] [--json]`.
 
 import (
-	"bytes"
 	"context"
 	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"mamori/internal/docgen"
-	"mamori/internal/docgen/formats"
 	"mamori/internal/jp"
 	"mamori/internal/module"
 )
@@ -25,9 +21,9 @@ const incidentUsage = `incident list [--year 2026] [--json]
 func (m *Module) Commands() []module.Command {
 	return []module.Command{
 		module.ListCommand{Name: "incident", Usage: incidentUsage, What: "インシデント", Rows: listRows}.Command(),
-		{Name: "export incident-report", Usage: exportUsage, Run: runExport("incident-report")},
-		{Name: "export ppc-report", Run: runExport("ppc-report")},
-		{Name: "export incident-annual", Run: runExport("incident-annual")},
+		exportCommand("incident-report", exportUsage).Command(),
+		exportCommand("ppc-report", "").Command(),
+		exportCommand("incident-annual", "").Command(),
 	}
 }
 
@@ -119,84 +115,58 @@ var exportFormats = map[string][]string{"incident-report": {"pdf", "docx"}, "ppc
 
 var exportLabels = map[string]string{"incident-report": "再発防止レポート", "ppc-report": "漏えい等報告（案）", "incident-annual": "インシデント対応の年間総括"}
 
-func runExport(name string) func(ctx context.Context, cli *module.CLI, args []string) error {
-	allowed, label := exportFormats[name], exportLabels[name]
-	return func(ctx context.Context, cli *module.CLI, args []string) error {
-		var code, year, out, format *string
-		return cli.Data(ctx, args, module.DataCommand{Name: "export " + name,
-			Synopsis: "export " + name + " [--incident CODE] [--year 2026] --format " + strings.Join(allowed, "|") + " -o FILE [--db …] [--data DIR]\n" + label + "を出力します",
-			Flags: func(fs *flag.FlagSet) {
-				code = fs.String("incident", "", "インシデントの番号（例: 2026-IN-001。mamori incident list で確認できます）")
+func exportCommand(name, usage string) module.ExportCommand {
+	label := exportLabels[name]
+	var code, year *string
+	annual := name == "incident-annual"
+	return module.ExportCommand{Name: name, Usage: usage, Label: label, Formats: exportFormats[name],
+		Synopsis: map[bool]string{true: "[--year 2026]", false: "--incident CODE"}[annual],
+		Flags: func(fs *flag.FlagSet) {
+			if annual {
 				year = fs.String("year", "", "年度（年間総括。省略時は現在の年度）")
-				out = fs.String("o", "", "出力ファイル（必須）")
-				format = fs.String("format", "", "出力形式: "+strings.Join(allowed, ", ")+"（省略時は -o の拡張子から判断）")
-			},
-			Args: func(pos []string) bool {
-				return len(pos) == 0 && *out != "" && (name == "incident-annual" || *code != "")
-			},
-			Run: func(d module.Deps, _ []string) error {
-				ext := strings.ToLower(strings.TrimPrefix(strings.TrimSpace(*format), "."))
-				if ext == "" {
-					ext = strings.ToLower(strings.TrimPrefix(filepath.Ext(*out), "."))
+			} else {
+				code = fs.String("incident", "", "インシデントの番号（例: 2026-IN-001。mamori incident list で確認できます）")
+			}
+		},
+		Ready: func() bool { return annual || *code != "" },
+		Build: func(ctx context.Context, d module.Deps) (*docgen.Document, string, string, string, error) {
+			s := NewStore(d)
+			now, ward := s.now(), d.Org.WardName(ctx)
+			if annual {
+				fy := d.Org.CurrentFiscalYear(ctx)
+				if *year != "" {
+					var err error
+					if fy, err = jp.ParseFiscalYear(*year); err != nil || fy < 2000 || fy > 2100 {
+						return nil, "", "", "", fmt.Errorf("--year「%s」は年度として読めません（例: 2026、令和8年度）", *year)
+					}
 				}
-				f, err := formats.Parse(ext, allowed...)
+				a, err := s.AnnualOf(ctx, fy, now)
 				if err != nil {
-					return fmt.Errorf("%sの出力形式「%s」には対応していません。--format に %s のいずれかを指定してください", label, ext, strings.Join(allowed, "・"))
+					return nil, "", "", "", err
 				}
-				s := NewStore(d)
-				now, ward := s.now(), d.Org.WardName(ctx)
-				var doc *docgen.Document
-				target, detail := "incident_annual", ""
-				if name == "incident-annual" {
-					fy := d.Org.CurrentFiscalYear(ctx)
-					if *year != "" {
-						if fy, err = jp.ParseFiscalYear(*year); err != nil || fy < 2000 || fy > 2100 {
-							return fmt.Errorf("--year「%s」は年度として読めません（例: 2026、令和8年度）", *year)
-						}
-					}
-					a, err := s.AnnualOf(ctx, fy, now)
-					if err != nil {
-						return err
-					}
-					doc = a.Document(ward, now)
-					detail = fmt.Sprintf("%s %s（%s、コマンドで出力）", jp.FiscalYearLabel(fy), label, f.Label)
-				} else {
-					is, err := s.List(ctx, 0)
-					if err != nil {
-						return err
-					}
-					var found *Incident
-					for k := range is {
-						if is[k].Code == strings.TrimSpace(*code) {
-							found = &is[k]
-						}
-					}
-					if found == nil {
-						return fmt.Errorf("インシデント「%s」はありません（mamori incident list で確認してください）", *code)
-					}
-					rec, err := s.RecordOf(ctx, *found)
-					if err != nil {
-						return err
-					}
-					if name == "ppc-report" {
-						doc = rec.CommissionDocument(ward, now)
-					} else {
-						doc = rec.ReportDocument(ward, now)
-					}
-					target, detail = fmt.Sprintf("incident:%d", found.ID), fmt.Sprintf("インシデント %s の%s（%s、コマンドで出力）", found.Code, label, f.Label)
+				return a.Document(ward, now), label, "incident_annual", jp.FiscalYearLabel(fy) + " " + label, nil
+			}
+			is, err := s.List(ctx, 0)
+			if err != nil {
+				return nil, "", "", "", err
+			}
+			var found *Incident
+			for k := range is {
+				if is[k].Code == strings.TrimSpace(*code) {
+					found = &is[k]
 				}
-				var buf bytes.Buffer
-				if err := f.Render(&buf, doc); err != nil {
-					return err
-				}
-				if err := d.Log.Record(ctx, "download", target, detail); err != nil {
-					return err
-				}
-				if err := os.WriteFile(*out, buf.Bytes(), 0o644); err != nil {
-					return err
-				}
-				fmt.Fprintf(cli.Stdout, "%sを %s に出力しました（%s）。\n", label, *out, f.Label)
-				return nil
-			}})
-	}
+			}
+			if found == nil {
+				return nil, "", "", "", fmt.Errorf("インシデント「%s」はありません（mamori incident list で確認してください）", *code)
+			}
+			rec, err := s.RecordOf(ctx, *found)
+			if err != nil {
+				return nil, "", "", "", err
+			}
+			doc := rec.ReportDocument(ward, now)
+			if name == "ppc-report" {
+				doc = rec.CommissionDocument(ward, now)
+			}
+			return doc, label, fmt.Sprintf("incident:%d", found.ID), fmt.Sprintf("インシデント %s の%s", found.Code, label), nil
+		}}
 }
