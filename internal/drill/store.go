@@ -33,6 +33,15 @@ type Store struct {
 	reg  *improve.Store
 	seed sync.Once
 	err  error
+	// parsed keeps each template's parse by id with the text it was parsed
+	// from: the list is read on most pages, the YAML rarely changes.
+	mu     sync.Mutex
+	parsed map[int64]parsedScenario
+}
+
+type parsedScenario struct {
+	body string
+	s    *Scenario
 }
 
 // NewStore returns the store on the app's shared services.
@@ -289,14 +298,30 @@ func (s *Store) Scenarios(ctx context.Context) ([]ScenarioRow, error) {
 			return nil, err
 		}
 		x.UpdatedAt = at.Time
-		sc, err := ParseScenario([]byte(x.Body), nil)
-		if sc == nil {
-			return nil, fmt.Errorf("scenario %s: %w", x.Code, err)
+		if x.S, err = s.parse(x); err != nil {
+			return nil, err
 		}
-		x.S = sc
 		out = append(out, x)
 	}
 	return out, rows.Err()
+}
+
+// parse is a stored template's scenario, parsed once per text.
+func (s *Store) parse(x ScenarioRow) (*Scenario, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if p, ok := s.parsed[x.ID]; ok && p.body == x.Body {
+		return p.s, nil
+	}
+	sc, err := ParseScenario([]byte(x.Body), nil)
+	if sc == nil {
+		return nil, fmt.Errorf("scenario %s: %w", x.Code, err)
+	}
+	if s.parsed == nil {
+		s.parsed = map[int64]parsedScenario{}
+	}
+	s.parsed[x.ID] = parsedScenario{body: x.Body, s: sc}
+	return sc, nil
 }
 
 // Scenario is one template.
