@@ -163,6 +163,22 @@ var objectRules = map[string][]objectCase{
 		// Checked to exist; that it is the drill's is the store's check (answered 404).
 		{name: "訓練の状況付与", query: "SELECT MAX(id) FROM drill_injects", roles: "admin consultant"},
 	},
+	// 委託・クラウド (issue 17). A request: the managers and the viewer, and the 所属長 (auditee) of the requesting
+	// department's sub-tree; evidence: checked to exist (that it is the request's is the handler's check).
+	"vendor.request": {
+		{name: "戸籍住民課のクラウドの審査", query: "SELECT MAX(id) FROM vendor_requests WHERE code = 'matrix-VR-1'", roles: "admin consultant viewer auditee",
+			setup: "INSERT INTO vendor_requests (code, fiscal_year, department_id, kind, service_name, vendor_name, created_at, updated_at) " +
+				"SELECT 'matrix-VR-1', 2026, id, 'cloud', 'matrix', 'matrix', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z' FROM departments WHERE name = '戸籍住民課'"},
+		{name: "秘書課の委託の審査", query: "SELECT MAX(id) FROM vendor_requests WHERE code = 'matrix-VR-2'", roles: "admin consultant viewer",
+			setup: "INSERT INTO vendor_requests (code, fiscal_year, department_id, kind, service_name, vendor_name, created_at, updated_at) " +
+				"SELECT 'matrix-VR-2', 2026, id, 'outsourcing', 'matrix', 'matrix', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z' FROM departments WHERE name = '秘書課'"},
+	},
+	"vendor.evidence": {
+		{name: "事業者の資料", query: "SELECT MAX(id) FROM vendor_evidence", roles: "admin consultant viewer auditee",
+			setup: "INSERT INTO blobs (sha256, size, content_type, filename, storage, created_at) VALUES ('matrix', 1, 'application/pdf', 'm.pdf', 'db', '2026-12-01T00:00:00Z'); " +
+				"INSERT INTO vendor_evidence (request_id, item_code, blob_id, filename, content_type, size, sha256, uploaded_at) " +
+				"SELECT (SELECT MAX(id) FROM vendor_requests WHERE code = 'matrix-VR-1'), 'X', (SELECT MAX(id) FROM blobs WHERE sha256 = 'matrix'), 'm.pdf', 'application/pdf', 1, 'x', '2026-12-01T00:00:00Z'"},
+	},
 	"learning.scorm_package": {
 		{name: "戸籍住民課に割り当てた外部教材（SCORM）", query: "SELECT p.id FROM learning_scorm_packages p JOIN learning_courses c ON c.scorm_package = p.id WHERE c.code = 'SAMPLE-TW'", roles: "admin consultant staff"},
 	},

@@ -13,6 +13,7 @@ import (
 	"mamori/internal/org/orgmod"
 	"mamori/internal/policy"
 	"mamori/internal/survey"
+	"mamori/internal/vendor"
 )
 
 // modules is the one list of Mamori's features, in navigation and demo
@@ -31,8 +32,7 @@ func (a *App) modules(d module.Deps) []module.Module {
 		learning.New(d),
 		drill.New(d),
 		incident.New(d),
-		module.Planned(module.Info{Key: "vendor", Label: "委託・クラウド", Path: "/vendor", Group: module.GroupWork, Workstream: 8,
-			Summary: "外部委託事業者とクラウドサービスの選定用チェックリスト、事業者による回答（期限付きリンク）と評価。"}),
+		vendor.New(d),
 		policy.NewModule(d),
 		module.Planned(module.Info{Key: "program", Label: "進捗管理", Path: "/program", Group: module.GroupWork, Workstream: 10,
 			Summary: "全業務のスケジュールと進捗、遅延の検知と再計画、定例会の議事録と決定事項、助言記録、次期支援計画書（案）。"}),

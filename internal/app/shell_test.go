@@ -36,28 +36,28 @@ func menu(t *testing.T, body string) []string {
 // an auditee its own department's work; a vendor a short page.
 func TestRoleNavigation(t *testing.T) {
 	s := webtest.Start(t, webtest.Options{Demo: true})
-	planned := []string{"委託・クラウド", "進捗管理"}
+	planned := []string{"進捗管理"}
 	cases := []struct {
 		role       web.Role
 		menu       []string // exactly, in order (nil: check want/lack only)
 		want, lack []string // in the menu
 		home, not  []string // on the home page
 	}{
-		{role: web.RoleAdmin, want: append([]string{"ホーム", "監査", "事故対応訓練", "ポリシー改訂", "改善措置台帳", "職員名簿", "利用者と役割", "設定", "監査ログ"}, planned...),
+		{role: web.RoleAdmin, want: append([]string{"ホーム", "監査", "事故対応訓練", "委託・クラウド", "ポリシー改訂", "改善措置台帳", "職員名簿", "利用者と役割", "設定", "監査ログ"}, planned...),
 			lack: []string{"基本方針"},
 			home: []string{"年間の業務", "準備中", "インシデントに気づいたら", "ひので区CSIRT", `<a href="/admin/settings">連絡先を変更する</a>`, "未完了の改善措置"},
 			not:  []string{"あなたのタスク"}},
-		{role: web.RoleConsultant, want: append([]string{"監査", "事故対応訓練", "ポリシー改訂", "改善措置台帳"}, planned...), lack: []string{"設定", "利用者と役割", "基本方針"},
+		{role: web.RoleConsultant, want: append([]string{"監査", "事故対応訓練", "委託・クラウド", "ポリシー改訂", "改善措置台帳"}, planned...), lack: []string{"設定", "利用者と役割", "基本方針"},
 			home: []string{"年間の業務", "準備中"}, not: []string{"連絡先を変更する"}},
-		{role: web.RoleAuditor, want: []string{"監査", "ポリシー改訂", "改善措置台帳"}, lack: append([]string{"設定", "職員名簿", "事故対応訓練"}, planned...),
+		{role: web.RoleAuditor, want: []string{"監査", "ポリシー改訂", "改善措置台帳"}, lack: append([]string{"設定", "職員名簿", "事故対応訓練", "委託・クラウド"}, planned...),
 			home: []string{"年間の業務", "ポリシー改訂", "インシデントに気づいたら"}, not: []string{"準備中", "未回答の自己点検"}},
-		{role: web.RoleViewer, want: []string{"事故対応訓練"}, lack: append([]string{"設定", "基本方針"}, planned...), home: []string{"年間の業務"}, not: []string{"準備中"}},
+		{role: web.RoleViewer, want: []string{"事故対応訓練", "委託・クラウド"}, lack: append([]string{"設定", "基本方針"}, planned...), home: []string{"年間の業務"}, not: []string{"準備中"}},
 		{role: web.RoleStaff, menu: []string{"ホーム", "自己点検", "研修", "インシデント", "基本方針"},
 			// The demo 職員 has not answered the open self-assessment yet.
 			home: []string{"あなたのタスク", "未回答の自己点検", `href="/selfcheck/answer/`, "インシデントに気づいたら", "ひので区CSIRT（情報政策課 情報セキュリティ係）",
 				"内線 2345／直通 03-0000-2345", `<a href="tel:03-0000-2345">`, `<a href="mailto:csirt@hinode-ku.example.jp">`, `<a href="/policy">基本方針</a>`},
 			not: []string{"年間の業務", "準備中", "ポリシー改訂", "職員名簿", "連絡先を変更する"}},
-		{role: web.RoleAuditee, menu: []string{"ホーム", "監査への対応", "監査カレンダー", "自己点検", "研修", "事故対応訓練", "インシデント", "基本方針", "改善措置台帳", "職員名簿", "所属（組織）"},
+		{role: web.RoleAuditee, menu: []string{"ホーム", "監査への対応", "監査カレンダー", "自己点検", "研修", "事故対応訓練", "インシデント", "委託・クラウド", "基本方針", "改善措置台帳", "職員名簿", "所属（組織）"},
 			home: []string{"所属の業務", "自所属の未完了の改善措置", `<a href="/improve">改善措置台帳</a>`, "インシデントに気づいたら", "ひので区CSIRT"},
 			not:  []string{"年間の業務", "準備中", "あなたのタスク"}},
 		{role: web.RoleVendor, menu: []string{"ホーム"},
@@ -88,7 +88,7 @@ func TestRoleNavigation(t *testing.T) {
 			if tc.role == web.RoleAdmin || tc.role == web.RoleConsultant {
 				wantPlanned = http.StatusOK
 			}
-			c.Get("/vendor").Want(wantPlanned)
+			c.Get("/program").Want(wantPlanned)
 			if tc.role != web.RoleAdmin {
 				c.Get("/admin/settings").Want(http.StatusForbidden)
 			}

@@ -82,6 +82,19 @@ var ActionGroups = []ActionGroup{
 		{"drill.scenario", "訓練シナリオを保存"},
 		{"drill.service", "区民サービス影響モデルを更新"},
 	}},
+	{"vendor", "委託・クラウドの審査", []ActionLabel{
+		{"vendor.request", "委託・クラウドの審査を依頼"},
+		{"vendor.build", "審査の調査票を作成"},
+		{"vendor.link", "事業者の回答用リンクを発行"},
+		{"vendor.revoke", "事業者の回答用リンクを取消し"},
+		{"vendor.link_refused", "開けない回答用リンクへのアクセス"},
+		{"vendor.answer", "事業者が回答を保存"},
+		{"vendor.submit", "事業者が回答を提出"},
+		{"vendor.evidence", "事業者が資料を添付"},
+		{"vendor.review", "審査の項目を審査"},
+		{"vendor.return", "事業者に修正を依頼"},
+		{"vendor.decide", "委託・クラウドの審査を決定"},
+	}},
 	{"incident", "インシデント", []ActionLabel{
 		{"incident.create", "インシデントを登録"},
 		{"incident.update", "インシデントを更新"},
@@ -309,6 +322,7 @@ var TargetKinds = []TargetKind{
 	{"learning_practice", "模擬監査の提出", "/learning/practice/results/%d"},
 	{"incident", "インシデント", "/incident/%d"},
 	{"drill", "事故対応訓練", "/drills/%d"},
+	{"vendor_request", "委託・クラウドの審査", "/vendor/%d"},
 	{"drill_plan", "年間訓練計画", "/drill/plan?year=%d"},
 	{"incident_report", "職員からのインシデント報告", "/incident-reports/%d"},
 	{"audit_engagement", "監査", "/audit/%d"},
@@ -331,7 +345,7 @@ var ModuleNamed = map[string]string{
 	"survey_campaign": "selfcheck", "survey_question": "selfcheck", "audit_example": "audit",
 	"learning_campaign": "learning", "learning_assignment": "learning", "learning_course": "learning", "learning_practice": "learning",
 	"incident": "incident", "incident_report": "incident",
-	"drill": "drill",
+	"drill": "drill", "vendor_request": "vendor",
 }
 
 // NamedTarget is a target written as a fixed word rather than KIND:ID: a
@@ -343,6 +357,8 @@ var NamedTargets = map[string]NamedTarget{
 	"incident_annual":              {"インシデント対応の年間総括", "/incident"},
 	"drill_registry":               {"区民サービス影響モデル", "/drill/services"},
 	"drill_scenarios":              {"訓練シナリオ", "/drill/scenarios"},
+	"vendor_links":                 {"委託・クラウドの回答用リンク", "/vendor"},
+	"vendor_register":              {"外部委託・クラウドサービス台帳", "/vendor"},
 	"audit_response_examples":      {"対応事例集", "/audit/examples"},
 	"staff.export":                 {"職員名簿（一覧の出力）", "/staff"},
 	"departments.export":           {"所属一覧（一覧の出力）", "/admin/departments"},
