@@ -250,6 +250,10 @@ func (s *Store) Decide(ctx context.Context, r Request, in DecisionInput, by stri
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrStale
 		}
+		// A decided request takes no more answers: its links stop working.
+		if _, err := s.db.Exec(ctx, "UPDATE vendor_links SET revoked_at = ? WHERE request_id = ? AND revoked_at = ''", stampOf(s.now()), r.ID); err != nil {
+			return err
+		}
 		for _, c := range conds {
 			if _, err := s.db.Exec(ctx, "INSERT INTO vendor_conditions (request_id, seq, text, due_on) VALUES (?, ?, ?, ?)", r.ID, c.Seq, c.Text, jp.DateKey(c.Due)); err != nil {
 				return err
