@@ -257,6 +257,8 @@ var routeRules = map[string]string{
 	"POST /vendor/{id}/review":                                "admin consultant",
 	"POST /vendor/{id}/return":                                "admin consultant",
 	"POST /vendor/{id}/decide":                                "admin consultant",
+	"POST /vendor/{id}/conditions":                            "admin consultant",
+	"POST /vendor/{id}/rereview":                              "admin consultant",
 	"GET /vendor/{id}/evidence/{evidence}":                    "admin consultant viewer auditee",
 	"GET /vendor-answer/{token}":                              "public",
 	"POST /vendor-answer/{token}":                             "public",

@@ -94,6 +94,8 @@ var ActionGroups = []ActionGroup{
 		{"vendor.review", "審査の項目を審査"},
 		{"vendor.return", "事業者に修正を依頼"},
 		{"vendor.decide", "委託・クラウドの審査を決定"},
+		{"vendor.condition", "承認の条件を満たしたと記録"},
+		{"vendor.rereview", "委託・クラウドの再審査を開始"},
 	}},
 	{"incident", "インシデント", []ActionLabel{
 		{"incident.create", "インシデントを登録"},

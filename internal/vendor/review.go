@@ -182,6 +182,42 @@ func (s *Store) Conditions(ctx context.Context, id int64) ([]Condition, error) {
 	return out, rows.Err()
 }
 
+// Overdue reports whether the condition is unmet after its due date.
+func (c Condition) Overdue(now time.Time) bool {
+	return c.DoneAt.IsZero() && jp.DateKey(now) > jp.DateKey(c.Due)
+}
+
+// MeetCondition records that a condition of a decided request was met.
+func (s *Store) MeetCondition(ctx context.Context, r Request, seq int, by string) error {
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		res, err := s.db.Exec(ctx, "UPDATE vendor_conditions SET done_at = ? WHERE request_id = ? AND seq = ? AND done_at = ''", stampOf(s.now()), r.ID, seq)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return FieldErrors{"condition": "その条件はこの審査にないか、すでに満たされています。"}
+		}
+		return s.log.Record(ctx, "vendor.condition", fmt.Sprintf("vendor_request:%d", r.ID), fmt.Sprintf("%s の条件%d を満たしたと記録", r.Code, seq))
+	})
+}
+
+// Rereview starts the re-review of a decided request: a new request with
+// the same facts (the department may correct them), its questionnaire to
+// be built from the checklist's newest version.
+func (s *Store) Rereview(ctx context.Context, r Request, by string) (Request, error) {
+	if r.State != StateDecided || r.Decision == "declined" {
+		return Request{}, FieldErrors{"rereview": "再審査できるのは、承認又は条件付承認と決定した審査です。"}
+	}
+	in := RequestInput{DepartmentID: r.DepartmentID, Kind: r.Kind, ServiceName: r.ServiceName, VendorName: r.VendorName, Purpose: r.Purpose,
+		DataClass: r.DataClass, MyNumber: r.MyNumber, SystemWork: r.SystemWork, StorageLocation: r.StorageLocation, Subcontractors: r.Subcontractors,
+		ContractFrom: dateKey(r.ContractFrom), ContractTo: dateKey(r.ContractTo), ISMAPNumber: r.ISMAPNumber, ISMAPExpires: dateKey(r.ISMAPExpires), SLA: r.SLA}
+	x, err := s.Create(ctx, in, by)
+	if err != nil {
+		return x, err
+	}
+	return x, s.log.Record(ctx, "vendor.rereview", fmt.Sprintf("vendor_request:%d", r.ID), fmt.Sprintf("%s の再審査として %s を作成", r.Code, x.Code))
+}
+
 // DecisionInput is the decision form as typed: conditions one a line as
 // 「条件：期限」 (期限 a date).
 type DecisionInput struct{ Decision, Reason, Conditions, NextReview string }

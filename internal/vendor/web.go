@@ -38,6 +38,8 @@ func (m *Module) routes(rt *web.Router) {
 	rt.Handle("POST /vendor/{id}/return", manage.On(mobj), m.returnToVendor)
 	rt.Handle("POST /vendor/{id}/decide", manage.On(mobj), m.decide)
 	rt.Handle("GET /vendor/{id}/evidence/{evidence}", watch.On(obj).On(ev), m.evidence)
+	rt.Handle("POST /vendor/{id}/conditions", manage.On(mobj), m.meetCondition)
+	rt.Handle("POST /vendor/{id}/rereview", manage.On(mobj), m.rereview)
 	m.answerRoutes(rt)
 	m.docRoutes(rt, obj)
 }
@@ -364,6 +366,27 @@ func (m *Module) decide(w http.ResponseWriter, r *http.Request) error {
 	err = m.store.Decide(r.Context(), x, DecisionInput{Decision: r.PostFormValue("decision"), Reason: r.PostFormValue("reason"),
 		Conditions: r.PostFormValue("conditions"), NextReview: r.PostFormValue("next_review")}, web.UserFrom(r.Context()).DisplayName)
 	return m.after(w, r, x, err, "決定を記録しました。審査結果を出力できます。", "#decision")
+}
+
+func (m *Module) meetCondition(w http.ResponseWriter, r *http.Request) error {
+	x, err := m.requestOf(r)
+	if err != nil {
+		return err
+	}
+	seq, _ := strconv.Atoi(r.PostFormValue("seq"))
+	return m.after(w, r, x, m.store.MeetCondition(r.Context(), x, seq, web.UserFrom(r.Context()).DisplayName), "条件を満たしたと記録しました。", "#conditions")
+}
+
+func (m *Module) rereview(w http.ResponseWriter, r *http.Request) error {
+	x, err := m.requestOf(r)
+	if err != nil {
+		return err
+	}
+	n, err := m.store.Rereview(r.Context(), x, web.UserFrom(r.Context()).DisplayName)
+	if err != nil {
+		return m.after(w, r, x, err, "", "")
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/vendor/%d", n.ID), fmt.Sprintf("%s の再審査として %s を作成しました。内容を確かめて調査票を作成してください。", x.Code, n.Code), true)
 }
 
 func (m *Module) evidence(w http.ResponseWriter, r *http.Request) error {

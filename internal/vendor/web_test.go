@@ -155,6 +155,14 @@ func TestVendorReview(t *testing.T) {
 		}
 		admin.Download(path+"/result?format=pdf", "application/pdf")
 		auditee.Get(path).Want(http.StatusOK, "条件付承認")
+		v.Get(link2).Want(http.StatusNotFound) // a decision closes the links
+		admin.Post(path+"/conditions", url.Values{"seq": {"9"}}).Want(http.StatusUnprocessableEntity, "その条件はこの審査にない")
+		admin.Post(path+"/conditions", url.Values{"seq": {"1"}}).Redirects(path)
+		admin.Get(path).Want(http.StatusOK, "満たした（")
+		admin.Post(path+"/rereview", url.Values{}).Redirects("/vendor/")
+		if n := s.Count("SELECT COUNT(*) FROM vendor_requests WHERE service_name = '住民票の写しのオンライン申請' AND state = 'requested'"); n != 1 {
+			t.Errorf("re-review: %d new requests", n)
+		}
 		if n := s.Count("SELECT COUNT(*) FROM audit_log WHERE target = ? AND action LIKE 'vendor.%'", fmt.Sprintf("vendor_request:%d", id)); n < 8 {
 			t.Errorf("%d audit entries", n)
 		}
