@@ -1,13 +1,16 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/xuri/excelize/v2"
 
 	"mamori/internal/testkit"
 )
@@ -119,4 +122,64 @@ func TestVendorJourney(t *testing.T) {
 			t.Errorf("the 審査結果 PDF lacks %q", w)
 		}
 	}
+
+	// The same through Excel: the printing contract returned for corrections.
+	step(t, office, "returned request", chromedp.Navigate(base+"/vendor?q=VR-R8-002"), chromedp.WaitVisible(chromedp.CSS("main table")),
+		clickLink(`main table a[href^="/vendor/"]`, ""), chromedp.WaitVisible(chromedp.CSS("#xlsx")))
+	rpath := evalString(t, office, `location.pathname`)
+	book := fetch(t, sessionClient(t, office, base), base+rpath+"/workbook", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	key := evalString(t, office, `document.querySelector("article.item.fix .code").textContent`)
+	filled := filepath.Join(t.TempDir(), "回答.xlsx")
+	if err := os.WriteFile(filled, fillWorkbook(t, book, key, "はい", "再委託は区の書面による事前の承認を得た場合に限ります。"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	step(t, office, "upload", chromedp.SetUploadFiles(chromedp.CSS("#xlsx-file"), []string{filled}),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector("#xlsx-file").form.requestSubmit()`), chromedp.WaitVisible(chromedp.CSS("form[action$='/import/apply']")))
+	if body := mainText(t, office); !strings.Contains(body, "変わる回答 1 項目") || !strings.Contains(body, key) {
+		t.Fatalf("the import preview:\n%s", truncate(body, 1200))
+	}
+	testkit.Shot(t, office, "vendor-import")
+	step(t, office, "apply", chromedp.Evaluate[chromedp.Void](`document.querySelector("form[action$='/import/apply']").requestSubmit()`), chromedp.WaitVisible(chromedp.CSS(".alert-ok")))
+	wantFlash(t, office, "1 項目の回答を取り込みました")
+	if body := mainText(t, office); !strings.Contains(body, "再委託は区の書面による事前の承認を得た場合に限ります。") {
+		t.Error("the imported answer is not on the page")
+	}
+}
+
+// fillWorkbook answers one item (by its key) of a questionnaire workbook.
+func fillWorkbook(t *testing.T, book []byte, key, answer, note string) []byte {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(book))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows("確認事項")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cols := map[string]int{}
+	for i, r := range rows {
+		if slices.Contains(r, "キー") {
+			for j, c := range r {
+				cols[c] = j + 1
+			}
+			continue
+		}
+		if len(cols) == 0 || len(r) < cols["キー"] || r[cols["キー"]-1] != key {
+			continue
+		}
+		a, _ := excelize.CoordinatesToCellName(cols["回答"], i+1)
+		n, _ := excelize.CoordinatesToCellName(cols["説明（取組・根拠資料）"], i+1)
+		if err := f.SetCellValue("確認事項", a, answer); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.SetCellValue("確認事項", n, note); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	if err := f.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
 }

@@ -1,8 +1,6 @@
 package audit
 
 import (
-	"archive/zip"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -11,11 +9,10 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/xuri/excelize/v2"
-
 	"mamori/internal/docgen"
 	"mamori/internal/docgen/xlsx"
 	"mamori/internal/jp"
+	"mamori/internal/xlsxform"
 )
 
 // This file is the questionnaire's Excel round trip: the auditee exports
@@ -62,6 +59,10 @@ const (
 	maxPresurveyXLSXRows  = 3000
 	maxPresurveyRowErrors = 200
 )
+
+// presurveyLayout is the workbook's keyed layout (internal/xlsxform).
+var presurveyLayout = xlsxform.Layout{MetaSheet: presurveyMetaSheet, Key: pcKey, Answer: pcChoice, What: "事前調査票",
+	MaxBytes: MaxPresurveyXLSX, MaxUnzipped: maxPresurveyUnzipped, MaxParts: maxPresurveyZipParts, MaxRows: maxPresurveyXLSXRows}
 
 // PresurveyWorkbook lays the questionnaire out for Excel: its note and
 // the items with their current answers on the first sheet, the requested
@@ -147,52 +148,7 @@ var presurveyXLSXOptions = func() xlsx.Options {
 // WritePresurveyXLSX writes a workbook made by PresurveyWorkbook with the
 // answer drop-down, and hides the key column and the 取込情報 sheet.
 func WritePresurveyXLSX(w io.Writer, d *docgen.Document) error {
-	var buf bytes.Buffer
-	if err := xlsx.RenderWithOptions(&buf, d, presurveyXLSXOptions); err != nil {
-		return err
-	}
-	f, err := excelize.OpenReader(&buf)
-	if err != nil {
-		return fmt.Errorf("audit.WritePresurveyXLSX: %w", err)
-	}
-	defer f.Close()
-	for _, sh := range f.GetSheetList() {
-		if sh == presurveyMetaSheet {
-			if err := f.SetSheetVisible(sh, false); err != nil {
-				return fmt.Errorf("audit.WritePresurveyXLSX: %w", err)
-			}
-			continue
-		}
-		rows, err := f.GetRows(sh, excelize.Options{RawCellValue: true})
-		if err != nil {
-			return fmt.Errorf("audit.WritePresurveyXLSX: %w", err)
-		}
-		if h, cols := findHeader(rows); h >= 0 && cols[pcKey] > 0 {
-			col, _ := excelize.ColumnNumberToName(cols[pcKey])
-			if err := f.SetColVisible(sh, col, false); err != nil {
-				return fmt.Errorf("audit.WritePresurveyXLSX: %w", err)
-			}
-		}
-	}
-	_, err = f.WriteTo(w)
-	return err
-}
-
-// findHeader finds the questionnaire's header row among the first rows
-// of a sheet: its index (-1: none) and the columns by header (1-based).
-func findHeader(rows [][]string) (int, map[string]int) {
-	for i := 0; i < len(rows) && i < 40; i++ {
-		cols := map[string]int{}
-		for j, c := range rows[i] {
-			if c = strings.TrimSpace(c); c != "" && cols[c] == 0 {
-				cols[c] = j + 1
-			}
-		}
-		if cols[pcKey] > 0 && cols[pcChoice] > 0 {
-			return i, cols
-		}
-	}
-	return -1, nil
+	return presurveyLayout.Write(w, d, presurveyXLSXOptions)
 }
 
 // AnswerChange is one answer an imported workbook changes. An empty New
@@ -237,36 +193,6 @@ func (p *PresurveyImport) fail(format string, args ...any) {
 	p.Errors = append(p.Errors, fmt.Sprintf(format, args...))
 }
 
-// checkZip looks at an uploaded workbook's ZIP directory before anything
-// unpacks it: an .xlsx at all, and not a zip bomb (too many parts, or
-// more than maxPresurveyUnzipped once unpacked — Go's zip reader refuses
-// a part that unpacks to more than its directory says, so the sum holds).
-func checkZip(data []byte) string {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		if bytes.HasPrefix(data, []byte{0xD0, 0xCF, 0x11, 0xE0}) {
-			return "古い形式（.xls）か、パスワード付きのファイルは読めません。Excel で「Excel ブック（.xlsx）」としてパスワードなしで保存し直してください。"
-		}
-		return "Excel（.xlsx）のファイルとして読めません。ファイルが壊れているか、別の形式です。"
-	}
-	if len(zr.File) > maxPresurveyZipParts {
-		return fmt.Sprintf("ファイルの構成要素が多すぎます（%d 個）。事前調査票の画面から出力した Excel を使ってください。", len(zr.File))
-	}
-	var total uint64
-	workbook := false
-	for _, f := range zr.File {
-		total += f.UncompressedSize64
-		workbook = workbook || f.Name == "xl/workbook.xml"
-	}
-	if total > maxPresurveyUnzipped {
-		return fmt.Sprintf("ファイルを展開すると %d MB を超えるため、読み込みません（事前調査票の Excel は通常 1 MB 未満です）。", maxPresurveyUnzipped>>20)
-	}
-	if !workbook {
-		return "Excel（.xlsx）のファイルではありません（Word 文書や別の ZIP ファイルのようです）。"
-	}
-	return ""
-}
-
 // parseChoice reads an answer cell: a choice's label as the drop-down
 // writes it, its short form (一部実施) or its code.
 func parseChoice(s string) (string, bool) {
@@ -304,49 +230,21 @@ func (s *Store) PlanPresurveyImport(ctx context.Context, e Engagement, filename 
 		plan.fail("%s", ErrPresurveyLocked.Error())
 		return plan, nil
 	}
-	if len(data) > MaxPresurveyXLSX {
-		plan.fail("ファイルが大きすぎます（上限 %d MB）。", MaxPresurveyXLSX>>20)
-		return plan, nil
-	}
-	if msg := checkZip(data); msg != "" {
+	f, msg := presurveyLayout.Read(data)
+	if f == nil && msg != "" {
 		plan.fail("%s", msg)
 		return plan, nil
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: maxPresurveyUnzipped, UnzipXMLSizeLimit: maxPresurveyUnzipped})
-	if err != nil {
-		plan.fail("Excel（.xlsx）のファイルとして読めません。Excel で「Excel ブック（.xlsx）」として保存したファイルを選んでください。")
+	if !plan.checkMeta(f.Meta, e, p) {
 		return plan, nil
 	}
-	defer f.Close()
-	if !plan.checkMeta(f, e, p) {
+	if msg != "" {
+		plan.fail("%s", msg)
 		return plan, nil
 	}
-	var rows [][]string
-	header, cols := -1, map[string]int(nil)
-	sheet := ""
-	for _, sh := range f.GetSheetList() {
-		if sh == presurveyMetaSheet {
-			continue
-		}
-		rs, err := f.GetRows(sh, excelize.Options{RawCellValue: true})
-		if err != nil {
-			continue
-		}
-		if h, c := findHeader(rs); h >= 0 {
-			rows, header, cols, sheet = rs, h, c, sh
-			break
-		}
-	}
-	if header < 0 {
-		plan.fail("見出しの行（「%s」「%s」「%s」の列が並ぶ行）が見つかりません。出力したときの列を消さずに取り込んでください。", pcChoice, pcText, pcKey)
-		return plan, nil
-	}
-	if cols[pcText] == 0 {
+	sheet := f.Sheet
+	if f.Cols[pcText] == 0 {
 		plan.fail("シート「%s」に「%s」の列がありません。出力したときの列を消さずに取り込んでください。", sheet, pcText)
-		return plan, nil
-	}
-	if len(rows)-header-1 > maxPresurveyXLSXRows {
-		plan.fail("データの行が多すぎます（上限 %d 行）。", maxPresurveyXLSXRows)
 		return plan, nil
 	}
 	items, err := s.PresurveyItems(ctx, e.ID)
@@ -357,13 +255,7 @@ func (s *Store) PlanPresurveyImport(ctx context.Context, e Engagement, filename 
 	for _, it := range items {
 		byCode[it.Code] = it
 	}
-	cell := func(r []string, col string) string {
-		i := cols[col] - 1
-		if i < 0 || i >= len(r) {
-			return ""
-		}
-		return r[i]
-	}
+	cell := f.Cell
 	seen := map[string]int{}
 	rowErr := func(row int, col, format string, args ...any) {
 		if len(plan.Errors) < maxPresurveyRowErrors {
@@ -372,8 +264,8 @@ func (s *Store) PlanPresurveyImport(ctx context.Context, e Engagement, filename 
 			plan.fail("ほかにも誤りがあります（最初の %d 件を表示しています）。", maxPresurveyRowErrors)
 		}
 	}
-	for i := header + 1; i < len(rows); i++ {
-		r, row := rows[i], i+1
+	for _, r := range f.Rows {
+		row := r.N
 		key := strings.TrimSpace(cell(r, pcKey))
 		rawChoice, rawText := strings.TrimSpace(cell(r, pcChoice)), cleanAnswer(cell(r, pcText))
 		if key == "" {
@@ -425,22 +317,7 @@ func (s *Store) PlanPresurveyImport(ctx context.Context, e Engagement, filename 
 // checkMeta reads the 取込情報 sheet and refuses a file that is not a
 // questionnaire, is another engagement's, or was exported before the
 // questionnaire last changed.
-func (plan *PresurveyImport) checkMeta(f *excelize.File, e Engagement, p Presurvey) bool {
-	if idx, _ := f.GetSheetIndex(presurveyMetaSheet); idx < 0 {
-		plan.fail("Mamori の事前調査票として出力した Excel ではありません（シート「%s」がありません）。事前調査票の画面の「Excel で出力」で出力したファイルに回答して取り込んでください。", presurveyMetaSheet)
-		return false
-	}
-	rows, err := f.GetRows(presurveyMetaSheet, excelize.Options{RawCellValue: true})
-	if err != nil {
-		plan.fail("シート「%s」を読めません。", presurveyMetaSheet)
-		return false
-	}
-	meta := map[string]string{}
-	for _, r := range rows {
-		if len(r) >= 2 {
-			meta[strings.TrimSpace(r[0])] = strings.TrimSpace(r[1])
-		}
-	}
+func (plan *PresurveyImport) checkMeta(meta map[string]string, e Engagement, p Presurvey) bool {
 	if meta[pmForm] != presurveyForm {
 		plan.fail("Mamori の事前調査票の Excel ではありません（様式「%s」）。事前調査票の画面から出力したファイルを使ってください。", meta[pmForm])
 		return false

@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,6 +30,9 @@ type ExportCommand struct {
 	// Build makes the document; target and detail are the audit log's
 	// (detail without the format), label what the message calls it.
 	Build func(ctx context.Context, d Deps) (doc *docgen.Document, label, target, detail string, err error)
+	// Write, when set, writes the document instead of the format's
+	// renderer (a workbook with hidden keys for an Excel round trip).
+	Write func(w io.Writer, doc *docgen.Document) error
 }
 
 // Command is the sub-command.
@@ -62,7 +66,11 @@ func (ec ExportCommand) run(ctx context.Context, cli *CLI, args []string) error 
 				return err
 			}
 			var buf bytes.Buffer
-			if err := f.Render(&buf, doc); err != nil {
+			render := f.Render
+			if ec.Write != nil {
+				render = ec.Write
+			}
+			if err := render(&buf, doc); err != nil {
 				return err
 			}
 			if err := d.Log.Record(ctx, "download", target, fmt.Sprintf("%s（%s、コマンドで出力）", detail, f.Label)); err != nil {

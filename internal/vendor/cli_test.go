@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -59,5 +60,29 @@ func TestVendorCLI(t *testing.T) {
 	}
 	if code, _, errs := run("export", "vendor-review", "--request", "VR-NOPE", "-o", pdf); code == 0 || !strings.Contains(errs, "審査「VR-NOPE」はありません") {
 		t.Errorf("an unknown request: %d %s", code, errs)
+	}
+
+	// The Excel round trip from the command line.
+	book := filepath.Join(dir, "book.xlsx")
+	if code, _, errs := run("export", "vendor-workbook", "--request", "VR-R8-002", "-o", book); code != 0 {
+		t.Fatalf("export vendor-workbook: %s", errs)
+	}
+	b, err := os.ReadFile(book)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const key = "OS-8.1-01" // the outsourcing checklist's first item, in every outsourcing questionnaire
+	filled := filepath.Join(dir, "filled.xlsx")
+	if err := os.WriteFile(filled, fill(t, b, map[string][2]string{key: {"", "基本方針は2026年10月に改訂し、全社に周知しました。"}}), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := run("vendor", "import-xlsx", "--request", "VR-R8-002", filled, "--dry-run"); code != 0 || !strings.Contains(out, key) || !strings.Contains(out, "取り込んでいません") {
+		t.Fatalf("import --dry-run: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := run("vendor", "import-xlsx", "--request", "VR-R8-002", filled); code != 0 || !strings.Contains(out, "1 項目の回答を取り込みました") {
+		t.Fatalf("import: %d %s %s", code, out, errs)
+	}
+	if code, _, errs := run("vendor", "import-xlsx", "--request", "VR-R8-002", filled); code == 0 || !strings.Contains(errs, "出力した後に") {
+		t.Errorf("a stale file imported again: %d %s", code, errs)
 	}
 }

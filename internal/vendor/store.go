@@ -636,6 +636,11 @@ func (s *Store) SaveAnswers(ctx context.Context, r Request, in map[string]Answer
 		if n == 0 {
 			return nil
 		}
+		// The revision moves, so that an Excel file exported before these
+		// answers cannot overwrite them.
+		if _, err := s.db.Exec(ctx, "UPDATE vendor_requests SET rev = rev + 1, updated_at = ? WHERE id = ?", database.T(now), r.ID); err != nil {
+			return err
+		}
 		return s.log.Record(ctx, "vendor.answer", fmt.Sprintf("vendor_request:%d", r.ID), fmt.Sprintf("%s の回答を保存（%d 項目、%s）", r.Code, n, source))
 	})
 	return n, err

@@ -40,6 +40,9 @@ func (m *Module) routes(rt *web.Router) {
 	rt.Handle("GET /vendor/{id}/evidence/{evidence}", watch.On(obj).On(ev), m.evidence)
 	rt.Handle("POST /vendor/{id}/conditions", manage.On(mobj), m.meetCondition)
 	rt.Handle("POST /vendor/{id}/rereview", manage.On(mobj), m.rereview)
+	rt.Handle("GET /vendor/{id}/workbook", manage.On(mobj), m.workbook)
+	rt.Handle("POST /vendor/{id}/import", manage.WithUpload().On(mobj), m.importPreview)
+	rt.Handle("POST /vendor/{id}/import/apply", manage.WithBodyLimit(web.DocumentMaxBody).On(mobj), m.importApply)
 	m.answerRoutes(rt)
 	m.docRoutes(rt, obj)
 }
@@ -417,4 +420,76 @@ func (m *Module) evidence(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	return web.NotFound()
+}
+
+// The Excel round trip's pages: the workbook, the upload's preview and
+// its application.
+
+func (m *Module) workbook(w http.ResponseWriter, r *http.Request) error {
+	x, err := m.requestOf(r)
+	if err != nil {
+		return err
+	}
+	if !x.State.Open() {
+		return m.after(w, r, x, FieldErrors{"xlsx": "回答を受け付けている審査（回答待ち・修正依頼中）だけを Excel で出力できます。"}, "", "")
+	}
+	rec, err := m.store.RecordOf(r.Context(), x)
+	if err != nil {
+		return err
+	}
+	doc := rec.Workbook(m.d.Org.WardName(r.Context()), m.store.now())
+	dl := web.Download{Name: web.JoinFileName("xlsx", "確認事項（回答用）", x.Code), ContentType: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+		Target: fmt.Sprintf("vendor_request:%d", x.ID), Detail: fmt.Sprintf("%s の確認事項（回答用 Excel、版 %d）", x.Code, x.Rev)}
+	return web.Send(w, r, m.d.Log, dl, func(out io.Writer) error { return WriteWorkbook(out, doc) })
+}
+
+var workbookUpload = web.Upload{Field: "file", MaxBytes: 5 << 20, Types: []web.FileType{web.XLSX}}
+
+type importView struct {
+	R    Request
+	Plan *Import
+}
+
+func (m *Module) importPreview(w http.ResponseWriter, r *http.Request) error {
+	x, err := m.requestOf(r)
+	if err != nil {
+		return err
+	}
+	up, err := workbookUpload.Read(r)
+	if err != nil {
+		return err
+	}
+	plan, err := m.store.PlanImport(r.Context(), x, up.Name, up.Data)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if !plan.OK() {
+		status = http.StatusUnprocessableEntity
+		_ = m.d.Log.Record(r.Context(), "vendor.import_refused", fmt.Sprintf("vendor_request:%d", x.ID),
+			fmt.Sprintf("%s の Excel「%s」の取込みを拒否：%s", x.Code, up.Name, plan.Errors[0]))
+	}
+	return web.Render(w, r, status, "vendor/vendor_import", x.Code+"（Excel の取込み）", importView{R: x, Plan: plan})
+}
+
+func (m *Module) importApply(w http.ResponseWriter, r *http.Request) error {
+	x, err := m.requestOf(r)
+	if err != nil {
+		return err
+	}
+	rev, _ := strconv.ParseInt(r.PostFormValue("rev"), 10, 64)
+	codes, answers, notes := r.PostForm["code"], r.PostForm["answer"], r.PostForm["note"]
+	if len(codes) != len(answers) || len(codes) != len(notes) || len(codes) > 3000 {
+		return web.Invalid("取込みの内容が壊れています。もう一度ファイルを選んでください。")
+	}
+	var changes []Change
+	for i := range codes {
+		changes = append(changes, Change{Code: codes[i], NewAnswer: answers[i], NewNote: notes[i]})
+	}
+	file := web.UploadName(r.PostFormValue("file"), "確認事項.xlsx")
+	n, err := m.store.ApplyImport(r.Context(), x, rev, changes, file, r.PostFormValue("submit") != "")
+	if errors.Is(err, ErrStale) {
+		return m.renderShow(w, r, x, FieldErrors{"xlsx": "プレビューの後に回答が変わりました。ファイルを選び直してください（何も変更していません）。"}, http.StatusConflict, "", time.Time{})
+	}
+	return m.after(w, r, x, err, fmt.Sprintf("Excel から %d 項目の回答を取り込みました。", n), "#items")
 }

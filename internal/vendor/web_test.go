@@ -1,12 +1,15 @@
 package vendor_test
 
 import (
+	"bytes"
 	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/xuri/excelize/v2"
 
 	"mamori/internal/catalog"
 	"mamori/internal/vendor"
@@ -167,4 +170,119 @@ func TestVendorReview(t *testing.T) {
 			t.Errorf("%d audit entries", n)
 		}
 	})
+}
+
+// fill writes answers into a downloaded questionnaire workbook: by key,
+// the answer and the note (an empty value leaves the cell as it is).
+func fill(t *testing.T, book []byte, answers map[string][2]string) []byte {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(book))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := f.GetRows("確認事項")
+	if err != nil {
+		t.Fatal(err)
+	}
+	hdr, cols := -1, map[string]int{}
+	for i, r := range rows {
+		for j, c := range r {
+			if c == "キー" {
+				hdr = i
+			}
+			cols[c] = j + 1
+		}
+		if hdr >= 0 {
+			break
+		}
+	}
+	if hdr < 0 {
+		t.Fatal("no header row")
+	}
+	for i := hdr + 1; i < len(rows); i++ {
+		r := rows[i]
+		if len(r) < cols["キー"] {
+			continue
+		}
+		a, ok := answers[r[cols["キー"]-1]]
+		if !ok {
+			continue
+		}
+		for k, col := range []string{"回答", "説明（取組・根拠資料）"} {
+			if a[k] != "" {
+				cell, _ := excelize.CoordinatesToCellName(cols[col], i+1)
+				if err := f.SetCellValue("確認事項", cell, a[k]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	var out bytes.Buffer
+	if err := f.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+// TestVendorExcelRoundTrip: the questionnaire goes out as Excel and comes
+// back filled in; the preview lists every change, a blank cell changes
+// nothing; a file of another request, an export made before the answers
+// changed, an answer that is not a choice and a file that is not a
+// workbook are refused with nothing changed; the import can count as the
+// vendor's submission.
+func TestVendorExcelRoundTrip(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	admin := s.As("admin")
+	id := s.ID("SELECT id FROM vendor_requests WHERE code = 'VR-R8-002'") // returned for corrections: open to answers
+	other := s.ID("SELECT id FROM vendor_requests WHERE code = 'VR-R8-003'")
+	path := fmt.Sprintf("/vendor/%d", id)
+	xlsxType := "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	book := admin.Download(path+"/workbook", xlsxType)
+	items, err := vendor.NewStore(s.Deps()).Items(t.Context(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixed []vendor.Item
+	for _, i := range items {
+		if i.Review == "fix" {
+			fixed = append(fixed, i)
+		}
+	}
+	if len(fixed) < 2 {
+		t.Fatalf("the demo request has %d items to correct", len(fixed))
+	}
+	filled := fill(t, book, map[string][2]string{
+		fixed[0].Code: {"はい", "再委託は区の書面による承認を得た場合に限ると契約書案に明記しました。"},
+		fixed[1].Code: {"", "データ消去証明書の様式を添付資料7として提出します。"},
+	})
+	before := s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'vendor.answer'")
+	p := admin.Upload(path+"/import", url.Values{}, "file", "回答.xlsx", filled).Want(http.StatusOK, "変わる回答 2 項目", fixed[0].Code, "契約書案に明記しました。")
+	if s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'vendor.answer'") != before {
+		t.Fatal("the preview changed answers")
+	}
+	// The preview's form carries the changes; applying it saves them.
+	form := url.Values{"rev": {regexp.MustCompile(`name="rev" value="(\d+)"`).FindStringSubmatch(p.Body)[1]}, "file": {"回答.xlsx"}}
+	for _, m := range regexp.MustCompile(`name="code" value="([^"]*)"><input type="hidden" name="answer" value="([^"]*)"><input type="hidden" name="note" value="([^"]*)"`).FindAllStringSubmatch(p.Body, -1) {
+		form.Add("code", m[1])
+		form.Add("answer", m[2])
+		form.Add("note", m[3])
+	}
+	admin.Post(path+"/import/apply", form).Redirects(path)
+	if n := s.Count("SELECT COUNT(*) FROM vendor_items WHERE request_id = ? AND item_code = ? AND answer = 'はい'", id, fixed[0].Code); n != 1 {
+		t.Fatal("the imported answer was not saved")
+	}
+	if n := s.Count("SELECT COUNT(*) FROM vendor_items WHERE request_id = ? AND item_code = ? AND answer = ? AND answer_note = 'データ消去証明書の様式を添付資料7として提出します。'", id, fixed[1].Code, fixed[1].Answer); n != 1 {
+		t.Fatal("a blank answer cell changed the answer, or the note was not saved")
+	}
+	// The same file again: exported before these answers, refused.
+	admin.Upload(path+"/import", url.Values{}, "file", "回答.xlsx", filled).Want(http.StatusUnprocessableEntity, "出力した後に")
+	admin.Post(path+"/import/apply", form).Want(http.StatusConflict, "何も変更していません")
+	fresh := admin.Download(path+"/workbook", xlsxType)
+	admin.Upload(fmt.Sprintf("/vendor/%d/import", other), url.Values{}, "file", "回答.xlsx", fresh).Want(http.StatusUnprocessableEntity)
+	admin.Upload(path+"/import", url.Values{}, "file", "回答.xlsx", fill(t, fresh, map[string][2]string{fixed[0].Code: {"たぶん", ""}})).
+		Want(http.StatusUnprocessableEntity, "選べません")
+	admin.Upload(path+"/import", url.Values{}, "file", "回答.xlsx", []byte("PK\x03\x04not really")).Want(http.StatusUnprocessableEntity, "ファイルとして読めません")
+	if s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'vendor.import_refused'") < 2 {
+		t.Error("refused imports are not logged")
+	}
 }
