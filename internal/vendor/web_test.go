@@ -7,7 +7,9 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -284,5 +286,35 @@ func TestVendorExcelRoundTrip(t *testing.T) {
 	admin.Upload(path+"/import", url.Values{}, "file", "回答.xlsx", []byte("PK\x03\x04not really")).Want(http.StatusUnprocessableEntity, "ファイルとして読めません")
 	if s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'vendor.import_refused'") < 2 {
 		t.Error("refused imports are not logged")
+	}
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// TestVendorLinkLimits: a link after its expiry opens nothing (and is
+// logged); a file over 10 MB is refused; a link opens its own request only.
+func TestVendorLinkLimits(t *testing.T) {
+	clk := &clock{t: time.Now()}
+	s := webtest.Start(t, webtest.Options{Demo: true, Now: clk.Now})
+	admin := s.As("admin")
+	id := s.ID("SELECT id FROM vendor_requests WHERE code = 'VR-R8-002'")
+	page := admin.Post(fmt.Sprintf("/vendor/%d/links", id), url.Values{"days": {"7"}}).Want(http.StatusOK)
+	link := "/vendor-answer/" + linkRe.FindStringSubmatch(page.Body)[1]
+	v := s.Anonymous()
+	v.Get(link).Want(http.StatusOK, "VR-R8-002").Lacks("VR-R8-001", "VR-R8-003")
+	big := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("0"), 10<<20)...)
+	v.Upload(link+"/evidence", url.Values{"item": {"OS-8.1-01"}}, "file", "big.pdf", big).Want(http.StatusRequestEntityTooLarge)
+	admin.Post(fmt.Sprintf("/vendor/%d/links", id), url.Values{"days": {"90"}}).Want(http.StatusUnprocessableEntity, "1～60日")
+	clk.Add(9 * 24 * time.Hour)
+	before := s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'vendor.link_refused'")
+	v.Get(link).Want(http.StatusNotFound, "有効期限が過ぎている")
+	if s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'vendor.link_refused' AND detail LIKE '%有効期限切れ%'") != before+1 {
+		t.Error("an expired link is not logged")
 	}
 }
