@@ -1,15 +1,12 @@
 package drill_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"mamori/internal/app"
 	"mamori/internal/drill"
 	"mamori/internal/jp"
 	"mamori/internal/testkit"
@@ -20,14 +17,7 @@ import (
 // (the PDFs through pdftotext), with their refusals.
 func TestDrillCLI(t *testing.T) {
 	dir := t.TempDir()
-	run := func(args ...string) (int, string, string) {
-		t.Helper()
-		var out, errb bytes.Buffer
-		t.Setenv("MAMORI_DATA", dir)
-		t.Setenv("MAMORI_DB", "")
-		code := app.Run(context.Background(), args, app.CLI{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Options: app.Options{Argon: webtest.Argon}})
-		return code, out.String(), errb.String()
-	}
+	run := webtest.CLI(t, dir)
 	if code, _, errs := run("demo"); code != 0 {
 		t.Fatalf("demo: %s", errs)
 	}

@@ -1,15 +1,12 @@
 package vendor_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"mamori/internal/app"
 	"mamori/internal/testkit"
 	"mamori/internal/vendor"
 	"mamori/internal/webtest"
@@ -19,14 +16,7 @@ import (
 // in their states) and the exports, read back, with their refusals.
 func TestVendorCLI(t *testing.T) {
 	dir := t.TempDir()
-	run := func(args ...string) (int, string, string) {
-		t.Helper()
-		var out, errb bytes.Buffer
-		t.Setenv("MAMORI_DATA", dir)
-		t.Setenv("MAMORI_DB", "")
-		code := app.Run(context.Background(), args, app.CLI{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Options: app.Options{Argon: webtest.Argon}})
-		return code, out.String(), errb.String()
-	}
+	run := webtest.CLI(t, dir)
 	if code, _, errs := run("demo"); code != 0 {
 		t.Fatalf("demo: %s", errs)
 	}

@@ -417,3 +417,17 @@ func (s *Server) ID(query string, args ...any) int64 {
 	}
 	return id
 }
+
+// CLI returns a runner of `mamori …` commands on the deployment in dir
+// (MAMORI_DATA; the embedded SQLite database), as a person types them:
+// the exit status, standard output and standard error.
+func CLI(t *testing.T, dir string) func(args ...string) (int, string, string) {
+	return func(args ...string) (int, string, string) {
+		t.Helper()
+		var out, errb bytes.Buffer
+		t.Setenv("MAMORI_DATA", dir)
+		t.Setenv("MAMORI_DB", "")
+		code := app.Run(context.Background(), args, app.CLI{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Options: app.Options{Argon: Argon}})
+		return code, out.String(), errb.String()
+	}
+}
