@@ -97,6 +97,7 @@ var ActionGroups = []ActionGroup{
 		{"vendor.condition", "承認の条件を満たしたと記録"},
 		{"vendor.rereview", "委託・クラウドの再審査を開始"},
 		{"vendor.import_refused", "確認事項の Excel の取込みを拒否"},
+		{"vendor.evidence_refused", "事業者の資料の添付を拒否"},
 	}},
 	{"incident", "インシデント", []ActionLabel{
 		{"incident.create", "インシデントを登録"},

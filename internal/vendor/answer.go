@@ -2,6 +2,7 @@ package vendor
 
 import (
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"strings"
@@ -192,6 +193,8 @@ func (m *Module) answerEvidence(w http.ResponseWriter, r *http.Request) error {
 	}
 	f, err := evidenceUpload.Read(r)
 	if err != nil {
+		// A refused file (too large, of a type not accepted) is logged.
+		_ = m.d.Log.Record(r.Context(), "vendor.evidence_refused", fmt.Sprintf("vendor_request:%d", x.ID), fmt.Sprintf("%s の資料の添付を拒否：%v", x.Code, err))
 		return err
 	}
 	item := r.PostFormValue("item")

@@ -310,6 +310,9 @@ func TestVendorLinkLimits(t *testing.T) {
 	v.Get(link).Want(http.StatusOK, "VR-R8-002").Lacks("VR-R8-001", "VR-R8-003")
 	big := append([]byte("%PDF-1.4\n"), bytes.Repeat([]byte("0"), 10<<20)...)
 	v.Upload(link+"/evidence", url.Values{"item": {"OS-8.1-01"}}, "file", "big.pdf", big).Want(http.StatusRequestEntityTooLarge)
+	if s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'vendor.evidence_refused'") != 1 {
+		t.Error("a refused file is not logged")
+	}
 	admin.Post(fmt.Sprintf("/vendor/%d/links", id), url.Values{"days": {"90"}}).Want(http.StatusUnprocessableEntity, "1～60日")
 	clk.Add(9 * 24 * time.Hour)
 	before := s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'vendor.link_refused'")
