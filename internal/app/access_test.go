@@ -163,6 +163,16 @@ var objectRules = map[string][]objectCase{
 		// Checked to exist; that it is the drill's is the store's check (answered 404).
 		{name: "訓練の状況付与", query: "SELECT MAX(id) FROM drill_injects", roles: "admin consultant"},
 	},
+	// 技術的検証 (issue 18): a system audit's team (the consultant leads both demo system audits) and the managers;
+	// an engagement of another kind has no technical verification. A finding: checked to exist (that it is the
+	// engagement's is the store's check, answered 404).
+	"scan.engagement": {
+		{name: "情報システム監査（住民記録システム）", query: "SELECT id FROM audit_engagements WHERE code LIKE '%-SA-01'", roles: "admin consultant"},
+		{name: "内部監査（技術的検証の対象外）", query: "SELECT MIN(id) FROM audit_engagements WHERE kind = 'internal'", roles: ""},
+	},
+	"scan.finding": {
+		{name: "技術的検証の検出事項", query: "SELECT MIN(id) FROM scan_findings", roles: "admin consultant auditor"},
+	},
 	// 委託・クラウド (issue 17). A request: the managers and the viewer, and the 所属長 (auditee) of the requesting
 	// department's sub-tree; evidence: checked to exist (that it is the request's is the handler's check).
 	"vendor.request": {

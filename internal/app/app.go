@@ -176,7 +176,8 @@ func (a *App) Names() *module.Names { return a.names }
 // Deps are the shared services the modules are built from.
 func (a *App) Deps() module.Deps {
 	return module.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Blobs: a.Blobs, Jobs: a.Jobs, Now: a.Now, Logger: a.Logger,
-		Org: a.Org, Names: a.names, Hints: a.hints, CitizenServices: a.citizenServices}
+		Org: a.Org, Names: a.names, Hints: a.hints, CitizenServices: a.citizenServices,
+		Engagements: a.engagementKeeper, EngagementSections: a.engagementSections}
 }
 
 // citizenServices is the registry of citizen services of the module that
@@ -188,6 +189,32 @@ func (a *App) citizenServices(ctx context.Context) ([]module.CitizenService, err
 		}
 	}
 	return nil, nil
+}
+
+// engagementKeeper is the module that keeps the audit engagements, or nil.
+func (a *App) engagementKeeper() module.EngagementKeeper {
+	for _, m := range a.Modules {
+		if k, ok := m.(module.EngagementKeeper); ok {
+			return k
+		}
+	}
+	return nil
+}
+
+// engagementSections gathers the sections every module adds to an
+// engagement's audit report.
+func (a *App) engagementSections(ctx context.Context, id int64) ([]module.ReportSection, error) {
+	var out []module.ReportSection
+	for _, m := range a.Modules {
+		if r, ok := m.(module.EngagementReporter); ok {
+			s, err := r.EngagementSections(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, s...)
+		}
+	}
+	return out, nil
 }
 
 // hints gathers fiscal year fy's training hints from every module that

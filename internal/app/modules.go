@@ -12,6 +12,7 @@ import (
 	"mamori/internal/module"
 	"mamori/internal/org/orgmod"
 	"mamori/internal/policy"
+	"mamori/internal/scan"
 	"mamori/internal/survey"
 	"mamori/internal/vendor"
 )
@@ -28,6 +29,7 @@ func (a *App) modules(d module.Deps) []module.Module {
 		catalog.NewModule(d),
 		improve.New(d),
 		audit.NewModule(d),
+		scan.New(d),
 		survey.New(d),
 		learning.New(d),
 		drill.New(d),

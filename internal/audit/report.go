@@ -22,6 +22,7 @@ import (
 	"mamori/content"
 	"mamori/internal/database"
 	"mamori/internal/jp"
+	"mamori/internal/module"
 )
 
 // The report states (ReportDraft, ReportReview, ReportFinal) are declared
@@ -867,6 +868,9 @@ type ReportContent struct {
 	PlanDue     string          `json:"plan_due,omitempty"`     // 和暦: the improvement plans are due
 	FollowupDue string          `json:"followup_due,omitempty"` // 和暦: the follow-up is to be done
 	Items       []ReportItem    `json:"items"`
+	// Sections are the chapters other modules add (the technical
+	// verification of a system audit), kept with a final version.
+	Sections []module.ReportSection `json:"sections,omitempty"`
 }
 
 // ReportTarget is an audited department with its visit.
@@ -1134,6 +1138,11 @@ func (s *Store) assembleReport(ctx context.Context, e Engagement, r Report) (Rep
 		if f.NeedsPlan() {
 			c.PlanDue, c.FollowupDue = wareki(e.Step(PhaseReport).Due), wareki(e.Step(PhaseFollowup).Due)
 			break
+		}
+	}
+	if s.sections != nil {
+		if c.Sections, err = s.sections(ctx, e.ID); err != nil {
+			return c, err
 		}
 	}
 	return c, nil

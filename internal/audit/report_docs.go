@@ -14,6 +14,7 @@ import (
 	"mamori/internal/docgen"
 	"mamori/internal/docgen/chart"
 	"mamori/internal/jp"
+	"mamori/internal/module"
 )
 
 func init() {
@@ -290,8 +291,13 @@ func reportDocument(c ReportContent, d *reportDefaults) *docgen.Document {
 		}
 	}
 
-	// 4 今後の対応
-	add(docgen.Heading{Level: 1, Text: "4　今後の対応"})
+	// 4… the chapters other modules add, then 今後の対応
+	chapter := 4
+	for _, sec := range c.Sections {
+		add(reportSectionBlocks(chapter, sec)...)
+		chapter++
+	}
+	add(docgen.Heading{Level: 1, Text: fmt.Sprint(chapter) + "　今後の対応"})
 	for _, p := range c.Followup {
 		add(reportParas(p, "")...)
 	}
@@ -582,4 +588,42 @@ func reportFirstSentence(s string) string {
 		return s[:i+len("。")]
 	}
 	return s
+}
+
+// reportSectionBlocks prints a chapter another module added.
+func reportSectionBlocks(n int, sec module.ReportSection) []docgen.Block {
+	b := []docgen.Block{docgen.Heading{Level: 1, Text: fmt.Sprint(n) + "　" + sec.Title}}
+	for _, p := range sec.Paragraphs {
+		b = append(b, docgen.P(p))
+	}
+	for _, t := range sec.Tables {
+		tb := docgen.Table{HeaderRows: 1, Caption: t.Caption}
+		for i := range t.Head {
+			col := docgen.Column{Width: 1}
+			if i < len(t.Widths) && t.Widths[i] > 0 {
+				col.Width = t.Widths[i]
+			}
+			if i < len(t.Numeric) && t.Numeric[i] {
+				col.Align = docgen.AlignRight
+			}
+			tb.Columns = append(tb.Columns, col)
+		}
+		var head []docgen.Cell
+		for _, h := range t.Head {
+			head = append(head, reportHead(h))
+		}
+		tb.Rows = append(tb.Rows, docgen.Row{Cells: head})
+		for _, r := range t.Rows {
+			var cells []docgen.Cell
+			for _, v := range r {
+				cells = append(cells, docgen.C(v))
+			}
+			tb.Rows = append(tb.Rows, docgen.Row{Cells: cells})
+		}
+		b = append(b, tb)
+	}
+	if sec.Note != "" {
+		b = append(b, docgen.Paragraph{Runs: []docgen.Run{{Text: "注　" + sec.Note, Color: "444444"}}})
+	}
+	return b
 }

@@ -33,6 +33,8 @@ type Store struct {
 	now   func() time.Time
 	blobs *blob.Store    // evidence files (encrypted); nil in stores without files
 	reg   *improve.Store // the improvement register, for findings
+	// sections gathers what other modules add to a report (nil: nothing).
+	sections func(ctx context.Context, engagementID int64) ([]module.ReportSection, error)
 }
 
 // NewStore returns a store on db; now is the clock (nil: time.Now).
@@ -47,7 +49,7 @@ func NewStore(db *database.DB, log *auditlog.Log, o org.Reader, now func() time.
 // store for evidence and the improvement register for findings.
 func NewStoreFrom(d module.Deps) *Store {
 	s := NewStore(d.DB, d.Log, d.Org, d.Now)
-	s.blobs, s.reg = d.Blobs, improve.NewStore(d)
+	s.blobs, s.reg, s.sections = d.Blobs, improve.NewStore(d), d.EngagementSections
 	return s
 }
 

@@ -99,6 +99,18 @@ var ActionGroups = []ActionGroup{
 		{"vendor.import_refused", "確認事項の Excel の取込みを拒否"},
 		{"vendor.evidence_refused", "事業者の資料の添付を拒否"},
 	}},
+	{"scan", "技術的検証", []ActionLabel{
+		{"scan.plan_save", "技術的検証の計画を保存"},
+		{"scan.abort", "技術的検証の中止スイッチを操作"},
+		{"scan.import", "スキャナの結果を取込み"},
+		{"scan.import_refused", "スキャナの結果の取込みを拒否"},
+		{"scan.check_start", "組込み検査を開始"},
+		{"scan.check", "組込み検査で対象を確認"},
+		{"scan.check_done", "組込み検査の結果を記録"},
+		{"scan.check_refused", "組込み検査の実行を拒否"},
+		{"scan.finding_update", "技術的検証の検出事項を更新"},
+		{"scan.finding_propose", "技術的検証の結果を監査の指摘事項等に登録"},
+	}},
 	{"incident", "インシデント", []ActionLabel{
 		{"incident.create", "インシデントを登録"},
 		{"incident.update", "インシデントを更新"},
@@ -327,6 +339,7 @@ var TargetKinds = []TargetKind{
 	{"incident", "インシデント", "/incident/%d"},
 	{"drill", "事故対応訓練", "/drills/%d"},
 	{"vendor_request", "委託・クラウドの審査", "/vendor/%d"},
+	{"scan_finding", "技術的検証の検出事項", ""},
 	{"drill_plan", "年間訓練計画", "/drill/plan?year=%d"},
 	{"incident_report", "職員からのインシデント報告", "/incident-reports/%d"},
 	{"audit_engagement", "監査", "/audit/%d"},
@@ -349,7 +362,7 @@ var ModuleNamed = map[string]string{
 	"survey_campaign": "selfcheck", "survey_question": "selfcheck", "audit_example": "audit",
 	"learning_campaign": "learning", "learning_assignment": "learning", "learning_course": "learning", "learning_practice": "learning",
 	"incident": "incident", "incident_report": "incident",
-	"drill": "drill", "vendor_request": "vendor",
+	"drill": "drill", "vendor_request": "vendor", "scan_finding": "scan",
 }
 
 // NamedTarget is a target written as a fixed word rather than KIND:ID: a

@@ -272,3 +272,13 @@ func deref[T Block](p *T, orig Block) Block {
 	}
 	return *p
 }
+
+// FactsTable is a two-column table of a heading and its value per row
+// (対象, 期間 …), the usual opening of a municipal document.
+func FactsTable(pairs ...[2]string) Table {
+	t := Table{Columns: []Column{{Width: 1}, {Width: 3.2}}}
+	for _, p := range pairs {
+		t.Rows = append(t.Rows, Row{Cells: []Cell{H(p[0]), C(p[1])}})
+	}
+	return t
+}

@@ -50,6 +50,14 @@ type Deps struct {
 	// record a service stopping (incidents). Nil in a module built alone;
 	// it returns nothing when no module keeps a registry.
 	CitizenServices func(ctx context.Context) ([]CitizenService, error)
+	// Engagements is the module that keeps the audit engagements
+	// (EngagementKeeper: the audit module), or nil (a module built alone,
+	// or no such module).
+	Engagements func() EngagementKeeper
+	// EngagementSections gathers the sections other modules add to an
+	// engagement's audit report (EngagementReporter). Nil in a module
+	// built alone.
+	EngagementSections func(ctx context.Context, engagementID int64) ([]ReportSection, error)
 }
 
 // ServiceRegistry is a module that keeps the registry of citizen services

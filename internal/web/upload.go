@@ -32,6 +32,10 @@ var (
 		MIME: "application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
 	CSV  = FileType{Label: "CSV", Exts: []string{".csv", ".tsv", ".txt"}, content: isText, MIME: "text/csv"}
 	Text = FileType{Label: "テキスト（.txt・.md）", Exts: []string{".txt", ".md", ".markdown"}, content: isText, MIME: "text/plain"}
+	// XML and JSON are scanners' reports (Nmap, OpenVAS; Trivy, SARIF):
+	// text, whose format the importer checks itself.
+	XML  = FileType{Label: "XML（.xml）", Exts: []string{".xml"}, content: isText, MIME: "application/xml"}
+	JSON = FileType{Label: "JSON・SARIF（.json・.sarif）", Exts: []string{".json", ".sarif"}, content: isText, MIME: "application/json"}
 	PDF  = FileType{Label: "PDF（.pdf）", Exts: []string{".pdf"}, MIME: "application/pdf",
 		content: func(h []byte) bool { return bytes.HasPrefix(h, []byte("%PDF-")) }}
 	PNG = FileType{Label: "PNG 画像（.png）", Exts: []string{".png"}, MIME: "image/png",
