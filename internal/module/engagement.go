@@ -35,7 +35,7 @@ type AuditEngagement struct {
 	FiscalYear  int
 	Kind        string // internal, external_mynumber, external_assets, system
 	KindLabel   string
-	System      bool   // an information-system audit (the kind technical verification belongs to)
+	System      bool // an information-system audit (the kind technical verification belongs to)
 	Title       string
 	SystemName  string // the audited system
 	Hosting     string // label: オンプレミス, クラウド …

@@ -167,7 +167,7 @@ func (m *Module) demoJuki(ctx context.Context, k module.EngagementKeeper, e modu
 	err := s.SavePlan(ctx, e, PlanInput{
 		Targets: "10.10.20.16/28  # 住民記録システムのサーバ区画（業務・DB・連携・保守端末）\njuki-portal.city.example.lg.jp\nhttps://juki-portal.city.example.lg.jp/juki/login",
 		Ports:   "", Start: day(-18, 9).Format("2006-01-02T15:04"), End: day(-2, 17).Format("2006-01-02T15:04"), Rate: "5", Profile: "recommended",
-		Methods: "支援事業者の監査人が、庁舎内の検証用端末（情報政策課が用意）から Nmap 7.94（TCP 接続スキャン、サービス検出、vulners スクリプト、毎秒20パケットまで）を実行し、結果の XML を取り込む。平日 9時〜17時に限り、窓口の繁忙時間（9時〜10時）はポートスキャンを行わない。ポータルの TLS・HTTP は Mamori の組込み検査で確認する。",
+		Methods:    "支援事業者の監査人が、庁舎内の検証用端末（情報政策課が用意）から Nmap 7.94（TCP 接続スキャン、サービス検出、vulners スクリプト、毎秒20パケットまで）を実行し、結果の XML を取り込む。平日 9時〜17時に限り、窓口の繁忙時間（9時〜10時）はポートスキャンを行わない。ポータルの TLS・HTTP は Mamori の組込み検査で確認する。",
 		ApprovedBy: "戸籍住民課長", ApprovedOn: jp.DateKey(day(-20, 9)),
 		Emergency: "戸籍住民課 システム担当 内線2314／保守事業者 運用センター 03-5555-0123（平日 8時30分〜18時）",
 		Notes:     "本番の住民記録システムが対象のため、スキャン中は保守事業者が監視画面で負荷を確認する。異常時は中止スイッチを入れ、上記に連絡する。"}, "支援事業者 情報システム監査チーム")
@@ -230,7 +230,7 @@ func (m *Module) demoShinsei(ctx context.Context, e module.AuditEngagement, chec
 	err := m.at(day(-20, 10)).SavePlan(ctx, e, PlanInput{
 		Targets: "https://shinsei.city.example.lg.jp/\nshinsei.city.example.lg.jp",
 		Ports:   "80, 443", Start: day(-16, 9).Format("2006-01-02T15:04"), End: day(10, 17).Format("2006-01-02T15:04"), Rate: "2", Profile: "recommended",
-		Methods: "クラウド事業者の規約（事前の届出による脆弱性診断を許可）に沿って届け出た上で行う。コンテナイメージは運用事業者が Trivy で走査し、その JSON を監査人に提出する。公開サイトの TLS・HTTP は Mamori の組込み検査で確認し、ポートは 80・443 に限る。",
+		Methods:    "クラウド事業者の規約（事前の届出による脆弱性診断を許可）に沿って届け出た上で行う。コンテナイメージは運用事業者が Trivy で走査し、その JSON を監査人に提出する。公開サイトの TLS・HTTP は Mamori の組込み検査で確認し、ポートは 80・443 に限る。",
 		ApprovedBy: "情報政策課長", ApprovedOn: jp.DateKey(day(-18, 9)),
 		Emergency: "情報政策課 内線2101／運用事業者 ヘルプデスク 050-5555-0188（24時間）"}, "支援事業者 情報システム監査チーム")
 	if err != nil {

@@ -256,7 +256,7 @@ func Parse(r io.Reader, f Format, lim Limits, emit func(finding.Finding) error) 
 		err = parseCSV(br, s, &sum)
 	default:
 		_, perr := ParseFormat(string(f))
-		return sum, perr
+		return sum, &Error{Msg: perr.Error()}
 	}
 	sum.Findings = s.n
 	if s.emitErr != nil {
