@@ -65,8 +65,8 @@ func FromCVSS(score float64) Severity {
 
 // ParseSeverity reads a severity written by a scanner or a person:
 // critical/high/medium/moderate/low/info/informational/negligible/
-// unknown/note/warning/error, 緊急/高/中/低/情報, or a CVSS score.
-// ok is false when the text is none of these.
+// unknown/note/warning/error or 緊急/高/中/低/情報 (a CVSS score is the
+// caller's: FromCVSS). ok is false when the text is none of these.
 func ParseSeverity(text string) (Severity, bool) {
 	t := strings.ToLower(strings.TrimSpace(text))
 	switch t {
@@ -231,7 +231,7 @@ func (f *Finding) Clean() {
 	f.Description = Cut(f.Description, MaxText)
 	f.Remedy = Cut(f.Remedy, MaxText)
 	f.Evidence = Cut(f.Evidence, MaxText)
-	for _, p := range []*string{&f.Key, &f.Host, &f.Protocol, &f.Service, &f.Component, &f.Version, &f.FixedVersion} {
+	for _, p := range []*string{&f.Host, &f.Protocol, &f.Service, &f.Component, &f.Version, &f.FixedVersion} {
 		*p = Cut(*p, MaxShort)
 	}
 	f.URL = Cut(f.URL, 1000)
