@@ -206,15 +206,18 @@ func (m *Module) demoJuki(ctx context.Context, k module.EngagementKeeper, e modu
 	if err != nil {
 		return err
 	}
-	fs, err := m.store.Findings(ctx, p.ID, Filter{Source: "nmap", Words: "21/tcp"})
-	if err != nil || len(fs) == 0 {
+	fs, err := m.store.Findings(ctx, p.ID, Filter{Source: "nmap", Status: StatusOpen})
+	if err != nil {
 		return err
 	}
-	f := fs[0]
+	var f Stored
 	for _, x := range fs {
-		if strings.HasPrefix(x.Title, "開放ポート") {
-			f = x
+		if x.Port == 21 && strings.HasPrefix(x.Title, "開放ポート") {
+			f = x // the FTP service of the batch server
 		}
+	}
+	if f.ID == 0 {
+		return fmt.Errorf("FTP の開放ポートが見つかりません")
 	}
 	u := &web.User{Role: web.RoleConsultant, DisplayName: "支援事業者 情報システム監査チーム"}
 	return m.store.db.WithTx(ctx, func(ctx context.Context) error {

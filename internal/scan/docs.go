@@ -48,13 +48,15 @@ var Safety = []string{
 
 // PlanDocument is the 技術的検証実施計画書.
 func PlanDocument(e module.AuditEngagement, p Plan, ward string, now time.Time) *docgen.Document {
-	targets := docgen.Table{Columns: []docgen.Column{{Width: 0.5, Align: docgen.AlignCenter}, {Width: 3}, {Width: 1.4}}, HeaderRows: 1,
-		Rows: []docgen.Row{docgen.HeadRow("No.", "対象", "種類")}}
-	for i, t := range p.TargetLines() {
-		targets.Rows = append(targets.Rows, docgen.TextRow(strconv.Itoa(i+1), t, targetKind(t)))
+	targets := docgen.Table{Columns: []docgen.Column{{Width: 0.5, Align: docgen.AlignCenter}, {Width: 2.6}, {Width: 1.1}, {Width: 2.2}}, HeaderRows: 1,
+		Rows: []docgen.Row{docgen.HeadRow("No.", "対象", "種類", "備考")}}
+	for i, line := range p.TargetLines() {
+		t, note, _ := strings.Cut(line, "#")
+		t = strings.TrimSpace(t)
+		targets.Rows = append(targets.Rows, docgen.TextRow(strconv.Itoa(i+1), t, targetKind(t), strings.TrimSpace(note)))
 	}
 	if len(p.TargetLines()) == 0 {
-		targets.Rows = append(targets.Rows, docgen.Row{Cells: []docgen.Cell{{Runs: []docgen.Run{docgen.T("（未登録）")}, ColSpan: 3}}})
+		targets.Rows = append(targets.Rows, docgen.Row{Cells: []docgen.Cell{{Runs: []docgen.Run{docgen.T("（未登録）")}, ColSpan: 4}}})
 	}
 	approval := "未承認"
 	if p.Approved() {
@@ -311,19 +313,23 @@ func (s *Store) ReportDocument(ctx context.Context, e module.AuditEngagement, wa
 	}
 	b = append(b, docgen.Heading{Level: 1, Text: "3 取込みと検査の記録"}, imp)
 	list := docgen.Table{HeaderRows: 1, FontSize: 8,
-		Columns: []docgen.Column{{Width: 0.5, Align: docgen.AlignCenter}, {Width: 0.6, Align: docgen.AlignCenter}, {Width: 3.4}, {Width: 2.2}, {Width: 1.2},
-			{Width: 3}, {Width: 0.9, Align: docgen.AlignCenter}, {Width: 1}},
-		Rows: []docgen.Row{docgen.HeadRow("No.", "重大度", "検出事項", "対象", "CVE・CWE", "対策", "状況", "関連項目")}}
+		Columns: []docgen.Column{{Width: 0.45, Align: docgen.AlignCenter}, {Width: 0.6, Align: docgen.AlignCenter}, {Width: 3.6}, {Width: 2.6},
+			{Width: 4.2}, {Width: 1.4, Align: docgen.AlignCenter}, {Width: 1.1}},
+		Rows: []docgen.Row{docgen.HeadRow("No.", "重大度", "検出事項", "対象", "対策（要旨）", "状況", "関連項目")}}
 	for i, f := range d.All {
 		status := f.StatusLabel()
 		if f.Status == StatusAccepted && !f.AcceptUntil.IsZero() {
 			status += "（" + jp.FormatWareki(f.AcceptUntil) + "まで）"
 		}
-		list.Rows = append(list.Rows, docgen.TextRow(strconv.Itoa(i+1), f.SeverityLabel(), f.Title, dash(f.Where()), dash(f.IDs()),
-			dash(finding.Cut(f.Remedy, 300)), status, dash(strings.Join(f.ItemCodes, " "))))
+		title := f.Title
+		if ids := f.OtherIDs(); ids != "" {
+			title += "　" + ids
+		}
+		list.Rows = append(list.Rows, docgen.TextRow(strconv.Itoa(i+1), f.SeverityLabel(), title, dash(f.Where()),
+			dash(finding.Cut(f.Remedy, 80)), status, dash(strings.Join(f.ItemCodes, " "))))
 	}
 	if len(d.All) == 0 {
-		list.Rows = append(list.Rows, docgen.Row{Cells: []docgen.Cell{{Runs: []docgen.Run{docgen.T("検出事項はありません。")}, ColSpan: 8}}})
+		list.Rows = append(list.Rows, docgen.Row{Cells: []docgen.Cell{{Runs: []docgen.Run{docgen.T("検出事項はありません。")}, ColSpan: 7}}})
 	}
 	return &docgen.Document{Meta: docgen.Meta{Title: "技術的検証結果報告書", Subtitle: e.Code + " " + dash(e.SystemName), Ward: ward, FiscalYear: e.FiscalYear,
 		Date: s.now(), Author: "情報システム監査チーム", Classification: "取扱注意", PageNumbers: docgen.PageDash},

@@ -92,6 +92,17 @@ func (f Stored) IDs() string {
 	return strings.Join(append(append([]string{}, f.CVE...), f.CWE...), " ")
 }
 
+// OtherIDs are the CVE and CWE ids the title does not already name.
+func (f Stored) OtherIDs() string {
+	var out []string
+	for _, id := range append(append([]string{}, f.CVE...), f.CWE...) {
+		if !strings.Contains(f.Title, id) {
+			out = append(out, id)
+		}
+	}
+	return strings.Join(out, " ")
+}
+
 // SourceLabel names where the finding came from.
 func (f Stored) SourceLabel() string { return SourceLabel(f.Source) }
 

@@ -157,7 +157,7 @@ func (p Plan) CheckReady(now time.Time) string {
 	case p.Start.IsZero():
 		return "実施の時間帯が登録されていません。"
 	case !p.InWindow(now):
-		return fmt.Sprintf("いまは合意した時間帯（%s）の外です。時間帯の中で実行してください。", p.WindowLabel())
+		return fmt.Sprintf("合意した時間帯（%s）の外です。時間帯の中で実行してください。", p.WindowLabel())
 	}
 	return ""
 }

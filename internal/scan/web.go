@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -181,6 +182,12 @@ func (m *Module) renderShow(w http.ResponseWriter, r *http.Request, e module.Aud
 	}
 	q := r.URL.Query()
 	f := Filter{Severity: q.Get("severity"), Status: q.Get("status"), Source: q.Get("source"), Host: q.Get("host"), Words: q.Get("q"), Limit: 500}
+	switch f.Status {
+	case "": // what needs action first
+		f.Status = "active"
+	case "all":
+		f.Status = ""
+	}
 	if !finding.Severity(f.Severity).Valid() {
 		f.Severity = ""
 	}
@@ -428,6 +435,17 @@ func (m *Module) renderFinding(w http.ResponseWriter, r *http.Request, e module.
 	for _, c := range v.In.ItemCodes {
 		v.Linked[c] = true
 	}
+	// The linked items first, then the checklist's order.
+	v.Items = slices.Clone(e.Items)
+	slices.SortStableFunc(v.Items, func(a, b module.AuditItem) int {
+		switch {
+		case v.Linked[a.Code] && !v.Linked[b.Code]:
+			return -1
+		case v.Linked[b.Code] && !v.Linked[a.Code]:
+			return 1
+		}
+		return 0
+	})
 	return web.Render(w, r, status, "scan/scan_finding", finding.Cut(f.Title, 40), v)
 }
 

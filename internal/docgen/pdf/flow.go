@@ -205,8 +205,9 @@ func (l *layouter) heading(h docgen.Heading, tocIndex *int) {
 	}
 	lines := rt.lines(tw-indent, tw-indent)
 	l.space(before)
-	// Keep the heading with at least two lines of what follows.
-	l.ensure(lh*float64(len(lines)) + 2*bodyPt*bodyLH + after)
+	// Keep the heading with at least two lines of what follows (or the
+	// start of the table that follows: keepNext).
+	l.ensure(lh*float64(len(lines)) + max(2*bodyPt*bodyLH, l.keepNext) + after)
 	p := l.cur
 	if !h.NoTOC {
 		e := &l.toc[*tocIndex]

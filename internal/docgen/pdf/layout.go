@@ -151,18 +151,21 @@ type styleSpan struct {
 
 // layouter turns a Document into pages.
 type layouter struct {
-	fs      *fonts.Set
-	faces   [4]*fonts.Face
-	opt     Options
-	doc     *docgen.Document
-	pages   []*page
-	cur     *page
-	g       geometry
-	y       float64
-	tab     string
-	landscp bool
-	bodyNo  int
-	num     docgen.Numberer
+	fs    *fonts.Set
+	faces [4]*fonts.Face
+	opt   Options
+	doc   *docgen.Document
+	pages []*page
+	cur   *page
+	// keepNext is the height a heading keeps with it: the start of the
+	// table that follows (0: two lines of text).
+	keepNext float64
+	g        geometry
+	y        float64
+	tab      string
+	landscp  bool
+	bodyNo   int
+	num      docgen.Numberer
 	// under is where body text starts under the last heading: at its
 	// indent, so that no paragraph or list starts left of the heading it
 	// belongs to (0 under 第1章 and 1, one character under （1）, two

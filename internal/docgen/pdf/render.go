@@ -142,9 +142,22 @@ func (l *layouter) layout() {
 	for _, s := range d.Sections {
 		l.landscp, l.tab = s.Orientation == docgen.Landscape, s.Tab
 		l.newPage(bodyPage)
-		for _, b := range s.Blocks {
+		for i, b := range s.Blocks {
 			switch b := docgen.Value(b).(type) {
 			case docgen.Heading:
+				// A heading stays with the start of what follows: a
+				// table's caption, header and first row, not only two
+				// lines of text.
+				l.keepNext = 0
+				if i+1 < len(s.Blocks) {
+					if t, ok := docgen.Value(s.Blocks[i+1]).(docgen.Table); ok {
+						rows := 1 + min(t.HeaderRows, 2)
+						if t.Caption != "" {
+							rows++
+						}
+						l.keepNext = float64(rows) * 2 * bodyPt * bodyLH
+					}
+				}
 				if d.TOC && len(l.toc) > 0 {
 					l.heading(b, &tocIndex)
 				} else {
