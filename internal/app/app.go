@@ -177,7 +177,7 @@ func (a *App) Names() *module.Names { return a.names }
 func (a *App) Deps() module.Deps {
 	return module.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Blobs: a.Blobs, Jobs: a.Jobs, Now: a.Now, Logger: a.Logger,
 		Org: a.Org, Names: a.names, Hints: a.hints, CitizenServices: a.citizenServices,
-		Engagements: a.engagementKeeper, EngagementSections: a.engagementSections}
+		Engagements: a.engagementKeeper, EngagementSections: a.engagementSections, EngagementTabs: a.engagementTabs}
 }
 
 // citizenServices is the registry of citizen services of the module that
@@ -215,6 +215,17 @@ func (a *App) engagementSections(ctx context.Context, id int64) ([]module.Report
 		}
 	}
 	return out, nil
+}
+
+// engagementTabs gathers the pages modules keep on an engagement.
+func (a *App) engagementTabs(ctx context.Context, e module.AuditEngagement) []module.EngagementTab {
+	var out []module.EngagementTab
+	for _, m := range a.Modules {
+		if t, ok := m.(module.EngagementTabber); ok {
+			out = append(out, t.EngagementTabs(ctx, e)...)
+		}
+	}
+	return out
 }
 
 // hints gathers fiscal year fy's training hints from every module that

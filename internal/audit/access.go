@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"mamori/internal/module"
 	"mamori/internal/web"
 )
 
@@ -35,6 +36,9 @@ type Access struct {
 	Auditee bool // the user's department is audited: pre-survey, documents, final report, follow-up
 	Read    bool // may open the engagement at all
 	Viewer  bool // 閲覧者: the programme and final reports only
+	// Tabs are other modules' pages on the engagement (the technical
+	// verification), for the team (set by load).
+	Tabs []module.EngagementTab
 	// Issued: the report was issued (final, or a final version exists),
 	// so the auditee and the viewer may read it (set by load, for the tabs).
 	Issued bool
@@ -160,6 +164,13 @@ func (m *Module) load(r *http.Request) (Engagement, Access, error) {
 	}
 	rs, err := m.store.reportStatusOf(r.Context(), e.ID)
 	a.Issued = rs.Issued()
+	if a.Audit && m.tabs != nil {
+		me, terr := m.moduleEngagement(r.Context(), e, false)
+		if terr != nil {
+			return e, a, terr
+		}
+		a.Tabs = m.tabs(r.Context(), me)
+	}
 	return e, a, err
 }
 

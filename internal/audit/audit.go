@@ -40,6 +40,8 @@ type Module struct {
 	log   *auditlog.Log
 	now   func() time.Time
 	org   org.Reader
+	// tabs are other modules' pages on an engagement (nil: none).
+	tabs func(ctx context.Context, e module.AuditEngagement) []module.EngagementTab
 }
 
 // New returns the audit module; now is the clock (nil: time.Now) and o the
@@ -55,6 +57,7 @@ func New(db *database.DB, log *auditlog.Log, now func() time.Time, o org.Reader)
 func NewModule(d module.Deps) *Module {
 	m := New(d.DB, d.Log, d.Now, d.Org)
 	m.store = NewStoreFrom(d)
+	m.tabs = d.EngagementTabs
 	registerNames(d.Names, d.DB)
 	return m
 }

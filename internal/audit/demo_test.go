@@ -157,8 +157,17 @@ func demoContentsByPhase(t *testing.T, dsn string) {
 			// Findings: consistent with the judgements, each 指摘事項 and
 			// 改善提言 in the register under its department and due date.
 			if !phaseAt(e, audit.PhaseReport) {
-				if len(e.findings) != 0 {
-					t.Errorf("%d findings before the report phase", len(e.findings))
+				// Before the report only the technical verification
+				// proposes findings (the scan module's demo, during
+				// fieldwork); the audit's own demo records none.
+				own := 0
+				for _, f := range e.findings {
+					if !strings.HasPrefix(f.Condition, "技術的検証") {
+						own++
+					}
+				}
+				if own != 0 {
+					t.Errorf("%d findings before the report phase", own)
 				}
 				return
 			}

@@ -104,3 +104,17 @@ type ReportTable struct {
 	Widths  []float64  `json:"widths,omitempty"`
 	Numeric []bool     `json:"numeric,omitempty"` // right-aligned columns
 }
+
+// EngagementTabber is a module with a page of its own on an engagement
+// (the technical verification of a system audit): the audit's pages link
+// to it among their tabs.
+type EngagementTabber interface {
+	EngagementTabs(ctx context.Context, e AuditEngagement) []EngagementTab
+}
+
+// EngagementTab is a link among an engagement's tabs, shown to the
+// engagement's team.
+type EngagementTab struct {
+	Label string
+	Link  string
+}

@@ -58,6 +58,9 @@ type Deps struct {
 	// engagement's audit report (EngagementReporter). Nil in a module
 	// built alone.
 	EngagementSections func(ctx context.Context, engagementID int64) ([]ReportSection, error)
+	// EngagementTabs gathers the pages other modules keep on an engagement
+	// (EngagementTabber). Nil in a module built alone.
+	EngagementTabs func(ctx context.Context, e AuditEngagement) []EngagementTab
 }
 
 // ServiceRegistry is a module that keeps the registry of citizen services

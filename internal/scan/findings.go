@@ -179,8 +179,9 @@ func (s *Store) Findings(ctx context.Context, planID int64, f Filter) ([]Stored,
 	}
 	switch f.Status {
 	case "":
-	case "active":
-		where = append(where, "status IN ('open', 'progress')")
+	case "active": // what needs action: open, in progress, or a lapsed acceptance
+		where = append(where, "(status IN ('open', 'progress') OR status = 'accepted' AND accept_until <> '' AND accept_until < ?)")
+		args = append(args, jp.DateKey(s.now()))
 	default:
 		where, args = append(where, "status = ?"), append(args, f.Status)
 	}

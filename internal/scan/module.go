@@ -18,6 +18,7 @@ import (
 	"fmt"
 
 	"mamori/internal/database"
+	"mamori/internal/jp"
 	"mamori/internal/module"
 	"mamori/internal/web"
 )
@@ -116,14 +117,32 @@ func (m *Module) EngagementSections(ctx context.Context, engagementID int64) ([]
 	return []module.ReportSection{sec}, nil
 }
 
-// Tiles implements module.Tiler: urgent and high findings still open.
+// Tiles implements module.Tiler: urgent and high findings still open, and
+// risk acceptances whose expiry has passed.
 func (m *Module) Tiles(ctx context.Context, u *web.User) ([]module.Tile, error) {
 	if u == nil || (u.Role != web.RoleAdmin && u.Role != web.RoleConsultant) {
 		return nil, nil
 	}
-	var n int
-	if err := m.d.DB.QueryRow(ctx, "SELECT COUNT(*) FROM scan_findings WHERE severity IN ('critical', 'high') AND status IN ('open', 'progress')").Scan(&n); err != nil {
+	var open, expired int
+	if err := m.d.DB.QueryRow(ctx, "SELECT COUNT(*) FROM scan_findings WHERE severity IN ('critical', 'high') AND status IN ('open', 'progress')").Scan(&open); err != nil {
 		return nil, err
 	}
-	return []module.Tile{{Label: "技術的検証：緊急・高の未対応", Value: fmt.Sprintf("%d 件", n), Link: "/scan", Alert: n > 0}}, nil
+	if err := m.d.DB.QueryRow(ctx, "SELECT COUNT(*) FROM scan_findings WHERE status = 'accepted' AND accept_until <> '' AND accept_until < ?",
+		jp.DateKey(m.store.now())).Scan(&expired); err != nil {
+		return nil, err
+	}
+	tiles := []module.Tile{{Label: "技術的検証：緊急・高の未対応", Value: fmt.Sprintf("%d 件", open), Link: "/scan", Alert: open > 0}}
+	if expired > 0 {
+		tiles = append(tiles, module.Tile{Label: "技術的検証：期限切れのリスク受容", Value: fmt.Sprintf("%d 件", expired), Link: "/scan", Alert: true})
+	}
+	return tiles, nil
+}
+
+// EngagementTabs implements module.EngagementTabber: a system audit's
+// pages link to its technical verification.
+func (m *Module) EngagementTabs(_ context.Context, e module.AuditEngagement) []module.EngagementTab {
+	if !e.System {
+		return nil
+	}
+	return []module.EngagementTab{{Label: "技術的検証", Link: fmt.Sprintf("/scan/%d", e.ID)}}
 }

@@ -164,6 +164,7 @@ type showView struct {
 	Formats   []parse.Format
 	Sources   []string
 	ImportErr string
+	Now       time.Time
 }
 
 func (m *Module) show(w http.ResponseWriter, r *http.Request) error {
@@ -193,7 +194,7 @@ func (m *Module) renderShow(w http.ResponseWriter, r *http.Request, e module.Aud
 	}
 	v := showView{E: e, Plan: p, Errors: fe, Filter: f, Profiles: Profiles, Statuses: Statuses, Severity: finding.Severities,
 		Formats: parse.Formats, Sources: []string{"nmap", "openvas", "trivy", "sarif", "csv", "tls", "http", "tcp"}, ImportErr: importErr,
-		Ready: p.CheckReady(m.store.now())}
+		Ready: p.CheckReady(m.store.now()), Now: m.store.now()}
 	if in != nil {
 		v.In = *in
 	} else {
