@@ -35,6 +35,11 @@ func TestScanJourney(t *testing.T) {
 	testkit.Shot(t, ctx, "scan-list")
 	step(t, ctx, "open", chromedp.Click(chromedp.CSS(`table.list-table a[href^="/scan/"]`)), chromedp.WaitVisible(chromedp.CSS("#imp-file")))
 	testkit.Shot(t, ctx, "scan-show")
+	for _, v := range testkit.Axe(t, ctx) {
+		if v.Blocking() {
+			t.Errorf("the technical-verification page: %s", v)
+		}
+	}
 	step(t, ctx, "upload", chromedp.SetUploadFiles(chromedp.CSS("#imp-file"), []string{file}),
 		chromedp.Click(chromedp.CSS(`form[action$="/import"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(`form[action$="/import/apply"]`)))
 	text := mainText(t, ctx)
@@ -44,19 +49,25 @@ func TestScanJourney(t *testing.T) {
 		}
 	}
 	testkit.Shot(t, ctx, "scan-preview")
-	step(t, ctx, "apply", chromedp.Click(chromedp.CSS(`form[action$="/import/apply"] button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".alert-ok")))
+	step(t, ctx, "apply", leave, chromedp.Click(chromedp.CSS(`form[action$="/import/apply"] button[type=submit]`)), nextPage(`^/scan/\d+$`), chromedp.WaitVisible(chromedp.CSS(".alert-ok")))
 	wantFlash(t, ctx, "juki-rescan.xml", "再発")
 	step(t, ctx, "a finding", chromedp.Evaluate[chromedp.Void](`[...document.querySelectorAll("table.list-table a")].find(a => a.textContent.includes("CVE-2022-31813")).click()`),
 		chromedp.WaitVisible(chromedp.CSS("#status")))
 	testkit.Shot(t, ctx, "scan-finding")
+	for _, v := range testkit.Axe(t, ctx) {
+		if v.Blocking() {
+			t.Errorf("the finding page: %s", v)
+		}
+	}
 	step(t, ctx, "status", chromedp.SetValue(chromedp.CSS("#status"), "progress"),
 		chromedp.SendKeys(chromedp.CSS("#note"), "保守事業者が Apache の更新を再度適用する予定（12月第2週）。"),
-		chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)), chromedp.WaitVisible(chromedp.CSS(".alert-ok")))
+		leave, chromedp.Click(chromedp.CSS(`form.stack button[type=submit]`)), nextPage(`^/scan/\d+/findings/\d+$`), chromedp.WaitVisible(chromedp.CSS(".alert-ok")))
 	wantFlash(t, ctx, "更新しました")
 	if text := mainText(t, ctx); !strings.Contains(text, "対応中") || !strings.Contains(text, "12月第2週") {
 		t.Errorf("the finding does not show its new status:\n%s", truncate(text, 1200))
 	}
-	step(t, ctx, "propose", chromedp.Click(chromedp.CSS(`form[action$="/propose"] button`)), chromedp.WaitVisible(chromedp.CSS(".alert-ok")))
+	step(t, ctx, "propose", leave, chromedp.Click(chromedp.CSS(`form[action$="/propose"] button`)), nextPage(`^/audit/\d+/findings/\d+$`),
+		chromedp.WaitVisible(chromedp.CSS(".alert-ok")))
 	wantFlash(t, ctx, "指摘事項")
 	testkit.Shot(t, ctx, "scan-proposed")
 }

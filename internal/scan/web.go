@@ -497,7 +497,7 @@ func Proposal(f Stored, e module.AuditEngagement) module.ProposedFinding {
 		cond += "、CVSS " + f.CVSSText()
 	}
 	cond += "）。"
-	if ids := f.IDs(); ids != "" {
+	if ids := f.OtherIDs(); ids != "" {
 		cond += "\n関連する識別子：" + ids
 	}
 	if f.Description != "" {
