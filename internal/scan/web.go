@@ -390,27 +390,30 @@ type findingView struct {
 	Expired  bool
 }
 
-func (m *Module) findingOf(r *http.Request, e module.AuditEngagement) (Stored, error) {
+// findingOf reads the engagement and the finding of the path; a finding
+// of another engagement is not found.
+func (m *Module) findingOf(r *http.Request) (module.AuditEngagement, Stored, error) {
+	e, err := m.engagementOf(r)
+	if err != nil {
+		return e, Stored{}, err
+	}
 	id, err := web.PathID(r, "finding")
 	if err != nil {
-		return Stored{}, err
+		return e, Stored{}, err
 	}
 	p, err := m.store.PlanOf(r.Context(), e.ID)
 	if err != nil {
-		return Stored{}, err
+		return e, Stored{}, err
 	}
 	if !p.Saved() {
-		return Stored{}, database.ErrNotFound
+		return e, Stored{}, database.ErrNotFound
 	}
-	return m.store.FindingOf(r.Context(), p.ID, id)
+	f, err := m.store.FindingOf(r.Context(), p.ID, id)
+	return e, f, err
 }
 
 func (m *Module) findingShow(w http.ResponseWriter, r *http.Request) error {
-	e, err := m.engagementOf(r)
-	if err != nil {
-		return err
-	}
-	f, err := m.findingOf(r, e)
+	e, f, err := m.findingOf(r)
 	if err != nil {
 		return err
 	}
@@ -451,11 +454,7 @@ func (m *Module) renderFinding(w http.ResponseWriter, r *http.Request, e module.
 }
 
 func (m *Module) findingUpdate(w http.ResponseWriter, r *http.Request) error {
-	e, err := m.engagementOf(r)
-	if err != nil {
-		return err
-	}
-	f, err := m.findingOf(r, e)
+	e, f, err := m.findingOf(r)
 	if err != nil {
 		return err
 	}
@@ -530,11 +529,7 @@ func orText(a, b string) string {
 }
 
 func (m *Module) findingPropose(w http.ResponseWriter, r *http.Request) error {
-	e, err := m.engagementOf(r)
-	if err != nil {
-		return err
-	}
-	f, err := m.findingOf(r, e)
+	e, f, err := m.findingOf(r)
 	if err != nil {
 		return err
 	}

@@ -2,11 +2,8 @@ package parse
 
 import (
 	"bytes"
-	"runtime"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
 	"mamori/internal/scan/finding"
 	"mamori/internal/scan/parse/benchdata"
@@ -16,43 +13,25 @@ import (
 // per op and the peak heap seen by a sampler.
 func benchParse(b *testing.B, data []byte, f Format) {
 	b.SetBytes(int64(len(data)))
-	runtime.GC()
-	var peak uint64
-	done := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		var ms runtime.MemStats
-		for {
-			runtime.ReadMemStats(&ms)
-			peak = max(peak, ms.HeapAlloc)
-			select {
-			case <-done:
-				return
-			case <-time.After(20 * time.Millisecond):
-			}
-		}
-	}()
 	n := 0
 	b.ResetTimer()
-	for range b.N {
-		n = 0
-		sum, err := Parse(bytes.NewReader(data), f, Limits{}, func(finding.Finding) error { n++; return nil })
-		if err != nil {
-			b.Fatal(err)
+	peak := peakHeap(func() {
+		for range b.N {
+			n = 0
+			sum, err := Parse(bytes.NewReader(data), f, Limits{}, func(finding.Finding) error { n++; return nil })
+			if err != nil {
+				b.Fatal(err)
+			}
+			if sum.Findings != n {
+				b.Fatal("count mismatch")
+			}
 		}
-		if sum.Findings != n {
-			b.Fatal("count mismatch")
-		}
-	}
-	b.StopTimer()
-	close(done)
-	wg.Wait()
+		b.StopTimer()
+	})
 	b.ReportMetric(float64(n), "findings/op")
 	b.ReportMetric(float64(len(data))/1e6/(b.Elapsed().Seconds()/float64(b.N)), "MB/s")
 	// The input itself stays on the heap; report what Parse adds.
-	b.ReportMetric(float64(peak)/(1<<20), "peakHeapMiB")
+	b.ReportMetric(peak, "peakHeapMiB")
 	b.ReportMetric(float64(len(data))/(1<<20), "inputMiB")
 }
 
