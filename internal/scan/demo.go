@@ -23,10 +23,11 @@ import (
 // The demo ward's technical verification (content/demo/scan): the
 // resident-record system audit (on premises) has an approved plan, two
 // Nmap scans two weeks apart (Apache updated, telnet stopped, a remote
-// desktop port back after being closed, a new Tomcat port) and recorded
-// TLS/HTTP checks of its portal; the e-application service audit (cloud)
-// has a Trivy scan of its container image and recorded checks of its
-// public site. Findings are left in every state, replayed through the
+// desktop port back after being closed, a new Tomcat port), a Trivy scan
+// of its application server and recorded TLS/HTTP checks of its portal;
+// the e-application service audit (cloud) has a Trivy scan of its
+// container image, an Nmap scan of its two public ports and recorded
+// checks of its public site. Findings are left in every state, replayed through the
 // store on a moving clock dated back from the day the demo is made.
 
 type recordedCheck struct {
@@ -180,6 +181,9 @@ func (m *Module) demoJuki(ctx context.Context, k module.EngagementKeeper, e modu
 	if err := m.demoChecks(ctx, m.at(day(-16, 14)), e, checks, "2026-SA-01"); err != nil {
 		return err
 	}
+	if err := m.demoImport(ctx, m.at(day(-15, 16)), e, "juki-ap01-trivy.json", parse.Trivy); err != nil {
+		return err
+	}
 	s = m.at(day(-10, 15))
 	if err := m.demoStatus(ctx, s, e, []string{"23/tcp"}, StatusProgress, "連携サーバの telnet は旧システムからの名残。保守事業者が停止の作業日を調整中（12月第1週の定期保守で停止予定）。", time.Time{}); err != nil {
 		return err
@@ -240,6 +244,9 @@ func (m *Module) demoShinsei(ctx context.Context, e module.AuditEngagement, chec
 		return err
 	}
 	if err := m.demoImport(ctx, m.at(day(-15, 10)), e, "shinsei-web-2.8.1-trivy.json", parse.Trivy); err != nil {
+		return err
+	}
+	if err := m.demoImport(ctx, m.at(day(-15, 11)), e, "shinsei-20261119.xml", parse.Nmap); err != nil {
 		return err
 	}
 	if err := m.demoChecks(ctx, m.at(day(-14, 14)), e, checks, "2026-SA-02"); err != nil {
