@@ -16,8 +16,10 @@ import (
 	"context"
 	"embed"
 	"fmt"
+	"time"
 
 	"mamori/internal/database"
+	"mamori/internal/docgen"
 	"mamori/internal/jp"
 	"mamori/internal/module"
 	"mamori/internal/web"
@@ -145,4 +147,108 @@ func (m *Module) EngagementTabs(_ context.Context, e module.AuditEngagement) []m
 		return nil
 	}
 	return []module.EngagementTab{{Label: "技術的検証", Link: fmt.Sprintf("/scan/%d", e.ID)}}
+}
+
+// Deliverables implements module.Year: for each system audit of fiscal
+// year fy with an approved plan, its 技術的検証実施計画書; once results are
+// in, its 技術的検証結果報告書.
+func (m *Module) Deliverables(ctx context.Context, fy int) ([]module.Deliverable, error) {
+	k, err := m.keeper()
+	if err != nil {
+		return nil, nil
+	}
+	es, err := k.AuditEngagements(ctx, fy)
+	if err != nil {
+		return nil, err
+	}
+	var out []module.Deliverable
+	for _, e := range es {
+		if !e.System {
+			continue
+		}
+		p, err := m.store.PlanOf(ctx, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !p.Approved() {
+			continue
+		}
+		name := e.SystemName
+		if name == "" {
+			name = e.Code
+		}
+		out = append(out, module.Deliverable{Key: "tech-plan-" + e.Code, Title: "技術的検証実施計画書（" + name + "）", Formats: []string{"pdf", "docx"},
+			Build: func(ctx context.Context) (*docgen.Document, error) {
+				full, err := k.AuditEngagement(ctx, e.ID)
+				if err != nil {
+					return nil, err
+				}
+				return PlanDocument(full, p, m.d.Org.WardName(ctx), m.store.now()), nil
+			}})
+		c, err := m.store.CountsOf(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		if c.Total == 0 {
+			continue
+		}
+		out = append(out, module.Deliverable{Key: "tech-report-" + e.Code, Title: "技術的検証結果報告書（" + name + "）", Formats: []string{"pdf", "docx", "xlsx"},
+			Build: func(ctx context.Context) (*docgen.Document, error) {
+				full, err := k.AuditEngagement(ctx, e.ID)
+				if err != nil {
+					return nil, err
+				}
+				return m.store.ReportDocument(ctx, full, m.d.Org.WardName(ctx))
+			}})
+	}
+	return out, nil
+}
+
+// Progress implements module.Year: each system audit's technical
+// verification, from the plan's window; done when no urgent or high
+// finding is still open after the window, overdue when the window has
+// passed with such findings open or no results at all.
+func (m *Module) Progress(ctx context.Context, fy int) ([]module.Progress, error) {
+	k, err := m.keeper()
+	if err != nil {
+		return nil, nil
+	}
+	es, err := k.AuditEngagements(ctx, fy)
+	if err != nil {
+		return nil, err
+	}
+	now := m.store.now()
+	var out []module.Progress
+	for _, e := range es {
+		if !e.System {
+			continue
+		}
+		p, err := m.store.PlanOf(ctx, e.ID)
+		if err != nil {
+			return nil, err
+		}
+		if !p.Saved() || p.Start.IsZero() {
+			continue
+		}
+		c, err := m.store.CountsOf(ctx, p.ID)
+		if err != nil {
+			return nil, err
+		}
+		pr := module.Progress{Task: "技術的検証（" + e.SystemName + "）", Owner: "支援事業者", Start: p.Start, End: p.End, Link: fmt.Sprintf("/scan/%d", e.ID)}
+		urgent := c.Active[0] + c.Active[1]
+		switch {
+		case c.Total == 0:
+			pr.Done = 0
+		case now.After(p.End) && urgent == 0:
+			pr.Done, pr.Completed = 1, true
+		default:
+			elapsed := float64(now.Sub(p.Start)) / float64(max(p.End.Sub(p.Start), time.Hour))
+			pr.Done = min(max(elapsed, 0.2), 0.9)
+		}
+		if !pr.Completed && now.After(p.End) {
+			pr.Overdue = max(urgent, 1)
+		}
+		out = append(out, pr)
+	}
+	return out, nil
 }

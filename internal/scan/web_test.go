@@ -26,6 +26,7 @@ import (
 
 	"mamori/content"
 	"mamori/internal/jp"
+	"mamori/internal/scan"
 	"mamori/internal/testkit"
 	"mamori/internal/webtest"
 )
@@ -248,6 +249,28 @@ func TestTechnicalVerification(t *testing.T) {
 		}
 		if text := strings.Join(strings.Fields(testkit.PDFText(t, rep)), ""); !strings.Contains(text, "検出事項の一覧") || !strings.Contains(text, "CVE-2024-38476") {
 			t.Error("the report lacks the list of findings")
+		}
+		// The year: both system audits' plans and reports are deliverables
+		// (the bound set), and their verification is a task of the year.
+		for _, mod := range s.Modules {
+			sm, ok := mod.(*scan.Module)
+			if !ok {
+				continue
+			}
+			fy := s.Org.CurrentFiscalYear(t.Context())
+			ds, err := sm.Deliverables(t.Context(), fy)
+			if err != nil || len(ds) != 4 {
+				t.Errorf("deliverables: %d %v", len(ds), err)
+			}
+			for _, d := range ds {
+				if doc, err := d.Build(t.Context()); err != nil || doc == nil {
+					t.Errorf("%s: %v", d.Title, err)
+				}
+			}
+			ps, err := sm.Progress(t.Context(), fy)
+			if err != nil || len(ps) != 2 {
+				t.Errorf("progress: %d %v", len(ps), err)
+			}
 		}
 		audit := filepath.Join(dir, "audit.pdf")
 		if err := os.WriteFile(audit, admin.Download(fmt.Sprintf("/audit/%d/report/document.pdf", eid), "application/pdf"), 0o644); err != nil {
