@@ -263,6 +263,9 @@ func (c *Checker) resolve(ctx context.Context, host string, urlListed bool) (net
 			return netip.Addr{}, fmt.Errorf("ゾーン付きの IPv6 アドレス「%s」は検査できません", h)
 		}
 		a = a.Unmap()
+		if why := forbidden(netip.PrefixFrom(a, a.BitLen())); why != "" {
+			return netip.Addr{}, fmt.Errorf("%s: %s: %w", h, why, ErrForbiddenAddress)
+		}
 		if !urlListed && !c.o.Scope.addrInPrefixes(a) {
 			return netip.Addr{}, fmt.Errorf("%s は承認された対象範囲（許可リスト）に含まれていないため、接続しません: %w", h, ErrOutOfScope)
 		}
@@ -287,6 +290,9 @@ func (c *Checker) resolve(ctx context.Context, host string, urlListed bool) (net
 		a = a.Unmap().WithZone("")
 		if !a.IsValid() {
 			continue
+		}
+		if why := forbidden(netip.PrefixFrom(a, a.BitLen())); why != "" {
+			return netip.Addr{}, fmt.Errorf("%s は %s に解決されました。%s: %w", name, a, why, ErrForbiddenAddress)
 		}
 		if !listed && !c.o.Scope.addrInPrefixes(a) {
 			return netip.Addr{}, fmt.Errorf("%s は許可リストにないホスト名で、解決したアドレス %s が承認されたアドレス範囲の外のため、接続しません: %w", name, a, ErrOutOfScope)

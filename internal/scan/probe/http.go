@@ -91,7 +91,7 @@ func (c *Checker) HTTP(ctx context.Context, rawURL string) (HTTPReport, []findin
 	listed := c.o.Scope.urlListed(u)
 	addr, err := c.resolve(ctx, u.Hostname(), listed)
 	if err != nil {
-		if errors.Is(err, ErrOutOfScope) {
+		if errors.Is(err, ErrOutOfScope) && !errors.Is(err, ErrForbiddenAddress) {
 			return rep, nil, fmt.Errorf("URL %s は承認された URL に含まれず、ホスト %s も承認された対象範囲（許可リスト）にないため、接続しません: %w", rep.URL, u.Hostname(), ErrOutOfScope)
 		}
 		return rep, nil, err

@@ -100,6 +100,10 @@ http://192.0.2.20:8080
 		{"10.0.0.0/15", "広すぎ"},
 		{"2001:db8::/48", "広すぎ"},
 		{"0.0.0.0/0", "広すぎ"},
+		{"169.254.169.254", "メタデータ"},
+		{"169.254.0.0/16", "リンクローカル"},
+		{"fe80::1", "リンクローカル"},
+		{"224.0.0.0/16", "マルチキャスト"},
 		{"\n\n*.example.jp", "3 行目"},
 		{"*.example.jp", "ワイルドカード"},
 		{"https://*.example.jp/", "ワイルドカード"},
@@ -374,5 +378,38 @@ func TestContextCancelledSleep(t *testing.T) {
 	_, _, err := c.TCP(context.Background(), "127.0.0.1", closedPorts(t, 2))
 	if !errors.Is(err, context.Canceled) || connects.Load() != 1 {
 		t.Errorf("err %v connects %d", err, connects.Load())
+	}
+}
+
+// TestMetadataRefused: a listed name that resolves to a link-local
+// address (the cloud instance-metadata service) is refused before any
+// connection, and so is the address written directly.
+func TestMetadataRefused(t *testing.T) {
+	var connects atomic.Int64
+	s, err := ParseScope("meta.example.jp\n127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := opts(s, &connects)
+	o.Resolve = func(context.Context, string) ([]netip.Addr, error) {
+		return []netip.Addr{netip.MustParseAddr("169.254.169.254")}, nil
+	}
+	c := mustNew(t, o)
+	if _, _, err := c.TCP(context.Background(), "meta.example.jp", []int{80}); !errors.Is(err, ErrOutOfScope) || !strings.Contains(err.Error(), "メタデータ") {
+		t.Errorf("a name resolving to the metadata address (TCP): %v", err)
+	}
+	s2, err := ParseScope("http://meta.example.jp/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.Scope = s2
+	if _, _, err := mustNew(t, o).HTTP(context.Background(), "http://meta.example.jp/latest/meta-data/"); !errors.Is(err, ErrForbiddenAddress) || !strings.Contains(err.Error(), "メタデータ") {
+		t.Errorf("a name resolving to the metadata address: %v", err)
+	}
+	if _, _, err := c.TCP(context.Background(), "169.254.169.254", []int{80}); !errors.Is(err, ErrOutOfScope) {
+		t.Errorf("the metadata address: %v", err)
+	}
+	if connects.Load() != 0 {
+		t.Errorf("%d connections made", connects.Load())
 	}
 }

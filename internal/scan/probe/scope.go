@@ -105,7 +105,11 @@ func parseEntry(line string) (string, any, error) {
 			return "", nil, fmt.Errorf("ゾーン付きの IPv6 アドレスは指定できません")
 		}
 		a = a.Unmap()
-		return "prefix", netip.PrefixFrom(a, a.BitLen()), nil
+		p := netip.PrefixFrom(a, a.BitLen())
+		if why := forbidden(p); why != "" {
+			return "", nil, fmt.Errorf("%s", why)
+		}
+		return "prefix", p, nil
 	}
 	h, err := normalizeHost(line)
 	if err != nil {
@@ -114,7 +118,31 @@ func parseEntry(line string) (string, any, error) {
 	return "host", h, nil
 }
 
-// checkPrefix refuses over-broad or malformed prefixes.
+// Addresses no verification may touch: link-local (169.254.0.0/16 holds
+// the cloud instance-metadata service, fe80::/10), multicast and the
+// unspecified address. A name that resolves to one is refused too.
+var forbiddenPrefixes = []netip.Prefix{
+	netip.MustParsePrefix("169.254.0.0/16"), netip.MustParsePrefix("fe80::/10"),
+	netip.MustParsePrefix("224.0.0.0/4"), netip.MustParsePrefix("ff00::/8"),
+	netip.MustParsePrefix("0.0.0.0/32"), netip.MustParsePrefix("::/128"),
+}
+
+// ErrForbiddenAddress is a target that resolves to (or is) an address no
+// verification may touch; it is also ErrOutOfScope.
+var ErrForbiddenAddress = fmt.Errorf("検査できないアドレス: %w", ErrOutOfScope)
+
+// forbidden says why the address or range may not be a target ("" when
+// it may).
+func forbidden(p netip.Prefix) string {
+	for _, f := range forbiddenPrefixes {
+		if p.Overlaps(f) {
+			return "リンクローカル（169.254.0.0/16 のクラウドのメタデータ等）・マルチキャスト・未指定のアドレスは検査の対象にできません"
+		}
+	}
+	return ""
+}
+
+// checkPrefix refuses over-broad, malformed or forbidden prefixes.
 func checkPrefix(p netip.Prefix) error {
 	if !p.IsValid() {
 		return fmt.Errorf("アドレス範囲が正しくありません")
@@ -130,6 +158,9 @@ func checkPrefix(p netip.Prefix) error {
 	}
 	if p.Addr().Is6() && p.Bits() < MinPrefixIPv6 {
 		return fmt.Errorf("IPv6 の範囲が広すぎます（/%d）。/%d より狭い範囲を指定してください", p.Bits(), MinPrefixIPv6)
+	}
+	if why := forbidden(p); why != "" {
+		return fmt.Errorf("%s", why)
 	}
 	return nil
 }
