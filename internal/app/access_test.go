@@ -163,6 +163,10 @@ var objectRules = map[string][]objectCase{
 		// Checked to exist; that it is the drill's is the store's check (answered 404).
 		{name: "訓練の状況付与", query: "SELECT MAX(id) FROM drill_injects", roles: "admin consultant"},
 	},
+	// 進捗管理 (issue 19): the programme's own tasks are the ward's; every role the route admits.
+	"program.task": {
+		{name: "進捗管理の作業", query: "SELECT MIN(id) FROM program_tasks", roles: "admin consultant viewer"},
+	},
 	// 技術的検証 (issue 18): a system audit's team (the consultant leads both demo system audits) and the managers;
 	// an engagement of another kind has no technical verification. A finding: checked to exist (that it is the
 	// engagement's is the store's check, answered 404).

@@ -177,7 +177,7 @@ func (a *App) Names() *module.Names { return a.names }
 func (a *App) Deps() module.Deps {
 	return module.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Blobs: a.Blobs, Jobs: a.Jobs, Now: a.Now, Logger: a.Logger,
 		Org: a.Org, Names: a.names, Hints: a.hints, CitizenServices: a.citizenServices,
-		Engagements: a.engagementKeeper, EngagementSections: a.engagementSections, EngagementTabs: a.engagementTabs}
+		Engagements: a.engagementKeeper, EngagementSections: a.engagementSections, EngagementTabs: a.engagementTabs, YearProgress: a.yearProgress}
 }
 
 // citizenServices is the registry of citizen services of the module that
@@ -226,6 +226,29 @@ func (a *App) engagementTabs(ctx context.Context, e module.AuditEngagement) []mo
 		}
 	}
 	return out
+}
+
+// yearProgress gathers every module's tasks of fiscal year fy.
+func (a *App) yearProgress(ctx context.Context, fy int) ([]module.YearTask, error) {
+	var out []module.YearTask
+	for _, m := range a.Modules {
+		y, ok := m.(module.Year)
+		if !ok {
+			continue
+		}
+		ps, err := y.Progress(ctx, fy)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", m.Info().Label, err)
+		}
+		for _, p := range ps {
+			ws := p.Workstream
+			if ws == 0 {
+				ws = m.Info().Workstream
+			}
+			out = append(out, module.YearTask{Module: m.Info().Label, Path: m.Info().Path, Workstream: ws, Progress: p})
+		}
+	}
+	return out, nil
 }
 
 // hints gathers fiscal year fy's training hints from every module that

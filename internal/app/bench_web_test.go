@@ -31,7 +31,7 @@ func BenchmarkSignedInPage(b *testing.B) {
 	// The checklist template with the most items, as `mamori bench web` picks.
 	tpl := fmt.Sprintf("/catalog/templates/%d", s.ID(`SELECT template_id FROM checklist_items GROUP BY template_id ORDER BY COUNT(*) DESC, template_id LIMIT 1`))
 	h := s.Handler()
-	for _, pg := range []struct{ name, path string }{{"healthz", "/healthz"}, {"planned", "/program"}, {"policy", "/policy"}, {"staff", "/staff"}, {"template", tpl}} {
+	for _, pg := range []struct{ name, path string }{{"healthz", "/healthz"}, {"policy", "/policy"}, {"staff", "/staff"}, {"template", tpl}} {
 		path := pg.path
 		b.Run(pg.name, func(b *testing.B) {
 			b.ReportAllocs()

@@ -12,6 +12,7 @@ import (
 	"mamori/internal/module"
 	"mamori/internal/org/orgmod"
 	"mamori/internal/policy"
+	"mamori/internal/program"
 	"mamori/internal/scan"
 	"mamori/internal/survey"
 	"mamori/internal/vendor"
@@ -36,7 +37,6 @@ func (a *App) modules(d module.Deps) []module.Module {
 		incident.New(d),
 		vendor.New(d),
 		policy.NewModule(d),
-		module.Planned(module.Info{Key: "program", Label: "進捗管理", Path: "/program", Group: module.GroupWork, Workstream: 10,
-			Summary: "全業務のスケジュールと進捗、遅延の検知と再計画、定例会の議事録と決定事項、助言記録、次期支援計画書（案）。"}),
+		program.New(d),
 	}
 }

@@ -23,8 +23,11 @@ var routeRules = map[string]string{
 	"POST /logout":                 "all",
 	"GET /{$}":                     "all",
 	"GET /policy":                  "all",
-	// Workstreams not built yet (module.Planned): for the programme's runners only.
-	"GET /program": "admin consultant",
+	// 進捗管理 (issue 19): the runners plan, the viewer reads.
+	"GET /program":             "admin consultant viewer",
+	"POST /program/tasks":      "admin consultant",
+	"GET /program/tasks/{id}":  "admin consultant viewer",
+	"POST /program/tasks/{id}": "admin consultant",
 
 	"GET /account":                        "all",
 	"POST /account/password":              "all",

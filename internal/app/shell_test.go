@@ -36,22 +36,24 @@ func menu(t *testing.T, body string) []string {
 // an auditee its own department's work; a vendor a short page.
 func TestRoleNavigation(t *testing.T) {
 	s := webtest.Start(t, webtest.Options{Demo: true})
-	planned := []string{"進捗管理"}
+	// Every workstream is built: nothing is 準備中. 進捗管理 is for the
+	// programme's runners and the viewer.
+	program := []string{"進捗管理"}
 	cases := []struct {
 		role       web.Role
 		menu       []string // exactly, in order (nil: check want/lack only)
 		want, lack []string // in the menu
 		home, not  []string // on the home page
 	}{
-		{role: web.RoleAdmin, want: append([]string{"ホーム", "監査", "事故対応訓練", "委託・クラウド", "ポリシー改訂", "改善措置台帳", "職員名簿", "利用者と役割", "設定", "監査ログ"}, planned...),
+		{role: web.RoleAdmin, want: append([]string{"ホーム", "監査", "技術的検証", "事故対応訓練", "委託・クラウド", "ポリシー改訂", "改善措置台帳", "職員名簿", "利用者と役割", "設定", "監査ログ"}, program...),
 			lack: []string{"基本方針"},
-			home: []string{"年間の業務", "準備中", "インシデントに気づいたら", "ひので区CSIRT", `<a href="/admin/settings">連絡先を変更する</a>`, "未完了の改善措置"},
-			not:  []string{"あなたのタスク"}},
-		{role: web.RoleConsultant, want: append([]string{"監査", "事故対応訓練", "委託・クラウド", "ポリシー改訂", "改善措置台帳"}, planned...), lack: []string{"設定", "利用者と役割", "基本方針"},
-			home: []string{"年間の業務", "準備中"}, not: []string{"連絡先を変更する"}},
-		{role: web.RoleAuditor, want: []string{"監査", "ポリシー改訂", "改善措置台帳"}, lack: append([]string{"設定", "職員名簿", "事故対応訓練", "委託・クラウド"}, planned...),
+			home: []string{"年間の業務", "インシデントに気づいたら", "ひので区CSIRT", `<a href="/admin/settings">連絡先を変更する</a>`, "未完了の改善措置"},
+			not:  []string{"あなたのタスク", "準備中"}},
+		{role: web.RoleConsultant, want: append([]string{"監査", "技術的検証", "事故対応訓練", "委託・クラウド", "ポリシー改訂", "改善措置台帳"}, program...), lack: []string{"設定", "利用者と役割", "基本方針"},
+			home: []string{"年間の業務", "工程：遅延・要注意"}, not: []string{"連絡先を変更する", "準備中"}},
+		{role: web.RoleAuditor, want: []string{"監査", "技術的検証", "ポリシー改訂", "改善措置台帳"}, lack: append([]string{"設定", "職員名簿", "事故対応訓練", "委託・クラウド"}, program...),
 			home: []string{"年間の業務", "ポリシー改訂", "インシデントに気づいたら"}, not: []string{"準備中", "未回答の自己点検"}},
-		{role: web.RoleViewer, want: []string{"事故対応訓練", "委託・クラウド"}, lack: append([]string{"設定", "基本方針"}, planned...), home: []string{"年間の業務"}, not: []string{"準備中"}},
+		{role: web.RoleViewer, want: append([]string{"事故対応訓練", "委託・クラウド"}, program...), lack: []string{"設定", "基本方針", "技術的検証"}, home: []string{"年間の業務"}, not: []string{"準備中"}},
 		{role: web.RoleStaff, menu: []string{"ホーム", "自己点検", "研修", "インシデント", "基本方針"},
 			// The demo 職員 has not answered the open self-assessment yet.
 			home: []string{"あなたのタスク", "未回答の自己点検", `href="/selfcheck/answer/`, "インシデントに気づいたら", "ひので区CSIRT（情報政策課 情報セキュリティ係）",
@@ -82,13 +84,13 @@ func TestRoleNavigation(t *testing.T) {
 					t.Errorf("menu %q has %s", got, l)
 				}
 			}
-			// What is not in the menu is not open either: a planned page
-			// for the runners only, the settings for the office only.
-			wantPlanned := http.StatusForbidden
-			if tc.role == web.RoleAdmin || tc.role == web.RoleConsultant {
-				wantPlanned = http.StatusOK
+			// What is not in the menu is not open either: the programme
+			// for its runners and the viewer, the settings for the office only.
+			wantProgram := http.StatusForbidden
+			if tc.role == web.RoleAdmin || tc.role == web.RoleConsultant || tc.role == web.RoleViewer {
+				wantProgram = http.StatusOK
 			}
-			c.Get("/program").Want(wantPlanned)
+			c.Get("/program").Want(wantProgram)
 			if tc.role != web.RoleAdmin {
 				c.Get("/admin/settings").Want(http.StatusForbidden)
 			}

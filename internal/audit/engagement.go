@@ -48,6 +48,19 @@ func (k Kind) Short() string {
 	return "外部"
 }
 
+// Workstream is the DESIGN.md workstream the kind belongs to: 1 internal
+// audits, 3 external audits (information assets, My Number), 4 system
+// audits.
+func (k Kind) Workstream() int {
+	switch k {
+	case KindInternal:
+		return 1
+	case KindSystem:
+		return 4
+	}
+	return 3
+}
+
 // Valid reports whether k is a known kind.
 func (k Kind) Valid() bool { _, ok := kindLabels[k]; return ok }
 

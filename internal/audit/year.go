@@ -135,7 +135,7 @@ func (m *Module) Progress(ctx context.Context, fy int) ([]module.Progress, error
 		out = append(out, module.Progress{
 			Task: e.Kind.Label() + "（" + e.Subject() + "）", Owner: engagementOwner(e, roles), Start: start, End: end,
 			Done: phaseShare(e.Phase), Completed: e.Phase == PhaseDone, Overdue: len(e.Overdue(now)) + overdueFollowups[e.ID],
-			Link: fmt.Sprintf("/audit/%d", e.ID)})
+			Link: fmt.Sprintf("/audit/%d", e.ID), Workstream: e.Kind.Workstream()})
 	}
 	return out, nil
 }

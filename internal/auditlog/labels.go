@@ -99,6 +99,10 @@ var ActionGroups = []ActionGroup{
 		{"vendor.import_refused", "確認事項の Excel の取込みを拒否"},
 		{"vendor.evidence_refused", "事業者の資料の添付を拒否"},
 	}},
+	{"program", "進捗管理", []ActionLabel{
+		{"program.task_create", "工程の作業を登録"},
+		{"program.task_update", "工程の作業を更新・再計画"},
+	}},
 	{"scan", "技術的検証", []ActionLabel{
 		{"scan.plan_save", "技術的検証の計画を保存"},
 		{"scan.abort", "技術的検証の中止スイッチを操作"},
@@ -340,6 +344,7 @@ var TargetKinds = []TargetKind{
 	{"drill", "事故対応訓練", "/drills/%d"},
 	{"vendor_request", "委託・クラウドの審査", "/vendor/%d"},
 	{"scan_finding", "技術的検証の検出事項", ""},
+	{"program_task", "工程の作業", "/program/tasks/%d"},
 	{"drill_plan", "年間訓練計画", "/drill/plan?year=%d"},
 	{"incident_report", "職員からのインシデント報告", "/incident-reports/%d"},
 	{"audit_engagement", "監査", "/audit/%d"},
@@ -362,7 +367,7 @@ var ModuleNamed = map[string]string{
 	"survey_campaign": "selfcheck", "survey_question": "selfcheck", "audit_example": "audit",
 	"learning_campaign": "learning", "learning_assignment": "learning", "learning_course": "learning", "learning_practice": "learning",
 	"incident": "incident", "incident_report": "incident",
-	"drill": "drill", "vendor_request": "vendor", "scan_finding": "scan",
+	"drill": "drill", "vendor_request": "vendor", "scan_finding": "scan", "program_task": "program",
 }
 
 // NamedTarget is a target written as a fixed word rather than KIND:ID: a

@@ -61,6 +61,9 @@ type Deps struct {
 	// EngagementTabs gathers the pages other modules keep on an engagement
 	// (EngagementTabber). Nil in a module built alone.
 	EngagementTabs func(ctx context.Context, e AuditEngagement) []EngagementTab
+	// YearProgress gathers every module's tasks of fiscal year fy
+	// (module.Year), for programme management. Nil in a module built alone.
+	YearProgress func(ctx context.Context, fy int) ([]YearTask, error)
 }
 
 // ServiceRegistry is a module that keeps the registry of citizen services
@@ -257,6 +260,19 @@ type Progress struct {
 	Completed bool
 	Overdue   int    // items past their due date (follow-ups, reminders)
 	Link      string // page to open
+	// Workstream places the task under another DESIGN.md workstream than
+	// the module's own (an external or system audit of the audit module);
+	// 0: the module's.
+	Workstream int
+}
+
+// YearTask is one module's task of the year, as programme management
+// reads it through Deps.YearProgress.
+type YearTask struct {
+	Module     string // the module's label, e.g. 自己点検
+	Path       string // the module's landing page (who may open it may follow the task's link)
+	Workstream int    // DESIGN.md workstream number
+	Progress
 }
 
 // Tiler is a module with dashboard tiles for the home page.

@@ -245,9 +245,6 @@ func (m *Module) Progress(ctx context.Context, fy int) ([]module.Progress, error
 			elapsed := float64(now.Sub(p.Start)) / float64(max(p.End.Sub(p.Start), time.Hour))
 			pr.Done = min(max(elapsed, 0.2), 0.9)
 		}
-		if !pr.Completed && now.After(p.End) {
-			pr.Overdue = max(urgent, 1)
-		}
 		out = append(out, pr)
 	}
 	return out, nil

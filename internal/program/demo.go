@@ -1,0 +1,94 @@
+package program
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"mamori/internal/jp"
+	"mamori/internal/module"
+)
+
+// The demo ward's programme (令和8年度 in the demo's year): the
+// contractor's own tasks and milestones beside those the modules know —
+// the work plan, the monthly meetings (held ones done), the policy
+// revision's steps (one re-planned and still late), the training
+// material, the auditor training, the year-end reports and the next-year
+// plan.
+
+type demoTask struct {
+	ws        int
+	title     string
+	owner     string
+	milestone bool
+	from, to  [2]int // month, day (January–March fall in the next calendar year)
+	progress  int
+	done      bool
+	// replanTo moves the end to this month and day with the reason.
+	replanTo [2]int
+	reason   string
+}
+
+var demoTasks = []demoTask{
+	{ws: 10, title: "業務計画書の提出", owner: "支援事業者", milestone: true, from: [2]int{4, 15}, done: true},
+	{ws: 10, title: "次期支援計画書（案）の作成", owner: "支援事業者", from: [2]int{2, 1}, to: [2]int{3, 10}},
+	{ws: 10, title: "年間業務報告書の提出", owner: "支援事業者", milestone: true, from: [2]int{3, 19}},
+	{ws: 9, title: "相違点整合表の作成（令和7年3月版ガイドライン）", owner: "支援事業者", from: [2]int{5, 1}, to: [2]int{7, 31}, done: true},
+	{ws: 9, title: "改訂案（見え消し版）・新旧対照表の作成", owner: "区と支援事業者", from: [2]int{8, 1}, to: [2]int{10, 31}, progress: 60,
+		replanTo: [2]int{11, 30}, reason: "令和7年3月のガイドライン改定でマイナンバー利用事務系の規定が変わり、反映する範囲を広げたため（10月の定例会で決定）。"},
+	{ws: 9, title: "改訂内容の職員向け教材の作成", owner: "支援事業者", from: [2]int{12, 1}, to: [2]int{1, 31}},
+	{ws: 5, title: "研修資料の作成（個人情報保護・特定個人情報保護）", owner: "支援事業者", from: [2]int{5, 15}, to: [2]int{7, 15}, done: true},
+	{ws: 1, title: "内部監査人研修（実習を含む）", owner: "支援事業者", from: [2]int{6, 2}, to: [2]int{6, 27}, done: true},
+	{ws: 1, title: "内部監査全体報告書の作成", owner: "支援事業者", from: [2]int{2, 1}, to: [2]int{3, 13}},
+	{ws: 8, title: "外部委託・クラウドのチェックリストの改訂", owner: "支援事業者", from: [2]int{6, 1}, to: [2]int{6, 30}, done: true},
+}
+
+// meetingDays are the monthly meetings (定例会), one a month but August.
+var meetingDays = [][2]int{{4, 24}, {5, 22}, {6, 19}, {7, 17}, {9, 18}, {10, 16}, {11, 20}, {12, 18}, {1, 22}, {2, 19}, {3, 12}}
+
+// CreateDemo implements module.DemoMaker.
+func (m *Module) CreateDemo(ctx context.Context, demo module.Demo) error {
+	fy := m.d.Org.CurrentFiscalYear(ctx)
+	demo.Progress("進捗管理の工程（独自の作業・定例会）")
+	day := func(md [2]int) time.Time {
+		y := fy
+		if md[0] < 4 {
+			y++
+		}
+		return time.Date(y, time.Month(md[0]), md[1], 0, 0, 0, 0, jp.JST)
+	}
+	now := m.store.now()
+	tasks := append([]demoTask{}, demoTasks...)
+	for i, d := range meetingDays {
+		tasks = append(tasks, demoTask{ws: 10, title: fmt.Sprintf("第%d回 定例会", i+1), owner: "区と支援事業者", milestone: true, from: d})
+	}
+	for _, t := range tasks {
+		start := day(t.from)
+		end := start
+		if !t.milestone {
+			end = day(t.to)
+		}
+		in := TaskInput{Title: t.title, Owner: t.owner, Workstream: t.ws, Milestone: t.milestone, Start: jp.DateKey(start), End: jp.DateKey(end),
+			Progress: fmt.Sprint(t.progress)}
+		// Held meetings and finished tasks are done on their day.
+		if t.done || t.milestone && end.Before(now) {
+			in.ActualStart, in.ActualEnd = jp.DateKey(start), jp.DateKey(end)
+		}
+		id, err := m.store.Create(ctx, fy, in, "支援事業者 担当コンサルタント")
+		if err != nil {
+			return fmt.Errorf("工程「%s」: %w", t.title, err)
+		}
+		if t.reason == "" {
+			continue
+		}
+		cur, err := m.store.Task(ctx, id)
+		if err != nil {
+			return err
+		}
+		in.End, in.Reason, in.Rev = jp.DateKey(day(t.replanTo)), t.reason, cur.Rev
+		if err := m.store.Update(ctx, cur, in, "支援事業者 担当コンサルタント"); err != nil {
+			return fmt.Errorf("工程「%s」の再計画: %w", t.title, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,102 @@
+// Package program is programme management (進捗管理, DESIGN.md workstream
+// 10, issue 19): the year's schedule — the programme's own tasks and
+// milestones and every task the modules already know (read live through
+// module.Deps.YearProgress, never typed twice) — with delay detection,
+// re-planning with the reason kept against the baseline, a Gantt chart
+// drawn by the server, and `mamori program status`.
+//
+// Still to come (issue 19): the monthly meeting with minutes, decisions
+// and actions, the advice log, the next-year plan, the deliverables
+// register, the lent-materials register and destruction at contract end.
+package program
+
+import (
+	"context"
+	"embed"
+	"fmt"
+
+	"mamori/internal/database"
+	"mamori/internal/module"
+	"mamori/internal/web"
+)
+
+//go:embed all:templates
+var templateFS embed.FS
+
+//go:embed static/program.css
+var css []byte
+
+// ModuleKey names the module.
+const ModuleKey = "program"
+
+var (
+	// Managers plan and re-plan: the security office and the contractor.
+	Managers = web.NewRoleSet(web.RoleAdmin, web.RoleConsultant)
+	// readers also include the viewer (CISO, executives).
+	readers = web.NewRoleSet(web.RoleAdmin, web.RoleConsultant, web.RoleViewer)
+)
+
+// Module is programme management.
+type Module struct {
+	d     module.Deps
+	store *Store
+	rt    *web.Router // who may open which module's pages
+}
+
+// New returns the module on the app's shared services.
+func New(d module.Deps) *Module {
+	registerNames(d.Names, d.DB)
+	return &Module{d: d, store: NewStore(d)}
+}
+
+// Store is the module's store (for sub-commands and tests).
+func (m *Module) Store() *Store { return m.store }
+
+var info = module.Info{Key: ModuleKey, Label: "進捗管理", Path: "/program", Group: module.GroupWork, Workstream: 10, Built: true,
+	Summary: "全業務のスケジュールと進捗：各業務が持つ作業と独自の作業・節目の工程表（ガントチャート）、遅延の検知、理由を残した再計画。"}
+
+// Info implements module.Module.
+func (m *Module) Info() module.Info { return info }
+
+// Tables implements module.Tabler (parents first).
+func (m *Module) Tables() []string { return []string{"program_tasks", "program_replans"} }
+
+// Routes implements module.Router.
+func (m *Module) Routes(rt *web.Router) error {
+	if err := rt.Renderer().Add("program", templateFS, "templates"); err != nil {
+		return err
+	}
+	rt.Renderer().Static().Add("program/program.css", css)
+	m.rt = rt
+	m.routes(rt)
+	return nil
+}
+
+func registerNames(reg *module.Names, db *database.DB) {
+	if reg == nil || db == nil {
+		return
+	}
+	reg.Register("program_task", module.SQLNames(db, "SELECT id, id, title, start_on FROM program_tasks WHERE id IN (%s)",
+		func(id, _ int64, title, _ string) module.Named {
+			return module.Named{Name: title, Link: fmt.Sprintf("/program/tasks/%d", id)}
+		}))
+}
+
+// Tiles implements module.Tiler: the year's delayed tasks, for those who
+// run the programme.
+func (m *Module) Tiles(ctx context.Context, u *web.User) ([]module.Tile, error) {
+	if !readers.HasUser(u) {
+		return nil, nil
+	}
+	sc, err := m.store.ScheduleOf(ctx, m.d.Org.CurrentFiscalYear(ctx), m.d.YearProgress)
+	if err != nil {
+		return nil, err
+	}
+	late := 0
+	for _, r := range sc.Delayed {
+		if r.Status == StatusLate {
+			late++
+		}
+	}
+	return []module.Tile{{Label: "工程：遅延・要注意", Value: fmt.Sprintf("%d 件・%d 件", late, len(sc.Delayed)-late), Link: "/program", Alert: len(sc.Delayed) > 0}}, nil
+}
