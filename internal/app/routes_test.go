@@ -25,6 +25,7 @@ var routeRules = map[string]string{
 	"GET /policy":                  "all",
 	// 進捗管理 (issue 19): the runners plan, the viewer reads.
 	"GET /program":             "admin consultant viewer",
+	"GET /program/work-plan":   "admin consultant viewer",
 	"POST /program/tasks":      "admin consultant",
 	"GET /program/tasks/{id}":  "admin consultant viewer",
 	"POST /program/tasks/{id}": "admin consultant",

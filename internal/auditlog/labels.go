@@ -345,6 +345,7 @@ var TargetKinds = []TargetKind{
 	{"vendor_request", "委託・クラウドの審査", "/vendor/%d"},
 	{"scan_finding", "技術的検証の検出事項", ""},
 	{"program_task", "工程の作業", "/program/tasks/%d"},
+	{"program_year", "工程（年度）", "/program?year=%d"},
 	{"drill_plan", "年間訓練計画", "/drill/plan?year=%d"},
 	{"incident_report", "職員からのインシデント報告", "/incident-reports/%d"},
 	{"audit_engagement", "監査", "/audit/%d"},

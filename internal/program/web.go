@@ -21,6 +21,7 @@ func (m *Module) routes(rt *web.Router) {
 		return err
 	})
 	rt.Handle("GET /program", read, m.schedule)
+	rt.Handle("GET /program/work-plan", read, m.workPlan)
 	rt.Handle("POST /program/tasks", manage, m.create)
 	rt.Handle("GET /program/tasks/{id}", read.On(task), m.show)
 	rt.Handle("POST /program/tasks/{id}", manage.On(task), m.update)

@@ -3,8 +3,10 @@ package program_test
 import (
 	"encoding/json"
 	"fmt"
+	"mamori/internal/testkit"
 	"net/http"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -38,6 +40,8 @@ func TestSchedule(t *testing.T) {
 			t.Error("the viewer's schedule links to pages the viewer may not open")
 		}
 		staff.Get("/program").Want(http.StatusForbidden)
+		staff.Get("/program/work-plan?format=pdf").Want(http.StatusForbidden)
+		viewer.Download("/program/work-plan?format=docx", "application/vnd.openxmlformats")
 		viewer.Post("/program/tasks", url.Values{"title": {"x"}}).Want(http.StatusForbidden)
 
 		// A new task: refused, then kept.
@@ -115,6 +119,14 @@ func TestProgramStatusCLI(t *testing.T) {
 	}
 	if late == 0 {
 		t.Error("the demo has no late task")
+	}
+	pdf := filepath.Join(dir, "plan.pdf")
+	if code, _, errs := run("export", "work-plan", "-o", pdf); code != 0 {
+		t.Fatalf("export work-plan: %s", errs)
+	}
+	if text := strings.Join(strings.Fields(testkit.PDFText(t, pdf)), ""); !strings.Contains(text, "業務計画書") || !strings.Contains(text, "定例会") ||
+		!strings.Contains(text, "当初") {
+		t.Error("the work plan lacks its title, the meetings or a re-planned task's original dates")
 	}
 	code, out, _ = run("program", "status")
 	if code != 0 || !strings.Contains(out, "遅延") || !strings.Contains(out, "定例会") {
