@@ -44,4 +44,33 @@ func TestProgramJourney(t *testing.T) {
 		}
 	}
 	testkit.Shot(t, ctx, "program-task")
+
+	// A meeting: the proposed agenda, a decision and an action; the action
+	// is in the schedule; the minutes download.
+	step(t, ctx, "meetings", leave, chromedp.Navigate(base+"/program/meetings"), nextPage(`^/program/meetings$`), chromedp.WaitVisible(chromedp.CSS("#agenda")))
+	if agenda := evalString(t, ctx, `document.querySelector("#agenda").value`); !strings.Contains(agenda, "宿題の確認") {
+		t.Errorf("the proposed agenda does not start with the open actions: %q", agenda)
+	}
+	step(t, ctx, "new meeting", chromedp.Evaluate[chromedp.Void](`(() => {
+		document.querySelector("#held_on").value = new Date().toISOString().slice(0, 10);
+		document.querySelector("#next_on").value = "";
+		document.querySelector("#content").value = "【各業務の進捗報告】技術的検証の結果を共有した。";
+	})()`), leave, chromedp.Click(chromedp.CSS(`form[method=post][action="/program/meetings"] button[type=submit]`)), nextPage(`^/program/meetings/\d+$`), chromedp.WaitVisible(chromedp.CSS("#it-text")))
+	testkit.Shot(t, ctx, "program-meeting")
+	step(t, ctx, "action", chromedp.Evaluate[chromedp.Void](`(() => {
+		document.querySelector("input[name=kind][value=action]").checked = true;
+		document.querySelector("#it-text").value = "telnet の停止日を保守事業者と確定する";
+		document.querySelector("#it-owner").value = "支援事業者";
+		const d = new Date(); d.setDate(d.getDate() + 7);
+		document.querySelector("#it-due").value = d.toISOString().slice(0, 10);
+		document.querySelector("#it-ws").value = "4";
+	})()`), leave, chromedp.Click(chromedp.CSS(`form[action$="/items"] button[type=submit]`)), nextPage(`^/program/meetings/\d+$`), chromedp.WaitVisible(chromedp.CSS(".alert-ok")))
+	wantFlash(t, ctx, "宿題を記録しました")
+	if got := evalString(t, ctx, `(() => { const x = new XMLHttpRequest(); x.open("GET", document.querySelector("a[href$='minutes?format=pdf']").href, false); x.send(); return x.status + " " + x.getResponseHeader("Content-Type"); })()`); !strings.HasPrefix(got, "200 application/pdf") {
+		t.Errorf("the minutes download: %s", got)
+	}
+	step(t, ctx, "schedule again", leave, chromedp.Navigate(base+"/program"), nextPage(`^/program$`))
+	if text := mainText(t, ctx); !strings.Contains(text, "宿題：telnet の停止日を保守事業者と確定する") {
+		t.Errorf("the action is not in the schedule")
+	}
 }

@@ -167,6 +167,9 @@ var objectRules = map[string][]objectCase{
 	"program.task": {
 		{name: "進捗管理の作業", query: "SELECT MIN(id) FROM program_tasks", roles: "admin consultant viewer"},
 	},
+	"program.meeting": {
+		{name: "定例会", query: "SELECT MIN(id) FROM program_meetings", roles: "admin consultant viewer"},
+	},
 	// 技術的検証 (issue 18): a system audit's team (the consultant leads both demo system audits) and the managers;
 	// an engagement of another kind has no technical verification. A finding: checked to exist (that it is the
 	// engagement's is the store's check, answered 404).

@@ -102,6 +102,11 @@ var ActionGroups = []ActionGroup{
 	{"program", "進捗管理", []ActionLabel{
 		{"program.task_create", "工程の作業を登録"},
 		{"program.task_update", "工程の作業を更新・再計画"},
+		{"program.meeting_create", "定例会を登録"},
+		{"program.meeting_update", "定例会の議事録を保存"},
+		{"program.item_add", "定例会の決定事項・宿題を記録"},
+		{"program.item_done", "定例会の宿題を完了"},
+		{"program.advice", "相談・助言を記録"},
 	}},
 	{"scan", "技術的検証", []ActionLabel{
 		{"scan.plan_save", "技術的検証の計画を保存"},
@@ -346,6 +351,8 @@ var TargetKinds = []TargetKind{
 	{"scan_finding", "技術的検証の検出事項", ""},
 	{"program_task", "工程の作業", "/program/tasks/%d"},
 	{"program_year", "工程（年度）", "/program?year=%d"},
+	{"program_meeting", "定例会", "/program/meetings/%d"},
+	{"program_advice", "相談・助言記録", ""},
 	{"drill_plan", "年間訓練計画", "/drill/plan?year=%d"},
 	{"incident_report", "職員からのインシデント報告", "/incident-reports/%d"},
 	{"audit_engagement", "監査", "/audit/%d"},
@@ -368,7 +375,7 @@ var ModuleNamed = map[string]string{
 	"survey_campaign": "selfcheck", "survey_question": "selfcheck", "audit_example": "audit",
 	"learning_campaign": "learning", "learning_assignment": "learning", "learning_course": "learning", "learning_practice": "learning",
 	"incident": "incident", "incident_report": "incident",
-	"drill": "drill", "vendor_request": "vendor", "scan_finding": "scan", "program_task": "program",
+	"drill": "drill", "vendor_request": "vendor", "scan_finding": "scan", "program_task": "program", "program_meeting": "program",
 }
 
 // NamedTarget is a target written as a fixed word rather than KIND:ID: a

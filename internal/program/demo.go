@@ -3,8 +3,13 @@ package program
 import (
 	"context"
 	"fmt"
+	"io/fs"
+	"strings"
 	"time"
 
+	"go.yaml.in/yaml/v3"
+
+	"mamori/content"
 	"mamori/internal/jp"
 	"mamori/internal/module"
 )
@@ -90,5 +95,145 @@ func (m *Module) CreateDemo(ctx context.Context, demo module.Demo) error {
 			return fmt.Errorf("工程「%s」の再計画: %w", t.title, err)
 		}
 	}
+	demo.Progress("定例会の議事録と相談・助言記録")
+	return m.demoMeetings(ctx, fy, func(md string) (time.Time, error) {
+		var mo, d int
+		if _, err := fmt.Sscanf(md, "%d-%d", &mo, &d); err != nil || mo < 1 || mo > 12 || d < 1 || d > 31 {
+			return time.Time{}, fmt.Errorf("demo/program.yaml: 日付「%s」は MM-DD ではありません", md)
+		}
+		return time.Date(yearOf(fy, mo), time.Month(mo), d, 0, 0, 0, 0, jp.JST), nil
+	})
+}
+
+// demoRecords are the held meetings' minutes and the advice log
+// (content/demo/program.yaml).
+type demoRecords struct {
+	Meetings []struct {
+		Seq       int      `yaml:"seq"`
+		Date      string   `yaml:"date"`
+		Time      string   `yaml:"time"`
+		Place     string   `yaml:"place"`
+		Attendees []string `yaml:"attendees"`
+		Agenda    []string `yaml:"agenda"`
+		Content   string   `yaml:"content"`
+		Decisions []string `yaml:"decisions"`
+		Actions   []struct {
+			Text  string `yaml:"text"`
+			Owner string `yaml:"owner"`
+			Due   string `yaml:"due"`
+			Done  bool   `yaml:"done"`
+		} `yaml:"actions"`
+	} `yaml:"meetings"`
+	Advice []struct {
+		Date       string   `yaml:"date"`
+		Department string   `yaml:"department"`
+		Channel    string   `yaml:"channel"`
+		Question   string   `yaml:"question"`
+		Answer     string   `yaml:"answer"`
+		Clauses    []string `yaml:"clauses"`
+	} `yaml:"advice"`
+}
+
+// at is the store on a clock stopped at t.
+func (m *Module) at(t time.Time) *Store {
+	return &Store{db: m.store.db, log: m.store.log, now: func() time.Time { return t }}
+}
+
+// demoMeetings records the held meetings (those before today) with their
+// decisions and actions, each action done by the next meeting when the
+// file says so, and the advice log up to today.
+func (m *Module) demoMeetings(ctx context.Context, fy int, day func(string) (time.Time, error)) error {
+	b, err := fs.ReadFile(content.FS, "demo/program.yaml")
+	if err != nil {
+		return err
+	}
+	var f demoRecords
+	if err := yaml.Unmarshal(b, &f); err != nil {
+		return fmt.Errorf("demo/program.yaml: %w", err)
+	}
+	now := m.store.now()
+	const by = "支援事業者 担当コンサルタント"
+	for i, x := range f.Meetings {
+		held, err := day(x.Date)
+		if err != nil {
+			return err
+		}
+		if !held.Before(now) {
+			break
+		}
+		next := ""
+		if i+1 < len(f.Meetings) {
+			n, err := day(f.Meetings[i+1].Date)
+			if err != nil {
+				return err
+			}
+			next = jp.DateKey(n)
+		} else if len(meetingDays) > len(f.Meetings) {
+			next = jp.DateKey(time.Date(yearOf(fy, meetingDays[len(f.Meetings)][0]), time.Month(meetingDays[len(f.Meetings)][0]), meetingDays[len(f.Meetings)][1], 0, 0, 0, 0, jp.JST))
+		}
+		s := m.at(held.Add(17 * time.Hour))
+		id, err := s.CreateMeeting(ctx, fy, MeetingInput{HeldOn: jp.DateKey(held), Time: x.Time, Place: x.Place, Attendees: strings.Join(x.Attendees, "\n"),
+			Agenda: strings.Join(x.Agenda, "\n"), Content: x.Content, NextOn: next, NextNote: "同じ会議室で 14:00 から"}, by)
+		if err != nil {
+			return fmt.Errorf("第%d回 定例会: %w", x.Seq, err)
+		}
+		mt, err := s.Meeting(ctx, id)
+		if err != nil {
+			return err
+		}
+		for _, d := range x.Decisions {
+			if err := s.AddItem(ctx, mt, ItemInput{Kind: ItemDecision, Text: d}, by); err != nil {
+				return fmt.Errorf("第%d回 定例会の決定事項: %w", x.Seq, err)
+			}
+		}
+		for _, a := range x.Actions {
+			due, err := day(a.Due)
+			if err != nil {
+				return err
+			}
+			if err := s.AddItem(ctx, mt, ItemInput{Kind: ItemAction, Text: a.Text, Owner: a.Owner, Due: jp.DateKey(due), Workstream: 10}, by); err != nil {
+				return fmt.Errorf("第%d回 定例会の宿題: %w", x.Seq, err)
+			}
+		}
+		if mt, err = s.Meeting(ctx, id); err != nil {
+			return err
+		}
+		for j, a := range x.Actions {
+			if !a.Done {
+				continue
+			}
+			due, _ := day(a.Due)
+			if due.After(now) {
+				continue
+			}
+			acts := mt.Actions()
+			if j >= len(acts) {
+				break
+			}
+			if err := m.at(due.Add(16*time.Hour)).CompleteAction(ctx, mt, acts[j].ID, "定例会で完了を確認。", by); err != nil {
+				return fmt.Errorf("第%d回 定例会の宿題の完了: %w", x.Seq, err)
+			}
+		}
+	}
+	for _, a := range f.Advice {
+		asked, err := day(a.Date)
+		if err != nil {
+			return err
+		}
+		if asked.After(now) {
+			continue
+		}
+		if err := m.at(asked.Add(15*time.Hour)).AddAdvice(ctx, fy, AdviceInput{AskedOn: jp.DateKey(asked), Department: a.Department, Channel: a.Channel,
+			Question: a.Question, Answer: a.Answer, Clauses: strings.Join(a.Clauses, " ")}, by); err != nil {
+			return fmt.Errorf("相談（%s）: %w", a.Date, err)
+		}
+	}
 	return nil
+}
+
+func yearOf(fy, month int) int {
+	if month < 4 {
+		return fy + 1
+	}
+	return fy
 }

@@ -117,20 +117,36 @@ func (m *Module) workPlan(w http.ResponseWriter, r *http.Request) error {
 	return web.Send(w, r, m.d.Log, dl, func(out io.Writer) error { return f.Render(out, doc) })
 }
 
-// Deliverables implements module.Year: the year's 業務計画書.
+// Deliverables implements module.Year: the year's 業務計画書 and each
+// meeting's 議事録.
 func (m *Module) Deliverables(ctx context.Context, fy int) ([]module.Deliverable, error) {
 	ts, err := m.store.Tasks(ctx, fy)
 	if err != nil || len(ts) == 0 {
 		return nil, err
 	}
-	return []module.Deliverable{{Key: "work-plan", Title: "業務計画書（" + jp.FiscalYearLabel(fy) + "）", Formats: []string{"pdf", "docx"},
+	ms, err := m.store.Meetings(ctx, fy)
+	if err != nil {
+		return nil, err
+	}
+	var out []module.Deliverable
+	for _, mt := range ms {
+		out = append(out, module.Deliverable{Key: fmt.Sprintf("minutes-%d", mt.Seq), Title: "議事録（" + mt.Title() + "）", Formats: []string{"pdf", "docx"},
+			Build: func(ctx context.Context) (*docgen.Document, error) {
+				full, err := m.store.Meeting(ctx, mt.ID)
+				if err != nil {
+					return nil, err
+				}
+				return MinutesDocument(full, m.d.Org.WardName(ctx)), nil
+			}})
+	}
+	return append([]module.Deliverable{{Key: "work-plan", Title: "業務計画書（" + jp.FiscalYearLabel(fy) + "）", Formats: []string{"pdf", "docx"},
 		Build: func(ctx context.Context) (*docgen.Document, error) {
 			sc, err := m.store.ScheduleOf(ctx, fy, m.d.YearProgress)
 			if err != nil {
 				return nil, err
 			}
 			return WorkPlanDocument(sc, m.d.Org.WardName(ctx)), nil
-		}}}, nil
+		}}}, out...), nil
 }
 
 // Progress implements module.Year: the programme's own tasks are already
@@ -157,5 +173,44 @@ func workPlanCommand() module.ExportCommand {
 				return nil, "", "", "", err
 			}
 			return WorkPlanDocument(sc, d.Org.WardName(ctx)), "業務計画書", fmt.Sprintf("program_year:%d", fy), jp.FiscalYearLabel(fy) + "の業務計画書", nil
+		}}
+}
+
+func minutesCommand() module.ExportCommand {
+	var year *string
+	var seq *int
+	return module.ExportCommand{Name: "minutes", Label: "議事録", Formats: []string{"pdf", "docx"}, Synopsis: "[--year 2026] --meeting N",
+		Usage: `export minutes [--year 2026] --meeting N --format pdf|docx -o FILE
+                           定例会の議事録（日時・場所・出席者・議題・内容・決定事項・宿題・次回）を出力します`,
+		Flags: func(fs *flag.FlagSet) {
+			year = fs.String("year", "", "年度（省略時は現在の年度）")
+			seq = fs.Int("meeting", 0, "定例会の回（第N回の N）")
+		},
+		Ready: func() bool { return *seq > 0 },
+		Build: func(ctx context.Context, d module.Deps) (*docgen.Document, string, string, string, error) {
+			fy := d.Org.CurrentFiscalYear(ctx)
+			if *year != "" {
+				y, err := jp.ParseFiscalYear(*year)
+				if err != nil || y < 2000 || y > 2100 {
+					return nil, "", "", "", fmt.Errorf("--year「%s」は年度として読めません（例: 2026、令和8年度）", *year)
+				}
+				fy = y
+			}
+			s := NewStore(d)
+			ms, err := s.Meetings(ctx, fy)
+			if err != nil {
+				return nil, "", "", "", err
+			}
+			for _, mt := range ms {
+				if mt.Seq == *seq {
+					full, err := s.Meeting(ctx, mt.ID)
+					if err != nil {
+						return nil, "", "", "", err
+					}
+					return MinutesDocument(full, d.Org.WardName(ctx)), "議事録", fmt.Sprintf("program_meeting:%d", mt.ID),
+						fmt.Sprintf("%s %sの議事録", jp.FiscalYearLabel(fy), mt.Title()), nil
+				}
+			}
+			return nil, "", "", "", fmt.Errorf("%sの第%d回 定例会はありません（%d 回まで）", jp.FiscalYearLabel(fy), *seq, len(ms))
 		}}
 }

@@ -5,9 +5,13 @@
 // re-planning with the reason kept against the baseline, a Gantt chart
 // drawn by the server, and `mamori program status`.
 //
-// Still to come (issue 19): the monthly meeting with minutes, decisions
-// and actions, the advice log, the next-year plan, the deliverables
-// register, the lent-materials register and destruction at contract end.
+// The monthly meetings (定例会) have their agenda proposed from the open
+// actions and the delays, minutes, decisions and actions that feed the
+// schedule, and the 議事録 as PDF/Word; consultations are kept in the
+// advice log (相談・助言記録).
+//
+// Still to come (issue 19): the next-year plan, the deliverables register,
+// the lent-materials register and destruction at contract end.
 package program
 
 import (
@@ -59,7 +63,9 @@ var info = module.Info{Key: ModuleKey, Label: "進捗管理", Path: "/program", 
 func (m *Module) Info() module.Info { return info }
 
 // Tables implements module.Tabler (parents first).
-func (m *Module) Tables() []string { return []string{"program_tasks", "program_replans"} }
+func (m *Module) Tables() []string {
+	return []string{"program_tasks", "program_replans", "program_meetings", "program_items", "program_advice"}
+}
 
 // Routes implements module.Router.
 func (m *Module) Routes(rt *web.Router) error {
@@ -76,6 +82,10 @@ func registerNames(reg *module.Names, db *database.DB) {
 	if reg == nil || db == nil {
 		return
 	}
+	reg.Register("program_meeting", module.SQLNames(db, "SELECT id, fiscal_year, held_on, '' FROM program_meetings WHERE id IN (%s)",
+		func(id, fy int64, held, _ string) module.Named {
+			return module.Named{Name: fmt.Sprintf("定例会（%s）", held), Link: fmt.Sprintf("/program/meetings/%d", id)}
+		}))
 	reg.Register("program_task", module.SQLNames(db, "SELECT id, id, title, start_on FROM program_tasks WHERE id IN (%s)",
 		func(id, _ int64, title, _ string) module.Named {
 			return module.Named{Name: title, Link: fmt.Sprintf("/program/tasks/%d", id)}

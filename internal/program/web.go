@@ -25,6 +25,7 @@ func (m *Module) routes(rt *web.Router) {
 	rt.Handle("POST /program/tasks", manage, m.create)
 	rt.Handle("GET /program/tasks/{id}", read.On(task), m.show)
 	rt.Handle("POST /program/tasks/{id}", manage.On(task), m.update)
+	m.meetingRoutes(rt)
 }
 
 func userName(r *http.Request) string { return improve.ActorOf(web.UserFrom(r.Context())).Name }

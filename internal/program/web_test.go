@@ -6,6 +6,7 @@ import (
 	"mamori/internal/testkit"
 	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -135,4 +136,88 @@ func TestProgramStatusCLI(t *testing.T) {
 	if code, _, errs := run("program", "status", "--year", "1999"); code == 0 || !strings.Contains(errs, "年度") {
 		t.Errorf("a year out of range: %d %s", code, errs)
 	}
+}
+
+var meetingRe = regexp.MustCompile(`/program/meetings/(\d+)`)
+
+// TestMeetings runs a monthly meeting on both databases: the demo's held
+// meetings with their minutes; a new meeting whose proposed agenda starts
+// with the open actions and names the delays; a meeting of another year
+// refused; a decision and an action recorded, the action a milestone of
+// the schedule; the action completed (and its task with it), twice
+// refused; the minutes downloaded as PDF with every part; the advice log
+// with a refusal and a new entry.
+func TestMeetings(t *testing.T) {
+	webtest.EachBackend(t, func(t *testing.T, dsn string) {
+		s := webtest.Start(t, webtest.Options{Demo: true, DSN: dsn})
+		admin, viewer := s.As("consultant"), s.As("viewer")
+		fy := s.Org.CurrentFiscalYear(t.Context())
+		held := s.Count("SELECT COUNT(*) FROM program_meetings WHERE fiscal_year = ?", fy)
+		if held == 0 {
+			t.Fatal("the demo has no meeting")
+		}
+		page := admin.Get("/program/meetings").Want(http.StatusOK, "第1回 定例会", "次の定例会を登録", "前回までの宿題の確認", "遅れへの対応")
+		viewer.Get("/program/meetings").Want(http.StatusOK, "第1回 定例会").Lacks("次の定例会を登録")
+		_ = page
+
+		now := time.Now().In(jp.JST)
+		form := url.Values{"year": {fmt.Sprint(fy)}, "held_on": {jp.DateKey(jp.FiscalYearStart(fy).AddDate(1, 1, 0))}, "time": {"10:00〜11:00"},
+			"place": {"本庁舎5階 第3会議室"}, "attendees": {"情報政策課長\n支援事業者 担当コンサルタント"}, "agenda": {"前回までの宿題の確認\n各業務の進捗報告"}}
+		admin.Post("/program/meetings", form).Want(http.StatusUnprocessableEntity, "開催日は"+jp.FiscalYearLabel(fy)+"の日付")
+		held2 := now
+		if jp.FiscalYearOf(held2) != fy {
+			held2 = jp.FiscalYearStart(fy).AddDate(0, 6, 0)
+		}
+		form.Set("held_on", jp.DateKey(held2))
+		form.Set("next_on", jp.DateKey(held2.AddDate(0, 0, -1)))
+		admin.Post("/program/meetings", form).Want(http.StatusUnprocessableEntity, "次回の開催日は今回より後")
+		form.Set("next_on", "")
+		r := admin.Post("/program/meetings", form).Redirects("/program/meetings/")
+		path := meetingRe.FindString(r.Header.Get("Location"))
+		admin.Post(path+"/items", url.Values{"kind": {"action"}, "text": {"税務課の訓練の日程を確定する"}}).Want(http.StatusUnprocessableEntity, "担当", "期限")
+		admin.Post(path+"/items", url.Values{"kind": {"decision"}, "text": {"改訂案は12月の定例会で最終確認する。"}}).Redirects(path)
+		due := jp.DateKey(held2.AddDate(0, 0, 10))
+		admin.Post(path+"/items", url.Values{"kind": {"action"}, "text": {"税務課の訓練の日程を確定する"}, "owner": {"情報政策課"}, "due": {due}, "workstream": {"6"}}).Redirects(path)
+		if n := s.Count("SELECT COUNT(*) FROM program_tasks WHERE title LIKE '宿題：税務課の訓練の日程を確定する%' AND workstream = 6 AND milestone = TRUE"); n != 1 {
+			t.Fatalf("the action is not a milestone of the schedule (%d)", n)
+		}
+		admin.Get("/program").Want(http.StatusOK, "宿題：税務課の訓練の日程を確定する")
+		item := s.ID("SELECT MAX(id) FROM program_items WHERE kind = 'action'")
+		admin.Post(path+"/done", url.Values{"item": {fmt.Sprint(item)}, "note": {"1月22日に決定"}}).Redirects(path)
+		admin.Post(path+"/done", url.Values{"item": {fmt.Sprint(item)}}).Want(http.StatusConflict, "既に完了")
+		admin.Post(path+"/done", url.Values{"item": {"999999"}}).Want(http.StatusNotFound)
+		if s.Count("SELECT COUNT(*) FROM program_tasks WHERE title LIKE '宿題：税務課の訓練の日程を確定する%' AND progress = 100 AND actual_end <> ''") != 1 {
+			t.Error("the action's task is not done with it")
+		}
+		page = admin.Get(path).Want(http.StatusOK)
+		rev := revRe.FindStringSubmatch(page.Body)[1]
+		form.Set("content", "【各業務の進捗報告】内部監査は13所属のうち10所属の報告書を確定した。\n【遅れへの対応】改訂案の作成が遅れているため、説明会の日程と合わせて見直す。")
+		form.Set("rev", rev)
+		admin.Post(path, form).Redirects(path)
+		admin.Post(path, form).Want(http.StatusConflict)
+		dir := t.TempDir()
+		pdf := filepath.Join(dir, "minutes.pdf")
+		if err := os.WriteFile(pdf, admin.Download(path+"/minutes?format=pdf", "application/pdf"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		text := strings.Join(strings.Fields(testkit.PDFText(t, pdf)), "")
+		for _, want := range []string{"議事録", "日時", "場所", "出席者", "議題", "内容", "決定事項", "改訂案は12月の定例会で最終確認する", "宿題", "税務課の訓練の日程を確定する", "完了", "次回"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("the minutes lack %q", want)
+			}
+		}
+		viewer.Download(path+"/minutes?format=docx", "application/vnd.openxmlformats")
+
+		// The advice log.
+		admin.Get("/program/advice").Want(http.StatusOK, "相談・助言を記録")
+		adv := url.Values{"year": {fmt.Sprint(fy)}, "asked_on": {jp.DateKey(held2)}, "department": {"学務課"}, "channel": {"FAX"}, "question": {"x"}}
+		admin.Post("/program/advice", adv).Want(http.StatusUnprocessableEntity, "相談の方法")
+		adv.Set("channel", "電話")
+		adv.Set("question", "学校の端末で生成AIを使って通知文の下書きを作ってよいか。")
+		adv.Set("answer", "個人情報や非公開の情報を入力しない範囲で、区が認めたサービスに限って利用できる。")
+		adv.Set("clauses", "5.1 8.3")
+		admin.Post("/program/advice", adv).Redirects("/program/advice")
+		admin.Get("/program/advice?q=生成AI").Want(http.StatusOK, "学校の端末で生成AI")
+		viewer.Post("/program/advice", adv).Want(http.StatusForbidden)
+	})
 }

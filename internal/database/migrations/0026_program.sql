@@ -36,3 +36,54 @@ CREATE TABLE program_replans (
 	created_at TEXT NOT NULL
 );
 CREATE INDEX program_replans_task ON program_replans (task_id);
+
+-- The monthly meetings (定例会): their agenda, attendance, minutes and
+-- state; the decisions and action items (宿題) of each, an action feeding
+-- the schedule as a milestone task until it is done.
+CREATE TABLE program_meetings (
+	id {{pk}},
+	fiscal_year BIGINT NOT NULL,
+	seq BIGINT NOT NULL,
+	held_on TEXT NOT NULL,
+	time_text TEXT NOT NULL DEFAULT '',
+	place TEXT NOT NULL DEFAULT '',
+	attendees TEXT NOT NULL DEFAULT '',
+	agenda TEXT NOT NULL DEFAULT '',
+	content TEXT NOT NULL DEFAULT '',
+	next_on TEXT NOT NULL DEFAULT '',
+	next_note TEXT NOT NULL DEFAULT '',
+	rev BIGINT NOT NULL DEFAULT 1,
+	updated_by_name TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL,
+	UNIQUE (fiscal_year, seq)
+);
+
+CREATE TABLE program_items (
+	id {{pk}},
+	meeting_id BIGINT NOT NULL REFERENCES program_meetings(id),
+	kind TEXT NOT NULL,
+	text TEXT NOT NULL,
+	owner TEXT NOT NULL DEFAULT '',
+	due_on TEXT NOT NULL DEFAULT '',
+	task_id BIGINT REFERENCES program_tasks(id),
+	done_on TEXT NOT NULL DEFAULT '',
+	done_note TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL
+);
+CREATE INDEX program_items_meeting ON program_items (meeting_id);
+
+-- The advice log (相談・助言記録).
+CREATE TABLE program_advice (
+	id {{pk}},
+	fiscal_year BIGINT NOT NULL,
+	asked_on TEXT NOT NULL,
+	department TEXT NOT NULL DEFAULT '',
+	channel TEXT NOT NULL DEFAULT '',
+	question TEXT NOT NULL,
+	answer TEXT NOT NULL DEFAULT '',
+	clauses TEXT NOT NULL DEFAULT '',
+	created_by_name TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL
+);
+CREATE INDEX program_advice_year ON program_advice (fiscal_year, asked_on);
