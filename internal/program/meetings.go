@@ -182,7 +182,10 @@ func (s *Store) checkMeeting(fy int, in MeetingInput) (Meeting, FieldErrors) {
 	if !m.NextOn.IsZero() && !m.HeldOn.IsZero() && !m.NextOn.After(m.HeldOn) {
 		fe["end"] = "次回の開催日は今回より後にしてください。"
 	}
-	for _, f := range []struct{ key, label, v string; max int }{{"owner", "時間", m.Time, 50}, {"owner", "場所", m.Place, 200},
+	for _, f := range []struct {
+		key, label, v string
+		max           int
+	}{{"owner", "時間", m.Time, 50}, {"owner", "場所", m.Place, 200},
 		{"title", "出席者", in.Attendees, 2000}, {"title", "議題", in.Agenda, 2000}, {"note", "内容", m.Content, 20000}, {"note", "次回の予定", m.NextNote, 500}} {
 		if n := utf8.RuneCountInString(f.v); n > f.max {
 			fe[f.key] = fmt.Sprintf("%sは%d文字以内で入力してください（%d文字あります）。", f.label, f.max, n)
