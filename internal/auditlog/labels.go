@@ -107,6 +107,8 @@ var ActionGroups = []ActionGroup{
 		{"program.item_add", "定例会の決定事項・宿題を記録"},
 		{"program.item_done", "定例会の宿題を完了"},
 		{"program.advice", "相談・助言を記録"},
+		{"program.next_plan", "次期支援計画書（案）の提案を保存"},
+		{"program.copy_year", "工程を次年度へ複写"},
 	}},
 	{"scan", "技術的検証", []ActionLabel{
 		{"scan.plan_save", "技術的検証の計画を保存"},
@@ -375,7 +377,7 @@ var ModuleNamed = map[string]string{
 	"survey_campaign": "selfcheck", "survey_question": "selfcheck", "audit_example": "audit",
 	"learning_campaign": "learning", "learning_assignment": "learning", "learning_course": "learning", "learning_practice": "learning",
 	"incident": "incident", "incident_report": "incident",
-	"drill": "drill", "vendor_request": "vendor", "scan_finding": "scan", "program_task": "program", "program_meeting": "program",
+	"drill": "drill", "vendor_request": "vendor", "scan_finding": "scan", "program_task": "program", "program_meeting": "program", "program_advice": "program",
 }
 
 // NamedTarget is a target written as a fixed word rather than KIND:ID: a
@@ -492,6 +494,9 @@ func ParseTarget(action, raw string) Target {
 		t.Link = k.Link
 	case "drill_plan":
 		t.Label = jp.FiscalYearLabel(int(id)) + "の年間訓練計画"
+		t.Link = fmt.Sprintf(k.Link, id)
+	case "program_year":
+		t.Label = jp.FiscalYearLabel(int(id)) + "の工程"
 		t.Link = fmt.Sprintf(k.Link, id)
 	default:
 		t.Label = fmt.Sprintf("%s No.%d", k.Label, id)

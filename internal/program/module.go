@@ -86,6 +86,10 @@ func registerNames(reg *module.Names, db *database.DB) {
 		func(id, fy int64, held, _ string) module.Named {
 			return module.Named{Name: fmt.Sprintf("定例会（%s）", held), Link: fmt.Sprintf("/program/meetings/%d", id)}
 		}))
+	reg.Register("program_advice", module.SQLNames(db, "SELECT id, fiscal_year, asked_on, department FROM program_advice WHERE id IN (%s)",
+		func(id, fy int64, asked, dept string) module.Named {
+			return module.Named{Name: fmt.Sprintf("相談（%s %s）", asked, dept), Link: fmt.Sprintf("/program/advice?year=%d", fy)}
+		}))
 	reg.Register("program_task", module.SQLNames(db, "SELECT id, id, title, start_on FROM program_tasks WHERE id IN (%s)",
 		func(id, _ int64, title, _ string) module.Named {
 			return module.Named{Name: title, Link: fmt.Sprintf("/program/tasks/%d", id)}

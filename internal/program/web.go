@@ -26,6 +26,7 @@ func (m *Module) routes(rt *web.Router) {
 	rt.Handle("GET /program/tasks/{id}", read.On(task), m.show)
 	rt.Handle("POST /program/tasks/{id}", manage.On(task), m.update)
 	m.meetingRoutes(rt)
+	m.nextPlanRoutes(rt)
 }
 
 func userName(r *http.Request) string { return improve.ActorOf(web.UserFrom(r.Context())).Name }

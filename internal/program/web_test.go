@@ -129,6 +129,15 @@ func TestProgramStatusCLI(t *testing.T) {
 		!strings.Contains(text, "当初") {
 		t.Error("the work plan lacks its title, the meetings or a re-planned task's original dates")
 	}
+	if code, _, errs := run("export", "next-plan", "--format", "docx", "-o", filepath.Join(dir, "next.docx")); code != 0 {
+		t.Fatalf("export next-plan: %s", errs)
+	}
+	if code, _, errs := run("export", "minutes", "--meeting", "1", "-o", filepath.Join(dir, "m1.pdf")); code != 0 {
+		t.Fatalf("export minutes: %s", errs)
+	}
+	if code, _, errs := run("export", "minutes", "--meeting", "99", "-o", filepath.Join(dir, "m99.pdf")); code == 0 || !strings.Contains(errs, "第99回") {
+		t.Errorf("an unknown meeting: %d %s", code, errs)
+	}
 	code, out, _ = run("program", "status")
 	if code != 0 || !strings.Contains(out, "遅延") || !strings.Contains(out, "定例会") {
 		t.Errorf("program status: %d %s", code, out)
@@ -220,4 +229,35 @@ func TestMeetings(t *testing.T) {
 		admin.Get("/program/advice?q=生成AI").Want(http.StatusOK, "学校の端末で生成AI")
 		viewer.Post("/program/advice", adv).Want(http.StatusForbidden)
 	})
+}
+
+// TestNextPlan: the next-year plan shows each workstream's year and the
+// register's open actions with a drafted proposal; proposals are saved
+// and printed; the year's own tasks are copied to next year once.
+func TestNextPlan(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	admin, viewer := s.As("consultant"), s.As("viewer")
+	fy := s.Org.CurrentFiscalYear(t.Context())
+	admin.Get("/program/next-plan").Want(http.StatusOK, "次期支援計画書（案）", "9 ポリシー改訂支援", "未完了の改善措置", "（下書き）", "次年度へ複写")
+	viewer.Get("/program/next-plan").Want(http.StatusOK, "次年度の提案").Lacks("次年度へ複写")
+	viewer.Post("/program/next-plan/copy", url.Values{"year": {fmt.Sprint(fy)}}).Want(http.StatusForbidden)
+	admin.Post("/program/next-plan", url.Values{"year": {fmt.Sprint(fy)}, "p_6": {strings.Repeat("訓", 4001)}}).Want(http.StatusUnprocessableEntity, "4,000文字以内")
+	admin.Post("/program/next-plan", url.Values{"year": {fmt.Sprint(fy)}, "p_6": {"訓練は対象を6所属に広げ、区民サービスの代替手段を実際に動かす機能訓練を加える。"}}).Redirects("/program/next-plan")
+	admin.Get("/program/next-plan").Want(http.StatusOK, "機能訓練を加える")
+	dir := t.TempDir()
+	pdf := filepath.Join(dir, "next.pdf")
+	if err := os.WriteFile(pdf, admin.Download("/program/next-plan/document?format=pdf", "application/pdf"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.Join(strings.Fields(testkit.PDFText(t, pdf)), ""); !strings.Contains(text, "次期支援計画書（案）") || !strings.Contains(text, "機能訓練を加える") ||
+		!strings.Contains(text, "改善措置台帳") {
+		t.Error("the next-year plan lacks its title, a saved proposal or the register's state")
+	}
+	own := s.Count("SELECT COUNT(*) FROM program_tasks WHERE fiscal_year = ? AND title NOT LIKE '宿題：%'", fy)
+	admin.Post("/program/next-plan/copy", url.Values{"year": {fmt.Sprint(fy)}}).Redirects("/program?year=")
+	if n := s.Count("SELECT COUNT(*) FROM program_tasks WHERE fiscal_year = ?", fy+1); n != own {
+		t.Errorf("copied %d tasks, want %d", n, own)
+	}
+	admin.Post("/program/next-plan/copy", url.Values{"year": {fmt.Sprint(fy)}}).Want(http.StatusConflict, "既に")
+	admin.Get(fmt.Sprintf("/program?year=%d", fy+1)).Want(http.StatusOK, "第1回 定例会", "業務計画書の提出")
 }

@@ -16,7 +16,7 @@ import (
 // target itself (年度, 製本, ログインID) — so a renamed column fails here
 // and not on the audit log's page.
 func TestNameQueries(t *testing.T) {
-	fromTarget := map[string]bool{"fiscal_year": true, "binder": true, "login": true, "department": true, "survey_year": true, "learning_year": true, "drill_plan": true}
+	fromTarget := map[string]bool{"fiscal_year": true, "binder": true, "login": true, "department": true, "survey_year": true, "learning_year": true, "drill_plan": true, "program_year": true}
 	for _, k := range auditlog.TargetKinds {
 		if auditlog.ModuleNamed[k.Key] != "" {
 			continue // named by its module: internal/app's TestModuleNames

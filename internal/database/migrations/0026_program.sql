@@ -87,3 +87,14 @@ CREATE TABLE program_advice (
 	created_at TEXT NOT NULL
 );
 CREATE INDEX program_advice_year ON program_advice (fiscal_year, asked_on);
+
+-- The next-year plan (次期支援計画書（案）): the proposals per workstream,
+-- edited in place over the facts of the year.
+CREATE TABLE program_proposals (
+	fiscal_year BIGINT NOT NULL,
+	workstream BIGINT NOT NULL,
+	text TEXT NOT NULL DEFAULT '',
+	updated_by_name TEXT NOT NULL DEFAULT '',
+	updated_at TEXT NOT NULL,
+	PRIMARY KEY (fiscal_year, workstream)
+);
