@@ -167,6 +167,9 @@ var objectRules = map[string][]objectCase{
 	"program.task": {
 		{name: "進捗管理の作業", query: "SELECT MIN(id) FROM program_tasks", roles: "admin consultant viewer"},
 	},
+	"program.loan": {
+		{name: "貸与資料", query: "SELECT MIN(id) FROM program_loans", roles: "admin consultant"},
+	},
 	"program.meeting": {
 		{name: "定例会", query: "SELECT MIN(id) FROM program_meetings", roles: "admin consultant viewer"},
 	},

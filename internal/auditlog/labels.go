@@ -109,6 +109,8 @@ var ActionGroups = []ActionGroup{
 		{"program.advice", "相談・助言を記録"},
 		{"program.next_plan", "次期支援計画書（案）の提案を保存"},
 		{"program.copy_year", "工程を次年度へ複写"},
+		{"program.loan", "貸与資料を受領"},
+		{"program.loan_close", "貸与資料の返却・廃棄を記録"},
 	}},
 	{"scan", "技術的検証", []ActionLabel{
 		{"scan.plan_save", "技術的検証の計画を保存"},
@@ -355,6 +357,7 @@ var TargetKinds = []TargetKind{
 	{"program_year", "工程（年度）", "/program?year=%d"},
 	{"program_meeting", "定例会", "/program/meetings/%d"},
 	{"program_advice", "相談・助言記録", ""},
+	{"program_loan", "貸与資料", ""},
 	{"drill_plan", "年間訓練計画", "/drill/plan?year=%d"},
 	{"incident_report", "職員からのインシデント報告", "/incident-reports/%d"},
 	{"audit_engagement", "監査", "/audit/%d"},
@@ -377,7 +380,7 @@ var ModuleNamed = map[string]string{
 	"survey_campaign": "selfcheck", "survey_question": "selfcheck", "audit_example": "audit",
 	"learning_campaign": "learning", "learning_assignment": "learning", "learning_course": "learning", "learning_practice": "learning",
 	"incident": "incident", "incident_report": "incident",
-	"drill": "drill", "vendor_request": "vendor", "scan_finding": "scan", "program_task": "program", "program_meeting": "program", "program_advice": "program",
+	"drill": "drill", "vendor_request": "vendor", "scan_finding": "scan", "program_task": "program", "program_meeting": "program", "program_advice": "program", "program_loan": "program",
 }
 
 // NamedTarget is a target written as a fixed word rather than KIND:ID: a

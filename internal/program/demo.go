@@ -95,6 +95,9 @@ func (m *Module) CreateDemo(ctx context.Context, demo module.Demo) error {
 			return fmt.Errorf("工程「%s」の再計画: %w", t.title, err)
 		}
 	}
+	if err := m.demoLoans(ctx, fy, day); err != nil {
+		return err
+	}
 	demo.Progress("定例会の議事録と相談・助言記録")
 	return m.demoMeetings(ctx, fy, func(md string) (time.Time, error) {
 		var mo, d int
@@ -236,4 +239,54 @@ func yearOf(fy, month int) int {
 		return fy + 1
 	}
 	return fy
+}
+
+// demoLoans are the materials the ward lent this year: two still lent,
+// one returned with its receipt, one destroyed on the ward's instruction.
+func (m *Module) demoLoans(ctx context.Context, fy int, day func([2]int) time.Time) error {
+	const by = "支援事業者 担当コンサルタント"
+	loans := []struct {
+		in        LoanInput
+		on        [2]int
+		state     string
+		closedOn  [2]int
+		closeNote string
+	}{
+		{in: LoanInput{Name: "情報セキュリティポリシー（基本方針・対策基準）及び実施手順一式", Kind: "電子ファイル", Quantity: "暗号化 ZIP 1 式", Lender: "情報政策課",
+			ReceivedBy: "支援事業者 統括責任者", KeptAt: "支援事業者 本社 暗号化ファイルサーバ（担当者のみアクセス可）"}, on: [2]int{4, 10}},
+		{in: LoanInput{Name: "令和7年度 内部監査報告書（13所属分）", Kind: "紙", Quantity: "13 冊", Lender: "情報政策課", ReceivedBy: "支援事業者 担当コンサルタント",
+			KeptAt: "支援事業者 本社 施錠保管庫A"}, on: [2]int{4, 20}, state: LoanReturned, closedOn: [2]int{7, 31}, closeNote: "情報政策課 情報セキュリティ係長へ返却（受領書 R8-返-003）"},
+		{in: LoanInput{Name: "自己点検 紙の回答票（出張所分）", Kind: "紙", Quantity: "42 枚", Lender: "情報政策課", ReceivedBy: "支援事業者 担当コンサルタント",
+			KeptAt: "支援事業者 本社 施錠保管庫A"}, on: [2]int{7, 28}, state: LoanDestroyed, closedOn: [2]int{9, 30}, closeNote: "入力・照合の後、区の指示により溶解処理（溶解証明書 No.2026-118）"},
+		{in: LoanInput{Name: "住民記録システム ネットワーク構成図・機器一覧", Kind: "電子媒体（USBメモリ・DVD 等）", Quantity: "USB メモリ 1 本（ハードウェア暗号化）", Lender: "戸籍住民課",
+			ReceivedBy: "支援事業者 担当コンサルタント", KeptAt: "支援事業者 本社 施錠保管庫B"}, on: [2]int{11, 10}},
+	}
+	now := m.store.now()
+	for _, l := range loans {
+		received := day(l.on)
+		if received.After(now) {
+			continue
+		}
+		l.in.ReceivedOn = jp.DateKey(received)
+		s := m.at(received.Add(15 * time.Hour))
+		if err := s.AddLoan(ctx, fy, l.in, by); err != nil {
+			return fmt.Errorf("貸与資料「%s」: %w", l.in.Name, err)
+		}
+		closed := day(l.closedOn)
+		if l.state == "" || closed.After(now) {
+			continue
+		}
+		ls, err := s.Loans(ctx, fy)
+		if err != nil {
+			return err
+		}
+		for _, x := range ls {
+			if x.Name == l.in.Name {
+				if err := m.at(closed.Add(16*time.Hour)).CloseLoan(ctx, x, l.state, jp.DateKey(closed), l.closeNote, x.Rev, by); err != nil {
+					return fmt.Errorf("貸与資料「%s」の返却: %w", x.Name, err)
+				}
+			}
+		}
+	}
+	return nil
 }

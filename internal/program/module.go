@@ -10,8 +10,15 @@
 // schedule, and the 議事録 as PDF/Word; consultations are kept in the
 // advice log (相談・助言記録).
 //
-// Still to come (issue 19): the next-year plan, the deliverables register,
-// the lent-materials register and destruction at contract end.
+// The next-year plan (次期支援計画書（案）) gathers each workstream's year
+// and the register's open actions with proposals edited in place, and
+// copies the year's own tasks to next year; the lent materials (貸与資料)
+// are registered, returned or destroyed with the receipt, and flagged
+// before the contract ends.
+//
+// Still to come (issue 19): the deliverables register with statuses, the
+// binder as a background job in the UI, destruction at contract end
+// (mamori shred) with its certificate.
 package program
 
 import (
@@ -64,7 +71,7 @@ func (m *Module) Info() module.Info { return info }
 
 // Tables implements module.Tabler (parents first).
 func (m *Module) Tables() []string {
-	return []string{"program_tasks", "program_replans", "program_meetings", "program_items", "program_advice"}
+	return []string{"program_tasks", "program_replans", "program_meetings", "program_items", "program_advice", "program_proposals", "program_loans"}
 }
 
 // Routes implements module.Router.
@@ -90,6 +97,10 @@ func registerNames(reg *module.Names, db *database.DB) {
 		func(id, fy int64, asked, dept string) module.Named {
 			return module.Named{Name: fmt.Sprintf("相談（%s %s）", asked, dept), Link: fmt.Sprintf("/program/advice?year=%d", fy)}
 		}))
+	reg.Register("program_loan", module.SQLNames(db, "SELECT id, fiscal_year, name, state FROM program_loans WHERE id IN (%s)",
+		func(id, fy int64, name, _ string) module.Named {
+			return module.Named{Name: "貸与資料「" + name + "」", Link: fmt.Sprintf("/program/loans?year=%d", fy)}
+		}))
 	reg.Register("program_task", module.SQLNames(db, "SELECT id, id, title, start_on FROM program_tasks WHERE id IN (%s)",
 		func(id, _ int64, title, _ string) module.Named {
 			return module.Named{Name: title, Link: fmt.Sprintf("/program/tasks/%d", id)}
@@ -112,5 +123,19 @@ func (m *Module) Tiles(ctx context.Context, u *web.User) ([]module.Tile, error) 
 			late++
 		}
 	}
-	return []module.Tile{{Label: "工程：遅延・要注意", Value: fmt.Sprintf("%d 件・%d 件", late, len(sc.Delayed)-late), Link: "/program", Alert: len(sc.Delayed) > 0}}, nil
+	tiles := []module.Tile{{Label: "工程：遅延・要注意", Value: fmt.Sprintf("%d 件・%d 件", late, len(sc.Delayed)-late), Link: "/program", Alert: len(sc.Delayed) > 0}}
+	ls, err := m.store.Loans(ctx, sc.FiscalYear)
+	if err != nil {
+		return nil, err
+	}
+	due := 0
+	for _, l := range ls {
+		if l.DueSoon(sc.Now) {
+			due++
+		}
+	}
+	if due > 0 {
+		tiles = append(tiles, module.Tile{Label: "貸与資料：契約終了前に未返却", Value: fmt.Sprintf("%d 件", due), Link: "/program/loans", Alert: true})
+	}
+	return tiles, nil
 }

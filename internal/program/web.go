@@ -27,6 +27,7 @@ func (m *Module) routes(rt *web.Router) {
 	rt.Handle("POST /program/tasks/{id}", manage.On(task), m.update)
 	m.meetingRoutes(rt)
 	m.nextPlanRoutes(rt)
+	m.loanRoutes(rt)
 }
 
 func userName(r *http.Request) string { return improve.ActorOf(web.UserFrom(r.Context())).Name }

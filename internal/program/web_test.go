@@ -261,3 +261,37 @@ func TestNextPlan(t *testing.T) {
 	admin.Post("/program/next-plan/copy", url.Values{"year": {fmt.Sprint(fy)}}).Want(http.StatusConflict, "既に")
 	admin.Get(fmt.Sprintf("/program?year=%d", fy+1)).Want(http.StatusOK, "第1回 定例会", "業務計画書の提出")
 }
+
+// TestLoans: the lent-materials register — the demo's materials, a new
+// one refused without its place of keeping, recorded, returned with its
+// receipt once (a second time refused), and the register printed.
+func TestLoans(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	admin, viewer := s.As("consultant"), s.As("viewer")
+	fy := s.Org.CurrentFiscalYear(t.Context())
+	admin.Get("/program/loans").Want(http.StatusOK, "貸与資料", "令和7年度 内部監査報告書", "返却済", "廃棄済", "溶解証明書")
+	viewer.Get("/program/loans").Want(http.StatusOK, "貸与中").Lacks("貸与資料を記録")
+	day := jp.DateKey(time.Now())
+	if jp.FiscalYearOf(time.Now()) != fy {
+		day = jp.DateKey(jp.FiscalYearStart(fy).AddDate(0, 6, 0))
+	}
+	in := url.Values{"year": {fmt.Sprint(fy)}, "name": {"介護保険システム 運用手順書"}, "kind": {"紙"}, "quantity": {"1 冊"}, "lender": {"介護保険課"}, "received_on": {day}}
+	admin.Post("/program/loans", in).Want(http.StatusUnprocessableEntity, "保管場所")
+	in.Set("kept_at", "支援事業者 本社 施錠保管庫A")
+	admin.Post("/program/loans", in).Redirects("/program/loans")
+	id := s.ID("SELECT id FROM program_loans WHERE name = '介護保険システム 運用手順書'")
+	path := fmt.Sprintf("/program/loans/%d/close", id)
+	admin.Post(path, url.Values{"state": {"returned"}, "on": {day}, "rev": {"1"}}).Want(http.StatusUnprocessableEntity, "受領書")
+	admin.Post(path, url.Values{"state": {"returned"}, "on": {day}, "note": {"介護保険課長へ返却（受領書 R8-返-011）"}, "rev": {"1"}}).Redirects("/program/loans")
+	admin.Post(path, url.Values{"state": {"destroyed"}, "on": {day}, "note": {"二度目"}, "rev": {"2"}}).Want(http.StatusConflict, "既に")
+	viewer.Post(path, url.Values{"state": {"returned"}}).Want(http.StatusForbidden)
+	dir := t.TempDir()
+	pdf := filepath.Join(dir, "loans.pdf")
+	if err := os.WriteFile(pdf, viewer.Download("/program/loans/register?format=pdf", "application/pdf"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.Join(strings.Fields(testkit.PDFText(t, pdf)), ""); !strings.Contains(text, "貸与資料管理簿") || !strings.Contains(text, "R8-返-011") {
+		t.Error("the register lacks its title or the new return")
+	}
+	admin.Download("/program/loans/register?format=xlsx", "application/vnd.openxmlformats")
+}

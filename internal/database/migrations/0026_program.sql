@@ -98,3 +98,25 @@ CREATE TABLE program_proposals (
 	updated_at TEXT NOT NULL,
 	PRIMARY KEY (fiscal_year, workstream)
 );
+
+-- Materials the ward lent to the contractor (貸与資料): what, how many,
+-- from whom, where kept, and when returned or destroyed with the receipt.
+CREATE TABLE program_loans (
+	id {{pk}},
+	fiscal_year BIGINT NOT NULL,
+	name TEXT NOT NULL,
+	kind TEXT NOT NULL,
+	quantity TEXT NOT NULL DEFAULT '',
+	lender TEXT NOT NULL DEFAULT '',
+	received_on TEXT NOT NULL,
+	received_by TEXT NOT NULL DEFAULT '',
+	kept_at TEXT NOT NULL DEFAULT '',
+	state TEXT NOT NULL DEFAULT 'lent',
+	closed_on TEXT NOT NULL DEFAULT '',
+	closed_note TEXT NOT NULL DEFAULT '',
+	rev BIGINT NOT NULL DEFAULT 1,
+	updated_by_name TEXT NOT NULL DEFAULT '',
+	created_at TEXT NOT NULL,
+	updated_at TEXT NOT NULL
+);
+CREATE INDEX program_loans_year ON program_loans (fiscal_year, state);
