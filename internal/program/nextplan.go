@@ -19,8 +19,10 @@ import (
 // proposals for next year — drafted from those facts, edited in place.
 
 // registerSources are the register's sources that concern each workstream.
+// The register does not tell an internal audit's findings from an
+// external one's: all audit findings are counted once, under 内部監査.
 var registerSources = map[int][]improve.Source{
-	1: {improve.SourceAuditFinding}, 2: {improve.SourceSurveyWeakness}, 3: {improve.SourceAuditFinding}, 4: {improve.SourceAuditFinding},
+	1: {improve.SourceAuditFinding}, 2: {improve.SourceSurveyWeakness},
 	6: {improve.SourceDrillEvaluation}, 7: {improve.SourceIncidentMeasure}, 9: {improve.SourcePolicyGap},
 }
 
