@@ -177,7 +177,7 @@ func (a *App) Names() *module.Names { return a.names }
 func (a *App) Deps() module.Deps {
 	return module.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Blobs: a.Blobs, Jobs: a.Jobs, Now: a.Now, Logger: a.Logger,
 		Org: a.Org, Names: a.names, Hints: a.hints, CitizenServices: a.citizenServices,
-		Engagements: a.engagementKeeper, EngagementSections: a.engagementSections, EngagementTabs: a.engagementTabs, YearProgress: a.yearProgress}
+		Engagements: a.engagementKeeper, EngagementSections: a.engagementSections, EngagementTabs: a.engagementTabs, YearProgress: a.yearProgress, YearDeliverables: a.yearDeliverableList}
 }
 
 // citizenServices is the registry of citizen services of the module that
@@ -246,6 +246,26 @@ func (a *App) yearProgress(ctx context.Context, fy int) ([]module.YearTask, erro
 				ws = m.Info().Workstream
 			}
 			out = append(out, module.YearTask{Module: m.Info().Label, Path: m.Info().Path, Workstream: ws, Progress: p})
+		}
+	}
+	return out, nil
+}
+
+// yearDeliverableList lists every module's deliverables of fiscal year fy
+// (not built: the register builds one when it is downloaded).
+func (a *App) yearDeliverableList(ctx context.Context, fy int) ([]module.YearDeliverable, error) {
+	var out []module.YearDeliverable
+	for _, m := range a.Modules {
+		y, ok := m.(module.Year)
+		if !ok {
+			continue
+		}
+		ds, err := y.Deliverables(ctx, fy)
+		if err != nil {
+			return nil, fmt.Errorf("%sの成果物: %w", m.Info().Label, err)
+		}
+		for _, d := range ds {
+			out = append(out, module.YearDeliverable{Module: m.Info().Label, ModuleKey: m.Info().Key, Deliverable: d})
 		}
 	}
 	return out, nil

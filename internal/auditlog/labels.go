@@ -110,6 +110,7 @@ var ActionGroups = []ActionGroup{
 		{"program.next_plan", "次期支援計画書（案）の提案を保存"},
 		{"program.copy_year", "工程を次年度へ複写"},
 		{"program.loan", "貸与資料を受領"},
+		{"program.deliverable", "成果物の状況を記録"},
 		{"program.loan_close", "貸与資料の返却・廃棄を記録"},
 	}},
 	{"scan", "技術的検証", []ActionLabel{

@@ -64,6 +64,17 @@ type Deps struct {
 	// YearProgress gathers every module's tasks of fiscal year fy
 	// (module.Year), for programme management. Nil in a module built alone.
 	YearProgress func(ctx context.Context, fy int) ([]YearTask, error)
+	// YearDeliverables gathers every module's deliverables of fiscal year
+	// fy (module.Year), for the deliverables register. Nil in a module
+	// built alone.
+	YearDeliverables func(ctx context.Context, fy int) ([]YearDeliverable, error)
+}
+
+// YearDeliverable is one module's deliverable of the year.
+type YearDeliverable struct {
+	Module    string // the module's label
+	ModuleKey string
+	Deliverable
 }
 
 // ServiceRegistry is a module that keeps the registry of citizen services

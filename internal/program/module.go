@@ -16,9 +16,11 @@
 // are registered, returned or destroyed with the receipt, and flagged
 // before the contract ends.
 //
-// Still to come (issue 19): the deliverables register with statuses, the
-// binder as a background job in the UI, destruction at contract end
-// (mamori shred) with its certificate.
+// The deliverables register lists every module's deliverables of the year
+// with their state, version and delivery date, each downloadable.
+//
+// Still to come (issue 19): the binder as a background job in the UI,
+// destruction at contract end (mamori shred) with its certificate.
 package program
 
 import (
@@ -71,7 +73,7 @@ func (m *Module) Info() module.Info { return info }
 
 // Tables implements module.Tabler (parents first).
 func (m *Module) Tables() []string {
-	return []string{"program_tasks", "program_replans", "program_meetings", "program_items", "program_advice", "program_proposals", "program_loans"}
+	return []string{"program_tasks", "program_replans", "program_meetings", "program_items", "program_advice", "program_proposals", "program_loans", "program_deliverables"}
 }
 
 // Routes implements module.Router.

@@ -28,6 +28,7 @@ func (m *Module) routes(rt *web.Router) {
 	m.meetingRoutes(rt)
 	m.nextPlanRoutes(rt)
 	m.loanRoutes(rt)
+	m.deliverableRoutes(rt)
 }
 
 func userName(r *http.Request) string { return improve.ActorOf(web.UserFrom(r.Context())).Name }

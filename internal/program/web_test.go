@@ -295,3 +295,30 @@ func TestLoans(t *testing.T) {
 	}
 	admin.Download("/program/loans/register?format=xlsx", "application/vnd.openxmlformats")
 }
+
+// TestDeliverables: the register lists the modules' deliverables of the
+// year (the technical verification's and the programme's own among them)
+// and the areas with none as 未作成; a deliverable is downloaded through
+// it and marked 納品済 with its date (refused without one).
+func TestDeliverables(t *testing.T) {
+	s := webtest.Start(t, webtest.Options{Demo: true})
+	admin, viewer := s.As("consultant"), s.As("viewer")
+	fy := s.Org.CurrentFiscalYear(t.Context())
+	page := admin.Get("/program/deliverables").Want(http.StatusOK, "技術的検証結果報告書（住民記録システム）", "業務計画書（", "議事録（第1回 定例会）", "未作成", "作成中")
+	viewer.Get("/program/deliverables").Want(http.StatusOK, "業務計画書（").Lacks(`form method="post" action="/program/deliverables"`)
+	_ = page
+	b := viewer.Download("/program/deliverables/file?module=program&key=work-plan&format=pdf", "application/pdf")
+	if len(b) < 1000 {
+		t.Error("the work plan through the register is empty")
+	}
+	admin.Get("/program/deliverables/file?module=program&key=nope&format=pdf").Want(http.StatusNotFound)
+	admin.Get("/program/deliverables/file?module=program&key=work-plan&format=xlsx").Want(http.StatusBadRequest)
+	form := url.Values{"year": {fmt.Sprint(fy)}, "module": {"program"}, "key": {"work-plan"}, "status": {"delivered"}, "version": {"1.0"}}
+	admin.Post("/program/deliverables", form).Want(http.StatusUnprocessableEntity, "納品日")
+	form.Set("delivered_on", jp.DateKey(jp.FiscalYearStart(fy).AddDate(0, 0, 14)))
+	admin.Post("/program/deliverables", form).Redirects("/program/deliverables")
+	admin.Get("/program/deliverables").Want(http.StatusOK, "納品済", "版 1.0")
+	form.Set("key", "nope")
+	admin.Post("/program/deliverables", form).Want(http.StatusNotFound)
+	viewer.Post("/program/deliverables", form).Want(http.StatusForbidden)
+}

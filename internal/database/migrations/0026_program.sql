@@ -120,3 +120,18 @@ CREATE TABLE program_loans (
 	updated_at TEXT NOT NULL
 );
 CREATE INDEX program_loans_year ON program_loans (fiscal_year, state);
+
+-- The deliverables register: the state of each module's deliverable of
+-- the year (the documents themselves are generated when downloaded).
+CREATE TABLE program_deliverables (
+	fiscal_year BIGINT NOT NULL,
+	module_key TEXT NOT NULL,
+	doc_key TEXT NOT NULL,
+	status TEXT NOT NULL,
+	version TEXT NOT NULL DEFAULT '',
+	delivered_on TEXT NOT NULL DEFAULT '',
+	note TEXT NOT NULL DEFAULT '',
+	updated_by_name TEXT NOT NULL DEFAULT '',
+	updated_at TEXT NOT NULL,
+	PRIMARY KEY (fiscal_year, module_key, doc_key)
+);
