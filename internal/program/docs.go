@@ -160,13 +160,9 @@ func workPlanCommand() module.ExportCommand {
                            業務計画書（年度の作業と予定、定例会、遅れ）を出力します`,
 		Flags: func(fs *flag.FlagSet) { year = fs.String("year", "", "年度（省略時は現在の年度）") },
 		Build: func(ctx context.Context, d module.Deps) (*docgen.Document, string, string, string, error) {
-			fy := d.Org.CurrentFiscalYear(ctx)
-			if *year != "" {
-				y, err := jp.ParseFiscalYear(*year)
-				if err != nil || y < 2000 || y > 2100 {
-					return nil, "", "", "", fmt.Errorf("--year「%s」は年度として読めません（例: 2026、令和8年度）", *year)
-				}
-				fy = y
+			fy, err := yearFlag(ctx, d, *year)
+			if err != nil {
+				return nil, "", "", "", err
 			}
 			sc, err := NewStore(d).ScheduleOf(ctx, fy, d.YearProgress)
 			if err != nil {
@@ -188,13 +184,9 @@ func minutesCommand() module.ExportCommand {
 		},
 		Ready: func() bool { return *seq > 0 },
 		Build: func(ctx context.Context, d module.Deps) (*docgen.Document, string, string, string, error) {
-			fy := d.Org.CurrentFiscalYear(ctx)
-			if *year != "" {
-				y, err := jp.ParseFiscalYear(*year)
-				if err != nil || y < 2000 || y > 2100 {
-					return nil, "", "", "", fmt.Errorf("--year「%s」は年度として読めません（例: 2026、令和8年度）", *year)
-				}
-				fy = y
+			fy, err := yearFlag(ctx, d, *year)
+			if err != nil {
+				return nil, "", "", "", err
 			}
 			s := NewStore(d)
 			ms, err := s.Meetings(ctx, fy)
@@ -213,4 +205,16 @@ func minutesCommand() module.ExportCommand {
 			}
 			return nil, "", "", "", fmt.Errorf("%sの第%d回 定例会はありません（%d 回まで）", jp.FiscalYearLabel(fy), *seq, len(ms))
 		}}
+}
+
+// yearFlag reads an export's --year (empty: the current fiscal year).
+func yearFlag(ctx context.Context, d module.Deps, v string) (int, error) {
+	if v == "" {
+		return d.Org.CurrentFiscalYear(ctx), nil
+	}
+	y, err := jp.ParseFiscalYear(v)
+	if err != nil || y < 2000 || y > 2100 {
+		return 0, fmt.Errorf("--year「%s」は年度として読めません（例: 2026、令和8年度）", v)
+	}
+	return y, nil
 }

@@ -117,13 +117,9 @@ func nextPlanCommand() module.ExportCommand {
 			year = fs.String("year", "", "今年度（省略時は現在の年度。計画はその翌年度のもの）")
 		},
 		Build: func(ctx context.Context, d module.Deps) (*docgen.Document, string, string, string, error) {
-			fy := d.Org.CurrentFiscalYear(ctx)
-			if *year != "" {
-				y, err := jp.ParseFiscalYear(*year)
-				if err != nil || y < 2000 || y > 2100 {
-					return nil, "", "", "", fmt.Errorf("--year「%s」は年度として読めません（例: 2026、令和8年度）", *year)
-				}
-				fy = y
+			fy, err := yearFlag(ctx, d, *year)
+			if err != nil {
+				return nil, "", "", "", err
 			}
 			s := NewStore(d)
 			sc, err := s.ScheduleOf(ctx, fy, d.YearProgress)
