@@ -46,7 +46,7 @@ vet: fonts
 # owns concurrent code (web, database, jobs, caches, the survey's and
 # e-learning's submissions) — runs under it, and so does the web bench,
 # which sends 50 concurrent clients through the real handlers.
-NORACE := ./e2e ./internal/app ./internal/catalog ./internal/audit ./internal/org ./internal/policy ./internal/policy/gap ./internal/drill ./internal/vendor ./internal/scan
+NORACE := ./e2e ./internal/app ./internal/catalog ./internal/audit ./internal/org ./internal/policy ./internal/policy/gap ./internal/drill ./internal/vendor ./internal/scan ./internal/program
 
 test: fonts $(AXE) fmt-check vet
 	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v -x -F $(foreach p,$(NORACE),-e mamori/$(patsubst ./%,%,$(p))))

@@ -303,7 +303,7 @@ func (s *Store) ReportDocument(ctx context.Context, e module.AuditEngagement, wa
 	b = append(b, docgen.FactsTable([2]string{"監査", e.Code + " " + e.Title}, [2]string{"対象システム", dash(e.SystemName)},
 		[2]string{"時間帯", p.WindowLabel()}, [2]string{"TLS の評価基準", p.ProfileLabel()}),
 		docgen.Heading{Level: 1, Text: "2 重大度別・ホスト別の件数"}, tableBlock(d.severityTable(), 0), tableBlock(d.hostTable(0), 0))
-	imp := docgen.Table{Caption: "表　取込みと検査の記録", HeaderRows: 1, FontSize: 8.5,
+	imp := docgen.Table{Caption: "表　取込みと検査の記録", HeaderRows: 1,
 		Columns: []docgen.Column{{Width: 1.6}, {Width: 1.4}, {Width: 2.4}, {Width: 0.7, Align: docgen.AlignRight}, {Width: 0.7, Align: docgen.AlignRight},
 			{Width: 0.7, Align: docgen.AlignRight}, {Width: 0.7, Align: docgen.AlignRight}, {Width: 1.1}},
 		Rows: []docgen.Row{docgen.HeadRow("日時", "種類", "ファイル・内容", "検出", "新規", "解消", "再発", "実施者")}}
@@ -311,10 +311,12 @@ func (s *Store) ReportDocument(ctx context.Context, e module.AuditEngagement, wa
 		imp.Rows = append(imp.Rows, docgen.TextRow(i.CreatedAt, i.KindLabel(), dash(orText(i.Filename, i.Detail)), strconv.Itoa(i.Findings), strconv.Itoa(i.New),
 			strconv.Itoa(i.Gone), strconv.Itoa(i.Reopened), i.CreatedBy))
 	}
-	b = append(b, docgen.Heading{Level: 1, Text: "3 取込みと検査の記録"}, imp)
-	list := docgen.Table{HeaderRows: 1, FontSize: 8,
-		Columns: []docgen.Column{{Width: 0.45, Align: docgen.AlignCenter}, {Width: 0.6, Align: docgen.AlignCenter}, {Width: 3.6}, {Width: 2.6},
-			{Width: 4.2}, {Width: 1.4, Align: docgen.AlignCenter}, {Width: 1.1}},
+	// The imports and the findings print landscape: their columns need
+	// the room (a spreadsheet would otherwise shrink the page below 8 pt).
+	land := []docgen.Block{docgen.Heading{Level: 1, Text: "3 取込みと検査の記録"}, imp}
+	list := docgen.Table{HeaderRows: 1,
+		Columns: []docgen.Column{{Width: 0.6, Align: docgen.AlignCenter}, {Width: 0.75, Align: docgen.AlignCenter}, {Width: 3.4}, {Width: 2.5},
+			{Width: 3.7}, {Width: 1.3, Align: docgen.AlignCenter}, {Width: 1.45}},
 		Rows: []docgen.Row{docgen.HeadRow("No.", "重大度", "検出事項", "対象", "対策（要旨）", "状況", "関連項目")}}
 	for i, f := range d.All {
 		status := f.StatusLabel()
@@ -333,7 +335,7 @@ func (s *Store) ReportDocument(ctx context.Context, e module.AuditEngagement, wa
 	}
 	return &docgen.Document{Meta: docgen.Meta{Title: "技術的検証結果報告書", Subtitle: e.Code + " " + dash(e.SystemName), Ward: ward, FiscalYear: e.FiscalYear,
 		Date: s.now(), Author: "情報システム監査チーム", Classification: "取扱注意", PageNumbers: docgen.PageDash},
-		Sections: []docgen.Section{{Blocks: b}, {Orientation: docgen.Landscape, Blocks: []docgen.Block{docgen.Heading{Level: 1, Text: "4 検出事項の一覧"}, list}}}}, nil
+		Sections: []docgen.Section{{Blocks: b}, {Orientation: docgen.Landscape, Blocks: append(land, docgen.Heading{Level: 1, Text: "4 検出事項の一覧"}, list)}}}, nil
 }
 
 func (m *Module) planDoc(w http.ResponseWriter, r *http.Request) error {
