@@ -14,7 +14,6 @@ import (
 	"mamori/internal/docgen/formats"
 	"mamori/internal/docgen/sample"
 	"mamori/internal/jp"
-	"mamori/internal/module"
 )
 
 // binderSubtitle is what the cover of the bound set says it is.
@@ -96,31 +95,25 @@ func (c CLI) binderCmd(ctx context.Context, args []string) error {
 // module that has any, in module order. Each document carries its
 // deliverable's title.
 func (a *App) yearDeliverables(ctx context.Context, fy int) ([]binder.Item, error) {
+	ds, err := a.yearDeliverableList(ctx, fy)
+	if err != nil {
+		return nil, err
+	}
 	var items []binder.Item
-	for _, m := range a.Modules {
-		y, ok := m.(module.Year)
-		if !ok {
-			continue
+	for _, d := range ds {
+		for _, f := range d.Formats {
+			if _, ok := formats.Get(f); !ok {
+				return nil, fmt.Errorf("%sの成果物「%s」: 形式 %q には対応していません", d.Module, d.Title, f)
+			}
 		}
-		ds, err := y.Deliverables(ctx, fy)
+		doc, err := d.Build(ctx)
 		if err != nil {
-			return nil, fmt.Errorf("%sの成果物: %w", m.Info().Label, err)
+			return nil, fmt.Errorf("%sの成果物「%s」を作成できません: %w", d.Module, d.Title, err)
 		}
-		for _, d := range ds {
-			for _, f := range d.Formats {
-				if _, ok := formats.Get(f); !ok {
-					return nil, fmt.Errorf("%sの成果物「%s」: 形式 %q には対応していません", m.Info().Label, d.Title, f)
-				}
-			}
-			doc, err := d.Build(ctx)
-			if err != nil {
-				return nil, fmt.Errorf("%sの成果物「%s」を作成できません: %w", m.Info().Label, d.Title, err)
-			}
-			if d.Title != "" {
-				doc.Meta.Title = d.Title
-			}
-			items = append(items, binder.Item{Doc: doc, Formats: d.Formats})
+		if d.Title != "" {
+			doc.Meta.Title = d.Title
 		}
+		items = append(items, binder.Item{Doc: doc, Formats: d.Formats})
 	}
 	return items, nil
 }
