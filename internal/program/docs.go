@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"mamori/internal/docgen"
+	"mamori/internal/improve"
 	"mamori/internal/docgen/formats"
 	"mamori/internal/jp"
 	"mamori/internal/module"
@@ -117,8 +118,8 @@ func (m *Module) workPlan(w http.ResponseWriter, r *http.Request) error {
 	return web.Send(w, r, m.d.Log, dl, func(out io.Writer) error { return f.Render(out, doc) })
 }
 
-// Deliverables implements module.Year: the year's 業務計画書 and each
-// meeting's 議事録.
+// Deliverables implements module.Year: the year's 業務計画書, each
+// meeting's 議事録 and the next-year plan (次期支援計画書（案）).
 func (m *Module) Deliverables(ctx context.Context, fy int) ([]module.Deliverable, error) {
 	ts, err := m.store.Tasks(ctx, fy)
 	if err != nil || len(ts) == 0 {
@@ -139,6 +140,18 @@ func (m *Module) Deliverables(ctx context.Context, fy int) ([]module.Deliverable
 				return MinutesDocument(full, m.d.Org.WardName(ctx)), nil
 			}})
 	}
+	out = append(out, module.Deliverable{Key: "next-plan", Title: "次期支援計画書（案）", Formats: []string{"pdf", "docx"},
+		Build: func(ctx context.Context) (*docgen.Document, error) {
+			sc, err := m.store.ScheduleOf(ctx, fy, m.d.YearProgress)
+			if err != nil {
+				return nil, err
+			}
+			np, err := m.store.NextPlanOf(ctx, fy, sc, improve.NewStore(m.d))
+			if err != nil {
+				return nil, err
+			}
+			return NextPlanDocument(np, m.d.Org.WardName(ctx)), nil
+		}})
 	return append([]module.Deliverable{{Key: "work-plan", Title: "業務計画書（" + jp.FiscalYearLabel(fy) + "）", Formats: []string{"pdf", "docx"},
 		Build: func(ctx context.Context) (*docgen.Document, error) {
 			sc, err := m.store.ScheduleOf(ctx, fy, m.d.YearProgress)

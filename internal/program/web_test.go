@@ -168,6 +168,12 @@ func TestMeetings(t *testing.T) {
 		page := admin.Get("/program/meetings").Want(http.StatusOK, "第1回 定例会", "次の定例会を登録", "前回までの宿題の確認", "遅れへの対応")
 		viewer.Get("/program/meetings").Want(http.StatusOK, "第1回 定例会").Lacks("次の定例会を登録")
 		_ = page
+	for _, key := range []string{"PRIV/text", "annual"} {
+		mod := map[string]string{"PRIV/text": "learning", "annual": "incident"}[key]
+		if b := viewer.Download("/program/deliverables/file?module="+mod+"&key="+url.QueryEscape(key)+"&format=docx", "application/vnd.openxmlformats"); len(b) < 1000 {
+			t.Errorf("%s %s through the register is empty", mod, key)
+		}
+	}
 
 		now := time.Now().In(jp.JST)
 		form := url.Values{"year": {fmt.Sprint(fy)}, "held_on": {jp.DateKey(jp.FiscalYearStart(fy).AddDate(1, 1, 0))}, "time": {"10:00〜11:00"},
@@ -296,17 +302,26 @@ func TestLoans(t *testing.T) {
 	admin.Download("/program/loans/register?format=xlsx", "application/vnd.openxmlformats")
 }
 
-// TestDeliverables: the register lists the modules' deliverables of the
-// year (the technical verification's and the programme's own among them)
-// and the areas with none as 未作成; a deliverable is downloaded through
-// it and marked 納品済 with its date (refused without one).
+// TestDeliverables: the register lists every module's deliverables of the
+// year (the technical verification's, the trainings', the incidents', the
+// vendor reviews' and the programme's own among them) and, in a year with
+// nothing yet, the areas as 未作成; a deliverable is downloaded through it
+// and marked 納品済 with its date (refused without one).
 func TestDeliverables(t *testing.T) {
 	s := webtest.Start(t, webtest.Options{Demo: true})
 	admin, viewer := s.As("consultant"), s.As("viewer")
 	fy := s.Org.CurrentFiscalYear(t.Context())
-	page := admin.Get("/program/deliverables").Want(http.StatusOK, "技術的検証結果報告書（住民記録システム）", "業務計画書（", "議事録（第1回 定例会）", "未作成", "作成中")
+	page := admin.Get("/program/deliverables").Want(http.StatusOK, "技術的検証結果報告書（住民記録システム）", "業務計画書（", "議事録（第1回 定例会）", "作成中",
+		"研修資料（PRIV ", "再発防止レポート（2026-IN-003 ", "インシデント対応の年間総括", "審査結果（VR-R8-001 ", "外部委託・クラウドサービス台帳", "次期支援計画書（案）")
+	admin.Get(fmt.Sprintf("/program/deliverables?year=%d", fy+1)).Want(http.StatusOK, "未作成", "教育・研修（研修資料）", "インシデント対応（再発防止レポート・年間総括）")
 	viewer.Get("/program/deliverables").Want(http.StatusOK, "業務計画書（").Lacks(`form method="post" action="/program/deliverables"`)
 	_ = page
+	for _, key := range []string{"PRIV/text", "annual"} {
+		mod := map[string]string{"PRIV/text": "learning", "annual": "incident"}[key]
+		if b := viewer.Download("/program/deliverables/file?module="+mod+"&key="+url.QueryEscape(key)+"&format=docx", "application/vnd.openxmlformats"); len(b) < 1000 {
+			t.Errorf("%s %s through the register is empty", mod, key)
+		}
+	}
 	b := viewer.Download("/program/deliverables/file?module=program&key=work-plan&format=pdf", "application/pdf")
 	if len(b) < 1000 {
 		t.Error("the work plan through the register is empty")
