@@ -9,8 +9,8 @@ import (
 	"strings"
 
 	"mamori/internal/docgen"
-	"mamori/internal/improve"
 	"mamori/internal/docgen/formats"
+	"mamori/internal/improve"
 	"mamori/internal/jp"
 	"mamori/internal/module"
 	"mamori/internal/web"

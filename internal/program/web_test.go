@@ -168,12 +168,12 @@ func TestMeetings(t *testing.T) {
 		page := admin.Get("/program/meetings").Want(http.StatusOK, "第1回 定例会", "次の定例会を登録", "前回までの宿題の確認", "遅れへの対応")
 		viewer.Get("/program/meetings").Want(http.StatusOK, "第1回 定例会").Lacks("次の定例会を登録")
 		_ = page
-	for _, key := range []string{"PRIV/text", "annual"} {
-		mod := map[string]string{"PRIV/text": "learning", "annual": "incident"}[key]
-		if b := viewer.Download("/program/deliverables/file?module="+mod+"&key="+url.QueryEscape(key)+"&format=docx", "application/vnd.openxmlformats"); len(b) < 1000 {
-			t.Errorf("%s %s through the register is empty", mod, key)
+		for _, key := range []string{"PRIV/text", "annual"} {
+			mod := map[string]string{"PRIV/text": "learning", "annual": "incident"}[key]
+			if b := viewer.Download("/program/deliverables/file?module="+mod+"&key="+url.QueryEscape(key)+"&format=docx", "application/vnd.openxmlformats"); len(b) < 1000 {
+				t.Errorf("%s %s through the register is empty", mod, key)
+			}
 		}
-	}
 
 		now := time.Now().In(jp.JST)
 		form := url.Values{"year": {fmt.Sprint(fy)}, "held_on": {jp.DateKey(jp.FiscalYearStart(fy).AddDate(1, 1, 0))}, "time": {"10:00〜11:00"},
