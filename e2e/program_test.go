@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -73,4 +75,55 @@ func TestProgramJourney(t *testing.T) {
 	if text := mainText(t, ctx); !strings.Contains(text, "宿題：telnet の停止日を保守事業者と確定する") {
 		t.Errorf("the action is not in the schedule")
 	}
+	// The month view shows the action on its due day.
+	step(t, ctx, "month", leave, chromedp.Navigate(base+"/program/month"), nextPage(`^/program/month$`), chromedp.WaitVisible(chromedp.CSS(".month-cal")))
+	if text := evalString(t, ctx, `document.querySelector(".month-cal").innerText + document.querySelector("#running + .table-wrap").innerText`); !strings.Contains(text, "telnet の停止日") {
+		t.Errorf("the month view lacks the action:\n%s", truncate(text, 1500))
+	}
+	testkit.Shot(t, ctx, "program-month")
+
+	// The bound set, made in the background: its PDF's contents list
+	// every deliverable of the register.
+	step(t, ctx, "deliverables", leave, chromedp.Navigate(base+"/program/deliverables"), nextPage(`^/program/deliverables$`), chromedp.WaitVisible(chromedp.CSS("#binders")))
+	titles := evalString(t, ctx, `[...document.querySelectorAll(".list-table tbody tr")].filter(tr => tr.querySelector("a[href*='/program/deliverables/file']")).map(tr => tr.children[1].textContent.trim()).join("\n")`)
+	step(t, ctx, "bind", leave, chromedp.Click(chromedp.CSS(`form[action="/program/deliverables/bind"] button`)), nextPage(`^/jobs/\d+$`))
+	waitJob(t, ctx)
+	testkit.Shot(t, ctx, "program-binder-job")
+	step(t, ctx, "back to the register", leave, chromedp.Click(chromedp.CSS(`a.button`)), nextPage(`^/program/deliverables$`), chromedp.WaitVisible(chromedp.CSS(`a[href$="/pdf"]`)))
+	href := evalString(t, ctx, `document.querySelector("#binders ~ .table-wrap a[href$='/pdf']").href`)
+	text = pdfText(t, fetch(t, sessionClient(t, ctx, base), href, "application/pdf"))
+	flat := strings.Join(strings.Fields(text), "")
+	n := 0
+	for _, title := range strings.Split(titles, "\n") {
+		if title = strings.Join(strings.Fields(title), ""); title == "" {
+			continue
+		}
+		n++
+		if !strings.Contains(flat, title) {
+			t.Errorf("the bound PDF does not list %q", title)
+		}
+	}
+	if n < 40 {
+		t.Errorf("only %d deliverables in the register", n)
+	}
+}
+
+// waitJob waits for the job page in the browser (it reloads itself while
+// the job runs) to show the job finished, and fails on a failed job.
+func waitJob(t *testing.T, ctx context.Context) {
+	t.Helper()
+	deadline := time.Now().Add(3 * time.Minute)
+	for time.Now().Before(deadline) {
+		sctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		state, err := chromedp.Run(sctx, chromedp.Evaluate[string](`(() => { const a = document.querySelector(".card .alert-ok, .card .alert-error"); return a ? a.className + " " + a.textContent : ""; })()`))
+		cancel()
+		switch {
+		case err == nil && strings.Contains(state, "alert-ok"):
+			return
+		case err == nil && strings.Contains(state, "alert-error"):
+			t.Fatalf("the job failed: %s", state)
+		}
+		time.Sleep(time.Second)
+	}
+	t.Fatal("the job did not finish in 3 minutes")
 }

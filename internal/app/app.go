@@ -177,7 +177,19 @@ func (a *App) Names() *module.Names { return a.names }
 func (a *App) Deps() module.Deps {
 	return module.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Blobs: a.Blobs, Jobs: a.Jobs, Now: a.Now, Logger: a.Logger,
 		Org: a.Org, Names: a.names, Hints: a.hints, CitizenServices: a.citizenServices,
-		Engagements: a.engagementKeeper, EngagementSections: a.engagementSections, EngagementTabs: a.engagementTabs, YearProgress: a.yearProgress, YearDeliverables: a.yearDeliverableList}
+		Engagements: a.engagementKeeper, EngagementSections: a.engagementSections, EngagementTabs: a.engagementTabs, YearProgress: a.yearProgress, YearDeliverables: a.yearDeliverableList,
+		Shredders: a.shredders}
+}
+
+// shredders are the modules keeping encrypted files, in module order.
+func (a *App) shredders() []module.NamedShredder {
+	var out []module.NamedShredder
+	for _, m := range a.Modules {
+		if s, ok := m.(module.Shredder); ok {
+			out = append(out, module.NamedShredder{Key: m.Info().Key, Label: m.Info().Label, Shredder: s})
+		}
+	}
+	return out
 }
 
 // citizenServices is the registry of citizen services of the module that

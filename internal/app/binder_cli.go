@@ -11,9 +11,9 @@ import (
 
 	"mamori/internal/docgen"
 	"mamori/internal/docgen/binder"
-	"mamori/internal/docgen/formats"
 	"mamori/internal/docgen/sample"
 	"mamori/internal/jp"
+	"mamori/internal/module"
 )
 
 // binderSubtitle is what the cover of the bound set says it is.
@@ -70,7 +70,7 @@ func (c CLI) binderCmd(ctx context.Context, args []string) error {
 	if fy == 0 {
 		fy = org.CurrentFiscalYear(ctx)
 	}
-	items, err := a.yearDeliverables(ctx, fy)
+	items, err := a.yearDeliverables(ctx, fy, c.Stderr)
 	if err != nil {
 		return err
 	}
@@ -92,44 +92,70 @@ func (c CLI) binderCmd(ctx context.Context, args []string) error {
 }
 
 // yearDeliverables builds the deliverables of fiscal year fy of every
-// module that has any, in module order. Each document carries its
-// deliverable's title.
-func (a *App) yearDeliverables(ctx context.Context, fy int) ([]binder.Item, error) {
+// module that has any, in module order, telling the terminal of each.
+func (a *App) yearDeliverables(ctx context.Context, fy int, progress io.Writer) ([]binder.Item, error) {
 	ds, err := a.yearDeliverableList(ctx, fy)
 	if err != nil {
 		return nil, err
 	}
-	var items []binder.Item
-	for _, d := range ds {
-		for _, f := range d.Formats {
-			if _, ok := formats.Get(f); !ok {
-				return nil, fmt.Errorf("%sの成果物「%s」: 形式 %q には対応していません", d.Module, d.Title, f)
-			}
-		}
-		doc, err := d.Build(ctx)
-		if err != nil {
-			return nil, fmt.Errorf("%sの成果物「%s」を作成できません: %w", d.Module, d.Title, err)
-		}
-		if d.Title != "" {
-			doc.Meta.Title = d.Title
-		}
-		items = append(items, binder.Item{Doc: doc, Formats: d.Formats})
-	}
-	return items, nil
+	m := newMeter(progress, "成果物を作成中")
+	items, err := module.BoundItems(ctx, ds, func(i int, _ string) { m.show(i, len(ds)) })
+	m.show(len(ds), len(ds))
+	return items, err
 }
 
-// writeBinder writes 製本.pdf and 電子データ.zip into dir and prints their
-// paths.
+// meter shows how far a long step has come: on a terminal as one line
+// rewritten in place, elsewhere (a log) as a line at each quarter.
+type meter struct {
+	w       io.Writer
+	label   string
+	tty     bool
+	quarter int
+}
+
+func newMeter(w io.Writer, label string) *meter {
+	m := &meter{w: w, label: label}
+	if f, ok := w.(*os.File); ok {
+		if st, err := f.Stat(); err == nil {
+			m.tty = st.Mode()&os.ModeCharDevice != 0
+		}
+	}
+	return m
+}
+
+func (m *meter) show(done, total int) {
+	if m.w == nil || total == 0 {
+		return
+	}
+	switch q := 4 * done / total; {
+	case m.tty:
+		fmt.Fprintf(m.w, "\r%s %d/%d", m.label, done, total)
+		if done == total {
+			fmt.Fprintln(m.w)
+		}
+	case q > m.quarter:
+		m.quarter = q
+		fmt.Fprintf(m.w, "%s %d/%d（%d%%）\n", m.label, done, total, 100*done/total)
+	}
+}
+
+// writeBinder writes 製本.pdf and 電子データ.zip into dir, telling the
+// terminal how far it has come, and prints their paths.
 func (c CLI) writeBinder(dir string, meta docgen.Meta, items []binder.Item, now time.Time) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	pdfPath := filepath.Join(dir, "製本.pdf")
-	if err := writeFile(pdfPath, func(w io.Writer) error { return formats.PDF.Render(w, binder.Bind(meta, items)) }); err != nil {
-		return err
-	}
-	zipPath := filepath.Join(dir, "電子データ.zip")
-	if err := writeFile(zipPath, func(w io.Writer) error { return binder.WriteZIP(w, meta, items, renderers, now) }); err != nil {
+	pdfPath, zipPath := filepath.Join(dir, "製本.pdf"), filepath.Join(dir, "電子データ.zip")
+	total, done, m := module.BoundSteps(items), 0, newMeter(c.Stderr, "ファイルを出力中")
+	err := writeFile(pdfPath, func(pdf io.Writer) error {
+		return writeFile(zipPath, func(zw io.Writer) error {
+			return module.WriteBoundSet(pdf, zw, meta, items, now, func(string) {
+				done++
+				m.show(done, total)
+			})
+		})
+	})
+	if err != nil {
 		return err
 	}
 	fmt.Fprintln(c.Stdout, pdfPath)

@@ -10,20 +10,10 @@ import (
 	"runtime"
 	"time"
 
-	"mamori/internal/docgen/binder"
 	"mamori/internal/docgen/formats"
 	"mamori/internal/docgen/sample"
+	"mamori/internal/module"
 )
-
-// renderers are the document formats Mamori writes, by name
-// (internal/docgen/formats).
-var renderers = func() map[string]binder.Renderer {
-	m := map[string]binder.Renderer{}
-	for _, f := range formats.All {
-		m[f.Name] = f.Render
-	}
-	return m
-}()
 
 // formatOrder is the order formats are offered and written in.
 var formatOrder = func() []string {
@@ -53,7 +43,7 @@ func (c CLI) docgenCmd(ctx context.Context, args []string) error {
 	d := sample.Sample()
 	for _, ext := range formatOrder {
 		p := filepath.Join(*out, "sample."+ext)
-		if err := writeFile(p, func(w io.Writer) error { return renderers[ext](w, d) }); err != nil {
+		if err := writeFile(p, func(w io.Writer) error { return module.Renderers[ext](w, d) }); err != nil {
 			return fmt.Errorf("%s: %w", p, err)
 		}
 		fmt.Fprintln(c.Stdout, p)
@@ -85,7 +75,7 @@ func (c CLI) benchDocgen(pages int, outDir string) error {
 		peak := newPeakSampler()
 		start := time.Now()
 		var buf bytes.Buffer
-		err := renderers[ext](&buf, d)
+		err := module.Renderers[ext](&buf, d)
 		el := time.Since(start)
 		pk := peak.stop()
 		if err != nil {

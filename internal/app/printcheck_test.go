@@ -76,7 +76,7 @@ func TestPrintCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a.Close()
-	items, err := a.yearDeliverables(ctx, 2026)
+	items, err := a.yearDeliverables(ctx, 2026, nil)
 	if err != nil || len(items) == 0 {
 		t.Fatalf("deliverables: %d %v", len(items), err)
 	}

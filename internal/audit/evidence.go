@@ -235,16 +235,8 @@ func (s *Store) EvidenceFile(ctx context.Context, engagementID, id int64) (Evide
 // audited. Destroying it twice is harmless.
 func (s *Store) DestroyKey(ctx context.Context, engagementID int64, by Actor) error {
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
-		now := database.T(s.now())
-		res, err := s.db.Exec(ctx, "UPDATE audit_keys SET data_key = NULL, destroyed_at = ? WHERE engagement_id = ? AND destroyed_at = ''", now, engagementID)
-		if err != nil {
+		if _, err := blob.DestroyObjectKey(ctx, s.db, "audit_keys", "engagement_id", engagementID, s.now()); err != nil {
 			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			if _, err := s.db.Exec(ctx, `INSERT INTO audit_keys (engagement_id, data_key, created_at, destroyed_at) VALUES (?, NULL, ?, ?)
-				ON CONFLICT (engagement_id) DO NOTHING`, engagementID, now, now); err != nil {
-				return err
-			}
 		}
 		return s.log.Record(ctx, "audit.key_destroy", fmt.Sprintf("audit_engagement:%d", engagementID), "証跡の暗号鍵を消去（証跡は読み出せなくなりました）")
 	})

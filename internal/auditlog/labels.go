@@ -112,6 +112,9 @@ var ActionGroups = []ActionGroup{
 		{"program.loan", "貸与資料を受領"},
 		{"program.deliverable", "成果物の状況を記録"},
 		{"program.loan_close", "貸与資料の返却・廃棄を記録"},
+		{"program.bind", "成果物を製本"},
+		{"program.shred", "契約終了時の証跡の消去"},
+		{"program.task_deps", "工程の作業の前提を設定"},
 	}},
 	{"scan", "技術的検証", []ActionLabel{
 		{"scan.plan_save", "技術的検証の計画を保存"},
@@ -145,6 +148,7 @@ var ActionGroups = []ActionGroup{
 		{"incident.why_remove", "インシデントのなぜなぜ分析から削除"},
 		{"incident.measure_withdraw", "インシデントの再発防止策を取り下げ"},
 		{"incident.event_remove", "インシデントの経過を削除"},
+		{"incident.key_destroy", "インシデントの証拠の暗号鍵を消去"},
 	}},
 	{"learning", "研修", []ActionLabel{
 		{"learning.course_import", "研修の教材を登録"},

@@ -82,3 +82,35 @@ func ObjectKey(ctx context.Context, db *database.DB, table, idColumn string, id 
 	_, err = db.Exec(ctx, "INSERT INTO "+table+" ("+idColumn+", data_key, created_at) VALUES (?, ?, ?)", id, key, database.T(now))
 	return key, err
 }
+
+// DestroyObjectKey destroys object id's data key in table (see ObjectKey):
+// the key is cleared and destroyed_at set, so every file sealed with it is
+// unreadable for good. An object without a key gets a destroyed one, so
+// none can be made later; destroying twice is harmless. It reports whether
+// a live key was destroyed.
+func DestroyObjectKey(ctx context.Context, db *database.DB, table, idColumn string, id int64, now time.Time) (bool, error) {
+	at := database.T(now)
+	res, err := db.Exec(ctx, "UPDATE "+table+" SET data_key = NULL, destroyed_at = ? WHERE "+idColumn+" = ? AND destroyed_at = ''", at, id)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n > 0 {
+		return true, nil
+	}
+	_, err = db.Exec(ctx, "INSERT INTO "+table+" ("+idColumn+", data_key, created_at, destroyed_at) VALUES (?, NULL, ?, ?) ON CONFLICT ("+idColumn+") DO NOTHING", id, at, at)
+	return false, err
+}
+
+// KeyDestroyedAt is when object id's key in table was destroyed (zero: it
+// was not).
+func KeyDestroyedAt(ctx context.Context, db *database.DB, table, idColumn string, id int64) (time.Time, error) {
+	var at string
+	err := db.QueryRow(ctx, "SELECT destroyed_at FROM "+table+" WHERE "+idColumn+" = ?", id).Scan(&at)
+	if errors.Is(err, sql.ErrNoRows) || at == "" {
+		return time.Time{}, nil
+	}
+	if err != nil {
+		return time.Time{}, err
+	}
+	return database.ParseTime(at), nil
+}

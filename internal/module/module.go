@@ -68,6 +68,9 @@ type Deps struct {
 	// fy (module.Year), for the deliverables register. Nil in a module
 	// built alone.
 	YearDeliverables func(ctx context.Context, fy int) ([]YearDeliverable, error)
+	// Shredders are the modules keeping encrypted files (Shredder), for
+	// destruction at contract end. Nil in a module built alone.
+	Shredders func() []NamedShredder
 }
 
 // YearDeliverable is one module's deliverable of the year.

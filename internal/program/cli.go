@@ -22,7 +22,8 @@ func (m *Module) Commands() []module.Command {
 			args = append([]string{"list"}, args[1:]...)
 		}
 		return list.Run(ctx, cli, args)
-	}}, workPlanCommand().Command(), minutesCommand().Command(), nextPlanCommand().Command()}
+	}}, workPlanCommand().Command(), minutesCommand().Command(), nextPlanCommand().Command(),
+		shredCommand(), certificateCommand().Command()}
 }
 
 // StatusRow is one task of `mamori program status --json`.

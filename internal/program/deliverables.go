@@ -137,12 +137,17 @@ func (m *Module) deliverableRoutes(rt *web.Router) {
 	rt.Handle("GET /program/deliverables", read, m.deliverables)
 	rt.Handle("POST /program/deliverables", manage, m.deliverableSet)
 	rt.Handle("GET /program/deliverables/file", read, m.deliverableFile)
+	rt.Handle("POST /program/deliverables/bind", manage, m.bind)
+	rt.Handle("GET /program/binders/{id}/{kind}", read, m.binderFile)
+	rt.Handle("GET /program/shreds/{id}/certificate", read, m.certificate)
 }
 
 type delivView struct {
 	FiscalYear int
 	Years      []int
 	Rows       []DelivRow
+	Binders    []Binder
+	Shreds     []ShredRecord
 	Manage     bool
 	States     []struct{ Code, Label string }
 	Errors     FieldErrors
@@ -157,7 +162,15 @@ func (m *Module) renderDeliverables(w http.ResponseWriter, r *http.Request, fy i
 	if err != nil {
 		return err
 	}
-	v := delivView{FiscalYear: fy, Years: []int{fy + 1, fy, fy - 1}, Rows: rows, Manage: Managers.HasUser(web.UserFrom(r.Context())), States: DelivStates, Errors: fe}
+	bs, err := m.store.Binders(r.Context(), fy)
+	if err != nil {
+		return err
+	}
+	sh, err := m.store.Shreds(r.Context(), fy)
+	if err != nil {
+		return err
+	}
+	v := delivView{FiscalYear: fy, Years: []int{fy + 1, fy, fy - 1}, Rows: rows, Binders: bs, Shreds: sh, Manage: Managers.HasUser(web.UserFrom(r.Context())), States: DelivStates, Errors: fe}
 	return web.Render(w, r, status, "program/program_deliverables", jp.FiscalYearLabel(fy)+"の成果物", v)
 }
 

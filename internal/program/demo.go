@@ -32,16 +32,18 @@ type demoTask struct {
 	// replanTo moves the end to this month and day with the reason.
 	replanTo [2]int
 	reason   string
+	// after are the titles of the tasks it depends on.
+	after []string
 }
 
 var demoTasks = []demoTask{
 	{ws: 10, title: "業務計画書の提出", owner: "支援事業者", milestone: true, from: [2]int{4, 15}, done: true},
 	{ws: 10, title: "次期支援計画書（案）の作成", owner: "支援事業者", from: [2]int{2, 1}, to: [2]int{3, 10}},
-	{ws: 10, title: "年間業務報告書の提出", owner: "支援事業者", milestone: true, from: [2]int{3, 19}},
+	{ws: 10, title: "年間業務報告書の提出", owner: "支援事業者", milestone: true, from: [2]int{3, 19}, after: []string{"内部監査全体報告書の作成"}},
 	{ws: 9, title: "相違点整合表の作成（令和7年3月版ガイドライン）", owner: "支援事業者", from: [2]int{5, 1}, to: [2]int{7, 31}, done: true},
 	{ws: 9, title: "改訂案（見え消し版）・新旧対照表の作成", owner: "区と支援事業者", from: [2]int{8, 1}, to: [2]int{10, 31}, progress: 60,
 		replanTo: [2]int{11, 30}, reason: "令和7年3月のガイドライン改定でマイナンバー利用事務系の規定が変わり、反映する範囲を広げたため（10月の定例会で決定）。"},
-	{ws: 9, title: "改訂内容の職員向け教材の作成", owner: "支援事業者", from: [2]int{12, 1}, to: [2]int{1, 31}},
+	{ws: 9, title: "改訂内容の職員向け教材の作成", owner: "支援事業者", from: [2]int{12, 1}, to: [2]int{1, 31}, after: []string{"改訂案（見え消し版）・新旧対照表の作成"}},
 	{ws: 5, title: "研修資料の作成（個人情報保護・特定個人情報保護）", owner: "支援事業者", from: [2]int{5, 15}, to: [2]int{7, 15}, done: true},
 	{ws: 1, title: "内部監査人研修（実習を含む）", owner: "支援事業者", from: [2]int{6, 2}, to: [2]int{6, 27}, done: true},
 	{ws: 1, title: "内部監査全体報告書の作成", owner: "支援事業者", from: [2]int{2, 1}, to: [2]int{3, 13}},
@@ -67,6 +69,7 @@ func (m *Module) CreateDemo(ctx context.Context, demo module.Demo) error {
 	for i, d := range meetingDays {
 		tasks = append(tasks, demoTask{ws: 10, title: fmt.Sprintf("第%d回 定例会", i+1), owner: "区と支援事業者", milestone: true, from: d})
 	}
+	ids := map[string]int64{}
 	for _, t := range tasks {
 		start := day(t.from)
 		end := start
@@ -83,6 +86,7 @@ func (m *Module) CreateDemo(ctx context.Context, demo module.Demo) error {
 		if err != nil {
 			return fmt.Errorf("工程「%s」: %w", t.title, err)
 		}
+		ids[t.title] = id
 		if t.reason == "" {
 			continue
 		}
@@ -93,6 +97,25 @@ func (m *Module) CreateDemo(ctx context.Context, demo module.Demo) error {
 		in.End, in.Reason, in.Rev = jp.DateKey(day(t.replanTo)), t.reason, cur.Rev
 		if err := m.store.Update(ctx, cur, in, "支援事業者 担当コンサルタント"); err != nil {
 			return fmt.Errorf("工程「%s」の再計画: %w", t.title, err)
+		}
+	}
+	for _, t := range tasks {
+		if len(t.after) == 0 {
+			continue
+		}
+		cur, err := m.store.Task(ctx, ids[t.title])
+		if err != nil {
+			return err
+		}
+		var after []int64
+		for _, a := range t.after {
+			if ids[a] == 0 {
+				return fmt.Errorf("工程「%s」の前提「%s」がありません", t.title, a)
+			}
+			after = append(after, ids[a])
+		}
+		if err := m.store.SetDeps(ctx, cur, after, "支援事業者 担当コンサルタント"); err != nil {
+			return fmt.Errorf("工程「%s」の前提: %w", t.title, err)
 		}
 	}
 	if err := m.demoLoans(ctx, fy, day); err != nil {

@@ -17,10 +17,11 @@
 // before the contract ends.
 //
 // The deliverables register lists every module's deliverables of the year
-// with their state, version and delivery date, each downloadable.
-//
-// Still to come (issue 19): the binder as a background job in the UI,
-// destruction at contract end (mamori shred) with its certificate.
+// with their state, version and delivery date, each downloadable, and
+// binds them (製本) in the background; destruction at contract end
+// (mamori shred) destroys the keys of the contractor's evidence through
+// the modules' module.Shredder, after binding, and prints the destruction
+// certificate (消去証明書).
 package program
 
 import (
@@ -73,7 +74,7 @@ func (m *Module) Info() module.Info { return info }
 
 // Tables implements module.Tabler (parents first).
 func (m *Module) Tables() []string {
-	return []string{"program_tasks", "program_replans", "program_meetings", "program_items", "program_advice", "program_proposals", "program_loans", "program_deliverables"}
+	return []string{"program_tasks", "program_replans", "program_meetings", "program_items", "program_advice", "program_proposals", "program_loans", "program_deliverables", "program_task_deps", "program_binders", "program_shreds"}
 }
 
 // Routes implements module.Router.

@@ -39,7 +39,8 @@ type Row struct {
 	Overdue    int // the module's items past due
 	Link       string
 	Status     string
-	Why        string // what the delay detection saw
+	Why        string   // what the delay detection saw
+	After      []string // the titles of the tasks it depends on (own tasks)
 	DaysLate   int
 }
 
@@ -137,6 +138,11 @@ func (s *Store) ScheduleOf(ctx context.Context, fy int, progress func(ctx contex
 	for i := range sc.Rows {
 		sc.Rows[i].judge(sc.Now)
 	}
+	deps, err := s.DepsOf(ctx, fy)
+	if err != nil {
+		return sc, err
+	}
+	sc.judgeDeps(deps)
 	sort.SliceStable(sc.Rows, func(i, j int) bool {
 		a, b := sc.Rows[i], sc.Rows[j]
 		if a.Workstream != b.Workstream {

@@ -52,7 +52,7 @@ type FieldErrors map[string]string
 
 func (fe FieldErrors) Error() string {
 	var out []string
-	for _, k := range []string{"title", "workstream", "owner", "start", "end", "progress", "actual", "reason", "note"} {
+	for _, k := range []string{"title", "workstream", "owner", "start", "end", "progress", "actual", "reason", "note", "deps"} {
 		if m, ok := fe[k]; ok {
 			out = append(out, m)
 		}

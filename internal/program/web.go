@@ -25,6 +25,8 @@ func (m *Module) routes(rt *web.Router) {
 	rt.Handle("POST /program/tasks", manage, m.create)
 	rt.Handle("GET /program/tasks/{id}", read.On(task), m.show)
 	rt.Handle("POST /program/tasks/{id}", manage.On(task), m.update)
+	rt.Handle("POST /program/tasks/{id}/deps", manage.On(task), m.depsSave)
+	rt.Handle("GET /program/month", read, m.month)
 	m.meetingRoutes(rt)
 	m.nextPlanRoutes(rt)
 	m.loanRoutes(rt)
@@ -106,6 +108,9 @@ type taskView struct {
 	Manage      bool
 	Workstreams []string
 	Owners      []string
+	Others      []Task         // the year's other own tasks, as possible predecessors
+	Deps        map[int64]bool // the task's predecessors
+	DepErrors   FieldErrors
 }
 
 func (m *Module) taskOf(r *http.Request) (Task, error) {
@@ -132,7 +137,56 @@ func (m *Module) renderTask(w http.ResponseWriter, r *http.Request, t Task, in *
 		v.In = TaskInput{Title: t.Title, Owner: t.Owner, Start: jp.DateKey(t.Start), End: jp.DateKey(t.End), Progress: strconv.Itoa(t.Progress),
 			ActualStart: jp.DateKey(t.ActualStart), ActualEnd: jp.DateKey(t.ActualEnd), Note: t.Note, Workstream: t.Workstream, Milestone: t.Milestone, Rev: t.Rev}
 	}
+	others, err := m.store.Tasks(r.Context(), t.FiscalYear)
+	if err != nil {
+		return err
+	}
+	for _, o := range others {
+		if o.ID != t.ID {
+			v.Others = append(v.Others, o)
+		}
+	}
+	deps, err := m.store.DepsOf(r.Context(), t.FiscalYear)
+	if err != nil {
+		return err
+	}
+	v.Deps = map[int64]bool{}
+	for _, d := range deps[t.ID] {
+		v.Deps[d] = true
+	}
+	if fe != nil && fe["deps"] != "" {
+		v.Errors, v.DepErrors = nil, fe
+	}
 	return web.Render(w, r, status, "program/program_task", t.Title, v)
+}
+
+// depsSave replaces a task's predecessors (a circular dependency is
+// refused, nothing changed).
+func (m *Module) depsSave(w http.ResponseWriter, r *http.Request) error {
+	t, err := m.taskOf(r)
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return web.Invalid("送信内容を読めません。")
+	}
+	var ids []int64
+	for _, v := range r.PostForm["dep"] {
+		id, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return m.renderTask(w, r, t, nil, FieldErrors{"deps": "前提の作業を一覧から選んでください。"}, http.StatusUnprocessableEntity)
+		}
+		ids = append(ids, id)
+	}
+	err = m.store.SetDeps(r.Context(), t, ids, userName(r))
+	var fe FieldErrors
+	if errors.As(err, &fe) {
+		return m.renderTask(w, r, t, nil, fe, http.StatusUnprocessableEntity)
+	}
+	if err != nil {
+		return err
+	}
+	return web.Redirect(w, r, fmt.Sprintf("/program/tasks/%d", t.ID), "前提の作業を保存しました。", true)
 }
 
 func (m *Module) update(w http.ResponseWriter, r *http.Request) error {

@@ -107,7 +107,7 @@ func (rec *Record) ReviewDocument(ward string, now time.Time) *docgen.Document {
 			counts["review:ok"], counts["review:check"], counts["review:fix"], len(rec.Subs))),
 	)
 	t := docgen.Table{Columns: []docgen.Column{{Width: 0.5, Align: docgen.AlignCenter}, {Width: 1.1}, {Width: 3.2}, {Width: 0.8, Align: docgen.AlignCenter},
-		{Width: 2.8}, {Width: 0.8, Align: docgen.AlignCenter}, {Width: 2.2}}, HeaderRows: 1, FontSize: 8,
+		{Width: 2.8}, {Width: 0.8, Align: docgen.AlignCenter}, {Width: 2.2}}, HeaderRows: 1,
 		Rows: []docgen.Row{docgen.HeadRow("No.", "番号", "確認事項", "回答", "事業者の説明", "審査", "区からの依頼")}}
 	for _, i := range rec.Items {
 		t.Rows = append(t.Rows, docgen.TextRow(fmt.Sprint(i.Seq), i.Code, i.Question, or(i.Answer, "—"), i.Note, or(i.ReviewLabel(), "—"), i.ToVendor))
@@ -145,7 +145,7 @@ func (rec *Record) QuestionnaireDocument(ward string, now time.Time) *docgen.Doc
 // RegisterDocument is the register of every service and contract.
 func RegisterDocument(rs []Request, ward string, now time.Time) *docgen.Document {
 	t := docgen.Table{Columns: []docgen.Column{{Width: 1}, {Width: 2}, {Width: 1.6}, {Width: 1.2}, {Width: 0.8}, {Width: 0.9}, {Width: 0.9}, {Width: 1}, {Width: 1.1}},
-		HeaderRows: 1, FontSize: 8, Rows: []docgen.Row{docgen.HeadRow("番号", "サービス・契約", "事業者", "所属", "種類", "状況", "決定", "次回の再審査", "ISMAP の期限")}}
+		HeaderRows: 1, Rows: []docgen.Row{docgen.HeadRow("番号", "サービス・契約", "事業者", "所属", "種類", "状況", "決定", "次回の再審査", "ISMAP の期限")}}
 	for _, r := range rs {
 		t.Rows = append(t.Rows, docgen.TextRow(r.Code, r.ServiceName, r.VendorName, r.Department, r.KindLabel(), r.State.Label(), or(r.DecisionLabel(), "—"),
 			wareki(r.NextReviewOn), wareki(r.ISMAPExpires)))

@@ -137,9 +137,20 @@ func SafeName(s string) string {
 	return name
 }
 
+// Files counts the files WriteZIP renders (each item in each format), for
+// progress reports.
+func Files(items []Item) int {
+	n := 0
+	for _, it := range items {
+		n += len(it.Formats)
+	}
+	return n
+}
+
 // WriteZIP writes the electronic set: NN_title.ext for each item and
-// format, and index.xlsx listing them.
-func WriteZIP(w io.Writer, meta docgen.Meta, items []Item, renderers map[string]Renderer, now time.Time) error {
+// format, and index.xlsx listing them. step (may be nil) is told of each
+// file as it is written.
+func WriteZIP(w io.Writer, meta docgen.Meta, items []Item, renderers map[string]Renderer, now time.Time, step func(name string)) error {
 	zw := zip.NewWriter(w)
 	index := tabular.Table{Sheet: "成果物一覧", Headers: []string{"資料番号", "成果物", "形式", "ファイル名", "バイト数"}}
 	for i, it := range items {
@@ -161,6 +172,9 @@ func WriteZIP(w io.Writer, meta docgen.Meta, items []Item, renderers map[string]
 				return err
 			}
 			index.Rows = append(index.Rows, []string{Label(i), it.Doc.Meta.Title, strings.ToUpper(ext), name, fmt.Sprint(buf.Len())})
+			if step != nil {
+				step(name)
+			}
 		}
 	}
 	f, err := zw.CreateHeader(&zip.FileHeader{Name: "index.xlsx", Method: zip.Deflate, Modified: now})

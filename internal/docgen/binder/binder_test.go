@@ -93,7 +93,7 @@ func TestBindDividers(t *testing.T) {
 func TestZIP(t *testing.T) {
 	var buf bytes.Buffer
 	txt := func(w io.Writer, d *docgen.Document) error { _, err := io.WriteString(w, d.Meta.Title); return err }
-	if err := binder.WriteZIP(&buf, docgen.Meta{}, items(), map[string]binder.Renderer{"txt": txt}, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC)); err != nil {
+	if err := binder.WriteZIP(&buf, docgen.Meta{}, items(), map[string]binder.Renderer{"txt": txt}, time.Date(2026, 11, 26, 0, 0, 0, 0, time.UTC), nil); err != nil {
 		t.Fatal(err)
 	}
 	zr, err := zip.NewReader(bytes.NewReader(buf.Bytes()), int64(buf.Len()))
