@@ -89,8 +89,8 @@ func TestProgramJourney(t *testing.T) {
 	step(t, ctx, "bind", leave, chromedp.Click(chromedp.CSS(`form[action="/program/deliverables/bind"] button`)), nextPage(`^/jobs/\d+$`))
 	waitJob(t, ctx)
 	testkit.Shot(t, ctx, "program-binder-job")
-	step(t, ctx, "back to the register", leave, chromedp.Click(chromedp.CSS(`a.button`)), nextPage(`^/program/deliverables$`), chromedp.WaitVisible(chromedp.CSS(`a[href$="/pdf"]`)))
-	href := evalString(t, ctx, `document.querySelector("#binders ~ .table-wrap a[href$='/pdf']").href`)
+	step(t, ctx, "back to the register", leave, chromedp.Click(chromedp.CSS(`a.button`)), nextPage(`^/program/deliverables$`), chromedp.WaitVisible(chromedp.CSS(`a[href$="?file=pdf"]`)))
+	href := evalString(t, ctx, `document.querySelector("#binders ~ .table-wrap a[href$='?file=pdf']").href`)
 	text = pdfText(t, fetch(t, sessionClient(t, ctx, base), href, "application/pdf"))
 	flat := strings.Join(strings.Fields(text), "")
 	n := 0

@@ -173,6 +173,16 @@ var objectRules = map[string][]objectCase{
 	"program.meeting": {
 		{name: "定例会", query: "SELECT MIN(id) FROM program_meetings", roles: "admin consultant viewer"},
 	},
+	// A bound set and a destruction record are the year's, for every role the route admits.
+	"program.binder": {
+		{name: "製本", query: "SELECT MIN(id) FROM program_binders", roles: "admin consultant viewer",
+			setup: "INSERT INTO program_binders (fiscal_year, items, titles, pdf_blob, zip_blob, created_by_name, created_at) " +
+				"SELECT 2026, 1, 'matrix', MIN(id), MIN(id), 'matrix', '2026-12-01T00:00:00Z' FROM blobs"},
+	},
+	"program.shred": {
+		{name: "消去の記録", query: "SELECT MIN(id) FROM program_shreds", roles: "admin consultant viewer",
+			setup: "INSERT INTO program_shreds (fiscal_year, scope, record, by_name, created_at) VALUES (2026, 'matrix', '{\"fiscal_year\": 2026, \"by\": \"matrix\"}', 'matrix', '2026-12-01T00:00:00Z')"},
+	},
 	// 技術的検証 (issue 18): a system audit's team (the consultant leads both demo system audits) and the managers;
 	// an engagement of another kind has no technical verification. A finding: checked to exist (that it is the
 	// engagement's is the store's check, answered 404).

@@ -52,7 +52,7 @@ var routeRules = map[string]string{
 	"POST /program/tasks/{id}/deps":        "admin consultant",
 	"GET /program/month":                   "admin consultant viewer",
 	"POST /program/deliverables/bind":      "admin consultant",
-	"GET /program/binders/{id}/{kind}":     "admin consultant viewer",
+	"GET /program/binders/{id}":            "admin consultant viewer",
 	"GET /program/shreds/{id}/certificate": "admin consultant viewer",
 
 	"GET /account":                        "all",

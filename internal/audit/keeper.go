@@ -21,7 +21,7 @@ var _ module.EngagementKeeper = (*Module)(nil)
 func (m *Module) moduleEngagement(ctx context.Context, e Engagement, items bool) (module.AuditEngagement, error) {
 	out := module.AuditEngagement{ID: e.ID, Code: e.Code, FiscalYear: e.FiscalYear, Kind: string(e.Kind), KindLabel: e.Kind.Label(),
 		System: e.Kind == KindSystem, Title: e.Title, SystemName: e.System, Hosting: e.HostingLabel(), Vendors: e.Vendors,
-		Phase: e.PhaseLabel(), Link: fmt.Sprintf("/audit/%d", e.ID)}
+		Phase: e.PhaseLabel(), Finished: e.Phase == PhaseFollowup || e.Phase == PhaseDone, Link: fmt.Sprintf("/audit/%d", e.ID)}
 	for _, t := range e.Targets {
 		out.Departments = append(out.Departments, t.Name)
 	}

@@ -119,6 +119,7 @@ var ActionGroups = []ActionGroup{
 	{"scan", "技術的検証", []ActionLabel{
 		{"scan.plan_save", "技術的検証の計画を保存"},
 		{"scan.abort", "技術的検証の中止スイッチを操作"},
+		{"scan.key_destroy", "技術的検証のファイルの暗号鍵を消去"},
 		{"scan.import", "スキャナの結果を取込み"},
 		{"scan.import_refused", "スキャナの結果の取込みを拒否"},
 		{"scan.check_start", "組込み検査を開始"},

@@ -144,7 +144,7 @@ func (m *Module) evidenceFile(w http.ResponseWriter, r *http.Request) error {
 	}
 	e, data, err := m.store.EvidenceFile(r.Context(), i.ID, id)
 	if errors.Is(err, ErrKeyDestroyed) {
-		return web.Invalid("このインシデントの鍵は破棄済みのため、証拠を開けません。")
+		return &web.Error{Status: http.StatusGone, Msg: "このインシデントの鍵は破棄済み（契約終了時の消去）のため、証拠を開けません。"}
 	} else if err != nil {
 		return err
 	}

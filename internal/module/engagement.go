@@ -43,6 +43,7 @@ type AuditEngagement struct {
 	Departments []string
 	Phase       string // label
 	ReportFinal bool   // the report is final: no more findings
+	Finished    bool   // the report has been issued: follow-up or done
 	Link        string // the engagement's page
 	Items       []AuditItem
 }

@@ -173,7 +173,7 @@ func (m *Module) bind(w http.ResponseWriter, r *http.Request) error {
 	return web.Redirect(w, r, fmt.Sprintf("/jobs/%d", id), "製本を始めました。", true)
 }
 
-// binderFile sends a kept bound set's PDF or ZIP.
+// binderFile sends a kept bound set's PDF, or its ZIP (?file=zip).
 func (m *Module) binderFile(w http.ResponseWriter, r *http.Request) error {
 	id, err := web.PathID(r, "id")
 	if err != nil {
@@ -184,10 +184,12 @@ func (m *Module) binderFile(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	blobID, kind := b.PDFBlob, "製本 PDF"
-	if r.PathValue("kind") == "zip" {
+	switch r.URL.Query().Get("file") {
+	case "zip":
 		blobID, kind = b.ZIPBlob, "電子データ ZIP"
-	} else if r.PathValue("kind") != "pdf" {
-		return web.NotFound()
+	case "", "pdf":
+	default:
+		return web.Invalid("ファイルは pdf か zip を指定してください。")
 	}
 	meta, data, err := m.d.Blobs.Get(r.Context(), blobID)
 	if err != nil {

@@ -138,8 +138,16 @@ func (m *Module) deliverableRoutes(rt *web.Router) {
 	rt.Handle("POST /program/deliverables", manage, m.deliverableSet)
 	rt.Handle("GET /program/deliverables/file", read, m.deliverableFile)
 	rt.Handle("POST /program/deliverables/bind", manage, m.bind)
-	rt.Handle("GET /program/binders/{id}/{kind}", read, m.binderFile)
-	rt.Handle("GET /program/shreds/{id}/certificate", read, m.certificate)
+	binder := web.AnyObject("program.binder", func(ctx context.Context, id int64) error {
+		_, err := m.store.BinderByID(ctx, id)
+		return err
+	})
+	shred := web.AnyObject("program.shred", func(ctx context.Context, id int64) error {
+		_, err := m.store.ShredByID(ctx, id)
+		return err
+	})
+	rt.Handle("GET /program/binders/{id}", read.On(binder), m.binderFile)
+	rt.Handle("GET /program/shreds/{id}/certificate", read.On(shred), m.certificate)
 }
 
 type delivView struct {

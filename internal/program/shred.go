@@ -271,6 +271,7 @@ func sizeLabel(n int64) string {
 func CertificateDocument(rec ShredRecord, ward string) *docgen.Document {
 	b := []docgen.Block{
 		docgen.Paragraph{Runs: []docgen.Run{docgen.T(jp.FormatWareki(rec.At))}, Align: docgen.AlignRight},
+		docgen.Heading{Level: 1, Text: "消去証明書", NoTOC: true},
 		docgen.Paragraph{Runs: []docgen.Run{docgen.T(ward + "長　様")}},
 		docgen.Paragraph{Runs: []docgen.Run{docgen.T("支援事業者　実施者 " + rec.By)}, Align: docgen.AlignRight},
 		docgen.P(fmt.Sprintf("%sの情報セキュリティ対策支援業務において当社が取得し、又は作成した次の情報（複製及びバックアップを含む。）を、下記の方法により復元できない状態としたことを証明します。なお、貴区に納品した成果物（製本及び電子データ）は消去の対象外です。",
@@ -283,7 +284,7 @@ func CertificateDocument(rec ShredRecord, ward string) *docgen.Document {
 			[2]string{"消去の方法", rec.Method},
 			[2]string{"消去の確認", fmt.Sprintf("消去の後、対象の全 %d ファイルについて復号を試み、復号できたファイルが %d 件であることを確認した。", rec.Checked, rec.Readable)},
 			[2]string{"対象の件数", fmt.Sprintf("%d 件（ファイル %d 件）", len(rec.Sets), rec.Files())}),
-		docgen.Heading{Level: 1, Text: "1 消去した情報"},
+		docgen.Heading{Level: 2, Text: "1 消去した情報"},
 	}
 	t := docgen.Table{HeaderRows: 1, Columns: []docgen.Column{{Width: 1.2}, {Width: 2.6}, {Width: 0.8}, {Width: 1.8}},
 		Rows: []docgen.Row{docgen.HeadRow("業務・番号", "対象", "ファイル", "鍵の消去")}}
@@ -294,7 +295,7 @@ func CertificateDocument(rec ShredRecord, ward string) *docgen.Document {
 		}
 		t.Rows = append(t.Rows, docgen.TextRow(set.Module+"\n"+set.Code, set.Title, fmt.Sprintf("%d 件", len(set.Files)), when))
 	}
-	b = append(b, t, docgen.Heading{Level: 1, Text: "2 ファイルの一覧"},
+	b = append(b, t, docgen.Heading{Level: 2, Text: "2 ファイルの一覧"},
 		docgen.P("各ファイルの SHA-256 は、暗号化する前のファイルのハッシュ値です。区が保有する原本との照合に使えます。"))
 	ft := docgen.Table{HeaderRows: 1, Columns: []docgen.Column{{Width: 0.9}, {Width: 1.8}, {Width: 1.2}, {Width: 0.7}, {Width: 3.6}},
 		Rows: []docgen.Row{docgen.HeadRow("番号", "ファイル名", "種類", "サイズ", "SHA-256")}}
@@ -305,7 +306,7 @@ func CertificateDocument(rec ShredRecord, ward string) *docgen.Document {
 	}
 	b = append(b, ft)
 	if rec.Binder != nil {
-		b = append(b, docgen.Heading{Level: 1, Text: "3 消去の前に納品した成果物（消去の対象外）"},
+		b = append(b, docgen.Heading{Level: 2, Text: "3 消去の前に納品した成果物（消去の対象外）"},
 			docgen.FactsTable(
 				[2]string{"製本 PDF", fmt.Sprintf("成果物 %d 件　SHA-256 %s", rec.Binder.Items, rec.Binder.PDFSHA)},
 				[2]string{"電子データ", "ZIP　SHA-256 " + rec.Binder.ZIPSHA}))

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +81,26 @@ func TestSchedule(t *testing.T) {
 		if n := s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'program.task_update' AND detail LIKE '%再計画%'"); n < 1 {
 			t.Error("the re-planning is not in the audit log")
 		}
+		// Dependencies: a circle is refused with nothing changed; a
+		// predecessor ending after the task starts flags the task.
+		taskID := pathID(path)
+		first := s.ID("SELECT MIN(id) FROM program_tasks WHERE fiscal_year = ? AND actual_end = '' AND start_on < ? AND id <> ?", fy, jp.DateKey(now.AddDate(0, 0, 14)), taskID)
+		deps := s.Count("SELECT COUNT(*) FROM program_task_deps") - s.Count("SELECT COUNT(*) FROM program_task_deps WHERE task_id = ?", first)
+		admin.Post(path+"/deps", url.Values{"dep": {fmt.Sprint(taskID)}}).Want(http.StatusUnprocessableEntity, "自分自身の前提")
+		admin.Post(path+"/deps", url.Values{"dep": {"999999"}}).Want(http.StatusUnprocessableEntity, "作業にありません")
+		admin.Post(path+"/deps", url.Values{"dep": {"abc"}}).Want(http.StatusUnprocessableEntity, "一覧から選んで")
+		admin.Post(fmt.Sprintf("/program/tasks/%d/deps", first), url.Values{"dep": {fmt.Sprint(taskID)}}).Redirects(fmt.Sprintf("/program/tasks/%d", first))
+		admin.Post(path+"/deps", url.Values{"dep": {fmt.Sprint(first)}}).Want(http.StatusUnprocessableEntity, "前提の作業が循環しています", "監査結果報告会の資料作成」 →")
+		if n := s.Count("SELECT COUNT(*) FROM program_task_deps"); n != deps+1 {
+			t.Fatalf("the refused circle changed the dependencies: %d → %d", deps, n)
+		}
+		admin.Get(fmt.Sprintf("/program/tasks/%d", first)).Want(http.StatusOK, "前提の作業", `value="`+fmt.Sprint(taskID)+`" checked`)
+		admin.Get("/program").Want(http.StatusOK, "前提の作業「監査結果報告会の資料作成」")
+		admin.Post(fmt.Sprintf("/program/tasks/%d/deps", first), url.Values{}).Redirects(fmt.Sprintf("/program/tasks/%d", first))
+		viewer.Post(path+"/deps", url.Values{}).Want(http.StatusForbidden)
+		viewer.Get("/program/month").Want(http.StatusOK, "月の予定", "この月に行う作業")
+		admin.Get("/program/month?month=2026-13").Want(http.StatusOK, "月の予定")
+
 		st, err := program.NewStore(s.Deps()).ScheduleOf(t.Context(), fy, s.Deps().YearProgress)
 		if err != nil {
 			t.Fatal(err)
@@ -168,12 +189,6 @@ func TestMeetings(t *testing.T) {
 		page := admin.Get("/program/meetings").Want(http.StatusOK, "第1回 定例会", "次の定例会を登録", "前回までの宿題の確認", "遅れへの対応")
 		viewer.Get("/program/meetings").Want(http.StatusOK, "第1回 定例会").Lacks("次の定例会を登録")
 		_ = page
-		for _, key := range []string{"PRIV/text", "annual"} {
-			mod := map[string]string{"PRIV/text": "learning", "annual": "incident"}[key]
-			if b := viewer.Download("/program/deliverables/file?module="+mod+"&key="+url.QueryEscape(key)+"&format=docx", "application/vnd.openxmlformats"); len(b) < 1000 {
-				t.Errorf("%s %s through the register is empty", mod, key)
-			}
-		}
 
 		now := time.Now().In(jp.JST)
 		form := url.Values{"year": {fmt.Sprint(fy)}, "held_on": {jp.DateKey(jp.FiscalYearStart(fy).AddDate(1, 1, 0))}, "time": {"10:00〜11:00"},
@@ -336,4 +351,39 @@ func TestDeliverables(t *testing.T) {
 	form.Set("key", "nope")
 	admin.Post("/program/deliverables", form).Want(http.StatusNotFound)
 	viewer.Post("/program/deliverables", form).Want(http.StatusForbidden)
+
+	// The bound set in the background: the job's page, then both files.
+	viewer.Post("/program/deliverables/bind", url.Values{"year": {fmt.Sprint(fy)}}).Want(http.StatusForbidden)
+	admin.Post("/program/deliverables/bind", url.Values{"year": {fmt.Sprint(fy + 5)}}).Redirects("/program/deliverables?year=")
+	r := admin.Post("/program/deliverables/bind", url.Values{"year": {fmt.Sprint(fy)}}).Redirects("/jobs/")
+	job := pathID(r.Header.Get("Location"))
+	for i := 0; s.Count("SELECT COUNT(*) FROM jobs WHERE id = ? AND status = 'running'", job) == 1; i++ {
+		if i > 600 {
+			t.Fatal("the binder job did not finish in 2 minutes")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	admin.Get(r.Header.Get("Location")).Want(http.StatusOK, "製本しました", "結果を見る")
+	bid := s.ID("SELECT MAX(id) FROM program_binders WHERE fiscal_year = ?", fy)
+	pdf := viewer.Download(fmt.Sprintf("/program/binders/%d?file=pdf", bid), "application/pdf")
+	text := strings.Join(strings.Fields(testkit.PDFBytesText(t, pdf)), "")
+	for _, want := range []string{"成果物一式", "研修資料（PRIV", "次期支援計画書（案）"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the bound PDF lacks %q", want)
+		}
+	}
+	zip := viewer.Download(fmt.Sprintf("/program/binders/%d?file=zip", bid), "application/zip")
+	if len(zip) < 100000 {
+		t.Errorf("the electronic set is %d bytes", len(zip))
+	}
+	admin.Get(fmt.Sprintf("/program/binders/%d?file=exe", bid)).Want(http.StatusBadRequest)
+	admin.Get("/program/binders/999999?file=pdf").Want(http.StatusNotFound)
+	if n := s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'program.bind'"); n != 1 {
+		t.Errorf("binding is in the audit log %d times", n)
+	}
+}
+
+func pathID(path string) int64 {
+	id, _ := strconv.ParseInt(path[strings.LastIndex(path, "/")+1:], 10, 64)
+	return id
 }

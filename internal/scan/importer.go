@@ -310,6 +310,7 @@ type ImportInput struct {
 	SHA256   string
 	Size     int64
 	BlobID   int64 // the stored upload (web imports), 0 for the command line
+	Sealed   bool  // the stored upload is sealed with the engagement's key
 	Open     func() (io.Reader, error)
 }
 
@@ -353,8 +354,8 @@ func (s *Store) ApplyImport(ctx context.Context, e module.AuditEngagement, in Im
 			blob = in.BlobID
 		}
 		now := database.T(s.now())
-		importID, err := s.db.InsertID(ctx, `INSERT INTO scan_imports (plan_id, kind, format, filename, sha256, size, blob_id, state, created_by_name, created_at)
-			VALUES (?, 'import', ?, ?, ?, ?, ?, 'applied', ?, ?)`, planID, string(in.Format), in.Filename, in.SHA256, in.Size, blob, by, now)
+		importID, err := s.db.InsertID(ctx, `INSERT INTO scan_imports (plan_id, kind, format, filename, sha256, size, blob_id, state, created_by_name, created_at, sealed)
+			VALUES (?, 'import', ?, ?, ?, ?, ?, 'applied', ?, ?, ?)`, planID, string(in.Format), in.Filename, in.SHA256, in.Size, blob, by, now, in.Sealed)
 		if err != nil {
 			return fmt.Errorf("scan.ApplyImport: %w", err)
 		}

@@ -67,7 +67,7 @@ func (m *Module) Info() module.Info { return info }
 
 // Tables implements module.Tabler (parents first).
 func (m *Module) Tables() []string {
-	return []string{"scan_plans", "scan_imports", "scan_findings", "scan_checks"}
+	return []string{"scan_plans", "scan_imports", "scan_findings", "scan_checks", "scan_keys"}
 }
 
 // Routes implements module.Router.

@@ -354,6 +354,9 @@ func (m *Module) importApply(w http.ResponseWriter, r *http.Request) error {
 	if errors.Is(err, database.ErrNotFound) {
 		return m.renderShow(w, r, e, nil, nil, http.StatusConflict, "この取込みは既に行われたか、見つかりません。もう一度ファイルを選んでください（何も変更していません）。")
 	}
+	if errors.Is(err, ErrKeyDestroyed) {
+		return m.renderShow(w, r, e, nil, nil, http.StatusGone, ErrKeyDestroyed.Error())
+	}
 	if err != nil {
 		return err
 	}
@@ -361,7 +364,7 @@ func (m *Module) importApply(w http.ResponseWriter, r *http.Request) error {
 	if hex.EncodeToString(sum[:]) != r.PostFormValue("sha") {
 		return m.renderShow(w, r, e, nil, nil, http.StatusConflict, "確認した内容とファイルが一致しません。もう一度ファイルを選んでください（何も変更していません）。")
 	}
-	in := ImportInput{Format: parse.Format(st.Format), Filename: st.Filename, SHA256: st.SHA256, Size: int64(len(data)), BlobID: st.BlobID,
+	in := ImportInput{Format: parse.Format(st.Format), Filename: st.Filename, SHA256: st.SHA256, Size: int64(len(data)), BlobID: st.BlobID, Sealed: st.Sealed,
 		Open: func() (io.Reader, error) { return bytes.NewReader(data), nil }}
 	out, err := m.store.ApplyStaged(ctx, e, staged, in, userName(r))
 	if errors.Is(err, ErrStale) {

@@ -130,6 +130,11 @@ func TestTechnicalVerification(t *testing.T) {
 		admin.Post(path+"/import/apply", url.Values{"staged": {staged[1]}, "sha": {strings.Repeat("0", 64)}}).Want(http.StatusConflict, "一致しません")
 		admin.Post(path+"/import/apply", url.Values{"staged": {staged[1]}, "sha": {sha[1]}}).Redirects(path)
 		admin.Post(path+"/import/apply", url.Values{"staged": {staged[1]}, "sha": {sha[1]}}).Want(http.StatusConflict, "既に行われた")
+		// The file is kept sealed with the engagement's key.
+		_, kept, err := s.Deps().Blobs.Get(t.Context(), s.ID("SELECT blob_id FROM scan_imports WHERE id = ?", staged[1]))
+		if err != nil || bytes.Contains(kept, []byte("nmaprun")) || s.Count("SELECT COUNT(*) FROM scan_imports WHERE id = ? AND sealed = TRUE", staged[1]) != 1 {
+			t.Errorf("the scanner file is not kept sealed (%v)", err)
+		}
 		if st := s.Count("SELECT COUNT(*) FROM scan_findings WHERE title LIKE '開放ポート 8080/tcp%' AND status = 'fixed' AND gone_at <> ''"); st != 1 {
 			t.Errorf("port 8080 is not marked 対応済 after the re-import (%d)", st)
 		}

@@ -422,12 +422,18 @@ func (s *Server) ID(query string, args ...any) int64 {
 // (MAMORI_DATA; the embedded SQLite database), as a person types them:
 // the exit status, standard output and standard error.
 func CLI(t *testing.T, dir string) func(args ...string) (int, string, string) {
+	return CLIAt(t, dir, nil)
+}
+
+// CLIAt is CLI with the commands' clock at now (nil: time.Now), for what
+// depends on the date (the end of a fiscal year).
+func CLIAt(t *testing.T, dir string, now func() time.Time) func(args ...string) (int, string, string) {
 	return func(args ...string) (int, string, string) {
 		t.Helper()
 		var out, errb bytes.Buffer
 		t.Setenv("MAMORI_DATA", dir)
 		t.Setenv("MAMORI_DB", "")
-		code := app.Run(context.Background(), args, app.CLI{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Options: app.Options{Argon: Argon}})
+		code := app.Run(context.Background(), args, app.CLI{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb, Options: app.Options{Argon: Argon, Now: now}})
 		return code, out.String(), errb.String()
 	}
 }

@@ -37,3 +37,15 @@ CREATE TABLE program_task_deps (
 	depends_on BIGINT NOT NULL REFERENCES program_tasks(id),
 	PRIMARY KEY (task_id, depends_on)
 );
+
+-- The technical verification's scanner files (staged uploads kept after
+-- they are applied) are sealed with a key of the engagement, like the
+-- audit evidence, so that destruction at contract end reaches them.
+-- Files stored before this migration stay plain (sealed false).
+CREATE TABLE scan_keys (
+	engagement_id BIGINT PRIMARY KEY REFERENCES audit_engagements(id),
+	data_key {{blob}},
+	created_at TEXT NOT NULL,
+	destroyed_at TEXT NOT NULL DEFAULT ''
+);
+ALTER TABLE scan_imports ADD COLUMN sealed BOOLEAN NOT NULL DEFAULT FALSE;
