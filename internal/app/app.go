@@ -16,6 +16,7 @@ import (
 
 	"mamori/internal/auditlog"
 	"mamori/internal/auth"
+	"mamori/internal/auth/directory"
 	"mamori/internal/blob"
 	"mamori/internal/config"
 	"mamori/internal/database"
@@ -76,8 +77,16 @@ func Open(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		db.Close()
 		return nil, err
 	}
-	a.Auth = auth.New(db, a.Log, auth.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.MaxSession, Argon: opt.Argon,
-		SecureCookies: cfg.TLSCert != ""}, opt.Now, opt.Logger)
+	dc, err := cfg.Directory()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	ac := auth.Config{IdleTimeout: cfg.IdleTimeout, AbsoluteTimeout: cfg.MaxSession, Argon: opt.Argon, SecureCookies: cfg.TLSCert != ""}
+	if dc != nil {
+		ac.Directory = directory.New(*dc)
+	}
+	a.Auth = auth.New(db, a.Log, ac, opt.Now, opt.Logger)
 	a.names = &module.Names{}
 	a.Org = org.New(db, a.Log, org.Config{Argon: opt.Argon, Auth: a.Auth}, opt.Now, opt.Logger)
 	a.Blobs = blob.New(db, cfg.Data, "", opt.Now)

@@ -38,9 +38,12 @@ func (s *Service) account(ctx context.Context, uid int64) (account, error) {
 // other sessions (keepTokenHash, if non-empty, is the one to keep: the
 // session of a user who changes their own password).
 func (s *Service) SetPassword(ctx context.Context, uid int64, pw, keepTokenHash string) error {
-	var login string
-	if err := s.db.QueryRow(ctx, "SELECT login FROM users WHERE id = ?", uid).Scan(&login); err != nil {
+	var login, source string
+	if err := s.db.QueryRow(ctx, "SELECT login, source FROM users WHERE id = ?", uid).Scan(&login, &source); err != nil {
 		return database.NotFound("auth.SetPassword", err)
+	}
+	if source == SourceDirectory {
+		return FieldErrors{"password": ErrDirectoryPassword.Error()}
 	}
 	if msg := ValidatePassword(pw, login); msg != "" {
 		return FieldErrors{"password": msg}
@@ -90,9 +93,12 @@ func (s *Service) renderAccount(w http.ResponseWriter, r *http.Request, status i
 func (s *Service) accountPassword(w http.ResponseWriter, r *http.Request) error {
 	u := web.UserFrom(r.Context())
 	c, _ := r.Cookie(web.SessionCookie)
-	var hash string
-	if err := s.db.QueryRow(r.Context(), "SELECT password_hash FROM users WHERE id = ?", u.ID).Scan(&hash); err != nil {
+	var hash, source string
+	if err := s.db.QueryRow(r.Context(), "SELECT password_hash, source FROM users WHERE id = ?", u.ID).Scan(&hash, &source); err != nil {
 		return fmt.Errorf("auth.accountPassword: %w", err)
+	}
+	if source == SourceDirectory {
+		return s.renderAccount(w, r, http.StatusBadRequest, formView{Errors: FieldErrors{"current": ErrDirectoryPassword.Error()}})
 	}
 	if !CheckPassword(hash, r.FormValue("current")) {
 		return s.renderAccount(w, r, http.StatusBadRequest, formView{Errors: FieldErrors{"current": "現在のパスワードが正しくありません。"}})

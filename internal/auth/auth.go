@@ -8,10 +8,12 @@
 package auth
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/auth/directory"
 	"mamori/internal/database"
 )
 
@@ -21,6 +23,14 @@ type Config struct {
 	AbsoluteTimeout time.Duration // a session ends this long after login whatever happens (default 12 hours)
 	Argon           ArgonParams   // zero: DefaultArgon
 	SecureCookies   bool          // always mark the session cookie Secure (TLS served by Mamori itself)
+	// Directory, when set, authenticates everyone without a local
+	// password (Active Directory / LDAP).
+	Directory Directory
+}
+
+// Directory is the ward's directory (directory.Directory).
+type Directory interface {
+	Authenticate(ctx context.Context, login, password string) (directory.User, error)
 }
 
 // Service is login, sessions and the second factor: its store, handlers

@@ -86,6 +86,10 @@ func (s *Service) loginSubmit(w http.ResponseWriter, r *http.Request) error {
 		v.Error = err.Error()
 		return s.renderLogin(w, r, http.StatusUnauthorized, v)
 	}
+	if errors.Is(err, ErrDirectoryDown) {
+		v.Error = err.Error()
+		return s.renderLogin(w, r, http.StatusServiceUnavailable, v)
+	}
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"mamori/internal/auditlog"
+	"mamori/internal/auth/directory"
 	"mamori/internal/database"
 	"mamori/internal/web"
 )
@@ -32,6 +33,11 @@ func TokenHash(tok string) string { return hashToken(tok) }
 // ErrLoginFailed is the one answer to any failed login, so that the
 // response never tells whether the account exists.
 var ErrLoginFailed = errors.New("ログインIDまたはパスワードが正しくありません。続けて失敗すると、しばらくログインできなくなります。")
+
+// ErrDirectoryDown is a directory login while the directory cannot be
+// reached; local accounts still log in.
+var ErrDirectoryDown = errors.New("ディレクトリサーバー（Active Directory／LDAP）に接続できないため、ログインできません。しばらくしてからもう一度お試しください。" +
+	"急ぎの場合は、情報セキュリティ担当の管理者（ローカルの管理者アカウント）に連絡してください。")
 
 // Throttle thresholds: failures before delays start, per account and per
 // address. An address is shared by a whole office behind a proxy, so it
@@ -73,28 +79,43 @@ func (s *Service) Login(ctx context.Context, login, password, ip, userAgent stri
 		}
 	}
 	var id int64
-	var hash string
+	var hash, source string
 	var disabled bool
 	if !tooLong {
 		var err error
-		if id, hash, disabled, err = s.passwordHash(ctx, login); err != nil {
+		if id, hash, disabled, source, err = s.passwordHash(ctx, login); err != nil {
 			return "", false, fmt.Errorf("auth.Login: %w", err)
 		}
 	}
-	ok := false
-	if id == 0 || hash == "" {
+	ok, reason := false, "パスワード不一致"
+	switch {
+	case s.cfg.Directory != nil && !tooLong && (id == 0 || source == SourceDirectory):
+		// Everyone without a local password is the directory's.
+		var err error
+		id, reason, err = s.directoryLogin(ctx, login, password, id)
+		if errors.Is(err, directory.ErrDown) {
+			if lerr := s.log.Record(ctx, "login.failure", "login:"+login, "ディレクトリに接続できない"); lerr != nil {
+				s.slog.Error("audit login", "err", lerr)
+			}
+			s.slog.Warn("directory login", "err", err)
+			return "", false, ErrDirectoryDown
+		}
+		if err != nil {
+			return "", false, fmt.Errorf("auth.Login: %w", err)
+		}
+		ok = reason == ""
+	case id == 0 || hash == "":
 		CheckPassword(dummyHash(), password)
-	} else {
+	default:
 		ok = CheckPassword(hash, password) && !disabled
 	}
 	if !ok {
-		reason := "パスワード不一致"
 		switch {
 		case tooLong:
 			reason = fmt.Sprintf("存在しないログインID（%d 文字を超えるため省略して記録）", MaxLoginLength)
-		case id == 0:
+		case id == 0 && s.cfg.Directory == nil:
 			reason = "存在しないログインID"
-		case disabled:
+		case disabled && source != SourceDirectory:
 			reason = "無効化された利用者"
 		}
 		err := s.db.WithTx(ctx, func(ctx context.Context) error {
@@ -161,12 +182,12 @@ func (s *Service) StartSession(ctx context.Context, uid int64, mfaPending bool, 
 }
 
 // passwordHash returns the stored hash and state used at login.
-func (s *Service) passwordHash(ctx context.Context, login string) (id int64, hash string, disabled bool, err error) {
-	err = s.db.QueryRow(ctx, "SELECT id, password_hash, disabled FROM users WHERE login = ?", strings.ToLower(login)).Scan(&id, &hash, &disabled)
+func (s *Service) passwordHash(ctx context.Context, login string) (id int64, hash string, disabled bool, source string, err error) {
+	err = s.db.QueryRow(ctx, "SELECT id, password_hash, disabled, source FROM users WHERE login = ?", strings.ToLower(login)).Scan(&id, &hash, &disabled, &source)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, "", false, nil
+		return 0, "", false, "", nil
 	}
-	return id, hash, disabled, err
+	return id, hash, disabled, source, err
 }
 
 func truncate(s string, n int) string {

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"mamori/internal/auth/directory"
 	"mamori/internal/database"
 )
 
@@ -32,6 +33,22 @@ type Config struct {
 	// X-Forwarded-Proto says so (Secure cookies, HSTS). MAMORI_TRUSTED_PROXY.
 	TrustedProxy string
 	AuditKeyFile string // key of the audit-log chain; default DATA/auditlog.key (auditlog.KeyPath)
+	LDAP         LDAP   // directory login; off while URL is empty
+}
+
+// LDAP is the directory login's configuration (Active Directory / LDAP).
+type LDAP struct {
+	URL          string // ldaps://… or ldap://… (with StartTLS)
+	StartTLS     bool
+	CAFile       string
+	BindDN       string
+	BindPassFile string // the service account's password, in a file (never a flag's value)
+	Base         string
+	Filter       string // default (sAMAccountName=%s)
+	NameAttr     string // default displayName
+	StaffAttr    string // default employeeID
+	GroupBase    string
+	Groups       string // role=group DN;…
 }
 
 // Default returns the configuration before environment and flags.
@@ -56,6 +73,19 @@ func (c *Config) FromEnv() {
 	set("MAMORI_AUDIT_KEY_FILE", &c.AuditKeyFile)
 	set("MAMORI_DEMO_PASSWORD", &c.DemoPassword)
 	set("MAMORI_TRUSTED_PROXY", &c.TrustedProxy)
+	set("MAMORI_LDAP_URL", &c.LDAP.URL)
+	set("MAMORI_LDAP_CA_FILE", &c.LDAP.CAFile)
+	set("MAMORI_LDAP_BIND_DN", &c.LDAP.BindDN)
+	set("MAMORI_LDAP_BIND_PASSWORD_FILE", &c.LDAP.BindPassFile)
+	set("MAMORI_LDAP_BASE", &c.LDAP.Base)
+	set("MAMORI_LDAP_FILTER", &c.LDAP.Filter)
+	set("MAMORI_LDAP_NAME_ATTR", &c.LDAP.NameAttr)
+	set("MAMORI_LDAP_STAFF_ATTR", &c.LDAP.StaffAttr)
+	set("MAMORI_LDAP_GROUP_BASE", &c.LDAP.GroupBase)
+	set("MAMORI_LDAP_GROUPS", &c.LDAP.Groups)
+	if v := os.Getenv("MAMORI_LDAP_START_TLS"); v == "1" || strings.EqualFold(v, "true") {
+		c.LDAP.StartTLS = true
+	}
 	if f := os.Getenv("MAMORI_DEMO_PASSWORD_FILE"); f != "" {
 		if b, err := os.ReadFile(f); err == nil {
 			c.DemoPassword = strings.TrimSpace(string(b))
@@ -84,6 +114,17 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&c.Demo, "demo", c.Demo, "データベースが空なら、デモの区（ひので区）を作成して起動します")
 	fs.DurationVar(&c.IdleTimeout, "idle-timeout", c.IdleTimeout, "操作がないとログアウトするまでの時間")
 	fs.DurationVar(&c.MaxSession, "max-session", c.MaxSession, "ログインの有効期限（操作していても）")
+	fs.StringVar(&c.LDAP.URL, "ldap-url", c.LDAP.URL, "ディレクトリ（Active Directory／LDAP）でログインするときのサーバー（ldaps://… または ldap://…）。環境変数 MAMORI_LDAP_URL")
+	fs.BoolVar(&c.LDAP.StartTLS, "ldap-start-tls", c.LDAP.StartTLS, "ldap:// の接続を StartTLS で暗号化する。環境変数 MAMORI_LDAP_START_TLS")
+	fs.StringVar(&c.LDAP.CAFile, "ldap-ca-file", c.LDAP.CAFile, "ディレクトリの証明書を発行した CA の証明書（PEM）。環境変数 MAMORI_LDAP_CA_FILE")
+	fs.StringVar(&c.LDAP.BindDN, "ldap-bind-dn", c.LDAP.BindDN, "利用者を検索するサービスアカウントの DN。環境変数 MAMORI_LDAP_BIND_DN")
+	fs.StringVar(&c.LDAP.BindPassFile, "ldap-bind-password-file", c.LDAP.BindPassFile, "サービスアカウントのパスワードを書いたファイル。環境変数 MAMORI_LDAP_BIND_PASSWORD_FILE")
+	fs.StringVar(&c.LDAP.Base, "ldap-base", c.LDAP.Base, "利用者を検索する場所の DN（例: ou=職員,dc=hinode,dc=lg,dc=jp）。環境変数 MAMORI_LDAP_BASE")
+	fs.StringVar(&c.LDAP.Filter, "ldap-filter", c.LDAP.Filter, "ログインIDで利用者を探すフィルタ（%s がログインID。既定 (sAMAccountName=%s)、OpenLDAP では (uid=%s)）。環境変数 MAMORI_LDAP_FILTER")
+	fs.StringVar(&c.LDAP.NameAttr, "ldap-name-attr", c.LDAP.NameAttr, "表示名の属性（既定 displayName）。環境変数 MAMORI_LDAP_NAME_ATTR")
+	fs.StringVar(&c.LDAP.StaffAttr, "ldap-staff-attr", c.LDAP.StaffAttr, "職員名簿の職員番号と結び付ける属性（既定 employeeID）。環境変数 MAMORI_LDAP_STAFF_ATTR")
+	fs.StringVar(&c.LDAP.GroupBase, "ldap-group-base", c.LDAP.GroupBase, "memberOf がないときにグループを検索する場所の DN（既定 --ldap-base）。環境変数 MAMORI_LDAP_GROUP_BASE")
+	fs.StringVar(&c.LDAP.Groups, "ldap-groups", c.LDAP.Groups, "グループと役割の対応（役割=グループのDN を ; で区切る。先に書いたものが優先。例: admin=cn=mamori-admins,ou=groups,dc=…;auditor=cn=…）。環境変数 MAMORI_LDAP_GROUPS")
 	fs.StringVar(&c.TrustedProxy, "trusted-proxy", c.TrustedProxy, "前段のリバースプロキシのアドレス（カンマ区切り。10.0.0.0/8 のような範囲も可）。そこからの要求は X-Forwarded-For の利用者アドレスと X-Forwarded-Proto の HTTPS を信用します。環境変数 MAMORI_TRUSTED_PROXY")
 }
 
@@ -162,4 +203,43 @@ func (c Config) Redacted() map[string]any {
 		}
 	}
 	return map[string]any{"addr": c.Addr, "data": c.Data, "db": dsn, "tls": c.TLSCert != "", "demo": c.Demo, "trusted_proxy": c.TrustedProxy}
+}
+
+// Directory is the directory login's configuration checked, with the
+// service account's password read from its file; nil when --ldap-url is
+// not set.
+func (c Config) Directory() (*directory.Config, error) {
+	l := c.LDAP
+	if l.URL == "" {
+		return nil, nil
+	}
+	dc := directory.Config{URL: l.URL, StartTLS: l.StartTLS, CAFile: l.CAFile, BindDN: l.BindDN, Base: l.Base, Filter: l.Filter,
+		NameAttr: l.NameAttr, StaffAttr: l.StaffAttr, GroupBase: l.GroupBase}
+	if dc.Filter == "" {
+		dc.Filter = "(sAMAccountName=%s)"
+	}
+	if dc.StaffAttr == "" {
+		dc.StaffAttr = "employeeID"
+	}
+	if l.BindPassFile != "" {
+		b, err := os.ReadFile(l.BindPassFile)
+		if err != nil {
+			return nil, fmt.Errorf("--ldap-bind-password-file を読めません: %w", err)
+		}
+		dc.BindPassword = strings.TrimRight(string(b), "\r\n")
+	}
+	if dc.BindDN != "" && dc.BindPassword == "" {
+		return nil, fmt.Errorf("--ldap-bind-dn のパスワードを --ldap-bind-password-file のファイルに書いてください")
+	}
+	var err error
+	if dc.Roles, err = directory.ParseRoles(l.Groups, func(r string) bool {
+		switch r {
+		case "admin", "consultant", "auditor", "auditee", "staff", "vendor", "viewer":
+			return true
+		}
+		return false
+	}); err != nil {
+		return nil, err
+	}
+	return &dc, dc.Check()
 }

@@ -1,0 +1,105 @@
+package testkit
+
+import (
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// Slapd is a real OpenLDAP server (Debian's slapd) started for one test on
+// a free local port, with an empty tree under Suffix, the memberof overlay
+// (users get memberOf as in Active Directory) and RootDN/RootPW to fill it.
+type Slapd struct {
+	URL    string
+	Suffix string
+	RootDN string
+	RootPW string
+	cmd    *exec.Cmd
+	conf   string
+}
+
+// StartSlapd starts slapd (failing in CI, skipping elsewhere, when it is
+// not installed) and stops it when the test ends.
+func StartSlapd(t testing.TB) *Slapd {
+	t.Helper()
+	bin, err := exec.LookPath("slapd")
+	if err != nil {
+		if bin = "/usr/sbin/slapd"; !exists(bin) {
+			Missing(t, "slapd", "apt-get install slapd ldap-utils")
+		}
+	}
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "db"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	s := &Slapd{Suffix: "dc=hinode,dc=example", RootDN: "cn=admin,dc=hinode,dc=example", RootPW: "root-secret-for-tests"}
+	conf := fmt.Sprintf(`include /etc/ldap/schema/core.schema
+include /etc/ldap/schema/cosine.schema
+include /etc/ldap/schema/inetorgperson.schema
+include /etc/ldap/schema/nis.schema
+modulepath /usr/lib/ldap
+moduleload back_mdb
+moduleload memberof
+pidfile %[1]s/slapd.pid
+database mdb
+maxsize 10485760
+suffix "%[2]s"
+rootdn "%[3]s"
+rootpw %[4]s
+directory %[1]s/db
+overlay memberof
+`, dir, s.Suffix, s.RootDN, s.RootPW)
+	s.conf = filepath.Join(dir, "slapd.conf")
+	if err := os.WriteFile(s.conf, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	s.start(t, bin, freePort(t))
+	t.Cleanup(s.Stop)
+	return s
+}
+
+func exists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+func freePort(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func (s *Slapd) start(t testing.TB, bin, addr string) {
+	t.Helper()
+	s.URL = "ldap://" + addr
+	var logs strings.Builder
+	s.cmd = exec.Command(bin, "-d", "0", "-h", s.URL+"/", "-f", s.conf)
+	s.cmd.Stdout, s.cmd.Stderr = &logs, &logs
+	if err := s.cmd.Start(); err != nil {
+		t.Fatalf("slapd: %v", err)
+	}
+	for i := 0; i < 100; i++ {
+		if c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond); err == nil {
+			c.Close()
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	s.Stop()
+	t.Fatalf("slapd did not start on %s:\n%s", addr, logs.String())
+}
+
+// Stop stops the server (the directory is then down).
+func (s *Slapd) Stop() {
+	if s.cmd != nil && s.cmd.Process != nil {
+		_ = s.cmd.Process.Kill()
+		_ = s.cmd.Wait()
+		s.cmd = nil
+	}
+}
