@@ -173,6 +173,11 @@ var objectRules = map[string][]objectCase{
 	"program.meeting": {
 		{name: "定例会", query: "SELECT MIN(id) FROM program_meetings", roles: "admin consultant viewer"},
 	},
+	// A mail of the outbox: the administrator's.
+	"mail.message": {
+		{name: "メール", query: "SELECT MIN(id) FROM mail_outbox", roles: "admin",
+			setup: "INSERT INTO mail_outbox (kind, to_addr, subject, body, status, next_at, created_at) VALUES ('test', 'a@example.jp', 'x', 'x', 'failed', '2026-12-01T00:00:00Z', '2026-12-01T00:00:00Z')"},
+	},
 	// A bound set and a destruction record are the year's, for every role the route admits.
 	"program.binder": {
 		{name: "製本", query: "SELECT MIN(id) FROM program_binders", roles: "admin consultant viewer",

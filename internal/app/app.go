@@ -21,6 +21,7 @@ import (
 	"mamori/internal/config"
 	"mamori/internal/database"
 	"mamori/internal/jobs"
+	"mamori/internal/mail"
 	"mamori/internal/module"
 	"mamori/internal/org"
 	"mamori/internal/web"
@@ -37,6 +38,7 @@ type App struct {
 	Router *web.Router
 	Blobs  *blob.Store
 	Jobs   *jobs.Runner
+	Mail   *mail.Outbox
 	Logger *slog.Logger
 	Now    func() time.Time
 	// Modules are the features in the order of internal/app/modules.go.
@@ -52,6 +54,8 @@ type Options struct {
 	Argon  auth.ArgonParams // zero: production cost
 	// Extra modules after the listed ones (a test's fixture module).
 	Extra []func(module.Deps) module.Module
+	// MailInsecure accepts any certificate of the SMTP server (tests).
+	MailInsecure bool
 }
 
 // Open opens the database, applies migrations and builds the features,
@@ -87,6 +91,13 @@ func Open(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 		ac.Directory = directory.New(*dc)
 	}
 	a.Auth = auth.New(db, a.Log, ac, opt.Now, opt.Logger)
+	mc, err := cfg.Mail()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	mc.Insecure = opt.MailInsecure
+	a.Mail = mail.New(db, a.Log, mc, opt.Now, opt.Logger)
 	a.names = &module.Names{}
 	a.Org = org.New(db, a.Log, org.Config{Argon: opt.Argon, Auth: a.Auth}, opt.Now, opt.Logger)
 	a.Blobs = blob.New(db, cfg.Data, "", opt.Now)
@@ -147,6 +158,7 @@ func (a *App) Listen(ctx context.Context, ln net.Listener) error {
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
 	go a.housekeeping(ctx)
+	go a.Mail.Run(ctx, 5*time.Second)
 	a.DB.Warm(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
@@ -184,7 +196,7 @@ func (a *App) Names() *module.Names { return a.names }
 
 // Deps are the shared services the modules are built from.
 func (a *App) Deps() module.Deps {
-	return module.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Blobs: a.Blobs, Jobs: a.Jobs, Now: a.Now, Logger: a.Logger,
+	return module.Deps{Config: a.Config, DB: a.DB, Log: a.Log, Blobs: a.Blobs, Jobs: a.Jobs, Mail: a.Mail, Now: a.Now, Logger: a.Logger,
 		Org: a.Org, Names: a.names, Hints: a.hints, CitizenServices: a.citizenServices,
 		Engagements: a.engagementKeeper, EngagementSections: a.engagementSections, EngagementTabs: a.engagementTabs, YearProgress: a.yearProgress, YearDeliverables: a.yearDeliverableList,
 		Shredders: a.shredders}

@@ -9,6 +9,7 @@ import (
 	"mamori/internal/improve"
 	"mamori/internal/incident"
 	"mamori/internal/learning"
+	"mamori/internal/mail/mailmod"
 	"mamori/internal/module"
 	"mamori/internal/org/orgmod"
 	"mamori/internal/policy"
@@ -26,6 +27,7 @@ func (a *App) modules(d module.Deps) []module.Module {
 	return []module.Module{
 		orgmod.New(a.Org),
 		authmod.New(a.Auth),
+		mailmod.New(d),
 		auditweb.New(d),
 		catalog.NewModule(d),
 		improve.New(d),

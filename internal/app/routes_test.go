@@ -24,6 +24,9 @@ var routeRules = map[string]string{
 	"GET /{$}":                     "all",
 	"GET /policy":                  "all",
 	// 進捗管理 (issue 19): the runners plan, the viewer reads.
+	"GET /admin/mail":                      "admin",
+	"POST /admin/mail/test":                "admin",
+	"POST /admin/mail/{id}/retry":          "admin",
 	"GET /program":                         "admin consultant viewer",
 	"GET /program/work-plan":               "admin consultant viewer",
 	"GET /program/meetings":                "admin consultant viewer",

@@ -6,13 +6,16 @@ import (
 	"flag"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
 	"mamori/internal/auth/directory"
 	"mamori/internal/database"
+	"mamori/internal/mail"
 )
 
 // Config is the whole deployment configuration.
@@ -34,6 +37,20 @@ type Config struct {
 	TrustedProxy string
 	AuditKeyFile string // key of the audit-log chain; default DATA/auditlog.key (auditlog.KeyPath)
 	LDAP         LDAP   // directory login; off while URL is empty
+	SMTP         SMTP   // outgoing mail; off while Host is empty
+	PublicURL    string // where staff reach Mamori, for links in mail (MAMORI_PUBLIC_URL)
+}
+
+// SMTP is the outgoing mail server.
+type SMTP struct {
+	Host     string
+	Port     int
+	Security string // starttls (default), tls, none
+	User     string
+	PassFile string
+	From     string
+	FromName string
+	Charset  string // utf-8 (default), iso-2022-jp
 }
 
 // LDAP is the directory login's configuration (Active Directory / LDAP).
@@ -83,6 +100,17 @@ func (c *Config) FromEnv() {
 	set("MAMORI_LDAP_STAFF_ATTR", &c.LDAP.StaffAttr)
 	set("MAMORI_LDAP_GROUP_BASE", &c.LDAP.GroupBase)
 	set("MAMORI_LDAP_GROUPS", &c.LDAP.Groups)
+	set("MAMORI_PUBLIC_URL", &c.PublicURL)
+	set("MAMORI_SMTP_HOST", &c.SMTP.Host)
+	set("MAMORI_SMTP_SECURITY", &c.SMTP.Security)
+	set("MAMORI_SMTP_USER", &c.SMTP.User)
+	set("MAMORI_SMTP_PASSWORD_FILE", &c.SMTP.PassFile)
+	set("MAMORI_SMTP_FROM", &c.SMTP.From)
+	set("MAMORI_SMTP_FROM_NAME", &c.SMTP.FromName)
+	set("MAMORI_SMTP_CHARSET", &c.SMTP.Charset)
+	if v, err := strconv.Atoi(os.Getenv("MAMORI_SMTP_PORT")); err == nil {
+		c.SMTP.Port = v
+	}
 	if v := os.Getenv("MAMORI_LDAP_START_TLS"); v == "1" || strings.EqualFold(v, "true") {
 		c.LDAP.StartTLS = true
 	}
@@ -125,6 +153,15 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LDAP.StaffAttr, "ldap-staff-attr", c.LDAP.StaffAttr, "職員名簿の職員番号と結び付ける属性（既定 employeeID）。環境変数 MAMORI_LDAP_STAFF_ATTR")
 	fs.StringVar(&c.LDAP.GroupBase, "ldap-group-base", c.LDAP.GroupBase, "memberOf がないときにグループを検索する場所の DN（既定 --ldap-base）。環境変数 MAMORI_LDAP_GROUP_BASE")
 	fs.StringVar(&c.LDAP.Groups, "ldap-groups", c.LDAP.Groups, "グループと役割の対応（役割=グループのDN を ; で区切る。先に書いたものが優先。例: admin=cn=mamori-admins,ou=groups,dc=…;auditor=cn=…）。環境変数 MAMORI_LDAP_GROUPS")
+	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "職員が Mamori を開くアドレス（例: https://mamori.city.hinode.lg.jp）。メールのリンクに使います。環境変数 MAMORI_PUBLIC_URL")
+	fs.StringVar(&c.SMTP.Host, "smtp-host", c.SMTP.Host, "メールを送る SMTP サーバー（省略時はメールを送らず、画面の通知だけ）。環境変数 MAMORI_SMTP_HOST")
+	fs.IntVar(&c.SMTP.Port, "smtp-port", c.SMTP.Port, "SMTP のポート（既定: starttls 587、tls 465、none 25）。環境変数 MAMORI_SMTP_PORT")
+	fs.StringVar(&c.SMTP.Security, "smtp-security", c.SMTP.Security, "SMTP の暗号化: starttls（既定）、tls、none。環境変数 MAMORI_SMTP_SECURITY")
+	fs.StringVar(&c.SMTP.User, "smtp-user", c.SMTP.User, "SMTP 認証の利用者名（省略時は認証なし）。環境変数 MAMORI_SMTP_USER")
+	fs.StringVar(&c.SMTP.PassFile, "smtp-password-file", c.SMTP.PassFile, "SMTP 認証のパスワードを書いたファイル。環境変数 MAMORI_SMTP_PASSWORD_FILE")
+	fs.StringVar(&c.SMTP.From, "smtp-from", c.SMTP.From, "送信元のメールアドレス。環境変数 MAMORI_SMTP_FROM")
+	fs.StringVar(&c.SMTP.FromName, "smtp-from-name", c.SMTP.FromName, "送信元の名前（例: ひので区 情報セキュリティ担当）。環境変数 MAMORI_SMTP_FROM_NAME")
+	fs.StringVar(&c.SMTP.Charset, "smtp-charset", c.SMTP.Charset, "メールの文字コード: utf-8（既定）、iso-2022-jp。環境変数 MAMORI_SMTP_CHARSET")
 	fs.StringVar(&c.TrustedProxy, "trusted-proxy", c.TrustedProxy, "前段のリバースプロキシのアドレス（カンマ区切り。10.0.0.0/8 のような範囲も可）。そこからの要求は X-Forwarded-For の利用者アドレスと X-Forwarded-Proto の HTTPS を信用します。環境変数 MAMORI_TRUSTED_PROXY")
 }
 
@@ -242,4 +279,37 @@ func (c Config) Directory() (*directory.Config, error) {
 		return nil, err
 	}
 	return &dc, dc.Check()
+}
+
+// Mail is the outgoing mail's configuration checked, with the password
+// read from its file (mail is off while --smtp-host is empty).
+func (c Config) Mail() (mail.Config, error) {
+	m := mail.Config{BaseURL: c.PublicURL, Host: c.SMTP.Host, Port: c.SMTP.Port, Security: c.SMTP.Security, User: c.SMTP.User, From: c.SMTP.From,
+		FromName: c.SMTP.FromName, Charset: strings.ToLower(c.SMTP.Charset)}
+	if m.Host == "" {
+		return m, nil
+	}
+	if m.Security == "" {
+		m.Security = "starttls"
+	}
+	if m.Charset == "" {
+		m.Charset = "utf-8"
+	}
+	if m.Port == 0 {
+		m.Port = map[string]int{"starttls": 587, "tls": 465, "none": 25}[m.Security]
+	}
+	if c.SMTP.PassFile != "" {
+		b, err := os.ReadFile(c.SMTP.PassFile)
+		if err != nil {
+			return m, fmt.Errorf("--smtp-password-file を読めません: %w", err)
+		}
+		m.Password = strings.TrimRight(string(b), "\r\n")
+	}
+	if u, err := url.Parse(m.BaseURL); m.BaseURL != "" && (err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "") {
+		return m, fmt.Errorf("--public-url は https://ホスト名 の形で指定してください")
+	}
+	if m.User != "" && m.Password == "" {
+		return m, fmt.Errorf("--smtp-user のパスワードを --smtp-password-file のファイルに書いてください")
+	}
+	return m, m.Check()
 }

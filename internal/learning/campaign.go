@@ -14,6 +14,7 @@ import (
 
 	"mamori/internal/database"
 	"mamori/internal/jp"
+	"mamori/internal/mail"
 	"mamori/internal/org"
 )
 
@@ -950,7 +951,9 @@ func (s *Store) CorrectKey(ctx context.Context, courseID, questionID int64, key 
 // Remind sends an in-app reminder to everyone of campaign id (within
 // root's sub-tree, 0: all) who has not completed, has had fewer than the
 // campaign's reminders and none in its spacing; it returns those reminded
-// and those left out by the limits. (By mail too once SMTP exists: issue 20.)
+// and those left out by the limits. Each person reminded who has a mail
+// address in the roster gets the same reminder by mail (queued in this
+// transaction, once per reminder round).
 func (s *Store) Remind(ctx context.Context, id, root int64, by string) (reminded, held int, err error) {
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
 		c, err := s.campaignHead(ctx, id)
@@ -977,6 +980,7 @@ func (s *Store) Remind(ctx context.Context, id, root int64, by string) (reminded
 			ids = append(ids, a.ID)
 		}
 		now := database.T(s.now())
+		all := ids
 		for len(ids) > 0 {
 			part := ids[:min(len(ids), 500)]
 			ids = ids[len(part):]
@@ -989,12 +993,68 @@ func (s *Store) Remind(ctx context.Context, id, root int64, by string) (reminded
 			n, _ := res.RowsAffected()
 			reminded += int(n)
 		}
+		mailed, err := s.mailReminders(ctx, c, all)
+		if err != nil {
+			return err
+		}
 		scope := "全庁"
 		if root != 0 {
 			scope = "所属の範囲"
+		}
+		if mailed > 0 {
+			scope += fmt.Sprintf("、メール %d 通", mailed)
 		}
 		return s.log.Record(ctx, "learning.remind", fmt.Sprintf("learning_campaign:%d", id),
 			fmt.Sprintf("%s 未修了者に催促（%s、%d 人。回数・間隔の上限で見送り %d 人、実施者 %s）", c.Code, scope, reminded, held, by))
 	})
 	return reminded, held, err
+}
+
+// mailReminders queues the reminder by mail to the people of assignments
+// ids who have an address, once per person and reminder round; it returns
+// how many were queued.
+func (s *Store) mailReminders(ctx context.Context, c Campaign, ids []any) (int, error) {
+	if !s.mail.Enabled() {
+		return 0, nil
+	}
+	ward := s.org.WardName(ctx)
+	n := 0
+	for len(ids) > 0 {
+		part := ids[:min(len(ids), 500)]
+		ids = ids[len(part):]
+		rows, err := s.db.Query(ctx, `SELECT a.id, a.reminders, st.email, st.name FROM learning_assignments a JOIN staff st ON st.id = a.staff_id
+			WHERE st.email <> '' AND a.id IN (`+strings.TrimSuffix(strings.Repeat("?, ", len(part)), ", ")+")", part...)
+		if err != nil {
+			return n, err
+		}
+		type to struct {
+			id         int64
+			round      int
+			addr, name string
+		}
+		var tos []to
+		for rows.Next() {
+			var t to
+			if err := rows.Scan(&t.id, &t.round, &t.addr, &t.name); err != nil {
+				rows.Close()
+				return n, err
+			}
+			tos = append(tos, t)
+		}
+		rows.Close()
+		for _, t := range tos {
+			ok, err := s.mail.Enqueue(ctx, mail.Message{To: t.addr, ToName: t.name, Kind: "reminder", Ref: fmt.Sprintf("learning_assignment:%d", t.id),
+				Key:     fmt.Sprintf("learning-remind:%d:%d", t.id, t.round),
+				Subject: "【研修】" + c.Title + " の受講をお願いします",
+				Body: fmt.Sprintf("%s 様\n\n%s の受講をお願いします（%s に催促がありました。期限 %s）。\n\nMamori にログインし、「研修」から受講してください。\n%s\n\n%s 情報セキュリティ担当\n",
+					t.name, c.Title, jp.FormatWarekiDateTime(s.now()), jp.FormatWareki(c.Closes), s.mail.Link(fmt.Sprintf("/learning/my/%d", t.id)), ward)})
+			if err != nil {
+				return n, err
+			}
+			if ok {
+				n++
+			}
+		}
+	}
+	return n, nil
 }

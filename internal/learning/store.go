@@ -17,6 +17,7 @@ import (
 	"mamori/internal/improve"
 	"mamori/internal/jp"
 	"mamori/internal/module"
+	"mamori/internal/mail"
 	"mamori/internal/org"
 )
 
@@ -34,6 +35,7 @@ type Store struct {
 	courses sync.Map       // course id → keptCourse
 	reg     *improve.Store // the improvement register, read for the year's emphasis
 	cases   sync.Map       // fiscal year → keptCases (the incidents' measures)
+	mail    *mail.Outbox   // reminders by mail too (nil or unconfigured: in the app only)
 }
 
 type courseContent struct {
@@ -82,7 +84,7 @@ func NewStore(d module.Deps) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: d.DB, log: d.Log, org: d.Org, now: now, reg: improve.NewStore(d)}
+	return &Store{db: d.DB, log: d.Log, org: d.Org, now: now, reg: improve.NewStore(d), mail: d.Mail}
 }
 
 // Errors a learner reads.

@@ -24,6 +24,7 @@ import (
 	"mamori/internal/database"
 	"mamori/internal/docgen"
 	"mamori/internal/jobs"
+	"mamori/internal/mail"
 	"mamori/internal/org"
 	"mamori/internal/web"
 )
@@ -37,6 +38,7 @@ type Deps struct {
 	Log    *auditlog.Log
 	Blobs  *blob.Store
 	Jobs   *jobs.Runner
+	Mail   *mail.Outbox // reminders, links and notices by mail (queues nothing when mail is not configured)
 	Now    func() time.Time
 	Logger *slog.Logger
 	Org    org.Reader // the organisation read API: departments, staff, ward name, fiscal year, department scope

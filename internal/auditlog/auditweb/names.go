@@ -67,6 +67,7 @@ func via(q, link string) nameQuery {
 // TestNameQueries runs every one on a migrated database.
 var nameQueries = map[string]nameQuery{
 	"user":                 simple("SELECT id, display_name FROM users WHERE id IN (%s)", "user"),
+	"mail":                 simple("SELECT id, subject FROM mail_outbox WHERE id IN (%s)", "mail"),
 	"staff":                simple("SELECT id, name FROM staff WHERE id IN (%s)", "staff"),
 	"improvement_action":   simple("SELECT id, title FROM improvement_actions WHERE id IN (%s)", "improvement_action"),
 	"improvement_evidence": via("SELECT id, action_id, filename FROM improvement_action_evidence WHERE id IN (%s)", "/improve/%d"),
