@@ -7,7 +7,7 @@ export GOTOOLCHAIN := local
 GO ?= go
 BIN := bin/mamori
 
-.PHONY: run build fonts test fmt-check vet bench clean
+.PHONY: run build fonts test fmt-check vet bench fuzz clean
 
 # The PDF fonts come from the npm registry (package-lock.json) and are
 # embedded at build time; they are never committed.
@@ -52,6 +52,21 @@ test: fonts $(AXE) fmt-check vet
 	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v -x -F $(foreach p,$(NORACE),-e mamori/$(patsubst ./%,%,$(p))))
 	$(GO) test -count=1 -timeout 30m $(NORACE)
 	$(GO) test -race -count=1 -timeout 30m -run '^TestBenchWeb$$' ./internal/app
+	$(MAKE) --no-print-directory fuzz FUZZTIME=2s
+
+# Native Go fuzzing of every reader of uploaded bytes (scanner files, the
+# roster, policy DOCX and text, SCORM packages): `make fuzz` runs each
+# target for FUZZTIME; make test runs them briefly on every run.
+FUZZTIME ?= 1m
+FUZZ := ./internal/scan/parse:FuzzParseNmap ./internal/scan/parse:FuzzParseOpenVAS ./internal/scan/parse:FuzzParseTrivy \
+	./internal/scan/parse:FuzzParseSARIF ./internal/scan/parse:FuzzParseCSV ./internal/scan/parse:FuzzDetect \
+	./internal/policy/provision:FuzzParse ./internal/policy/provision:FuzzReadDOCX ./internal/org/roster:FuzzReadFile \
+	./internal/learning:FuzzParseSCORM
+
+fuzz:
+	@for t in $(FUZZ); do pkg=$${t%%:*}; name=$${t##*:}; echo "== $$name ($$pkg, $(FUZZTIME))"; \
+	out="$$($(GO) test -run '^$$' -fuzz "^$$name$$" -fuzztime $(FUZZTIME) $$pkg 2>&1)"; rc=$$?; \
+	echo "$$out" | tail -n 3; if [ $$rc -ne 0 ]; then echo "$$out"; exit 1; fi; done
 
 bench:
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./internal/org/roster/

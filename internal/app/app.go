@@ -39,8 +39,11 @@ type App struct {
 	Blobs  *blob.Store
 	Jobs   *jobs.Runner
 	Mail   *mail.Outbox
-	Logger *slog.Logger
-	Now    func() time.Time
+	// Scheduler runs the recurring tasks (module.Scheduled, the nightly
+	// backup, housekeeping) once across all instances.
+	Scheduler *jobs.Scheduler
+	Logger    *slog.Logger
+	Now       func() time.Time
 	// Modules are the features in the order of internal/app/modules.go.
 	Modules []module.Module
 	handler http.Handler
@@ -98,6 +101,7 @@ func Open(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	}
 	mc.Insecure = opt.MailInsecure
 	a.Mail = mail.New(db, a.Log, mc, opt.Now, opt.Logger)
+	a.Scheduler = jobs.NewScheduler(db, opt.Now, opt.Logger)
 	a.names = &module.Names{}
 	a.Org = org.New(db, a.Log, org.Config{Argon: opt.Argon, Auth: a.Auth}, opt.Now, opt.Logger)
 	a.Blobs = blob.New(db, cfg.Data, "", opt.Now)
@@ -111,6 +115,7 @@ func Open(ctx context.Context, cfg config.Config, opt Options) (*App, error) {
 	for _, m := range opt.Extra {
 		a.Modules = append(a.Modules, m(a.Deps()))
 	}
+	a.addSchedules()
 	return a, nil
 }
 
@@ -157,7 +162,7 @@ func (a *App) Listen(ctx context.Context, ln net.Listener) error {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
-	go a.housekeeping(ctx)
+	go a.Scheduler.Loop(ctx, 30*time.Second)
 	go a.Mail.Run(ctx, 5*time.Second)
 	a.DB.Warm(ctx)
 	errc := make(chan error, 1)
@@ -172,22 +177,6 @@ func (a *App) Listen(ctx context.Context, ln net.Listener) error {
 			return nil
 		}
 		return err
-	}
-}
-
-// housekeeping purges expired sessions every few minutes.
-func (a *App) housekeeping(ctx context.Context) {
-	t := time.NewTicker(5 * time.Minute)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := a.Auth.PurgeSessions(ctx); err != nil {
-				a.Logger.Warn("purge sessions", "err", err)
-			}
-		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"mamori/internal/drill"
 	"mamori/internal/improve"
 	"mamori/internal/incident"
+	"mamori/internal/jobs/jobsmod"
 	"mamori/internal/learning"
 	"mamori/internal/mail/mailmod"
 	"mamori/internal/module"
@@ -28,6 +29,7 @@ func (a *App) modules(d module.Deps) []module.Module {
 		orgmod.New(a.Org),
 		authmod.New(a.Auth),
 		mailmod.New(d),
+		jobsmod.New(a.Scheduler, a.Log),
 		auditweb.New(d),
 		catalog.NewModule(d),
 		improve.New(d),

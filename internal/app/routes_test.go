@@ -25,6 +25,8 @@ var routeRules = map[string]string{
 	"GET /policy":                  "all",
 	// 進捗管理 (issue 19): the runners plan, the viewer reads.
 	"GET /admin/mail":                      "admin",
+	"GET /admin/schedules":                 "admin",
+	"POST /admin/schedules/run":            "admin",
 	"POST /admin/mail/test":                "admin",
 	"POST /admin/mail/{id}/retry":          "admin",
 	"GET /program":                         "admin consultant viewer",

@@ -38,6 +38,7 @@ var ActionGroups = []ActionGroup{
 		{"user.update", "利用者を更新"},
 		{"user.disable", "利用者を無効化"},
 		{"user.enable", "利用者を有効化"},
+		{"job.run_soon", "定時処理をすぐ実行"},
 		{"mail.test", "テストメールを送信"},
 		{"mail.retry", "送信に失敗したメールを再送"},
 		{"mail.failed", "メールを送れなかった"},

@@ -26,11 +26,12 @@ import (
 // module's own tables in the app's module order (module.Tabler), then
 // Trailing, and restored in the same order (parents before children).
 // Skipped tables hold nothing worth restoring: sessions and login
-// throttling must not survive a restore.
+// throttling must not survive a restore, and the schedules' state is
+// rebuilt by the instance that restores.
 var (
 	Leading  = []string{"blobs", "jobs"}
 	Trailing = []string{"audit_log", "audit_head"}
-	Skipped  = []string{"schema_migrations", "sessions", "login_throttle"}
+	Skipped  = []string{"schema_migrations", "sessions", "login_throttle", "job_schedules"}
 )
 
 // Order is the backup order of the modules' tables between Leading and
@@ -67,8 +68,15 @@ func Write(ctx context.Context, db *database.DB, tables []string, dataDir string
 	}
 	m := &Manifest{Format: 1, CreatedAt: now.UTC().Format(time.RFC3339), Schema: v, Dialect: string(db.Dialect()), Rows: map[string]int{}}
 	zw := zip.NewWriter(w)
-	// One read transaction gives a consistent snapshot of every table.
+	// One transaction gives a consistent snapshot of every table: SQLite's
+	// holds the writers back; PostgreSQL's must be REPEATABLE READ, since
+	// under its default each statement sees the data of its own moment.
 	err = db.WithTx(ctx, func(ctx context.Context) error {
+		if db.Dialect() == database.Postgres {
+			if _, err := db.Exec(ctx, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"); err != nil {
+				return err
+			}
+		}
 		for _, t := range tables {
 			f, err := zw.Create("tables/" + t + ".jsonl")
 			if err != nil {

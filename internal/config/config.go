@@ -39,6 +39,9 @@ type Config struct {
 	LDAP         LDAP   // directory login; off while URL is empty
 	SMTP         SMTP   // outgoing mail; off while Host is empty
 	PublicURL    string // where staff reach Mamori, for links in mail (MAMORI_PUBLIC_URL)
+	BackupDir    string // nightly backups go here (none while empty)
+	BackupKeep   int    // how many nightly backups are kept (default 14)
+	BackupHour   int    // the hour of the nightly backup, Japan time (default 2)
 }
 
 // SMTP is the outgoing mail server.
@@ -71,7 +74,7 @@ type LDAP struct {
 // Default returns the configuration before environment and flags.
 func Default() Config {
 	return Config{Addr: "127.0.0.1:8080", Data: "mamori-data", DemoPassword: "mamori-demo",
-		IdleTimeout: 30 * time.Minute, MaxSession: 12 * time.Hour, LogLevel: "info"}
+		IdleTimeout: 30 * time.Minute, MaxSession: 12 * time.Hour, LogLevel: "info", BackupKeep: 14, BackupHour: 2}
 }
 
 // FromEnv applies MAMORI_* variables (and *_FILE for secrets).
@@ -101,6 +104,10 @@ func (c *Config) FromEnv() {
 	set("MAMORI_LDAP_GROUP_BASE", &c.LDAP.GroupBase)
 	set("MAMORI_LDAP_GROUPS", &c.LDAP.Groups)
 	set("MAMORI_PUBLIC_URL", &c.PublicURL)
+	set("MAMORI_BACKUP_DIR", &c.BackupDir)
+	if v, err := strconv.Atoi(os.Getenv("MAMORI_BACKUP_KEEP")); err == nil {
+		c.BackupKeep = v
+	}
 	set("MAMORI_SMTP_HOST", &c.SMTP.Host)
 	set("MAMORI_SMTP_SECURITY", &c.SMTP.Security)
 	set("MAMORI_SMTP_USER", &c.SMTP.User)
@@ -153,6 +160,9 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.LDAP.StaffAttr, "ldap-staff-attr", c.LDAP.StaffAttr, "職員名簿の職員番号と結び付ける属性（既定 employeeID）。環境変数 MAMORI_LDAP_STAFF_ATTR")
 	fs.StringVar(&c.LDAP.GroupBase, "ldap-group-base", c.LDAP.GroupBase, "memberOf がないときにグループを検索する場所の DN（既定 --ldap-base）。環境変数 MAMORI_LDAP_GROUP_BASE")
 	fs.StringVar(&c.LDAP.Groups, "ldap-groups", c.LDAP.Groups, "グループと役割の対応（役割=グループのDN を ; で区切る。先に書いたものが優先。例: admin=cn=mamori-admins,ou=groups,dc=…;auditor=cn=…）。環境変数 MAMORI_LDAP_GROUPS")
+	fs.StringVar(&c.BackupDir, "backup-dir", c.BackupDir, "毎晩のバックアップの保存先フォルダ（省略時は定時のバックアップをしない）。環境変数 MAMORI_BACKUP_DIR")
+	fs.IntVar(&c.BackupKeep, "backup-keep", c.BackupKeep, "残す定時バックアップの数（古いものから消します）。環境変数 MAMORI_BACKUP_KEEP")
+	fs.IntVar(&c.BackupHour, "backup-hour", c.BackupHour, "定時バックアップの時刻（時、日本時間 0〜23）")
 	fs.StringVar(&c.PublicURL, "public-url", c.PublicURL, "職員が Mamori を開くアドレス（例: https://mamori.city.hinode.lg.jp）。メールのリンクに使います。環境変数 MAMORI_PUBLIC_URL")
 	fs.StringVar(&c.SMTP.Host, "smtp-host", c.SMTP.Host, "メールを送る SMTP サーバー（省略時はメールを送らず、画面の通知だけ）。環境変数 MAMORI_SMTP_HOST")
 	fs.IntVar(&c.SMTP.Port, "smtp-port", c.SMTP.Port, "SMTP のポート（既定: starttls 587、tls 465、none 25）。環境変数 MAMORI_SMTP_PORT")

@@ -16,8 +16,8 @@ import (
 	"mamori/internal/database"
 	"mamori/internal/improve"
 	"mamori/internal/jp"
-	"mamori/internal/module"
 	"mamori/internal/mail"
+	"mamori/internal/module"
 	"mamori/internal/org"
 )
 

@@ -307,3 +307,9 @@ type Tile struct {
 	// to take), listed under あなたのタスク instead of the module's figures.
 	Task bool
 }
+
+// Scheduled is a module with recurring tasks (reminders, expiry warnings),
+// run by the app's scheduler once across all instances.
+type Scheduled interface {
+	Schedules() []jobs.Schedule
+}

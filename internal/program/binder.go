@@ -149,7 +149,11 @@ func (s *Store) BinderByID(ctx context.Context, id int64) (Binder, error) {
 // bind starts the bound set of the posted year as a background job and
 // sends the user to its progress page.
 func (m *Module) bind(w http.ResponseWriter, r *http.Request) error {
-	fy := postYear(m, r)
+	// The year is the form's, never a default: binding is minutes of work.
+	fy, err := jp.ParseFiscalYear(r.PostFormValue("year"))
+	if err != nil || fy < 2000 || fy > 2100 {
+		return web.Invalid("製本する年度を指定してください。")
+	}
 	ctx := r.Context()
 	ds, err := m.d.YearDeliverables(ctx, fy)
 	if err != nil {

@@ -354,6 +354,7 @@ func TestDeliverables(t *testing.T) {
 
 	// The bound set in the background: the job's page, then both files.
 	viewer.Post("/program/deliverables/bind", url.Values{"year": {fmt.Sprint(fy)}}).Want(http.StatusForbidden)
+	admin.Post("/program/deliverables/bind", url.Values{}).Want(http.StatusBadRequest, "年度を指定")
 	admin.Post("/program/deliverables/bind", url.Values{"year": {fmt.Sprint(fy + 5)}}).Redirects("/program/deliverables?year=")
 	r := admin.Post("/program/deliverables/bind", url.Values{"year": {fmt.Sprint(fy)}}).Redirects("/jobs/")
 	job := pathID(r.Header.Get("Location"))

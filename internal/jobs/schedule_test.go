@@ -1,0 +1,93 @@
+package jobs_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"mamori/internal/database"
+	"mamori/internal/database/dbtest"
+	"mamori/internal/jobs"
+	"mamori/internal/jp"
+)
+
+// TestScheduler: three instances ticking together run a due task once; it
+// is not run again before its next time; a failure (or a panic) is kept
+// with its message and the task is tried at its next time; a task made
+// due by hand runs at the next tick; a daily task falls on its hour.
+func TestScheduler(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		now := time.Date(2026, 12, 5, 8, 59, 0, 0, jp.JST)
+		var mu sync.Mutex
+		clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+		advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+		var runs, fails atomic.Int32
+		tasks := []jobs.Schedule{
+			{Name: "test.remind", Label: "催促", Daily: 9, Run: func(context.Context) (string, error) { runs.Add(1); return "催促しました", nil }},
+			{Name: "test.fail", Label: "失敗する処理", Every: time.Hour, Run: func(context.Context) (string, error) {
+				if fails.Add(1) == 1 {
+					return "", errors.New("接続できません")
+				}
+				panic("壊れた")
+			}},
+		}
+		var ss []*jobs.Scheduler
+		for i := 0; i < 3; i++ {
+			s := jobs.NewScheduler(db, clock, nil)
+			s.Add(tasks...)
+			ss = append(ss, s)
+		}
+		tickAll := func() {
+			var wg sync.WaitGroup
+			for _, s := range ss {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if _, err := s.Tick(ctx); err != nil {
+						t.Error(err)
+					}
+				}()
+			}
+			wg.Wait()
+		}
+		tickAll() // records the tasks: the daily one at 9:00, the other in an hour
+		if runs.Load() != 0 || fails.Load() != 0 {
+			t.Fatalf("tasks ran before they were due: %d %d", runs.Load(), fails.Load())
+		}
+		advance(2 * time.Minute) // 9:01
+		tickAll()
+		tickAll()
+		if runs.Load() != 1 {
+			t.Fatalf("the daily task ran %d times at 9:01 across three instances", runs.Load())
+		}
+		st, err := ss[0].States(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st[0].LastStatus != "ok" || st[0].LastMessage != "催促しました" || !st[0].NextRun.Equal(time.Date(2026, 12, 6, 9, 0, 0, 0, jp.JST)) {
+			t.Errorf("after the run: %+v", st[0])
+		}
+		advance(time.Hour) // 10:01: the hourly one fails
+		tickAll()
+		advance(time.Hour) // 11:01: it panics
+		tickAll()
+		st, _ = ss[1].States(ctx)
+		if fails.Load() != 2 || st[1].Failures != 2 || st[1].LastStatus != "failed" || st[1].StatusLabel() != "失敗" {
+			t.Fatalf("failures: ran %d, %+v", fails.Load(), st[1])
+		}
+		if err := ss[2].RunSoon(ctx, "test.remind"); err != nil {
+			t.Fatal(err)
+		}
+		if err := ss[2].RunSoon(ctx, "nope"); !errors.Is(err, database.ErrNotFound) {
+			t.Errorf("an unknown task: %v", err)
+		}
+		tickAll()
+		if runs.Load() != 2 {
+			t.Errorf("the task made due by hand ran %d times in all", runs.Load())
+		}
+	})
+}
