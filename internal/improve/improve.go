@@ -10,7 +10,6 @@
 package improve
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"time"
@@ -201,7 +200,7 @@ type Evidence struct {
 func (e Evidence) IsFile() bool { return e.BlobID != 0 }
 
 // SizeLabel is the file size for people, e.g. 1.2 MB.
-func (e Evidence) SizeLabel() string { return sizeLabel(e.Size) }
+func (e Evidence) SizeLabel() string { return jp.FormatSize(e.Size) }
 
 // Input is what a writer (a feature, or the register's own form) says about
 // an action. Upsert keeps the owner's progress: status, notes, evidence and
@@ -255,12 +254,3 @@ func dateKey(t time.Time) string { return t.In(jp.JST).Format("2006-01-02") }
 // parseDateKey reads a stored date; "" is the zero time.
 func parseDateKey(s string) time.Time { return jp.ParseDateKey(s) }
 
-func sizeLabel(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d バイト", n)
-}

@@ -1,6 +1,7 @@
 package jp
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -209,4 +210,15 @@ func CleanName(s string) string {
 		b.WriteRune(r)
 	}
 	return strings.Join(strings.Fields(b.String()), "\u3000")
+}
+
+// FormatSize is a file's size as people read it: 1.2 MB, 8.4 KB, 512 バイト.
+func FormatSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d バイト", n)
 }

@@ -257,15 +257,6 @@ func (s *Store) ShredByID(ctx context.Context, id int64) (ShredRecord, error) {
 	return rec, json.Unmarshal([]byte(data), &rec)
 }
 
-func sizeLabel(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d バイト", n)
-}
 
 // CertificateDocument is the destruction certificate (消去証明書).
 func CertificateDocument(rec ShredRecord, ward string) *docgen.Document {
@@ -301,7 +292,7 @@ func CertificateDocument(rec ShredRecord, ward string) *docgen.Document {
 		Rows: []docgen.Row{docgen.HeadRow("番号", "ファイル名", "種類", "サイズ", "SHA-256")}}
 	for _, set := range rec.Sets {
 		for _, f := range set.Files {
-			ft.Rows = append(ft.Rows, docgen.TextRow(set.Code, f.Name, f.Kind, sizeLabel(f.Size), f.SHA256))
+			ft.Rows = append(ft.Rows, docgen.TextRow(set.Code, f.Name, f.Kind, jp.FormatSize(f.Size), f.SHA256))
 		}
 	}
 	b = append(b, ft)

@@ -91,7 +91,7 @@ func (m *Module) render(w http.ResponseWriter, r *http.Request, status int, v pa
 }
 
 func (m *Module) page(w http.ResponseWriter, r *http.Request) error {
-	return m.render(w, r, http.StatusOK, pageView{To: web.UserFrom(r.Context()).Login})
+	return m.render(w, r, http.StatusOK, pageView{})
 }
 
 // test queues a test mail and sends it at once, reporting the outcome.
