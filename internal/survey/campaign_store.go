@@ -11,6 +11,7 @@ import (
 
 	"mamori/internal/database"
 	"mamori/internal/jp"
+	"mamori/internal/mail"
 	"mamori/internal/org"
 )
 
@@ -522,17 +523,18 @@ func (s *Store) rosterOf(ctx context.Context, tree *org.Tree, depts []int64) (*s
 
 // Remind marks the unanswered invitations of campaign c — in the sub-tree
 // of department dept, or all of them (dept 0) — as reminded now, and
-// records it. Respondents see the reminder on their self-assessment page;
-// no mail is sent (SMTP is not configured in Mamori yet). It returns how
-// many people were reminded.
+// records it. Respondents see the reminder on their self-assessment page,
+// and by mail too when mail is configured and the roster has their
+// address. It returns how many people were reminded.
 func (s *Store) Remind(ctx context.Context, c Campaign, dept int64) (int, error) {
 	if !c.AcceptsOn(s.today()) {
 		return 0, FieldErrors{"state": "回答を受け付けている期間の自己点検だけ催促できます。"}
 	}
 	n := 0
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		at := s.now().UTC().Format(time.RFC3339)
 		q := "UPDATE survey_invitations SET reminded_at = ? WHERE campaign_id = ? AND submitted = FALSE"
-		args := []any{s.now().UTC().Format(time.RFC3339), c.ID}
+		args := []any{at, c.ID}
 		where := "全体"
 		if dept != 0 {
 			tree, err := s.org.Departments(ctx)
@@ -561,8 +563,14 @@ func (s *Store) Remind(ctx context.Context, c Campaign, dept int64) (int, error)
 		if n = int(m); n == 0 {
 			return nil
 		}
+		how := "画面上の表示のみ"
+		if mailed, err := s.mailReminders(ctx, c, at); err != nil {
+			return err
+		} else if s.mail.Enabled() {
+			how = fmt.Sprintf("画面上の表示とメール %d 通", mailed)
+		}
 		return s.log.Record(ctx, "survey.remind", fmt.Sprintf("survey_campaign:%d", c.ID),
-			fmt.Sprintf("%s 未回答者に催促（%s、%d 人。画面上の表示のみ、メールは送信していません）", c.Code, where, n))
+			fmt.Sprintf("%s 未回答者に催促（%s、%d 人。%s）", c.Code, where, n, how))
 	})
 	return n, err
 }
@@ -685,4 +693,49 @@ func targetLabel(tree *org.Tree, c Campaign) string {
 		names = append(names, deptLabel(tree, d))
 	}
 	return strings.Join(names, "、")
+}
+
+// mailReminders queues the reminder by mail to everyone of campaign c
+// reminded at at who has an address in the roster; it returns how many.
+func (s *Store) mailReminders(ctx context.Context, c Campaign, at string) (int, error) {
+	if !s.mail.Enabled() {
+		return 0, nil
+	}
+	rows, err := s.db.Query(ctx, `SELECT i.id, st.email, st.name FROM survey_invitations i JOIN staff st ON st.id = i.staff_id
+		WHERE i.campaign_id = ? AND i.submitted = FALSE AND i.reminded_at = ? AND st.email <> ''`, c.ID, at)
+	if err != nil {
+		return 0, err
+	}
+	type to struct {
+		id         int64
+		addr, name string
+	}
+	var tos []to
+	for rows.Next() {
+		var t to
+		if err := rows.Scan(&t.id, &t.addr, &t.name); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		tos = append(tos, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	ward, n := s.org.WardName(ctx), 0
+	for _, t := range tos {
+		ok, err := s.mail.Enqueue(ctx, mail.Message{To: t.addr, ToName: t.name, Kind: "reminder", Ref: fmt.Sprintf("survey_campaign:%d", c.ID),
+			Key:     fmt.Sprintf("survey-remind:%d:%s", t.id, at),
+			Subject: "【自己点検】" + c.Title + " への回答をお願いします",
+			Body: fmt.Sprintf("%s 様\n\n%s への回答をお願いします（回答の期限 %s）。\n\nMamori にログインし、「自己点検」から回答してください。\n%s\n\n%s 情報セキュリティ担当\n",
+				t.name, c.Title, jp.FormatWareki(c.ClosesOn), s.mail.Link("/selfcheck"), ward)})
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			n++
+		}
+	}
+	return n, nil
 }

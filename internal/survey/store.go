@@ -17,6 +17,7 @@ import (
 	"mamori/internal/auditlog"
 	"mamori/internal/database"
 	"mamori/internal/jp"
+	"mamori/internal/mail"
 	"mamori/internal/module"
 	"mamori/internal/org"
 	"mamori/internal/web"
@@ -30,7 +31,8 @@ type Store struct {
 	now   func() time.Time
 	sub   *committer
 	cache bankCache
-	heads sync.Map // campaign id → cachedHead
+	heads sync.Map     // campaign id → cachedHead
+	mail  *mail.Outbox // reminders by mail too (unconfigured: on the page only)
 }
 
 // NewStore returns the store on the app's shared services.
@@ -39,7 +41,7 @@ func NewStore(d module.Deps) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	s := &Store{db: d.DB, log: d.Log, org: d.Org, now: now}
+	s := &Store{db: d.DB, log: d.Log, org: d.Org, now: now, mail: d.Mail}
 	s.sub = newCommitter(s)
 	return s
 }

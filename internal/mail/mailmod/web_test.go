@@ -65,6 +65,18 @@ func TestMailPage(t *testing.T) {
 	if !strings.Contains(got, "Subject: =?UTF-8?") || !strings.Contains(got, "Message-ID: <mamori.") {
 		t.Errorf("the reminder:\n%s", got)
 	}
+	// A self-assessment reminder by mail.
+	sc := s.ID("SELECT MAX(id) FROM survey_campaigns WHERE state = 'open'")
+	admin.Post(fmt.Sprintf("/selfcheck/campaigns/%d/remind", sc), url.Values{}).Redirects(fmt.Sprintf("/selfcheck/campaigns/%d", sc))
+	if n := s.Count("SELECT COUNT(*) FROM mail_outbox WHERE kind = 'reminder' AND ref = ?", fmt.Sprintf("survey_campaign:%d", sc)); n == 0 ||
+		n != s.Count("SELECT COUNT(*) FROM survey_invitations WHERE campaign_id = ? AND submitted = FALSE", sc) {
+		t.Errorf("%d self-assessment reminders queued", n)
+	}
+	if s.Count("SELECT COUNT(*) FROM audit_log WHERE action = 'survey.remind' AND detail LIKE '%メール%通%'") != 1 {
+		t.Error("the reminder's audit entry does not count the mails")
+	}
+	queued = s.Count("SELECT COUNT(*) FROM mail_outbox WHERE kind = 'reminder'")
+
 	// A second reminder at once is held by the spacing: nothing more queued.
 	admin.Post(fmt.Sprintf("/learning/campaigns/%d/remind", camp), url.Values{}).Redirects(fmt.Sprintf("/learning/campaigns/%d", camp))
 	if n := s.Count("SELECT COUNT(*) FROM mail_outbox WHERE kind = 'reminder'"); n != queued {
