@@ -253,4 +253,3 @@ func dateKey(t time.Time) string { return t.In(jp.JST).Format("2006-01-02") }
 
 // parseDateKey reads a stored date; "" is the zero time.
 func parseDateKey(s string) time.Time { return jp.ParseDateKey(s) }
-

@@ -257,7 +257,6 @@ func (s *Store) ShredByID(ctx context.Context, id int64) (ShredRecord, error) {
 	return rec, json.Unmarshal([]byte(data), &rec)
 }
 
-
 // CertificateDocument is the destruction certificate (消去証明書).
 func CertificateDocument(rec ShredRecord, ward string) *docgen.Document {
 	b := []docgen.Block{
