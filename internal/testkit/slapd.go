@@ -25,7 +25,13 @@ type Slapd struct {
 
 // StartSlapd starts slapd (failing in CI, skipping elsewhere, when it is
 // not installed) and stops it when the test ends.
-func StartSlapd(t testing.TB) *Slapd {
+func StartSlapd(t testing.TB) *Slapd { return startSlapd(t, true) }
+
+// StartPlainSlapd is StartSlapd without the memberof overlay: users have
+// no memberOf, as in an OpenLDAP set up without it.
+func StartPlainSlapd(t testing.TB) *Slapd { return startSlapd(t, false) }
+
+func startSlapd(t testing.TB, memberOf bool) *Slapd {
 	t.Helper()
 	bin, err := exec.LookPath("slapd")
 	if err != nil {
@@ -44,16 +50,14 @@ include /etc/ldap/schema/inetorgperson.schema
 include /etc/ldap/schema/nis.schema
 modulepath /usr/lib/ldap
 moduleload back_mdb
-moduleload memberof
-pidfile %[1]s/slapd.pid
+%[5]spidfile %[1]s/slapd.pid
 database mdb
 maxsize 10485760
 suffix "%[2]s"
 rootdn "%[3]s"
 rootpw %[4]s
 directory %[1]s/db
-overlay memberof
-`, dir, s.Suffix, s.RootDN, s.RootPW)
+%[6]s`, dir, s.Suffix, s.RootDN, s.RootPW, map[bool]string{true: "moduleload memberof\n"}[memberOf], map[bool]string{true: "overlay memberof\n"}[memberOf])
 	s.conf = filepath.Join(dir, "slapd.conf")
 	if err := os.WriteFile(s.conf, []byte(conf), 0o600); err != nil {
 		t.Fatal(err)
