@@ -91,7 +91,7 @@ func isDocument(u *url.URL) bool {
 	case ".pdf", ".docx", ".xlsx", ".csv", ".zip":
 		return true
 	}
-	switch u.Query().Get("format") {
+	switch u.Query().Get("format") + u.Query().Get("file") {
 	case "pdf", "docx", "xlsx", "csv", "csv-utf8", "zip":
 		return true
 	}
