@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	"github.com/go-ldap/ldap/v3"
-
 	"mamori/internal/config"
 	"mamori/internal/testkit"
 	"mamori/internal/webtest"
@@ -41,24 +39,8 @@ func TestDirectoryLogin(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	conn, err := ldap.DialURL(sl.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if err := conn.Bind(sl.RootDN, sl.RootPW); err != nil {
-		t.Fatal(err)
-	}
-	add := func(dn string, attrs map[string][]string) {
-		t.Helper()
-		r := ldap.NewAddRequest(dn, nil)
-		for k, v := range attrs {
-			r.Attribute(k, v)
-		}
-		if err := conn.Add(r); err != nil {
-			t.Fatalf("add %s: %v", dn, err)
-		}
-	}
+	tree := sl.Tree(t, "people", "groups")
+	add := tree.Add
 	person := func(uid, name, pw, no string) {
 		a := map[string][]string{"objectClass": {"inetOrgPerson"}, "uid": {uid}, "cn": {name}, "sn": {name}, "displayName": {name}, "userPassword": {pw}}
 		if no != "" {
@@ -66,9 +48,6 @@ func TestDirectoryLogin(t *testing.T) {
 		}
 		add("uid="+uid+","+people, a)
 	}
-	add(sl.Suffix, map[string][]string{"objectClass": {"dcObject", "organization"}, "dc": {"hinode"}, "o": {"ひので区"}})
-	add(people, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"people"}})
-	add(groups, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"groups"}})
 	person("mamori-svc", "Mamori サービス", svcPW, "")
 	person("sato", "佐藤 花子", "Sato-Pass-2026", staffNo)
 	person("suzuki", "鈴木 一郎", "Suzuki-Pass-2026", "")
@@ -113,19 +92,13 @@ func TestDirectoryLogin(t *testing.T) {
 	}
 
 	// Out of the group: no access at the next login, the sessions ended.
-	if err := conn.Modify(&ldap.ModifyRequest{DN: "cn=mamori-auditors," + groups, Changes: []ldap.Change{{Operation: ldap.DeleteAttribute,
-		Modification: ldap.PartialAttribute{Type: "member", Vals: []string{"uid=sato," + people}}}}}); err != nil {
-		t.Fatal(err)
-	}
+	tree.Member("cn=mamori-auditors,"+groups, "uid=sato,"+people, false)
 	s.Anonymous().Login("sato", "Sato-Pass-2026", "/").Want(http.StatusUnauthorized)
 	if s.Count("SELECT COUNT(*) FROM users WHERE login = 'sato' AND disabled = TRUE") != 1 {
 		t.Fatal("the account out of the group is not disabled")
 	}
 	sato.Get("/audit").Redirects("/login")
-	if err := conn.Modify(&ldap.ModifyRequest{DN: "cn=mamori-auditors," + groups, Changes: []ldap.Change{{Operation: ldap.AddAttribute,
-		Modification: ldap.PartialAttribute{Type: "member", Vals: []string{"uid=sato," + people}}}}}); err != nil {
-		t.Fatal(err)
-	}
+	tree.Member("cn=mamori-auditors,"+groups, "uid=sato,"+people, true)
 	s.Anonymous().Login("sato", "Sato-Pass-2026", "/").Redirects("/")
 	if s.Count("SELECT COUNT(*) FROM users WHERE login = 'sato' AND disabled = FALSE") != 1 {
 		t.Fatal("the account back in the group is not enabled")

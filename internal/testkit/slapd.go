@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/go-ldap/ldap/v3"
 )
 
 // Slapd is a real OpenLDAP server (Debian's slapd) started for one test on
@@ -105,5 +107,57 @@ func (s *Slapd) Stop() {
 		_ = s.cmd.Process.Kill()
 		_ = s.cmd.Wait()
 		s.cmd = nil
+	}
+}
+
+// Tree is a connection to the server bound as its root, to fill the
+// directory in a test.
+type Tree struct {
+	t    testing.TB
+	conn *ldap.Conn
+}
+
+// Tree connects as the root and makes the suffix entry (dc=hinode) with
+// the organisational units named (ou=people, ou=groups …).
+func (s *Slapd) Tree(t testing.TB, units ...string) *Tree {
+	t.Helper()
+	conn, err := ldap.DialURL(s.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	if err := conn.Bind(s.RootDN, s.RootPW); err != nil {
+		t.Fatal(err)
+	}
+	tr := &Tree{t: t, conn: conn}
+	tr.Add(s.Suffix, map[string][]string{"objectClass": {"dcObject", "organization"}, "dc": {"hinode"}, "o": {"ひので区"}})
+	for _, u := range units {
+		tr.Add("ou="+u+","+s.Suffix, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {u}})
+	}
+	return tr
+}
+
+// Add adds an entry.
+func (tr *Tree) Add(dn string, attrs map[string][]string) {
+	tr.t.Helper()
+	r := ldap.NewAddRequest(dn, nil)
+	for k, v := range attrs {
+		r.Attribute(k, v)
+	}
+	if err := tr.conn.Add(r); err != nil {
+		tr.t.Fatalf("add %s: %v", dn, err)
+	}
+}
+
+// Member adds (add) or removes a member of group.
+func (tr *Tree) Member(group, member string, add bool) {
+	tr.t.Helper()
+	op := uint(ldap.DeleteAttribute)
+	if add {
+		op = ldap.AddAttribute
+	}
+	if err := tr.conn.Modify(&ldap.ModifyRequest{DN: group, Changes: []ldap.Change{{Operation: op,
+		Modification: ldap.PartialAttribute{Type: "member", Vals: []string{member}}}}}); err != nil {
+		tr.t.Fatalf("member %s of %s: %v", member, group, err)
 	}
 }

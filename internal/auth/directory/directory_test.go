@@ -5,8 +5,6 @@ import (
 	"errors"
 	"testing"
 
-	"github.com/go-ldap/ldap/v3"
-
 	"mamori/internal/auth/directory"
 	"mamori/internal/testkit"
 )
@@ -16,28 +14,8 @@ import (
 // mapped group in the configuration wins; a user in none is ErrNoRole.
 func TestGroupsByMember(t *testing.T) {
 	sl := testkit.StartPlainSlapd(t)
-	conn, err := ldap.DialURL(sl.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if err := conn.Bind(sl.RootDN, sl.RootPW); err != nil {
-		t.Fatal(err)
-	}
-	add := func(dn string, attrs map[string][]string) {
-		t.Helper()
-		r := ldap.NewAddRequest(dn, nil)
-		for k, v := range attrs {
-			r.Attribute(k, v)
-		}
-		if err := conn.Add(r); err != nil {
-			t.Fatalf("add %s: %v", dn, err)
-		}
-	}
+	add := sl.Tree(t, "people", "groups").Add
 	people, groups := "ou=people,"+sl.Suffix, "ou=groups,"+sl.Suffix
-	add(sl.Suffix, map[string][]string{"objectClass": {"dcObject", "organization"}, "dc": {"hinode"}, "o": {"ひので区"}})
-	add(people, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"people"}})
-	add(groups, map[string][]string{"objectClass": {"organizationalUnit"}, "ou": {"groups"}})
 	for _, u := range []string{"yamada", "kato"} {
 		add("uid="+u+","+people, map[string][]string{"objectClass": {"inetOrgPerson"}, "uid": {u}, "cn": {u}, "sn": {u}, "userPassword": {u + "-Pass-1"}})
 	}
