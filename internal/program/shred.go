@@ -89,10 +89,13 @@ func refuse(format string, a ...any) error { return &ShredError{Msg: fmt.Sprintf
 type ShredPlan struct {
 	FiscalYear int
 	Scope      string
-	Sets       []struct {
-		module.NamedShredder
-		module.ShredSet
-	}
+	Sets       []PlannedSet
+}
+
+// PlannedSet is one set to destroy with the module that keeps it.
+type PlannedSet struct {
+	module.NamedShredder
+	module.ShredSet
 }
 
 // PlanShred gathers what destroying fiscal year fy (or only the object
@@ -123,10 +126,7 @@ func (s *Store) PlanShred(ctx context.Context, fy int, scope string, shredders [
 				open = append(open, fmt.Sprintf("%s %s：%s", set.Code, set.Title, set.Open))
 				continue
 			}
-			p.Sets = append(p.Sets, struct {
-				module.NamedShredder
-				module.ShredSet
-			}{sh, set})
+			p.Sets = append(p.Sets, PlannedSet{sh, set})
 		}
 	}
 	if len(open) > 0 {

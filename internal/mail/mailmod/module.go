@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/mail"
 	"strings"
-	"time"
 
 	"mamori/internal/database"
 	outbox "mamori/internal/mail"
@@ -105,7 +104,7 @@ func (m *Module) test(w http.ResponseWriter, r *http.Request) error {
 	}
 	ctx := r.Context()
 	u := web.UserFrom(ctx)
-	now := time.Now()
+	now := m.d.Now()
 	err := m.d.DB.WithTx(ctx, func(ctx context.Context) error {
 		if _, err := m.o.Enqueue(ctx, outbox.Message{To: to, Kind: "test", Ref: fmt.Sprintf("user:%d", u.ID),
 			Subject: "【Mamori】テストメール（" + m.d.Org.WardName(ctx) + "）",
