@@ -62,7 +62,7 @@ FUZZTIME ?= 1m
 FUZZ := ./internal/scan/parse:FuzzParseNmap ./internal/scan/parse:FuzzParseOpenVAS ./internal/scan/parse:FuzzParseTrivy \
 	./internal/scan/parse:FuzzParseSARIF ./internal/scan/parse:FuzzParseCSV ./internal/scan/parse:FuzzDetect \
 	./internal/policy/provision:FuzzParse ./internal/policy/provision:FuzzReadDOCX ./internal/org/roster:FuzzReadFile \
-	./internal/learning:FuzzParseSCORM
+	./internal/learning:FuzzParseSCORM ./internal/catalog:FuzzReadXLSX ./internal/audit:FuzzReadPresurveyXLSX
 
 fuzz:
 	@for t in $(FUZZ); do pkg=$${t%%:*}; name=$${t##*:}; echo "== $$name ($$pkg, $(FUZZTIME))"; \

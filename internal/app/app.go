@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"sync"
 	"time"
 
 	"mamori/internal/auditlog"
@@ -162,14 +163,24 @@ func (a *App) Listen(ctx context.Context, ln net.Listener) error {
 		srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
 		ln = tls.NewListener(ln, srv.TLSConfig)
 	}
-	go a.Scheduler.Loop(ctx, 30*time.Second)
-	go a.Mail.Run(ctx, 5*time.Second)
+	// The scheduler and the mail sender stop with ctx; a task they were
+	// running gives its lease back (see jobs.Scheduler.Tick), and Listen
+	// returns only once both have stopped, so that the database is not
+	// closed under them.
+	var loops sync.WaitGroup
+	loops.Go(func() { a.Scheduler.Loop(ctx, 30*time.Second) })
+	loops.Go(func() { a.Mail.Run(ctx, 5*time.Second) })
+	defer loops.Wait()
 	a.DB.Warm(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
 	case <-ctx.Done():
-		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		// Graceful stop (SIGTERM, Ctrl+C): no new connection is
+		// accepted, requests in flight finish (up to ShutdownGrace),
+		// idle keep-alive connections are closed.
+		a.Logger.Info("stopping: finishing the requests in flight")
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownGrace)
 		defer cancel()
 		return srv.Shutdown(sctx)
 	case err := <-errc:
@@ -179,6 +190,11 @@ func (a *App) Listen(ctx context.Context, ln net.Listener) error {
 		return err
 	}
 }
+
+// ShutdownGrace is how long a stopping server lets requests in flight
+// finish before it closes their connections. A background job (a bound
+// set, an import) is waited for by Close after that.
+const ShutdownGrace = 30 * time.Second
 
 // Names are the modules' name look-ups for the audit log.
 func (a *App) Names() *module.Names { return a.names }

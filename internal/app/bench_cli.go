@@ -22,6 +22,9 @@ import (
 
 // bench prints the figures of the performance targets.
 func (c CLI) bench(ctx context.Context, args []string) error {
+	if len(args) > 0 && args[0] == "cluster" {
+		return c.benchCluster(ctx, args[1:])
+	}
 	if len(args) > 0 && args[0] == "web" {
 		return c.benchWeb(ctx, args[1:])
 	}
@@ -37,7 +40,7 @@ func (c CLI) bench(ctx context.Context, args []string) error {
 	if len(args) > 0 && args[0] == "summary" {
 		return c.benchSummary(ctx, args[1:])
 	}
-	fs := c.plainFlags("bench", "使い方: mamori bench import [--rows 10000] [--db postgres://…] | mamori bench docgen [--pages 100] | mamori bench policy [--chars 300000] [--changes 300] | mamori bench web [--seconds 5] [--conns 50] [--db postgres://…] | mamori bench audit [--items 400] [--files 200] [--savers 30] [--db postgres://…] | mamori bench survey [--db postgres://…] [--staff 5000] [--clients 50] | mamori bench learning [--db postgres://…] [--staff 5000] [--clients 50]")
+	fs := c.plainFlags("bench", "使い方: mamori bench import [--rows 10000] [--db postgres://…] | mamori bench docgen [--pages 100] | mamori bench policy [--chars 300000] [--changes 300] | mamori bench web [--seconds 5] [--conns 50] [--db postgres://…] | mamori bench audit [--items 400] [--files 200] [--savers 30] [--db postgres://…] | mamori bench survey [--db postgres://…] [--staff 5000] [--clients 50] | mamori bench learning [--db postgres://…] [--staff 5000] [--clients 50] | mamori bench cluster --db postgres://… [--instances 1,2,3] [--kill] [--pg-restart CMD] [--term] [--backup]")
 	rows := fs.Int("rows", 10000, "import: 取り込む行数")
 	pages := fs.Int("pages", 100, "docgen: 報告書のおよそのページ数")
 	outDir := fs.String("o", "", "docgen・policy: 生成した文書を保存するフォルダ（LibreOffice との比較用）")

@@ -16,6 +16,7 @@ import (
 var routeRules = map[string]string{
 	"GET /static/{hash}/{name...}": "public",
 	"GET /healthz":                 "public",
+	"GET /livez":                   "public",
 	"GET /login":                   "public",
 	"POST /login":                  "public",
 	"GET /login/totp":              "all",
@@ -28,6 +29,8 @@ var routeRules = map[string]string{
 	"GET /admin/schedules":                 "admin",
 	"POST /admin/schedules/run":            "admin",
 	"POST /admin/mail/test":                "admin",
+	"POST /admin/mail/settings":            "admin",
+	"POST /admin/mail/settings/reset":      "admin",
 	"POST /admin/mail/{id}/retry":          "admin",
 	"GET /program":                         "admin consultant viewer",
 	"GET /program/work-plan":               "admin consultant viewer",

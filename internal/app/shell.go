@@ -28,6 +28,7 @@ func (a *App) routes() error {
 	rd.Site = a.Org.SiteInfo // cached; org drops it when a setting or the year changes
 	rt.HandleRaw("GET /static/{hash}/{name...}", web.PublicRule(), rd.Static())
 	rt.Handle("GET /healthz", web.PublicRule(), a.health)
+	rt.HandleRaw("GET /livez", web.PublicRule(), http.HandlerFunc(live))
 	rt.Handle("GET /{$}", web.SignedIn(), a.home)
 	if err := a.Jobs.Routes(rt); err != nil {
 		return err
@@ -96,6 +97,16 @@ func (a *App) navByRole(rt *web.Router) map[web.Role][]web.NavItem {
 		}
 	}
 	return out
+}
+
+// live answers a load balancer's check: the process serves requests. It
+// reads nothing, so that while the database is down the balancer keeps
+// sending users here, where they get the Japanese 503 page; /healthz,
+// which queries the database, is for monitoring.
+func live(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	_, _ = w.Write([]byte("ok\n"))
 }
 
 func (a *App) health(w http.ResponseWriter, r *http.Request) error {

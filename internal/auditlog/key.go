@@ -122,3 +122,21 @@ func createKeyFile(path string) (*chainKey, error) {
 type KeyError struct{ Msg string }
 
 func (e *KeyError) Error() string { return e.Msg }
+
+// SecretKey derives a 256-bit key for purpose from the deployment's
+// audit-log key (the file every instance of a deployment shares), for a
+// secret kept in the database, such as the SMTP password set on the
+// administrator's screen. The key file is never in a backup, so neither
+// is what such a key protects.
+func (l *Log) SecretKey(purpose string) ([]byte, error) {
+	k, err := l.loadKey(true)
+	if err != nil {
+		return nil, err
+	}
+	if k == nil {
+		return nil, errors.New("監査ログの鍵ファイルが指定されていないため、秘密の情報を暗号化できません")
+	}
+	m := hmac.New(sha256.New, k.secret)
+	m.Write([]byte("mamori secret|" + purpose))
+	return m.Sum(nil), nil
+}

@@ -40,6 +40,7 @@ var ActionGroups = []ActionGroup{
 		{"user.enable", "利用者を有効化"},
 		{"job.run_soon", "定時処理をすぐ実行"},
 		{"mail.test", "テストメールを送信"},
+		{"mail.settings", "メールの送信設定を変更"},
 		{"mail.retry", "送信に失敗したメールを再送"},
 		{"mail.failed", "メールを送れなかった"},
 		{"user.directory_create", "ディレクトリの利用者を初回ログインで作成"},
@@ -67,6 +68,7 @@ var ActionGroups = []ActionGroup{
 		{"improve.verify", "改善措置を確認"},
 		{"improve.evidence", "改善措置に証跡を追加"},
 		{"improve.remove", "改善措置を削除（出典の取消し）"},
+		{"improve.remind", "期限が近い・過ぎた改善措置を所属に通知"},
 	}},
 	{"drill", "事故対応訓練", []ActionLabel{
 		{"drill.create", "訓練を計画"},
@@ -105,6 +107,7 @@ var ActionGroups = []ActionGroup{
 		{"vendor.rereview", "委託・クラウドの再審査を開始"},
 		{"vendor.import_refused", "確認事項の Excel の取込みを拒否"},
 		{"vendor.evidence_refused", "事業者の資料の添付を拒否"},
+		{"vendor.remind", "委託・クラウドの確認事項を所属に通知"},
 	}},
 	{"program", "進捗管理", []ActionLabel{
 		{"program.task_create", "工程の作業を登録"},

@@ -270,8 +270,15 @@ func (s *Service) Session(ctx context.Context, tok string) (*web.User, string, e
 			s.csrf_token, s.mfa_pending, s.last_seen_at, s.expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, h).
 		Scan(&u.ID, &u.Login, &u.DisplayName, &role, &u.DepartmentID, &u.IsDemo, &totpEnabled, &disabled, &csrf, &u.MFAPending, &lastSeen, &expires)
-	if err != nil {
+	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", nil
+	}
+	if err != nil {
+		// The database could not be asked (it is restarting): the
+		// request fails with the 503 page rather than treating the
+		// person as signed out, which would send a form they submitted
+		// to the login page.
+		return nil, "", fmt.Errorf("auth.Session: %w", err)
 	}
 	now := s.now()
 	if disabled || now.After(expires.Time) || now.Sub(lastSeen.Time) > s.cfg.IdleTimeout {

@@ -473,49 +473,8 @@ func PlanXLSX(ctx context.Context, db *database.DB, tid int64, filename string, 
 		p.fail("", 0, "", "ファイルが大きすぎます（上限 %d MB）", MaxXLSXSize>>20)
 		return p, nil
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 200 << 20, UnzipXMLSizeLimit: 100 << 20})
-	if err != nil {
-		p.fail("", 0, "", "Excel（.xlsx）のファイルとして読めません。Excel で「Excel ブック（.xlsx）」として保存したファイルを選んでください")
-		return p, nil
-	}
-	defer f.Close()
-	if !p.checkMeta(f) {
-		return p, nil
-	}
-	sheet, header, rows, ok := p.findTable(f)
+	sheet, header, rows, cols, ok := p.readXLSX(data)
 	if !ok {
-		return p, nil
-	}
-	p.Sheet = sheet
-	cols := map[string]int{}
-	for i, h := range rows[header] {
-		key := ixHeaderField(h)
-		switch {
-		case strings.TrimSpace(h) == "":
-		case key == "":
-			p.Notes = append(p.Notes, fmt.Sprintf("列「%s」は取り込みの対象ではないため読みません", strings.TrimSpace(h)))
-		case cols[key] != 0:
-			p.fail(sheet, header+1, strings.TrimSpace(h), "同じ内容の列が 2 つあります（%s列と%s列）", ixColName(cols[key]-1), ixColName(i))
-		default:
-			cols[key] = i + 1
-		}
-	}
-	for _, k := range ixImportedKeys {
-		if cols[k] == 0 {
-			p.fail(sheet, header+1, ixHead(k), "見出し「%s」の列がありません。出力したときの列を消さずに取り込んでください", ixHead(k))
-		}
-	}
-	if cols["judgement"] != 0 || cols["finding"] != 0 {
-		p.Notes = append(p.Notes, "判定・所見の列は監査人が記入する欄のため、取り込みでは読みません")
-	}
-	if cols["reason"] != 0 {
-		p.Notes = append(p.Notes, "選定理由の列は取り込みでは読みません")
-	}
-	if !p.OK() {
-		return p, nil
-	}
-	if len(rows)-header-1 > maxXLSXRows {
-		p.fail(sheet, 0, "", "データの行が多すぎます（上限 %d 行）", maxXLSXRows)
 		return p, nil
 	}
 	return p, p.compare(ctx, db, st, sheet, header, rows, cols)
@@ -1110,4 +1069,57 @@ func ixIndex(ss []string, s string) int {
 		}
 	}
 	return -1
+}
+
+// readXLSX opens the uploaded workbook and finds its table: the sheet,
+// the header row, the rows and the imported columns by key. A file that
+// cannot be used fails p with the reason (ok false); it reads nothing
+// from the database, so that any bytes can be fuzzed through it.
+func (p *XLSXPlan) readXLSX(data []byte) (sheet string, header int, rows [][]string, cols map[string]int, ok bool) {
+	f, err := excelize.OpenReader(bytes.NewReader(data), excelize.Options{UnzipSizeLimit: 200 << 20, UnzipXMLSizeLimit: 100 << 20})
+	if err != nil {
+		p.fail("", 0, "", "Excel（.xlsx）のファイルとして読めません。Excel で「Excel ブック（.xlsx）」として保存したファイルを選んでください")
+		return "", 0, nil, nil, false
+	}
+	defer f.Close()
+	if !p.checkMeta(f) {
+		return "", 0, nil, nil, false
+	}
+	sheet, header, rows, ok = p.findTable(f)
+	if !ok {
+		return "", 0, nil, nil, false
+	}
+	p.Sheet = sheet
+	cols = map[string]int{}
+	for i, h := range rows[header] {
+		key := ixHeaderField(h)
+		switch {
+		case strings.TrimSpace(h) == "":
+		case key == "":
+			p.Notes = append(p.Notes, fmt.Sprintf("列「%s」は取り込みの対象ではないため読みません", strings.TrimSpace(h)))
+		case cols[key] != 0:
+			p.fail(sheet, header+1, strings.TrimSpace(h), "同じ内容の列が 2 つあります（%s列と%s列）", ixColName(cols[key]-1), ixColName(i))
+		default:
+			cols[key] = i + 1
+		}
+	}
+	for _, k := range ixImportedKeys {
+		if cols[k] == 0 {
+			p.fail(sheet, header+1, ixHead(k), "見出し「%s」の列がありません。出力したときの列を消さずに取り込んでください", ixHead(k))
+		}
+	}
+	if cols["judgement"] != 0 || cols["finding"] != 0 {
+		p.Notes = append(p.Notes, "判定・所見の列は監査人が記入する欄のため、取り込みでは読みません")
+	}
+	if cols["reason"] != 0 {
+		p.Notes = append(p.Notes, "選定理由の列は取り込みでは読みません")
+	}
+	if !p.OK() {
+		return "", 0, nil, nil, false
+	}
+	if len(rows)-header-1 > maxXLSXRows {
+		p.fail(sheet, 0, "", "データの行が多すぎます（上限 %d 行）", maxXLSXRows)
+		return "", 0, nil, nil, false
+	}
+	return sheet, header, rows, cols, true
 }

@@ -116,6 +116,13 @@ func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 		}
 		ran++
 		msg, rerr := s.run(ctx, sc)
+		if ctx.Err() != nil {
+			// The instance is stopping: the task gives its lease back,
+			// still due, so that another instance (or this one after its
+			// restart) runs it at once instead of after the lease.
+			s.release(sc.Name)
+			return ran, ctx.Err()
+		}
 		status, fail := "ok", 0
 		if rerr != nil {
 			status, fail, msg = "failed", 1, rerr.Error()
@@ -132,6 +139,16 @@ func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 		}
 	}
 	return ran, nil
+}
+
+// release gives back the lease of a task this instance holds, leaving
+// it due.
+func (s *Scheduler) release(name string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if _, err := s.db.Exec(ctx, "UPDATE job_schedules SET lease_owner = '', lease_until = '' WHERE name = ? AND lease_owner = ?", name, s.owner); err != nil {
+		s.log.Error("scheduler: release", "task", name, "err", err)
+	}
 }
 
 // run runs one task, turning a panic into its failure.

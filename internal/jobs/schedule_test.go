@@ -91,3 +91,48 @@ func TestScheduler(t *testing.T) {
 		}
 	})
 }
+
+// TestSchedulerStopGivesBackTheLease: an instance stopping (SIGTERM) in
+// the middle of a task gives its lease back with the task still due, so
+// that another instance runs it at its next tick instead of after the
+// lease; the stopped run is not counted.
+func TestSchedulerStopGivesBackTheLease(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		now := time.Date(2026, 12, 5, 10, 0, 0, 0, jp.JST)
+		clock := func() time.Time { return now }
+		started := make(chan struct{})
+		var finished atomic.Int32
+		stopping := jobs.NewScheduler(db, clock, nil)
+		stopping.Add(jobs.Schedule{Name: "test.long", Label: "長い処理", Every: time.Minute, Run: func(ctx context.Context) (string, error) {
+			close(started)
+			<-ctx.Done()
+			return "", ctx.Err()
+		}})
+		other := jobs.NewScheduler(db, clock, nil)
+		other.Add(jobs.Schedule{Name: "test.long", Label: "長い処理", Every: time.Minute, Run: func(context.Context) (string, error) {
+			finished.Add(1)
+			return "済み", nil
+		}})
+		if err := stopping.RunSoon(context.Background(), "test.long"); err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { _, err := stopping.Tick(ctx); done <- err }()
+		<-started
+		if n, err := other.Tick(context.Background()); err != nil || n != 0 {
+			t.Fatalf("the other instance ran a leased task: %d %v", n, err)
+		}
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Fatalf("stopped tick: %v", err)
+		}
+		if n, err := other.Tick(context.Background()); err != nil || n != 1 || finished.Load() != 1 {
+			t.Fatalf("after the stop, the other instance ran %d (%v)", n, err)
+		}
+		st, err := other.States(context.Background())
+		if err != nil || len(st) != 1 || st[0].Runs != 1 || st[0].LastStatus != "ok" {
+			t.Fatalf("states: %+v %v", st, err)
+		}
+	})
+}

@@ -23,6 +23,8 @@ import (
 	"net/textproto"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -50,10 +52,10 @@ type Config struct {
 
 // Link is path as a link to put in a mail: on BaseURL when it is set.
 func (o *Outbox) Link(path string) string {
-	if o == nil || o.cfg.BaseURL == "" {
+	if o == nil || o.cfg().BaseURL == "" {
 		return path
 	}
-	return strings.TrimRight(o.cfg.BaseURL, "/") + path
+	return strings.TrimRight(o.cfg().BaseURL, "/") + path
 }
 
 // Enabled reports whether mail is configured.
@@ -93,7 +95,10 @@ type Message struct {
 type Outbox struct {
 	db    *database.DB
 	log   *auditlog.Log
-	cfg   Config
+	flags Config                 // from the command line (and the environment)
+	cur   atomic.Pointer[Config] // in force: the screen's settings, or flags
+	mu    sync.Mutex             // serialises Reload's stores
+	gen   uint64                 // bumped by a save; a reload started before is not kept
 	now   func() time.Time
 	slog  *slog.Logger
 	owner string
@@ -109,20 +114,20 @@ func New(db *database.DB, log *auditlog.Log, cfg Config, now func() time.Time, s
 	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	if cfg.Port == 0 {
-		cfg.Port = map[string]int{"tls": 465, "none": 25}[cfg.Security]
-		if cfg.Port == 0 {
-			cfg.Port = 587
-		}
-	}
-	return &Outbox{db: db, log: log, cfg: cfg, now: now, slog: sl, owner: hex.EncodeToString(b)}
+	cfg = withDefaults(cfg)
+	o := &Outbox{db: db, log: log, flags: cfg, now: now, slog: sl, owner: hex.EncodeToString(b)}
+	o.cur.Store(&cfg)
+	return o
 }
 
 // Config is the outbox's SMTP configuration (the password left out).
-func (o *Outbox) Config() Config { c := o.cfg; c.Password = ""; return c }
+func (o *Outbox) Config() Config { c := o.cfg(); c.Password = ""; return c }
+
+// cfg is the configuration in force.
+func (o *Outbox) cfg() Config { return *o.cur.Load() }
 
 // Enabled reports whether mail is configured.
-func (o *Outbox) Enabled() bool { return o != nil && o.cfg.Enabled() }
+func (o *Outbox) Enabled() bool { return o != nil && o.cfg().Enabled() }
 
 // Enqueue queues m in the context's transaction. Without mail configured,
 // or to an address that is not one, it queues nothing and reports false;
@@ -274,13 +279,16 @@ func (o *Outbox) sendOne(ctx context.Context, id int64) (bool, bool, error) {
 		Scan(&to, &name, &subject, &body, &attempts, &created); err != nil {
 		return false, false, err
 	}
-	data, err := Compose(o.cfg, to, name, subject, body, messageID(id, created, o.cfg.From), now)
+	cfg := o.cfg()
+	data, err := Compose(cfg, to, name, subject, body, messageID(id, created, cfg.From), now)
 	unwritable := err != nil // a text the charset cannot carry: retrying will not help
 	if err == nil {
 		err = o.deliver(ctx, to, data)
 	}
 	if err == nil {
-		_, err := o.db.Exec(ctx, "UPDATE mail_outbox SET status = 'sent', sent_at = ?, lease_owner = '', last_error = '' WHERE id = ? AND lease_owner = ?",
+		// A one-time link's text is dropped once sent: the link works
+		// without signing in, so it is kept nowhere in clear.
+		_, err := o.db.Exec(ctx, "UPDATE mail_outbox SET status = 'sent', sent_at = ?, lease_owner = '', last_error = '', body = CASE WHEN kind = 'link' THEN '' ELSE body END WHERE id = ? AND lease_owner = ?",
 			database.T(o.now()), id, o.owner)
 		return err == nil, false, err
 	}
@@ -308,15 +316,19 @@ func (o *Outbox) sendOne(ctx context.Context, id int64) (bool, bool, error) {
 }
 
 // Run sends due mail every interval until ctx ends.
+// The settings are read again on each round, so that a change made on
+// the administrator's screen of any instance takes effect on all of them.
 func (o *Outbox) Run(ctx context.Context, interval time.Duration) {
-	if !o.Enabled() {
-		return
-	}
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
-		if _, _, err := o.Flush(ctx, 50); err != nil && ctx.Err() == nil {
-			o.slog.Error("mail flush", "err", err)
+		if err := o.Reload(ctx); err != nil && ctx.Err() == nil {
+			o.slog.Error("mail settings", "err", err)
+		}
+		if o.Enabled() {
+			if _, _, err := o.Flush(ctx, 50); err != nil && ctx.Err() == nil {
+				o.slog.Error("mail flush", "err", err)
+			}
 		}
 		select {
 		case <-ctx.Done():
@@ -337,12 +349,13 @@ func messageID(id int64, created, from string) string {
 
 // deliver sends data to one recipient through the configured server.
 func (o *Outbox) deliver(ctx context.Context, to string, data []byte) error {
-	addr := net.JoinHostPort(o.cfg.Host, strconv.Itoa(o.cfg.Port))
-	tc := &tls.Config{ServerName: o.cfg.Host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: o.cfg.Insecure} //nolint:gosec // tests only
+	cfg := o.cfg()
+	addr := net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port))
+	tc := &tls.Config{ServerName: cfg.Host, MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.Insecure} //nolint:gosec // tests only
 	d := net.Dialer{Timeout: 15 * time.Second}
 	var conn net.Conn
 	var err error
-	if o.cfg.Security == "tls" {
+	if cfg.Security == "tls" {
 		conn, err = tls.DialWithDialer(&d, "tcp", addr, tc)
 	} else {
 		conn, err = d.DialContext(ctx, "tcp", addr)
@@ -351,23 +364,23 @@ func (o *Outbox) deliver(ctx context.Context, to string, data []byte) error {
 		return err
 	}
 	_ = conn.SetDeadline(time.Now().Add(60 * time.Second))
-	c, err := smtp.NewClient(conn, o.cfg.Host)
+	c, err := smtp.NewClient(conn, cfg.Host)
 	if err != nil {
 		conn.Close()
 		return err
 	}
 	defer c.Close()
-	if o.cfg.Security == "starttls" {
+	if cfg.Security == "starttls" {
 		if err := c.StartTLS(tc); err != nil {
 			return err
 		}
 	}
-	if o.cfg.User != "" {
-		if err := c.Auth(smtp.PlainAuth("", o.cfg.User, o.cfg.Password, o.cfg.Host)); err != nil {
+	if cfg.User != "" {
+		if err := c.Auth(smtp.PlainAuth("", cfg.User, cfg.Password, cfg.Host)); err != nil {
 			return err
 		}
 	}
-	if err := c.Mail(o.cfg.From); err != nil {
+	if err := c.Mail(cfg.From); err != nil {
 		return err
 	}
 	if err := c.Rcpt(to); err != nil {

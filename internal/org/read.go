@@ -34,6 +34,9 @@ type Reader interface {
 	Accounts(ctx context.Context) ([]Account, error)
 	// Account is one account; a missing one is database.ErrNotFound.
 	Account(ctx context.Context, id int64) (Account, error)
+	// Heads are whom a notice to department dept goes to by mail (its
+	// 所属長), each with an address.
+	Heads(ctx context.Context, dept int64) ([]Contact, error)
 }
 
 var _ Reader = (*Service)(nil)

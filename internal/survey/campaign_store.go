@@ -621,6 +621,7 @@ type IssuedLink struct {
 	Person  Unanswered
 	Token   string
 	Expires time.Time
+	Mailed  bool // also sent by mail to the roster's address
 }
 
 // IssueLinks makes personal links for people (unanswered invitations of
@@ -650,13 +651,49 @@ func (s *Store) IssueLinks(ctx context.Context, c Campaign, people []Unanswered,
 		if len(out) == 0 {
 			return FieldErrors{"people": "選んだ人はすでに回答を提出しています。個人用リンクは発行していません。"}
 		}
-		return s.log.Record(ctx, "survey.links_issue", fmt.Sprintf("survey_campaign:%d", c.ID),
-			fmt.Sprintf("%s 個人用リンクを %d 人分発行（%s）", c.Code, len(out), scope))
+		mailed, err := s.mailLinks(ctx, c, out)
+		if err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("%s 個人用リンクを %d 人分発行（%s）", c.Code, len(out), scope)
+		if mailed > 0 {
+			detail += fmt.Sprintf("、うち %d 人にはメールでも送付", mailed)
+		}
+		return s.log.Record(ctx, "survey.links_issue", fmt.Sprintf("survey_campaign:%d", c.ID), detail)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// mailLinks queues each new personal link by mail to its person when the
+// roster has their address and mail is configured, marking the links
+// mailed; it returns how many. The token exists only now (it is stored as
+// its hash), so this is the one moment it can be sent.
+func (s *Store) mailLinks(ctx context.Context, c Campaign, links []IssuedLink) (int, error) {
+	if !s.mail.Enabled() {
+		return 0, nil
+	}
+	ward, n := s.org.WardName(ctx), 0
+	for i, l := range links {
+		var addr string
+		if err := s.db.QueryRow(ctx, "SELECT email FROM staff WHERE id = ?", l.Person.StaffID).Scan(&addr); err != nil || addr == "" {
+			continue
+		}
+		ok, err := s.mail.Enqueue(ctx, mail.Message{To: addr, ToName: l.Person.Name, Kind: "link", Ref: fmt.Sprintf("survey_campaign:%d", c.ID),
+			Subject: "【自己点検】" + c.Title + " の回答用リンク",
+			Body: fmt.Sprintf("%s 様\n\n%s への回答をお願いします。次のリンクから、ログインせずに回答できます（あなた専用です。ほかの人に転送しないでください）。\n\n%s\n\nリンクの有効期限: %s まで（回答の期限の日の終わり）\n一度提出すると、このリンクは使えなくなります。\n\n%s 情報セキュリティ担当\n",
+				l.Person.Name, c.Title, s.mail.Link("/selfcheck/r/"+l.Token), jp.FormatWareki(c.ClosesOn), ward)})
+		if err != nil {
+			return n, err
+		}
+		if ok {
+			links[i].Mailed = true
+			n++
+		}
+	}
+	return n, nil
 }
 
 // LinkExpiry is when the personal links of campaign c stop working: the

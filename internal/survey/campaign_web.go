@@ -745,6 +745,7 @@ type linksView struct {
 	Scope   string
 	Expires time.Time
 	Skipped int // people left out because they hold a valid link (re-issue not chosen)
+	Mailed  int // links also sent by mail
 }
 
 // URL is a link's address.
@@ -852,5 +853,10 @@ func (m *Module) campaignLinks(w http.ResponseWriter, r *http.Request) error {
 	}
 	v := linksView{C: c, Links: links, Base: siteBase(r), Ward: m.d.Org.WardName(ctx), Scope: scope,
 		Expires: c.ClosesOn, Skipped: skipped}
+	for _, l := range links {
+		if l.Mailed {
+			v.Mailed++
+		}
+	}
 	return web.Render(w, r, http.StatusOK, "survey/survey_campaign_links", c.Title+"（個人用リンク）", v)
 }

@@ -38,6 +38,7 @@ var packages = map[string]string{
 	"pdfinfo":   "apt-get install poppler-utils",
 	"soffice":   "apt-get install libreoffice-writer-nogui libreoffice-calc-nogui",
 	"chromium":  "apt-get install chromium fonts-noto-cjk",
+	"haproxy":   "apt-get install haproxy",
 }
 
 // Tool returns the path of a command the test needs.

@@ -46,6 +46,11 @@ func Conflict(format string, args ...any) error {
 	return &Error{Status: http.StatusConflict, Msg: fmt.Sprintf(format, args...)}
 }
 
+// Unavailable is the 503 page's message: the database cannot be reached
+// for the moment (a restart, a network cut). Nothing of this request was
+// saved, which the user must know to send it again.
+const Unavailable = "ただいまデータベースに接続できないため、処理できませんでした。この操作の内容は保存されていません。1 分ほど待ってから、もう一度お試しください。"
+
 // statusOf maps an error to a status and a message safe to show.
 func statusOf(err error) (int, string) {
 	var we *Error
@@ -54,6 +59,9 @@ func statusOf(err error) (int, string) {
 	}
 	if errors.Is(err, database.ErrNotFound) {
 		return http.StatusNotFound, "ページまたはデータが見つかりません。"
+	}
+	if database.IsUnavailable(err) {
+		return http.StatusServiceUnavailable, Unavailable
 	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {

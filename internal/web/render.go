@@ -320,7 +320,11 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, status int, ms
 		fmt.Fprintf(w, "{\"error\":%q}\n", msg)
 		return
 	}
-	p := rd.page(w, r, "エラー", map[string]any{"Status": status, "Message": msg})
+	title := "エラー"
+	if status == http.StatusServiceUnavailable {
+		title = "一時的に利用できません"
+	}
+	p := rd.page(w, r, title, map[string]any{"Status": status, "Message": msg})
 	buf := getBuffer()
 	defer putBuffer(buf)
 	if err := rd.errorPage.ExecuteTemplate(buf, "layout", p); err != nil {

@@ -332,6 +332,9 @@ func (rt *Router) fail(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	status, msg := statusOf(err)
+	if status == http.StatusServiceUnavailable {
+		w.Header().Set("Retry-After", "30")
+	}
 	if status >= 500 {
 		rt.log.ErrorContext(r.Context(), "request failed", "method", r.Method, "path", r.URL.Path, "err", err)
 	}
