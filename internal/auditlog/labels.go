@@ -138,6 +138,7 @@ var ActionGroups = []ActionGroup{
 		{"scan.check_refused", "組込み検査の実行を拒否"},
 		{"scan.finding_update", "技術的検証の検出事項を更新"},
 		{"scan.finding_propose", "技術的検証の結果を監査の指摘事項等に登録"},
+		{"scan.remind", "リスク受容の期限が近い・過ぎた指摘を通知"},
 	}},
 	{"incident", "インシデント", []ActionLabel{
 		{"incident.create", "インシデントを登録"},
@@ -370,6 +371,7 @@ var TargetKinds = []TargetKind{
 	{"drill", "事故対応訓練", "/drills/%d"},
 	{"vendor_request", "委託・クラウドの審査", "/vendor/%d"},
 	{"scan_finding", "技術的検証の検出事項", ""},
+	{"scan", "技術的検証", ""},
 	{"program_task", "工程の作業", "/program/tasks/%d"},
 	{"program_year", "工程（年度）", "/program?year=%d"},
 	{"program_meeting", "定例会", "/program/meetings/%d"},

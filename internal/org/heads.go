@@ -3,6 +3,7 @@ package org
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"mamori/internal/database"
 )
@@ -48,4 +49,17 @@ func (s *Service) contacts(ctx context.Context, q string, args ...any) ([]Contac
 		out = append(out, c)
 	}
 	return out, rows.Err()
+}
+
+// SecurityOffice implements Reader.
+func (s *Service) SecurityOffice(ctx context.Context) (Contact, bool, error) {
+	c, err := s.CSIRT(ctx)
+	if err != nil {
+		return Contact{}, false, err
+	}
+	name := c.Name
+	if name == "" {
+		name = "情報セキュリティ担当"
+	}
+	return Contact{Name: name, Email: c.Mail}, strings.Contains(c.Mail, "@"), nil
 }

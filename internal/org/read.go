@@ -37,6 +37,10 @@ type Reader interface {
 	// Heads are whom a notice to department dept goes to by mail (its
 	// 所属長), each with an address.
 	Heads(ctx context.Context, dept int64) ([]Contact, error)
+	// SecurityOffice is the security office's contact for notices by
+	// mail (the CSIRT contact of the settings screen); ok is false when
+	// it has no address.
+	SecurityOffice(ctx context.Context) (c Contact, ok bool, err error)
 }
 
 var _ Reader = (*Service)(nil)

@@ -243,4 +243,26 @@ func TestWeeklyNoticesByMail(t *testing.T) {
 	if !strings.Contains(vbody, "ISMAP の登録期限（令和9年1月15日、登録番号 C0000-TEST）が近づいています") || !strings.Contains(vbody, fmt.Sprintf("/vendor/%d", req)) {
 		t.Errorf("the vendor notice:\n%s", vbody)
 	}
+
+	// Technical verification: a risk acceptance lapsing soon goes to the
+	// security office (the CSIRT address of the settings screen).
+	admin := s.As("admin")
+	admin.Post("/admin/settings", url.Values{"csirt_name": {"区CSIRT"}, "csirt_mail": {"csirt@city.hinode.example"}}).Redirects("/admin/settings")
+	f := s.ID("SELECT MIN(id) FROM scan_findings WHERE status = 'accepted'")
+	if _, err := s.DB.Exec(ctx, "UPDATE scan_findings SET accept_until = '2027-01-05' WHERE id = ?", f); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Scheduler.RunSoon(ctx, "scan.remind"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Scheduler.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	var sbody string
+	if err := s.DB.QueryRow(ctx, "SELECT body FROM mail_outbox WHERE to_addr = 'csirt@city.hinode.example' AND ref = 'scan:acceptances'").Scan(&sbody); err != nil {
+		t.Fatal("no notice of the lapsing acceptance:", err)
+	}
+	if !strings.Contains(sbody, "【期限間近】") || !strings.Contains(sbody, "令和9年1月5日") {
+		t.Errorf("the acceptance notice:\n%s", sbody)
+	}
 }
