@@ -50,7 +50,8 @@ func TestClusterUnderFaults(t *testing.T) {
 			Err          string `json:"error"`
 		} `json:"backup"`
 		Acked, Lost, Duplicated int
-		ScheduleRuns            int `json:"schedule_runs"`
+		ScheduleRuns            int    `json:"schedule_runs"`
+		FileAcross              string `json:"file_across"`
 	}
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatal(err)
@@ -83,6 +84,11 @@ func TestClusterUnderFaults(t *testing.T) {
 	}
 	if rep.Acked == 0 || rep.Lost != 0 || rep.Duplicated != 0 {
 		t.Errorf("submissions: %d acknowledged, %d lost, %d counted twice", rep.Acked, rep.Lost, rep.Duplicated)
+	}
+	// A file uploaded to one instance is listed and read back whole from
+	// the other.
+	if rep.FileAcross != "" {
+		t.Errorf("a file across instances: %s", rep.FileAcross)
 	}
 	if rep.ScheduleRuns != 1 {
 		t.Errorf("the task made due ran %d times across the instances, want 1", rep.ScheduleRuns)

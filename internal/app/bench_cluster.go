@@ -2,6 +2,7 @@ package app
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/cookiejar"
@@ -90,7 +92,7 @@ func (c CLI) benchCluster(ctx context.Context, args []string) error {
 
 	fmt.Fprintln(c.Stderr, "デモの区と回答者を用意しています…")
 	password := web.NewToken(12)
-	invites, linked, err := c.clusterSetup(ctx, dsn, dir, password, *staff)
+	invites, linked, action, err := c.clusterSetup(ctx, dsn, dir, password, *staff)
 	if err != nil {
 		return err
 	}
@@ -109,6 +111,14 @@ func (c CLI) benchCluster(ctx context.Context, args []string) error {
 	}
 	if err := ld.signIn(ctx, cl.url, *clients); err != nil {
 		return fmt.Errorf("bench cluster: ログイン: %w", err)
+	}
+	if n >= 2 {
+		rep.FileAcross = cl.fileAcross(ctx, password, action)
+		verdict := "OK"
+		if rep.FileAcross != "" {
+			verdict = "失敗: " + rep.FileAcross
+		}
+		fmt.Fprintf(c.Stdout, "  1 台目で証跡をアップロード → 2 台目で一覧に表示・ダウンロード（内容の一致）: %s\n", verdict)
 	}
 	// 1. Throughput by the number of instances behind the balancer.
 	for _, k := range counts {
@@ -236,38 +246,41 @@ func instanceCounts(s string) ([]int, error) {
 // clusterSetup creates the demo ward in the schema, adds staff, opens the
 // questionnaire campaign answered through personal links and makes the
 // session purge due, so that the instances race for it when they start.
-func (c CLI) clusterSetup(ctx context.Context, dsn, dir, password string, staff int) ([]survey.BenchInvite, int64, error) {
+func (c CLI) clusterSetup(ctx context.Context, dsn, dir, password string, staff int) (invites []survey.BenchInvite, linked, action int64, err error) {
 	cfg := config.Default()
 	cfg.DB, cfg.Data = dsn, dir
 	opt := c.Options
 	opt.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	a, err := Open(ctx, cfg, opt)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	defer a.Close()
 	if err := a.CreateDemo(ctx, password, nil); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	if err := benchStaff(ctx, a.DB, staff); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	sb, ok := moduleAs[surveyBencher](a)
 	if !ok {
-		return nil, 0, errors.New("bench cluster: 自己点検の機能がありません")
+		return nil, 0, 0, errors.New("bench cluster: 自己点検の機能がありません")
 	}
-	_, linked, invites, err := sb.BenchSetup(ctx)
+	_, linked, invites, err = sb.BenchSetup(ctx)
 	if err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
 	if len(invites) > staff {
 		invites = invites[:staff]
 	}
 	if _, err := a.DB.Exec(ctx, "INSERT INTO job_schedules (name, next_run_at) VALUES ('sessions.purge', ?) ON CONFLICT (name) DO UPDATE SET next_run_at = excluded.next_run_at",
 		database.T(time.Now().Add(-time.Minute))); err != nil {
-		return nil, 0, err
+		return nil, 0, 0, err
 	}
-	return invites, linked, nil
+	if err := a.DB.QueryRow(ctx, "SELECT MIN(id) FROM improvement_actions WHERE status IN ('open', 'in_progress')").Scan(&action); err != nil {
+		return nil, 0, 0, err
+	}
+	return invites, linked, action, nil
 }
 
 // cluster is the running set: the instances on fixed ports (a restarted
@@ -613,6 +626,7 @@ type clusterReport struct {
 	Lost         int                 `json:"lost"`
 	Duplicated   int                 `json:"duplicated"`
 	ScheduleRuns int                 `json:"schedule_runs"`
+	FileAcross   string              `json:"file_across"` // "" when a file uploaded to one instance came back whole from another
 }
 
 // run drives the users against base for dur; fault, when not nil, runs
@@ -881,4 +895,63 @@ func stripTags(s string) string {
 		}
 	}
 	return strings.Join(strings.Fields(b.String()), " ")
+}
+
+var evidenceLink = regexp.MustCompile(`/improve/\d+/evidence/(\d+)`)
+
+// fileAcross uploads a file as evidence of an improvement action to the
+// first instance and reads it back from the second, directly (not
+// through the balancer); it returns what went wrong, or "".
+func (cl *cluster) fileAcross(ctx context.Context, password string, action int64) string {
+	one, two := fmt.Sprintf("http://127.0.0.1:%d", cl.ports[0]), fmt.Sprintf("http://127.0.0.1:%d", cl.ports[1])
+	cookie, err := benchSignIn(ctx, one, "admin", password)
+	if err != nil {
+		return err.Error()
+	}
+	cl1 := benchHTTPClient(1, nil)
+	page := fmt.Sprintf("/improve/%d", action)
+	get := func(base, path string) ([]byte, error) {
+		req := mustRequest(ctx, http.MethodGet, base+path, nil)
+		req.Header.Set("Cookie", cookie)
+		return clusterDo(cl1, req, http.StatusOK)
+	}
+	body, err := get(one, page)
+	if err != nil {
+		return err.Error()
+	}
+	m := benchCSRF.FindSubmatch(body)
+	if m == nil {
+		return "改善措置の画面に CSRF トークンがありません"
+	}
+	content := []byte(fmt.Sprintf("負荷の中で 1 台目に送った証跡（%s）\n", time.Now().Format(time.RFC3339Nano)))
+	var buf strings.Builder
+	mw := multipart.NewWriter(&buf)
+	_ = mw.WriteField("csrf_token", string(m[1]))
+	_ = mw.WriteField("evidence_note", "複数台の確認")
+	fw, _ := mw.CreateFormFile("file", "cluster-check.txt")
+	_, _ = fw.Write(content)
+	_ = mw.Close()
+	req := mustRequest(ctx, http.MethodPost, one+page+"/evidence", strings.NewReader(buf.String()))
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Cookie", cookie)
+	req.Header.Set("Origin", one)
+	if _, err := clusterDo(cl1, req, http.StatusSeeOther); err != nil {
+		return "アップロード: " + err.Error()
+	}
+	body, err = get(two, page)
+	if err != nil {
+		return err.Error()
+	}
+	links := evidenceLink.FindAllSubmatch(body, -1)
+	if len(links) == 0 {
+		return "2 台目の画面に証跡がありません"
+	}
+	got, err := get(two, string(links[len(links)-1][0]))
+	if err != nil {
+		return "ダウンロード: " + err.Error()
+	}
+	if !bytes.Equal(got, content) {
+		return fmt.Sprintf("2 台目から読んだ内容が違います（%d バイト）", len(got))
+	}
+	return ""
 }
