@@ -182,7 +182,9 @@ func (a *App) Listen(ctx context.Context, ln net.Listener) error {
 		a.Logger.Info("stopping: finishing the requests in flight")
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownGrace)
 		defer cancel()
-		return srv.Shutdown(sctx)
+		err := srv.Shutdown(sctx)
+		a.Jobs.Stop(JobGrace)
+		return err
 	case err := <-errc:
 		if errors.Is(err, http.ErrServerClosed) {
 			return nil
@@ -192,9 +194,13 @@ func (a *App) Listen(ctx context.Context, ln net.Listener) error {
 }
 
 // ShutdownGrace is how long a stopping server lets requests in flight
-// finish before it closes their connections. A background job (a bound
-// set, an import) is waited for by Close after that.
-const ShutdownGrace = 30 * time.Second
+// finish before it closes their connections; JobGrace, how long it then
+// lets background jobs (a bound set, an import) finish before it cancels
+// them (they are recorded as interrupted, to be started again).
+const (
+	ShutdownGrace = 30 * time.Second
+	JobGrace      = 60 * time.Second
+)
 
 // Names are the modules' name look-ups for the audit log.
 func (a *App) Names() *module.Names { return a.names }

@@ -44,8 +44,9 @@ type Runner struct {
 	db   *database.DB
 	log  *slog.Logger
 	now  func() time.Time
-	wg   sync.WaitGroup
-	base context.Context
+	wg     sync.WaitGroup
+	base   context.Context
+	cancel context.CancelFunc
 
 	mu   sync.Mutex
 	live map[int64]Job // progress of jobs running in this instance
@@ -56,7 +57,11 @@ func New(base context.Context, db *database.DB, log *slog.Logger, now func() tim
 	if now == nil {
 		now = time.Now
 	}
-	return &Runner{db: db, log: log, now: now, base: base, live: map[int64]Job{}}
+	if log == nil {
+		log = slog.Default()
+	}
+	base, cancel := context.WithCancel(base)
+	return &Runner{db: db, log: log, now: now, base: base, cancel: cancel, live: map[int64]Job{}}
 }
 
 // Start records a job and runs fn in the background. link is the page to
@@ -107,7 +112,11 @@ func (r *Runner) Start(ctx context.Context, kind, link string, total int, fn Fun
 		delete(r.live, id)
 		r.mu.Unlock()
 		status, msg := Done, "完了しました"
-		if err != nil {
+		switch {
+		case err != nil && r.base.Err() != nil:
+			status, msg, result = Failed, "中断されました", "サーバーの停止により中断しました。変更は書き込まれていません。もう一度実行してください。"
+			r.log.Warn("job interrupted by shutdown", "job", id, "kind", kind)
+		case err != nil:
 			status, msg, result = Failed, "失敗しました", err.Error()
 			r.log.Error("job failed", "job", id, "kind", kind, "err", err)
 		}
@@ -121,6 +130,21 @@ func (r *Runner) Start(ctx context.Context, kind, link string, total int, fn Fun
 
 // Wait waits for the jobs this runner started (tests and shutdown).
 func (r *Runner) Wait() { r.wg.Wait() }
+
+// Stop is the graceful end of the runner: it lets running jobs finish
+// for up to grace, then cancels the rest, which are recorded as
+// interrupted (their work is one transaction, so nothing is half done and
+// the user may start them again), and returns when all have ended.
+func (r *Runner) Stop(grace time.Duration) {
+	done := make(chan struct{})
+	go func() { r.wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(grace):
+		r.cancel()
+		<-done
+	}
+}
 
 // Get returns a job.
 func (r *Runner) Get(ctx context.Context, id int64) (Job, error) {

@@ -136,3 +136,34 @@ func TestSchedulerStopGivesBackTheLease(t *testing.T) {
 		}
 	})
 }
+
+// TestRunnerStop: a stopping server lets a short job finish and cancels
+// a long one after the grace, which is recorded as interrupted (to be
+// started again), not left running.
+func TestRunnerStop(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		r := jobs.New(context.Background(), db, nil, nil)
+		short, err := r.Start(ctx, "test", "/", 1, func(context.Context, func(int, int, string)) (string, error) {
+			time.Sleep(20 * time.Millisecond)
+			return "済み", nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		long, err := r.Start(ctx, "test", "/", 1, func(ctx context.Context, _ func(int, int, string)) (string, error) {
+			<-ctx.Done()
+			return "", ctx.Err()
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Stop(200 * time.Millisecond)
+		if j, err := r.Get(ctx, short); err != nil || j.Status != jobs.Done {
+			t.Errorf("the short job: %+v %v", j, err)
+		}
+		if j, err := r.Get(ctx, long); err != nil || j.Status != jobs.Failed || j.Message != "中断されました" {
+			t.Errorf("the long job: %+v %v", j, err)
+		}
+	})
+}
