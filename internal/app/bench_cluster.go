@@ -580,7 +580,7 @@ type clusterStats struct {
 
 // lateAfter is how soon after a fault is undone the set must serve
 // without errors again.
-const lateAfter = 3 * time.Second
+const lateAfter = 5 * time.Second
 
 func (s clusterStats) String() string {
 	out := fmt.Sprintf("%6.0f 件/秒（閲覧 %d・提出 %d・ログイン %d）  中央 %5.1f ms  99%% %6.1f ms  503（日本語の案内）%d  その他のエラー %d",
