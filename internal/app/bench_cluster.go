@@ -517,20 +517,14 @@ func (cl *cluster) check(ctx context.Context, ld *clusterLoad, linked int64, rep
 		return err
 	}
 	defer db.Close()
-	submitted := map[int64]bool{}
-	rows, err := db.Query(ctx, "SELECT staff_id FROM survey_invitations WHERE campaign_id = ? AND submitted = TRUE", linked)
+	ids, err := db.Ints(ctx, "SELECT staff_id FROM survey_invitations WHERE campaign_id = ? AND submitted = TRUE", linked)
 	if err != nil {
 		return err
 	}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
+	submitted := map[int64]bool{}
+	for _, id := range ids {
 		submitted[id] = true
 	}
-	rows.Close()
 	var responses int
 	if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM survey_responses WHERE campaign_id = ?", linked).Scan(&responses); err != nil {
 		return err
