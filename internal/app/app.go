@@ -167,10 +167,11 @@ func (a *App) Listen(ctx context.Context, ln net.Listener) error {
 	// running gives its lease back (see jobs.Scheduler.Tick), and Listen
 	// returns only once both have stopped, so that the database is not
 	// closed under them.
+	lctx, stopLoops := context.WithCancel(ctx)
 	var loops sync.WaitGroup
-	loops.Go(func() { a.Scheduler.Loop(ctx, 30*time.Second) })
-	loops.Go(func() { a.Mail.Run(ctx, 5*time.Second) })
-	defer loops.Wait()
+	loops.Go(func() { a.Scheduler.Loop(lctx, 30*time.Second) })
+	loops.Go(func() { a.Mail.Run(lctx, 5*time.Second) })
+	defer func() { stopLoops(); loops.Wait() }()
 	a.DB.Warm(ctx)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
