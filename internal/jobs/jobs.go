@@ -41,9 +41,9 @@ type Func func(ctx context.Context, progress func(done, total int, msg string)) 
 
 // Runner starts jobs and records their state.
 type Runner struct {
-	db   *database.DB
-	log  *slog.Logger
-	now  func() time.Time
+	db     *database.DB
+	log    *slog.Logger
+	now    func() time.Time
 	wg     sync.WaitGroup
 	base   context.Context
 	cancel context.CancelFunc
