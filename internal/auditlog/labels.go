@@ -371,7 +371,6 @@ var TargetKinds = []TargetKind{
 	{"drill", "事故対応訓練", "/drills/%d"},
 	{"vendor_request", "委託・クラウドの審査", "/vendor/%d"},
 	{"scan_finding", "技術的検証の検出事項", ""},
-	{"scan", "技術的検証", ""},
 	{"program_task", "工程の作業", "/program/tasks/%d"},
 	{"program_year", "工程（年度）", "/program?year=%d"},
 	{"program_meeting", "定例会", "/program/meetings/%d"},
@@ -409,6 +408,8 @@ type NamedTarget struct{ Label, Link string }
 // NamedTargets are the fixed targets written anywhere, by their code.
 var NamedTargets = map[string]NamedTarget{
 	"incident_annual":              {"インシデント対応の年間総括", "/incident"},
+	"scan_acceptances":             {"リスク受容の期限（技術的検証）", "/scan"},
+	"mail_settings":                {"メールの送信設定", "/admin/mail"},
 	"drill_registry":               {"区民サービス影響モデル", "/drill/services"},
 	"drill_scenarios":              {"訓練シナリオ", "/drill/scenarios"},
 	"vendor_links":                 {"委託・クラウドの回答用リンク", "/vendor"},

@@ -225,7 +225,7 @@ func (o *Outbox) Save(ctx context.Context, s Settings) error {
 		if s.Host != "" {
 			what = fmt.Sprintf("メールの送信設定を変更（%s:%d %s、送信元 %s、認証 %s）", s.Host, s.Port, s.Security, s.From, map[bool]string{true: "あり", false: "なし"}[st.Password != ""])
 		}
-		return o.log.Record(ctx, "mail.settings", "mail:settings", what)
+		return o.log.Record(ctx, "mail.settings", "mail_settings", what)
 	})
 	if err != nil {
 		return err
@@ -240,7 +240,7 @@ func (o *Outbox) Reset(ctx context.Context) error {
 		if _, err := o.db.Exec(ctx, "DELETE FROM settings WHERE key = ?", settingsKey); err != nil {
 			return err
 		}
-		return o.log.Record(ctx, "mail.settings", "mail:settings", "メールの送信設定を起動オプションの設定に戻しました")
+		return o.log.Record(ctx, "mail.settings", "mail_settings", "メールの送信設定を起動オプションの設定に戻しました")
 	})
 	if err != nil {
 		return err

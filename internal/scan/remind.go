@@ -78,7 +78,7 @@ func (m *Module) remindAcceptances(ctx context.Context) (string, error) {
 	year, week := now.ISOWeek()
 	queued := false
 	err = m.d.DB.WithTx(ctx, func(ctx context.Context) error {
-		ok, err := m.d.Mail.Enqueue(ctx, mail.Message{To: to.Email, ToName: to.Name, Kind: "notice", Ref: "scan:acceptances",
+		ok, err := m.d.Mail.Enqueue(ctx, mail.Message{To: to.Email, ToName: to.Name, Kind: "notice", Ref: "scan_acceptances",
 			Key:     fmt.Sprintf("scan-remind:%d-%02d", year, week),
 			Subject: fmt.Sprintf("【技術的検証】リスク受容の期限切れ %d 件・期限間近 %d 件", lapsed, n-lapsed),
 			Body: fmt.Sprintf("%s 様\n\n技術的検証の指摘のうち、リスク受容の期限が過ぎたもの・近いものをお知らせします。\n対応するか、理由を見直して受容を延長してください。\n\n%s\n（このメールは週に一度、平日の朝に自動で送っています）\n",
@@ -87,7 +87,7 @@ func (m *Module) remindAcceptances(ctx context.Context) (string, error) {
 			return err
 		}
 		queued = true
-		return m.d.Log.Record(ctx, "scan.remind", "scan:acceptances", fmt.Sprintf("リスク受容の期限切れ %d 件・期限間近 %d 件を情報セキュリティ担当にメールで通知", lapsed, n-lapsed))
+		return m.d.Log.Record(ctx, "scan.remind", "scan_acceptances", fmt.Sprintf("リスク受容の期限切れ %d 件・期限間近 %d 件を情報セキュリティ担当にメールで通知", lapsed, n-lapsed))
 	})
 	if err != nil {
 		return "", err

@@ -259,7 +259,7 @@ func TestWeeklyNoticesByMail(t *testing.T) {
 		t.Fatal(err)
 	}
 	var sbody string
-	if err := s.DB.QueryRow(ctx, "SELECT body FROM mail_outbox WHERE to_addr = 'csirt@city.hinode.example' AND ref = 'scan:acceptances'").Scan(&sbody); err != nil {
+	if err := s.DB.QueryRow(ctx, "SELECT body FROM mail_outbox WHERE to_addr = 'csirt@city.hinode.example' AND ref = 'scan_acceptances'").Scan(&sbody); err != nil {
 		t.Fatal("no notice of the lapsing acceptance:", err)
 	}
 	if !strings.Contains(sbody, "【期限間近】") || !strings.Contains(sbody, "令和9年1月5日") {
