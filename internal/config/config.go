@@ -299,15 +299,7 @@ func (c Config) Mail() (mail.Config, error) {
 	if m.Host == "" {
 		return m, nil
 	}
-	if m.Security == "" {
-		m.Security = "starttls"
-	}
-	if m.Charset == "" {
-		m.Charset = "utf-8"
-	}
-	if m.Port == 0 {
-		m.Port = map[string]int{"starttls": 587, "tls": 465, "none": 25}[m.Security]
-	}
+	m = m.WithDefaults()
 	if c.SMTP.PassFile != "" {
 		b, err := os.ReadFile(c.SMTP.PassFile)
 		if err != nil {

@@ -114,7 +114,7 @@ func New(db *database.DB, log *auditlog.Log, cfg Config, now func() time.Time, s
 	}
 	b := make([]byte, 8)
 	_, _ = rand.Read(b)
-	cfg = withDefaults(cfg)
+	cfg = cfg.WithDefaults()
 	o := &Outbox{db: db, log: log, flags: cfg, now: now, slog: sl, owner: hex.EncodeToString(b)}
 	o.cur.Store(&cfg)
 	return o

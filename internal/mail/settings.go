@@ -46,7 +46,9 @@ type Settings struct {
 	ClearPassword bool
 }
 
-func withDefaults(c Config) Config {
+// WithDefaults fills what a configured server leaves out: STARTTLS,
+// UTF-8 and the security's usual port.
+func (c Config) WithDefaults() Config {
 	if c.Host == "" {
 		return c
 	}
@@ -107,7 +109,7 @@ func (o *Outbox) Reload(ctx context.Context) error {
 		if st.Password != "" {
 			cfg.Password, perr = o.openPassword(st.Password)
 		}
-		cfg = withDefaults(cfg)
+		cfg = cfg.WithDefaults()
 	}
 	o.mu.Lock()
 	if o.gen == gen {
