@@ -54,7 +54,7 @@ func (c CLI) benchSurvey(ctx context.Context, args []string) error {
 	staff := fs.Int("staff", 5000, "回答する職員の数（デモの区の名簿に足りなければ職員を追加）")
 	clients := fs.Int("clients", 50, "同時に回答するクライアントの数")
 	dbURL := fs.String("db", "", "測るデータベース（省略時は一時 SQLite ファイル。postgres://… なら一時スキーマを作って測り、最後に削除）")
-	profile := fs.String("cpuprofile", "", "回答の計測中の CPU プロファイルを書き出すファイル（go tool pprof 用）")
+	profile := fs.String("cpuprofile", "", "提出の計測中の CPU プロファイルを書き出すファイル（go tool pprof 用。一連の流れの計測分は FILE.flow）")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -101,16 +101,11 @@ func (c CLI) benchSurvey(ctx context.Context, args []string) error {
 		return err
 	}
 
-	if *profile != "" {
-		f, err := os.Create(*profile)
-		if err != nil {
-			return err
-		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer func() { pprof.StopCPUProfile(); f.Close() }()
+	stopProfile, err := startProfile(*profile)
+	if err != nil {
+		return err
 	}
+	defer func() { stopProfile() }()
 
 	// 1. Submissions by signed-in staff.
 	client := benchHTTPClient(*clients, nil)
@@ -152,6 +147,12 @@ func (c CLI) benchSurvey(ctx context.Context, args []string) error {
 		res.rate(), ms(res.p(0.5)), ms(res.p(0.99)), acked.Load(), lost, dup, (len(invites)+9)/10, target, v1)
 
 	// 2. The respondent's whole flow through personal links.
+	stopProfile()
+	if *profile != "" {
+		if stopProfile, err = startProfile(*profile + ".flow"); err != nil {
+			return err
+		}
+	}
 	var acked2 atomic.Int64
 	res2, err := drain(ctx, len(invites), *clients, func(i int) error {
 		jar, _ := cookiejar.New(nil)
@@ -396,4 +397,22 @@ func helloWorld(ctx context.Context, conns int, dur time.Duration) (float64, err
 		return 0, err
 	}
 	return res.rate(), nil
+}
+
+// startProfile starts a CPU profile into file (none when file is empty)
+// and returns the function that stops it, safe to call more than once.
+func startProfile(file string) (stop func(), err error) {
+	if file == "" {
+		return func() {}, nil
+	}
+	f, err := os.Create(file)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	var once sync.Once
+	return func() { once.Do(func() { pprof.StopCPUProfile(); f.Close() }) }, nil
 }

@@ -266,10 +266,10 @@ func (s *Service) Session(ctx context.Context, tok string) (*web.User, string, e
 	var role, csrf string
 	var lastSeen, expires database.Time
 	var totpEnabled, disabled bool
-	err := s.db.QueryRow(ctx, `SELECT u.id, u.login, u.display_name, u.role, COALESCE(u.department_id, 0), u.is_demo, u.totp_enabled, u.disabled,
+	err := s.db.QueryRow(ctx, `SELECT u.id, u.login, u.display_name, u.role, COALESCE(u.department_id, 0), COALESCE(u.staff_id, 0), u.is_demo, u.totp_enabled, u.disabled,
 			s.csrf_token, s.mfa_pending, s.last_seen_at, s.expires_at
 		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, h).
-		Scan(&u.ID, &u.Login, &u.DisplayName, &role, &u.DepartmentID, &u.IsDemo, &totpEnabled, &disabled, &csrf, &u.MFAPending, &lastSeen, &expires)
+		Scan(&u.ID, &u.Login, &u.DisplayName, &role, &u.DepartmentID, &u.StaffID, &u.IsDemo, &totpEnabled, &disabled, &csrf, &u.MFAPending, &lastSeen, &expires)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, "", nil
 	}

@@ -35,6 +35,10 @@ func (s *StaffLinks) Of(ctx context.Context, u *web.User) (int64, error) {
 	if u == nil {
 		return 0, nil
 	}
+	if u.StaffID != 0 {
+		// Read with the session: the link as it is now.
+		return u.StaffID, nil
+	}
 	now := time.Now()
 	if v, ok := s.kept.Load(u.ID); ok && now.Sub(v.(staffLink).at) < staffTTL {
 		return v.(staffLink).id, nil

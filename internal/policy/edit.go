@@ -66,6 +66,7 @@ type Result struct {
 // recorded with its metadata, all in one transaction with the audit entry.
 // rev is the draft revision the user saw (0: do not check).
 func (s *Store) Apply(ctx context.Context, versionID int64, rev int, op Op, meta ChangeMeta, by Author) (*Result, error) {
+	defer s.docs.forget()
 	if err := meta.Validate(); err != nil {
 		return nil, &InputError{Msg: err.Error()}
 	}

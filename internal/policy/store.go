@@ -19,10 +19,11 @@ import (
 // Store keeps policy documents, versions, changes and quiz drafts. Every
 // change is written with its audit-log entry in one transaction.
 type Store struct {
-	db  *database.DB
-	log *auditlog.Log
-	now func() time.Time
-	org org.Reader // departments and the ward's name
+	db   *database.DB
+	log  *auditlog.Log
+	now  func() time.Time
+	org  org.Reader // departments and the ward's name
+	docs *docsCache // the document list, between changes
 }
 
 // NewStore returns a store on db.
@@ -30,7 +31,7 @@ func NewStore(db *database.DB, log *auditlog.Log, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db, log: log, now: now, org: org.NewReader(db, now)}
+	return &Store{db: db, log: log, now: now, org: org.NewReader(db, now), docs: &docsCache{}}
 }
 
 // withOrg returns the store reading the organisation through o (the app's
@@ -123,6 +124,7 @@ func (in *DocumentInput) Validate() error {
 
 // CreateDocument stores a new document.
 func (s *Store) CreateDocument(ctx context.Context, in DocumentInput, by Author) (int64, error) {
+	defer s.docs.forget()
 	if err := in.Validate(); err != nil {
 		return 0, &InputError{Msg: err.Error()}
 	}
@@ -146,6 +148,7 @@ func (s *Store) CreateDocument(ctx context.Context, in DocumentInput, by Author)
 // UpdateDocument changes a document's title, owning department and note
 // (its kind stays).
 func (s *Store) UpdateDocument(ctx context.Context, id int64, in DocumentInput) error {
+	defer s.docs.forget()
 	old, err := s.Document(ctx, id)
 	if err != nil {
 		return err
@@ -207,6 +210,27 @@ func (s *Store) Document(ctx context.Context, id int64) (Document, error) {
 // Documents lists every document (kind order, then title) with its
 // adopted version and drafts in progress.
 func (s *Store) Documents(ctx context.Context) ([]Document, error) {
+	if database.InTx(ctx) {
+		return s.documents(ctx)
+	}
+	now := time.Now()
+	docs, gen, ok := s.docs.get(now)
+	if !ok {
+		var err error
+		if docs, err = s.documents(ctx); err != nil {
+			return nil, err
+		}
+		s.docs.put(docs, gen, now)
+	}
+	// Department names through the organisation's own cache, so that a
+	// renamed department shows as soon as the organisation sees it.
+	if err := s.departmentNames(ctx, docs); err != nil {
+		return nil, err
+	}
+	return docs, nil
+}
+
+func (s *Store) documents(ctx context.Context) ([]Document, error) {
 	rows, err := s.db.Query(ctx, "SELECT "+docCols+" FROM policy_documents d ORDER BY d.id")
 	if err != nil {
 		return nil, fmt.Errorf("policy.Documents: %w", err)
@@ -423,6 +447,7 @@ func CheckTree(d *provision.Document) error {
 // CreateVersion stores a version. An adopted version supersedes the
 // document's current one in the same transaction.
 func (s *Store) CreateVersion(ctx context.Context, nv NewVersion, by Author) (int64, error) {
+	defer s.docs.forget()
 	if err := CheckTree(nv.Tree); err != nil {
 		return 0, err
 	}
@@ -501,6 +526,7 @@ func countArticles(d *provision.Document) string {
 // Adopt puts a draft in force: the document's adopted version becomes
 // superseded, all in one transaction with the audit entry.
 func (s *Store) Adopt(ctx context.Context, id int64, a Adoption) error {
+	defer s.docs.forget()
 	if err := a.Validate(); err != nil {
 		return &InputError{Msg: err.Error()}
 	}
@@ -565,6 +591,7 @@ func (s *Store) StartRevision(ctx context.Context, docID int64, label string, by
 
 // DiscardDraft deletes a draft with its changes and quiz (audited).
 func (s *Store) DiscardDraft(ctx context.Context, id int64) error {
+	defer s.docs.forget()
 	v, err := s.Version(ctx, id)
 	if err != nil {
 		return err

@@ -425,3 +425,63 @@ func TestEditKeepsParagraphReferences(t *testing.T) {
 		}
 	})
 }
+
+// TestDocumentsKeptBetweenChanges: the document list every visitor reads
+// is kept in memory, but every change through the store shows at once,
+// and a caller changing what it got does not change what others read.
+func TestDocumentsKeptBetweenChanges(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		s := NewStore(db, auditlog.New(db, nil), func() time.Time { return fixedNow })
+		docID, _ := adoptSample(t, ctx, s)
+		docs, err := s.Documents(ctx)
+		if err != nil || len(docs) != 1 || docs[0].Adopted == nil || len(docs[0].Drafts) != 0 {
+			t.Fatalf("documents: %+v %v", docs, err)
+		}
+		// A caller's change to its copy stays its own.
+		docs[0].Title, docs[0].Adopted.Label = "書き換え", "書き換え"
+		docs[0].Drafts = append(docs[0].Drafts, Version{ID: 99})
+		again, _ := s.Documents(ctx)
+		if again[0].Title == "書き換え" || again[0].Adopted.Label == "書き換え" || len(again[0].Drafts) != 0 {
+			t.Fatalf("the kept list was changed through a copy: %+v", again[0])
+		}
+		// Each kind of change shows on the next read, with the same clock.
+		draft, err := s.CreateVersion(ctx, NewVersion{DocumentID: docID, Status: StatusDraft, Tree: parseSample(t)}, Author{Name: "試験"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if docs, _ = s.Documents(ctx); len(docs[0].Drafts) != 1 || docs[0].Drafts[0].ID != draft {
+			t.Fatalf("new draft not listed: %+v", docs[0])
+		}
+		if err := s.UpdateDocument(ctx, docID, DocumentInput{Kind: KindStandard, Title: "改題した対策基準"}); err != nil {
+			t.Fatal(err)
+		}
+		if docs, _ = s.Documents(ctx); docs[0].Title != "改題した対策基準" {
+			t.Fatalf("new title not shown: %+v", docs[0])
+		}
+		if err := s.DiscardDraft(ctx, draft); err != nil {
+			t.Fatal(err)
+		}
+		if docs, _ = s.Documents(ctx); len(docs[0].Drafts) != 0 {
+			t.Fatalf("discarded draft still listed: %+v", docs[0])
+		}
+		if _, err := s.CreateDocument(ctx, DocumentInput{Kind: KindBasic, Title: "基本方針"}, Author{Name: "試験"}); err != nil {
+			t.Fatal(err)
+		}
+		if docs, _ = s.Documents(ctx); len(docs) != 2 {
+			t.Fatalf("new document not listed: %d", len(docs))
+		}
+		// Another process's change (here a second store on the same
+		// database) shows once the kept list is older than docsTTL.
+		other := NewStore(db, auditlog.New(db, nil), func() time.Time { return fixedNow })
+		if _, err := other.CreateDocument(ctx, DocumentInput{Kind: KindBasic, Title: "別の基本方針"}, Author{Name: "試験"}); err != nil {
+			t.Fatal(err)
+		}
+		s.docs.mu.Lock()
+		s.docs.at = s.docs.at.Add(-docsTTL)
+		s.docs.mu.Unlock()
+		if docs, _ = s.Documents(ctx); len(docs) != 3 {
+			t.Fatalf("another process's document not listed after %s: %d", docsTTL, len(docs))
+		}
+	})
+}

@@ -2,10 +2,14 @@ package policy
 
 import (
 	"fmt"
+	"html"
+	"html/template"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
+	"mamori/internal/jp"
 	"mamori/internal/org"
 	"mamori/internal/web"
 )
@@ -14,6 +18,7 @@ type indexView struct {
 	Groups  []kindGroup
 	CanEdit bool
 	CanRead bool
+	Tables  template.HTML // the groups' tables, written by tables
 }
 
 type kindGroup struct {
@@ -46,7 +51,104 @@ func (w *Web) index(rw http.ResponseWriter, r *http.Request) error {
 			v.Groups = append(v.Groups, g)
 		}
 	}
+	v.Tables = v.tables()
 	return web.Render(rw, r, http.StatusOK, "policy/index", "ポリシー改訂", v)
+}
+
+// tables writes each kind's table of documents. Every member of staff
+// opens this page, so it is written directly rather than through the
+// template engine, whose reflection on each of a few hundred values cost
+// more than the rest of the request.
+func (v indexView) tables() template.HTML {
+	var b strings.Builder
+	b.Grow(8 << 10)
+	esc := func(s string) { b.WriteString(html.EscapeString(s)) }
+	id := func(n int64) { b.WriteString(strconv.FormatInt(n, 10)) }
+	for _, g := range v.Groups {
+		b.WriteString("<h2>")
+		esc(g.Kind.Label())
+		b.WriteString("</h2>\n")
+		proc := g.Kind == KindProcedure
+		if len(g.Docs) == 0 {
+			b.WriteString(`<p class="muted">登録された`)
+			esc(g.Kind.Label())
+			b.WriteString("はありません。")
+			if v.CanEdit {
+				b.WriteString(`<a href="/policy/documents/new?kind=`)
+				esc(url.QueryEscape(string(g.Kind)))
+				b.WriteString(`">登録する</a>`)
+			}
+			b.WriteString("</p>\n")
+			continue
+		}
+		b.WriteString(`<div class="table-wrap"><table>` + "\n" + `<thead><tr><th scope="col">文書</th>`)
+		if proc {
+			b.WriteString(`<th scope="col">所管</th>`)
+		}
+		b.WriteString(`<th scope="col">施行中の版</th><th scope="col">施行日</th>`)
+		if v.CanRead {
+			b.WriteString(`<th scope="col">作成中の改正案</th>`)
+		}
+		b.WriteString("</tr></thead>\n<tbody>\n")
+		for _, d := range g.Docs {
+			b.WriteString("<tr>\n  <td>")
+			switch {
+			case v.CanRead:
+				b.WriteString(`<a href="/policy/documents/`)
+				id(d.ID)
+				b.WriteString(`">`)
+				esc(d.Title)
+				b.WriteString("</a>")
+			case d.Adopted != nil:
+				b.WriteString(`<a href="/policy/versions/`)
+				id(d.Adopted.ID)
+				b.WriteString(`">`)
+				esc(d.Title)
+				b.WriteString("</a>")
+			}
+			b.WriteString("</td>\n")
+			if proc {
+				b.WriteString("  <td>")
+				esc(d.Department)
+				b.WriteString("</td>\n")
+			}
+			b.WriteString("  <td>")
+			if d.Adopted != nil {
+				b.WriteString(`<a href="/policy/versions/`)
+				id(d.Adopted.ID)
+				b.WriteString(`">`)
+				esc(d.Adopted.Name())
+				b.WriteString("</a>")
+			} else {
+				b.WriteString(`<span class="muted">なし</span>`)
+			}
+			b.WriteString("</td>\n  <td>")
+			if d.Adopted != nil && !d.Adopted.EffectiveDate.IsZero() {
+				esc(jp.FormatWareki(d.Adopted.EffectiveDate))
+			}
+			b.WriteString("</td>\n")
+			if v.CanRead {
+				b.WriteString("  <td>")
+				for _, dr := range d.Drafts {
+					b.WriteString(`<a href="/policy/versions/`)
+					id(dr.ID)
+					b.WriteString(`/draft">`)
+					esc(dr.Name())
+					b.WriteString("</a><br>")
+				}
+				if len(d.Drafts) == 0 {
+					b.WriteString(`<span class="muted">—</span>`)
+				}
+				b.WriteString("</td>\n")
+			}
+			b.WriteString("</tr>\n")
+		}
+		b.WriteString("</tbody></table></div>\n")
+	}
+	if len(v.Groups) == 0 {
+		b.WriteString(`<p class="muted">公開されている文書はまだありません。</p>` + "\n")
+	}
+	return template.HTML(b.String())
 }
 
 type documentFormView struct {

@@ -36,12 +36,20 @@ func (m *Module) invited(ctx context.Context, u *web.User, _ web.Scope, id int64
 	if err != nil || staff == 0 {
 		return false, err
 	}
-	_, err = m.store.InvitationOf(ctx, id, staff)
+	inv, err := m.store.InvitationOf(ctx, id, staff)
 	if errors.Is(err, database.ErrNotFound) {
 		return false, nil
 	}
-	return err == nil, err
+	if err != nil {
+		return false, err
+	}
+	web.Keep(ctx, keptInvitation{}, inv)
+	return true, nil
 }
+
+// keptInvitation is the key under which the object check hands the
+// invitation it read to the handler.
+type keptInvitation struct{}
 
 // homeView is the landing page: the person's questionnaires, and for
 // those who run or watch the self-assessment, the links to their screens.
@@ -268,6 +276,9 @@ func (m *Module) invitationOf(r *http.Request) (Invitation, error) {
 	id, err := web.PathID(r, "id")
 	if err != nil {
 		return Invitation{}, err
+	}
+	if v, ok := web.Kept(r.Context(), keptInvitation{}); ok && v.(Invitation).CampaignID == id {
+		return v.(Invitation), nil
 	}
 	staff, err := m.staffOf(r.Context(), web.UserFrom(r.Context()))
 	if err != nil {

@@ -75,3 +75,31 @@ func AnyObject(kind string, load func(ctx context.Context, id int64) error) Obje
 		return true, nil
 	}}
 }
+
+// kept holds what a request's object checks loaded, for its handler.
+type kept struct{ v map[any]any }
+
+// Keep lets an object check hand what it loaded (e.g. the invitation it
+// found) to the handler of the same request, which reads it with Kept
+// instead of asking the database a second time. Outside a checked request
+// it does nothing.
+func Keep(ctx context.Context, key, v any) {
+	k, _ := ctx.Value(keptKey).(*kept)
+	if k == nil {
+		return
+	}
+	if k.v == nil {
+		k.v = map[any]any{}
+	}
+	k.v[key] = v
+}
+
+// Kept returns what an object check of this request kept under key.
+func Kept(ctx context.Context, key any) (any, bool) {
+	k, _ := ctx.Value(keptKey).(*kept)
+	if k == nil {
+		return nil, false
+	}
+	v, ok := k.v[key]
+	return v, ok
+}

@@ -55,6 +55,7 @@ type User struct {
 	DisplayName  string
 	Role         Role
 	DepartmentID int64 // 0: none
+	StaffID      int64 // the roster person the account is linked to (0: none, or not read)
 	MFAPending   bool  // password accepted, second factor not yet given
 	MFARequired  bool  // must enrol TOTP before doing anything else
 	IsDemo       bool

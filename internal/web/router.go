@@ -193,6 +193,7 @@ const (
 	scopeKey
 	rendererKey
 	clientKey
+	keptKey
 )
 
 // UserFrom returns the signed-in user, or nil.
@@ -297,6 +298,9 @@ func (rt *Router) guard(rule Rule, h HandlerFunc) http.Handler {
 				return
 			}
 			r = r.WithContext(context.WithValue(r.Context(), scopeKey, scope))
+			if len(rule.Objects) > 0 {
+				r = r.WithContext(context.WithValue(r.Context(), keptKey, &kept{}))
+			}
 			for i := range rule.Objects {
 				if err := rt.checkObject(r, user, scope, &rule.Objects[i]); err != nil {
 					rt.fail(w, r, err)
