@@ -95,6 +95,7 @@ func TestPrintCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pdfs, sheets []string
+	titles := map[string]string{} // sheet path → document title
 	docxs := 0
 	for _, d := range docs {
 		for _, f := range d.formats {
@@ -111,6 +112,7 @@ func TestPrintCheck(t *testing.T) {
 			case "xlsx":
 				err = formats.XLSX.Render(&buf, d.d)
 				sheets = append(sheets, p)
+				titles[p] = d.d.Meta.Title
 			case "docx":
 				// read as written, without an office program: the
 				// contents' cached page numbers are what Word and
@@ -190,9 +192,9 @@ func TestPrintCheck(t *testing.T) {
 	for i, p := range printed {
 		name := "xlsx-" + filepath.Base(p)
 		minPt, pages := printedSizes(t, p)
-		t.Logf("%s: %d pages, smallest text %.1f pt", filepath.Base(sheets[i]), pages, minPt)
+		t.Logf("%s（%s）: %d pages, smallest text %.1f pt", filepath.Base(sheets[i]), titles[sheets[i]], pages, minPt)
 		if minPt < minPrintedPt {
-			t.Errorf("%s prints text at %.1f pt (under %.0f pt)", filepath.Base(sheets[i]), minPt, minPrintedPt)
+			t.Errorf("%s（%s）prints text at %.1f pt (under %.0f pt)", filepath.Base(sheets[i]), titles[sheets[i]], minPt, minPrintedPt)
 		}
 		checkInsidePage(t, name, p)
 		shot(t, shots, name, p)

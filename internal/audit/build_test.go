@@ -214,7 +214,7 @@ func TestBuildSaveExport(t *testing.T) {
 		rows, _ := f.GetRows(f.GetSheetName(0))
 		header := -1
 		for i, r := range rows {
-			if len(r) > 6 && r[0] == "No" && r[6] == "判定" {
+			if len(r) > 3 && r[0] == "No" && r[3] == "判定" {
 				header = i
 			}
 		}

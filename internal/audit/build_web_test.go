@@ -67,7 +67,7 @@ func TestCatalogBuildThroughTheWeb(t *testing.T) {
 		rows, _ := f.GetRows(f.GetSheetName(0))
 		ok := false
 		for _, r := range rows {
-			if len(r) > 6 && r[0] == "No" && r[6] == "判定" && r[len(r)-1] == "選定理由" {
+			if len(r) > 3 && r[0] == "No" && r[3] == "判定" && r[len(r)-1] == "選定理由" {
 				ok = true
 			}
 		}

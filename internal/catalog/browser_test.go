@@ -51,16 +51,16 @@ func TestCatalogC2InBrowser(t *testing.T) {
 		return buf.Bytes()
 	}
 	changed := edit(func(f *excelize.File, sheet string, h int) {
-		q, _ := f.GetCellValue(sheet, fmt.Sprintf("C%d", h+1))
-		_ = f.SetCellStr(sheet, fmt.Sprintf("C%d", h+1), q+"また、その結果を年 1 回以上記録しているか。")
+		q, _ := f.GetCellValue(sheet, fmt.Sprintf("B%d", h+1))
+		_ = f.SetCellStr(sheet, fmt.Sprintf("B%d", h+1), q+"また、その結果を年 1 回以上記録しているか。")
 		_ = f.SetCellStr(sheet, fmt.Sprintf("K%d", h+2), "ヒアリング、文書・記録の閲覧、視察")
-		_ = f.SetCellStr(sheet, fmt.Sprintf("G%d", h+3), "〇")
+		_ = f.SetCellStr(sheet, fmt.Sprintf("D%d", h+3), "〇")
 		_ = f.RemoveRow(sheet, h+5)
 	})
 	broken := edit(func(f *excelize.File, sheet string, h int) {
 		_ = f.SetCellStr(sheet, fmt.Sprintf("K%d", h+1), "ヒヤリング")
 		_ = f.SetCellStr(sheet, fmt.Sprintf("L%d", h+2), "△")
-		_ = f.SetCellStr(sheet, fmt.Sprintf("I%d", h+3), "mic-policy 99.9")
+		_ = f.SetCellStr(sheet, fmt.Sprintf("F%d", h+3), "mic-policy 99.9")
 	})
 	previews := map[string]string{}
 	for name, data := range map[string][]byte{"edited": changed, "broken": broken} {

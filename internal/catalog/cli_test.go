@@ -168,9 +168,9 @@ func TestCatalogImportCLI(t *testing.T) {
 	rows, _ := f.GetRows(sheet)
 	code := ""
 	for i, r := range rows {
-		if len(r) > 2 && r[0] == "No" && r[2] == "監査項目" {
+		if len(r) > 1 && r[0] == "No" && r[1] == "監査項目" {
 			code = rows[i+1][0]
-			if err := f.SetCellStr(sheet, fmt.Sprintf("C%d", i+2), "コマンドで修正した質問か。"); err != nil {
+			if err := f.SetCellStr(sheet, fmt.Sprintf("B%d", i+2), "コマンドで修正した質問か。"); err != nil {
 				t.Fatal(err)
 			}
 		}

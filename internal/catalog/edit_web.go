@@ -61,6 +61,7 @@ type itemForm struct {
 	Preview *docgen.Row
 	Head    []string
 	Group   string // the printed checklist's group the previewed item goes in
+	Sub     string // and the sub-heading (分類) it prints under
 }
 
 // Get returns a field's value as typed.
@@ -313,7 +314,7 @@ func (w *Web) preview(rw http.ResponseWriter, r *http.Request, page itemPage, pr
 	}
 	row := PrintRow(p.Stored)
 	page.Form.Preview = &row
-	page.Form.Group, _ = splitCategory(p.Stored.Category)
+	page.Form.Group, page.Form.Sub = splitCategory(p.Stored.Category)
 	return w.renderItemForm(rw, r, http.StatusOK, page)
 }
 

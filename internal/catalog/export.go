@@ -155,41 +155,49 @@ func RenderTemplate(w io.Writer, format string, t StoredTemplate, items []Stored
 
 // ---- the ward's spreadsheet (XLSX) ----
 
-// sheetColumn is one column of the checklist spreadsheet. The first nine
-// are the ward's layout; the rest carry the fields the ward layout does
-// not show, so that a file exported and imported again loses nothing.
+// sheetColumn is one column of the checklist spreadsheet. The first six
+// are the auditor's field form, the part that prints; the rest stay in
+// the sheet for reading on screen (監査資料の例, 確認方法) and carry the
+// fields the form does not show, so that a file exported and imported
+// again loses nothing (import.go reads the columns by their headers).
 type sheetColumn struct {
 	Key   string // field key; judgement, finding and reason are not imported
 	Head  string
-	Width float64
+	Width float64 // relative; the printed columns share the page width by it
 	Align docgen.Align
 }
 
+// sheetColumns: the printed form is No, the item, the criteria for ○/△/×,
+// the judgement, a 所見 wide enough to write in and the clauses (their
+// standards' codes and numbers, short). The item and the criteria share
+// what the others leave in proportion to their usual length (about 70 and
+// 160 characters), so that neither makes the row taller than the other
+// does and a page holds several items; 判定 holds 該当なし on one line.
 var sheetColumns = []sheetColumn{
-	{"code", "No", 2, docgen.AlignCenter}, {"category", "分類", 3, docgen.AlignLeft}, {"question", "監査項目", 7, docgen.AlignLeft},
-	{"criteria", "判定基準", 7, docgen.AlignLeft}, {"evidence", "監査資料の例", 4, docgen.AlignLeft}, {"methods", "確認方法", 4.5, docgen.AlignLeft},
-	{"judgement", "判定", 2, docgen.AlignCenter}, {"finding", "所見", 6, docgen.AlignLeft}, {"clauses", "根拠規定", 3, docgen.AlignLeft},
+	{"code", "No", 2, docgen.AlignCenter}, {"question", "監査項目", 5, docgen.AlignLeft}, {"criteria", "判定基準", 9, docgen.AlignLeft},
+	{"judgement", "判定", 2.2, docgen.AlignCenter}, {"finding", "所見", 5.5, docgen.AlignLeft}, {"clauses", "根拠規定", 3, docgen.AlignLeft},
+	{"category", "分類", 3, docgen.AlignLeft}, {"evidence", "監査資料の例", 4, docgen.AlignLeft}, {"methods", "確認方法", 4.5, docgen.AlignLeft},
 	{"priority", "重要度", 2, docgen.AlignCenter}, {"techniques", "技法", 3, docgen.AlignLeft}, {"site", "視察", 2, docgen.AlignCenter},
 	{"applicability", "対象", 3, docgen.AlignLeft}, {"threats", "脅威", 3, docgen.AlignLeft}, {"presurvey", "事前調査", 2, docgen.AlignCenter},
 	{"audience", "回答者", 2.5, docgen.AlignLeft}, {"notes", "備考", 4, docgen.AlignLeft},
 }
 
-// ixWardColumns are the columns of the ward's own layout (No … 根拠規定),
+// ixPrintedColumns are the columns of the auditor's field form (No … 根拠規定),
 // the part that prints.
-var ixWardColumns = sheetColumns[:9]
+var ixPrintedColumns = sheetColumns[:6]
 
 // reasonColumn is added to a built checklist's spreadsheet.
 var reasonColumn = sheetColumn{"reason", "選定理由", 4, docgen.AlignLeft}
 
 // judgementColumn is the index of the judgement column (its drop-down).
-const judgementColumn = 6
+const judgementColumn = 3
 
 // checklistXLSXOptions put the judgement drop-down on the checklist.
 // The list offers ○ (U+25CB), the mark the printed documents use; 〇
 // (U+3007), which a Japanese IME often gives for まる, is kept when typed.
-// Only the ward's nine columns print (fitted to an A4 landscape width).
+// Only the field form's six columns print (fitted to an A4 landscape width).
 var checklistXLSXOptions = xlsx.Options{Validations: []xlsx.Validation{{Column: judgementColumn, Values: []string{"○", "△", "×", "該当なし"},
-	Accept: []string{"〇"}}}, PrintColumns: len(ixWardColumns)}
+	Accept: []string{"〇"}}}, PrintColumns: len(ixPrintedColumns)}
 
 // The sheet that says which template a file came from, and its forms.
 const (
@@ -218,10 +226,10 @@ type Selection struct {
 	Reasons map[int64]string // item id → why it was included
 }
 
-// ChecklistDocument lays a template out in the column layout wards use:
-// No / 分類 / 監査項目 / 判定基準 / 監査資料の例 / 確認方法 / 判定 / 所見 / 根拠規定,
-// then the columns that make the file importable again without loss
-// (import.go) and a 取込情報 sheet naming the template.
+// ChecklistDocument lays a template out as the auditor's field form that
+// prints (No / 監査項目 / 判定基準 / 判定 / 所見 / 根拠規定), then the
+// columns read on screen and those that make the file importable again
+// without loss (import.go), and a 取込情報 sheet naming the template.
 func ChecklistDocument(t StoredTemplate, items []StoredItem, ward string) *docgen.Document {
 	return checklistWorkbook(t, items, ward, nil)
 }
@@ -384,15 +392,19 @@ func joinLines(ss []string) string {
 
 // ---- the printed checklist (PDF, DOCX) ----
 
-// printColumns are the ward layout's columns of a printed checklist.
+// printColumns are the columns of a printed checklist (9 pt, lines
+// 1.3 apart): the
+// criteria widest, the item and the 所見 to write in next, so that the
+// columns' heights come out close and an A4 landscape page holds four or
+// five items; the 分類 prints as a row across the table above its items.
 var printColumns = []struct {
 	Head  string
 	Width float64
 	Align docgen.Align
 }{
-	{"No", 2.6, docgen.AlignCenter}, {"分類", 2.2, docgen.AlignLeft}, {"監査項目", 5.6, docgen.AlignLeft},
-	{"判定基準", 10.6, docgen.AlignLeft}, {"監査資料の例", 3.6, docgen.AlignLeft}, {"確認方法", 3.9, docgen.AlignLeft},
-	{"判定\n（○△×）", 2.1, docgen.AlignCenter}, {"所見", 5.6, docgen.AlignLeft}, {"根拠規定", 3.6, docgen.AlignLeft},
+	{"No", 4.6, docgen.AlignCenter}, {"監査項目", 11.8, docgen.AlignLeft},
+	{"判定基準（○適合・△一部不適合・×不適合）", 25, docgen.AlignLeft}, {"監査資料の例", 7.4, docgen.AlignLeft}, {"確認方法", 8, docgen.AlignLeft},
+	{"判定", 2.8, docgen.AlignCenter}, {"所見", 8.2, docgen.AlignLeft}, {"根拠規定", 5, docgen.AlignLeft},
 }
 
 // PrintHeader is the header row of the printed checklist.
@@ -417,23 +429,25 @@ func splitCategory(cat string) (group, rest string) {
 	return strings.TrimSpace(cat), ""
 }
 
-// criteriaRuns prints the three judgement rules as labelled lines.
+// criteriaRuns prints the three judgement rules as lines led by their
+// marks (the header says what ○, △ and × stand for).
 func criteriaRuns(c Criteria) []docgen.Run {
 	partial := c.Partial
 	if strings.TrimSpace(partial) == "" {
 		partial = "—"
 	}
 	return []docgen.Run{
-		{Text: "適合（○）：", Bold: true}, docgen.T(c.Conform + "\n"),
-		{Text: "一部不適合（△）：", Bold: true}, docgen.T(partial + "\n"),
-		{Text: "不適合（×）：", Bold: true}, docgen.T(c.Nonconform),
+		{Text: "○ ", Bold: true}, docgen.T(c.Conform + "\n"),
+		{Text: "△ ", Bold: true}, docgen.T(partial + "\n"),
+		{Text: "× ", Bold: true}, docgen.T(c.Nonconform),
 	}
 }
 
 // PrintRow is one item as it prints in the checklist's table (the
-// preview on the edit form shows the same cells).
+// preview on the edit form shows the same cells). 根拠規定 is short: each
+// standard's short name once, then its clause numbers (総務省ガイドライン
+// 1.1、7.2); the clauses' titles are on screen and in the spreadsheet.
 func PrintRow(it StoredItem) docgen.Row {
-	_, rest := splitCategory(it.Category)
 	no := it.Code
 	if p := Priorities[it.Priority]; p != "" {
 		no += "\n" + p
@@ -442,18 +456,18 @@ func PrintRow(it StoredItem) docgen.Row {
 	if it.SiteInspection {
 		q += "（視察）"
 	}
-	// 根拠規定: each standard's short name once, then its clauses in its
-	// own numbering (総務省ガイドライン / 基本方針1 目的 / 基本方針2 定義)
 	var refs []string
 	prev := ""
 	for _, c := range it.Clauses {
-		if name := FrameworkShortName(c.Framework, c.FrameworkTitle); name != prev {
-			refs = append(refs, name)
+		n := strings.TrimSpace(c.NumberLabel())
+		if name := FrameworkShortName(c.Framework, c.FrameworkTitle); name != prev || len(refs) == 0 {
+			refs = append(refs, name+"\n"+n)
 			prev = name
+			continue
 		}
-		refs = append(refs, strings.TrimSpace(c.NumberLabel()+" "+c.Title))
+		refs[len(refs)-1] += "、" + n
 	}
-	cells := []docgen.Cell{docgen.C(no), docgen.C(rest), docgen.C(q), {Runs: criteriaRuns(it.Criteria)},
+	cells := []docgen.Cell{docgen.C(no), docgen.C(q), {Runs: criteriaRuns(it.Criteria)},
 		docgen.C(joinLines(it.Evidence)), docgen.C(joinLines(it.Methods)), docgen.C(""), docgen.C(""), docgen.C(strings.Join(refs, "\n"))}
 	for i := range cells {
 		cells[i].Align = printColumns[i].Align
@@ -461,8 +475,14 @@ func PrintRow(it StoredItem) docgen.Row {
 	return docgen.Row{Cells: cells}
 }
 
+// subheadRow is the row across the printed table that names the 分類
+// of the items under it (the part after the group, 「サーバ等の管理」).
+func subheadRow(name string) docgen.Row {
+	return docgen.Row{Cells: []docgen.Cell{{Runs: []docgen.Run{docgen.T("■ " + name)}, Bold: true, Fill: "F2F5F9", ColSpan: len(printColumns)}}}
+}
+
 func printTable() docgen.Table {
-	t := docgen.Table{HeaderRows: 1, FontSize: 8}
+	t := docgen.Table{HeaderRows: 1, FontSize: 9, LineHeight: 1.3}
 	head := docgen.Row{}
 	for _, c := range printColumns {
 		t.Columns = append(t.Columns, docgen.Column{Width: c.Width, Align: c.Align})
@@ -528,7 +548,7 @@ func TemplateDocument(t StoredTemplate, items []StoredItem, ward string, now tim
 				"所属の業務に当てはまらない項目は、判定欄に「該当なし」と書き、理由を所見欄に残します。",
 			t.Title, len(items), required, site))}},
 		docgen.Paragraph{FirstIndent: true, Runs: []docgen.Run{docgen.T(
-			"「監査資料の例」と「確認方法」は確認の手がかりとして示したもので、これに限りません。「根拠規定」は、その項目が確かめる基準又はポリシーの条項を「枠組み 番号 名称」で示しています。" +
+			"「監査資料の例」と「確認方法」は確認の手がかりとして示したもので、これに限りません。「根拠規定」は、その項目が確かめる基準又はポリシーの条項を枠組みと番号で示しています。" +
 				"監査項目の末尾に（視察）とある項目は、書類だけでなく現地で状態を確かめてください。No 欄の「必須」「推奨」は項目の重要度です。")}},
 	}
 	if filtered {
@@ -565,12 +585,23 @@ func TemplateDocument(t StoredTemplate, items []StoredItem, ward string, now tim
 	} else {
 		blocks = append(blocks, docgen.P("このチェックリストには項目がありません。"))
 	}
-	for _, g := range groups {
+	// The items start on a page of their own; the groups then follow one
+	// another (each heading kept with the start of its table), so that a
+	// group's last items do not leave the rest of a page empty.
+	for gi, g := range groups {
 		tb := printTable()
-		for _, it := range g.items {
+		sub := ""
+		for i, it := range g.items {
+			if _, rest := splitCategory(it.Category); rest != "" && (i == 0 || rest != sub) {
+				tb.Rows = append(tb.Rows, subheadRow(rest))
+				sub = rest
+			}
 			tb.Rows = append(tb.Rows, PrintRow(it))
 		}
-		blocks = append(blocks, docgen.PageBreak{}, docgen.Heading{Level: 1, Text: fmt.Sprintf("%s（%d 項目）", g.name, len(g.items))}, tb)
+		if gi == 0 {
+			blocks = append(blocks, docgen.PageBreak{})
+		}
+		blocks = append(blocks, docgen.Heading{Level: 1, Text: fmt.Sprintf("%s（%d 項目）", g.name, len(g.items))}, tb)
 	}
 	d.Sections = []docgen.Section{{Orientation: docgen.Landscape, Tab: kind, Blocks: blocks}}
 	return d

@@ -89,7 +89,7 @@ func TestItemScreens(t *testing.T) {
 		in.Code = "IN-4.1-01"
 		in.Question = "サーバ室の鍵は管理簿で管理されているか。"
 		in.SiteInspection = true
-		c.Post(item, itemForm(in, "preview")).Want(200, "プレビュー", "サーバ室の鍵は管理簿で管理されているか。（視察）", "<strong>適合（○）：</strong>", "管理区域の管理")
+		c.Post(item, itemForm(in, "preview")).Want(200, "プレビュー", "サーバ室の鍵は管理簿で管理されているか。（視察）", "<strong>○ </strong>", "「管理区域の管理」の行の下")
 		if got, _ := catalog.NewStore(s.DB).Item(ctx, ids[0]); got.Question != "サーバは施錠できる場所に置かれているか。" {
 			t.Fatal("preview saved the item")
 		}
@@ -268,7 +268,7 @@ func TestCatalogScreensAndExport(t *testing.T) {
 	rows, _ := f.GetRows(sheet)
 	header := -1
 	for i, r := range rows {
-		if len(r) > 6 && r[0] == "No" && r[6] == "判定" {
+		if len(r) > 3 && r[0] == "No" && r[3] == "判定" {
 			header = i
 		}
 	}
@@ -323,8 +323,8 @@ func editExport(t *testing.T, c *webtest.Client, tid int64, question string) ([]
 	sheet := f.GetSheetName(0)
 	rows, _ := f.GetRows(sheet)
 	for i, r := range rows {
-		if len(r) > 2 && r[0] == "No" && r[2] == "監査項目" {
-			ref := fmt.Sprintf("C%d", i+2)
+		if len(r) > 1 && r[0] == "No" && r[1] == "監査項目" {
+			ref := fmt.Sprintf("B%d", i+2)
 			code := rows[i+1][0]
 			if err := f.SetCellStr(sheet, ref, question); err != nil {
 				t.Fatal(err)

@@ -150,6 +150,10 @@ type Table struct {
 	Rows       []Row
 	Caption    string
 	FontSize   float64 // points; 0 = renderer default for tables
+	// LineHeight is the line pitch of the cells' text ÷ FontSize, for a
+	// dense table such as a checklist (1.3); 0 = the renderer's default.
+	// PDF sets it; the other formats keep their own.
+	LineHeight float64
 	// TopAlign puts body cells' text at the top of the cell rather than
 	// centred, as in 新旧対照表 where each side reads from the top.
 	TopAlign bool

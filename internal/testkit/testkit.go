@@ -7,9 +7,11 @@ package testkit
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -99,6 +101,7 @@ func Convert(t testing.TB, path, to string) string {
 	soffice := Tool(t, "soffice")
 	dir := t.TempDir()
 	cmd := exec.Command(soffice, "--headless", "-env:UserInstallation=file://"+filepath.Join(dir, "lo-profile"), "--convert-to", to, "--outdir", dir, path)
+	cmd.Env = officeEnv(t)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("soffice --convert-to %s %s: %v\n%s", to, path, err, out)
 	}
@@ -117,7 +120,9 @@ func ConvertAll(t testing.TB, paths []string, to string) []string {
 	soffice := Tool(t, "soffice")
 	dir := t.TempDir()
 	args := append([]string{"--headless", "-env:UserInstallation=file://" + filepath.Join(dir, "lo-profile"), "--convert-to", to, "--outdir", dir}, paths...)
-	if out, err := exec.Command(soffice, args...).CombinedOutput(); err != nil {
+	cmd := exec.Command(soffice, args...)
+	cmd.Env = officeEnv(t)
+	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("soffice --convert-to %s: %v\n%s", to, err, out)
 	}
 	outs := make([]string, len(paths))
@@ -253,4 +258,49 @@ func SpoolFiles(t testing.TB, dir string) []string {
 			return left
 		}
 	}
+}
+
+// officeEnv is the environment LibreOffice runs in: it finds the product's
+// own BIZ UDPGothic (internal/docgen/fonts/files) under the name the
+// spreadsheets ask for, BIZ UDPゴシック, as on a ward's Windows PC. Without
+// it LibreOffice measures column widths in DejaVu Sans, whose narrower
+// digits make a sheet print larger than Excel prints it, and a check of
+// the printed size would pass what a ward official finds too small.
+func officeEnv(t testing.TB) []string {
+	t.Helper()
+	_, file, _, _ := runtime.Caller(0)
+	fonts := filepath.Join(filepath.Dir(file), "..", "docgen", "fonts", "files")
+	if _, err := os.Stat(filepath.Join(fonts, "gothic-regular.ttf")); err != nil {
+		Missing(t, "製品のフォント "+fonts, "make fonts")
+		return os.Environ()
+	}
+	dir := filepath.Join(os.TempDir(), "mamori-fontconfig")
+	conf := filepath.Join(dir, "fonts.conf")
+	body := `<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <dir>` + fonts + `</dir>
+  <cachedir>` + filepath.Join(dir, "cache") + `</cachedir>
+  <match target="pattern">
+    <test name="family"><string>BIZ UDPゴシック</string></test>
+    <edit name="family" mode="assign" binding="strong"><string>BIZ UDPGothic</string></edit>
+  </match>
+</fontconfig>
+`
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if old, err := os.ReadFile(conf); err != nil || string(old) != body {
+		// Written to a temporary name and renamed, so that packages
+		// testing in parallel never read half a file.
+		tmp := conf + fmt.Sprintf(".%d", os.Getpid())
+		if err := os.WriteFile(tmp, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, conf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return append(os.Environ(), "FONTCONFIG_FILE="+conf)
 }

@@ -386,6 +386,7 @@ func (r *renderer) heading(h docgen.Heading) {
 	fmt.Fprintf(b, `<w:p><w:pPr><w:pStyle w:val="%s"/></w:pPr><w:bookmarkStart w:id="%d" w:name="%s"/>`, style, id, ref.bookmark)
 	r.textRun(ref.text, "")
 	fmt.Fprintf(b, `<w:bookmarkEnd w:id="%d"/></w:p>`, id)
+	r.under = headingIndent(ref.level)
 }
 
 // toc writes 目次, then a TOC field whose cached result is the list of
@@ -433,9 +434,19 @@ func (r *renderer) toc() {
 func (r *renderer) paragraph(p docgen.Paragraph) {
 	b := r.b
 	b.WriteString(`<w:p><w:pPr><w:pStyle w:val="Body"/>`)
-	if p.Indent > 0 || p.FirstIndent {
+	// running text starts under its heading; centred and right-aligned
+	// lines (titles, dates) keep the full width
+	under := 0
+	if p.Align == docgen.AlignLeft || p.Align == docgen.AlignJustify {
+		under = r.under
+	}
+	if p.Indent > 0 || p.FirstIndent || under > 0 {
 		b.WriteString(`<w:ind`)
-		if p.Indent > 0 {
+		switch {
+		case under > 0:
+			// in twips only: w:leftChars would override w:left
+			fmt.Fprintf(b, ` w:left="%d"`, under+max(p.Indent, 0)*charTwips)
+		case p.Indent > 0:
 			fmt.Fprintf(b, ` w:leftChars="%d" w:left="%d"`, p.Indent*100, p.Indent*charTwips)
 		}
 		if p.FirstIndent {
@@ -455,8 +466,14 @@ func (r *renderer) list(l docgen.List) {
 		num = r.lists + 1
 	}
 	for _, it := range l.Items {
-		fmt.Fprintf(r.b, `<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="%d"/><w:numId w:val="%d"/></w:numPr>%s</w:pPr>`,
-			clamp(it.Level, 0, 8), num, r.markChange(it.Runs))
+		lv := clamp(it.Level, 0, 8)
+		ind := ""
+		if r.under > 0 {
+			// the numbering's indent, moved under the heading
+			ind = fmt.Sprintf(`<w:ind w:left="%d" w:hanging="%d"/>`, r.under+(lv+1)*charTwips*2, charTwips*2)
+		}
+		fmt.Fprintf(r.b, `<w:p><w:pPr><w:pStyle w:val="ListParagraph"/><w:numPr><w:ilvl w:val="%d"/><w:numId w:val="%d"/></w:numPr>%s%s</w:pPr>`,
+			lv, num, ind, r.markChange(it.Runs))
 		r.runs(it.Runs, runOpts{})
 		r.b.WriteString(`</w:p>`)
 	}

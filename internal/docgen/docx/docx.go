@@ -162,6 +162,10 @@ type renderer struct {
 	tocPages []int // printed page of each TOC entry, from the PDF layout
 	nextHead int
 	width    int // text width of the current section in twips
+	// under is where body text starts under the last heading (twips):
+	// at the heading's own indent, as the PDF sets it (0 under 第1章 and
+	// 1, one character under （1）, two under ア).
+	under int
 }
 
 func newRenderer(d *docgen.Document) *renderer {

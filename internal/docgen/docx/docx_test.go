@@ -734,3 +734,56 @@ func keepPDF(t *testing.T, pdf, base string) {
 		t.Errorf("pdftoppm: %v\n%s", err, out)
 	}
 }
+
+// TestBodyStartsUnderItsHeading: as in the PDF, a （1） heading is set
+// in by one character and ア by two, and the running text and lists
+// under them start at the heading's indent (a 字下げ adds to it); a
+// centred or right-aligned line keeps the full width, and 第1章 or 1
+// brings the text back to the margin.
+func TestBodyStartsUnderItsHeading(t *testing.T) {
+	d := &docgen.Document{Meta: docgen.Meta{PageNumbers: docgen.PageNone}, Sections: []docgen.Section{{Blocks: []docgen.Block{
+		docgen.Heading{Level: 1, Text: "章", Numbered: true},
+		docgen.Heading{Level: 2, Text: "節", Numbered: true},
+		docgen.P("甲本文"),
+		docgen.Heading{Level: 3, Text: "項", Numbered: true},
+		docgen.P("乙本文"),
+		docgen.Paragraph{FirstIndent: true, Indent: 1, Runs: []docgen.Run{docgen.T("丙本文")}},
+		docgen.Paragraph{Align: docgen.AlignRight, Runs: []docgen.Run{docgen.T("丁日付")}},
+		docgen.Heading{Level: 4, Text: "目", Numbered: true},
+		docgen.P("戊本文"),
+		docgen.List{Items: []docgen.ListItem{{Runs: []docgen.Run{docgen.T("己箇条")}}}},
+		docgen.Heading{Level: 2, Text: "次の節", Numbered: true},
+		docgen.P("庚本文"),
+	}}}}
+	_, p := render(t, d)
+	left := map[string]string{}
+	for _, para := range p.doc(t).all("p") {
+		text := para.text()
+		if text == "" {
+			continue
+		}
+		k := string([]rune(text)[0])
+		if ind := para.first("ind"); ind != nil {
+			left[k], _ = ind.attr("left")
+		} else {
+			left[k] = "0"
+		}
+	}
+	for k, want := range map[string]string{"甲": "0", "乙": "230", "丙": "440", "丁": "0", "戊": "420", "己": "840", "庚": "0"} {
+		if left[k] != want {
+			t.Errorf("%s starts at %s twips, want %s (all: %v)", k, left[k], want, left)
+		}
+	}
+	styles := string(p.files["word/styles.xml"])
+	for _, s := range []string{`w:styleId="Heading3"`, `w:styleId="Heading4"`} {
+		i := strings.Index(styles, s)
+		if i < 0 {
+			t.Fatalf("no %s style", s)
+		}
+		end := strings.Index(styles[i:], "</w:style>")
+		want := map[string]string{`w:styleId="Heading3"`: `<w:ind w:left="230"/>`, `w:styleId="Heading4"`: `<w:ind w:left="420"/>`}[s]
+		if !strings.Contains(styles[i:i+end], want) {
+			t.Errorf("style %s lacks %s", s, want)
+		}
+	}
+}

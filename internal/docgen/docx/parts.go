@@ -63,15 +63,30 @@ var gothic = fonts(fontGothic)
 // heading style: built-in "heading N" (Word shows 見出し N in a Japanese
 // UI and its TOC \o switch and navigation pane use it) with the Japanese
 // alias 見出しN and an explicit outline level for LibreOffice.
+// Levels 3 and 4 (（1）, ア) are set in as the PDF sets them
+// (headingIndent), and the body text under them with them.
 func headingStyle(n int, halfPts int) string {
 	return fmt.Sprintf(`<w:style w:type="paragraph" w:styleId="Heading%d"><w:name w:val="heading %d"/><w:aliases w:val="見出し%d"/><w:basedOn w:val="Normal"/><w:next w:val="Body"/><w:uiPriority w:val="9"/><w:qFormat/>`+
-		`<w:pPr><w:keepNext/><w:keepLines/><w:spacing w:before="%d" w:after="120"/><w:outlineLvl w:val="%d"/></w:pPr>`+
+		`<w:pPr><w:keepNext/><w:keepLines/><w:spacing w:before="%d" w:after="120"/><w:ind w:left="%d"/><w:outlineLvl w:val="%d"/></w:pPr>`+
 		`<w:rPr>%s<w:b/><w:bCs/><w:sz w:val="%d"/><w:szCs w:val="%d"/></w:rPr></w:style>`+
 		// The same look for headings kept out of the TOC: outline level 9
 		// (body text) and not a built-in heading style, so neither TOC \o
 		// nor \u collects them.
 		`<w:style w:type="paragraph" w:customStyle="1" w:styleId="Heading%dNoTOC"><w:name w:val="見出し%d（目次外）"/><w:basedOn w:val="Heading%d"/><w:next w:val="Body"/><w:pPr><w:outlineLvl w:val="9"/></w:pPr></w:style>`,
-		n, n, n, 360-40*n, n-1, gothic, halfPts, halfPts, n, n, n)
+		n, n, n, 360-40*n, headingIndent(n), n-1, gothic, halfPts, halfPts, n, n, n)
+}
+
+// headingIndent is a heading level's indent in twips, the PDF's
+// (internal/docgen/pdf headingStyle): one character of the 11.5 pt
+// （1） heading, two of 10.5 pt body text for ア.
+func headingIndent(level int) int {
+	switch level {
+	case 3:
+		return 230
+	case 4:
+		return 2 * charTwips
+	}
+	return 0
 }
 
 var stylesXML = xmlHeader + `<w:styles ` + nsW + `>` +

@@ -357,3 +357,43 @@ func TestHeaderNotOrphaned(t *testing.T) {
 		}
 	}
 }
+
+// TestSubheadingRowKeptWithNext: a row that is one cell across the whole
+// table (a checklist's 分類) never ends a page: it moves with the row
+// under it, wherever the page break falls.
+func TestSubheadingRowKeptWithNext(t *testing.T) {
+	needFonts(t)
+	body := strings.Repeat("確認する内容を一行ずつ書く。\n", 5)
+	for fill := range 12 {
+		var blocks []docgen.Block
+		for i := range fill * 3 {
+			blocks = append(blocks, docgen.P(fmt.Sprintf("埋め草%d", i)))
+		}
+		tb := docgen.Table{HeaderRows: 1, Columns: []docgen.Column{{Width: 1}, {Width: 4}},
+			Rows: []docgen.Row{docgen.HeadRow("番号", "内容")}}
+		for i := range 12 {
+			tb.Rows = append(tb.Rows, docgen.Row{Cells: []docgen.Cell{{Runs: []docgen.Run{docgen.T(fmt.Sprintf("■分類%d", i))}, ColSpan: 2, Bold: true}}},
+				docgen.Row{Cells: []docgen.Cell{docgen.C(fmt.Sprintf("項目%d", i)), docgen.C(body)}})
+		}
+		blocks = append(blocks, tb)
+		d := &docgen.Document{Meta: docgen.Meta{PageNumbers: docgen.PageNone}, Sections: []docgen.Section{{Blocks: blocks}}}
+		l, err := layOut(d, Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pageOf := map[string]int{}
+		for pi, p := range l.pages {
+			for _, o := range p.ops {
+				if o.kind == opText && (strings.HasPrefix(o.text, "■分類") || strings.HasPrefix(o.text, "項目")) {
+					pageOf[o.text] = pi
+				}
+			}
+		}
+		for i := range 12 {
+			h, r := fmt.Sprintf("■分類%d", i), fmt.Sprintf("項目%d", i)
+			if pageOf[h] != pageOf[r] {
+				t.Errorf("fill %d: %s is on page %d, its row on page %d", fill, h, pageOf[h]+1, pageOf[r]+1)
+			}
+		}
+	}
+}

@@ -38,6 +38,9 @@ func (l *layouter) table(t docgen.Table) {
 		size = tablePt
 	}
 	lh := size * tableLH
+	if t.LineHeight >= 1 {
+		lh = size * min(t.LineHeight, 3)
+	}
 	tw := l.textWidth()
 	total := 0.0
 	for _, c := range t.Columns {
@@ -126,6 +129,20 @@ func (l *layouter) table(t docgen.Table) {
 		}
 	}
 
+	// groupTo is the last row that prints with row r on one page: the
+	// rows spans bind to it and, after a row across the whole table (a
+	// sub-heading), the row under it.
+	groupTo := func(r int) int {
+		end := r
+		for k := r; k <= end; k++ {
+			end = max(end, groupEnd[k])
+			if k == end && end+1 < nrow && spansAll(grid[k]) {
+				end++
+			}
+		}
+		return end
+	}
+
 	hr := min(max(t.HeaderRows, 0), nrow)
 	headerH := 0.0
 	for r := 0; r < hr; r++ {
@@ -153,10 +170,7 @@ func (l *layouter) table(t docgen.Table) {
 	// never a header alone at the foot of a page.
 	first := 0.0
 	if hr < nrow {
-		end := groupEnd[hr]
-		for k := hr; k <= end; k++ {
-			end = max(end, groupEnd[k])
-		}
+		end := groupTo(hr)
 		for k := hr; k <= end; k++ {
 			first += rowH[k]
 		}
@@ -180,10 +194,7 @@ func (l *layouter) table(t docgen.Table) {
 	fresh := func() float64 { return l.g.bottom - l.g.top - headerH }
 
 	for r := hr; r < nrow; {
-		end := r
-		for k := r; k <= end; k++ {
-			end = max(end, groupEnd[k])
-		}
+		end := groupTo(r)
 		gh := 0.0
 		for k := r; k <= end; k++ {
 			gh += rowH[k]
@@ -223,6 +234,12 @@ func (l *layouter) table(t docgen.Table) {
 		r = end + 1
 	}
 	l.y += 4 * mm
+}
+
+// spansAll reports whether a grid row is one cell across the whole
+// table (a sub-heading row), which never ends a page.
+func spansAll(row []*tcell) bool {
+	return len(row) > 1 && row[0] != nil && row[0].rs == 1 && row[0].cs == len(row)
 }
 
 func (c *tcell) height(lh float64) float64 {

@@ -89,8 +89,7 @@ func RenderWithOptions(w io.Writer, d *docgen.Document, opt Options) error {
 const (
 	fontName     = "BIZ UDPゴシック" // cells and the workbook's default (Normal) font
 	fontSize     = 10.0
-	lineFactor   = 1.5  // line height ÷ font size: leaves room for the tallest Japanese face LibreOffice falls back to
-	defaultRowPt = 15.0 // an empty row (fontSize × lineFactor)
+	defaultRowPt = 15.0 // an empty or one-line row (height.go estimates the others)
 	maxColWidth  = 60.0 // no column is wider, even on screen
 	minColWidth  = 4.0
 	defaultFill  = "DDE6F0"
@@ -98,12 +97,16 @@ const (
 	chartRowPt   = 18.0 // the height of each of them (22 px as excelize anchors the chart)
 	boxWidth     = 9.0  // one 決裁 stamp box
 	dataSheet    = "図表データ"
-	// printed columns add up to at most these (column units), so a sheet
-	// prints at its size in Excel (BIZ UDPゴシック 11: a unit ≈ 7 px) and
-	// at ≥ 92 % (10 pt text ≥ 9.2 pt) in LibreOffice, which measures the
-	// unit in DejaVu Sans (≈ 9.4 px) when the Japanese face is missing.
-	pageUnitsPortrait  = 78.0
-	pageUnitsLandscape = 116.0
+	// printed columns add up to at most these (column units), so that a
+	// sheet fitted to the page width prints its 10 pt text at ≥ 9.2 pt.
+	// A unit is the width of a digit of the Normal font: in BIZ UDPゴシック
+	// (0.76 em at 11 pt, about 8.3 pt with padding) Excel and LibreOffice
+	// both make A4's printable width about 66 units portrait and 99
+	// landscape at 100 %. (With DejaVu Sans, which LibreOffice uses when the
+	// Japanese face is missing, a unit is narrower and the sheet prints
+	// larger; the print check therefore runs LibreOffice with the face.)
+	pageUnitsPortrait  = 66.0
+	pageUnitsLandscape = 99.0
 	// printable height in points (A4 less margins, header and footer)
 	pageHeightPortrait  = 720.0
 	pageHeightLandscape = 470.0
@@ -486,6 +489,20 @@ func fitColumns(widths, floor, share []float64, room float64) {
 	if total <= room {
 		return
 	}
+	// Floors that together exceed the page would make the whole sheet
+	// print smaller: they give way in proportion, down to the width of a
+	// ten-character word (a longer identifier or address then wraps
+	// inside its cell, which Excel and LibreOffice both do).
+	floors := 0.0
+	for _, f := range floor {
+		floors += f
+	}
+	if floors > room {
+		floor = append([]float64(nil), floor...)
+		for i, f := range floor {
+			floor[i] = math.Max(math.Min(f, 12), f*room/floors)
+		}
+	}
 	sh := append([]float64(nil), share...)
 	sum := 0.0
 	for _, v := range sh {
@@ -729,8 +746,7 @@ func (r *renderer) textRow(s *sheet, runs []docgen.Run, k styleKey) error {
 	if size == 0 {
 		size = fontSize
 	}
-	lines := wrappedLines(text, width*fontSize/size)
-	h := rowHeight(lines, size)
+	h := rowHeight(textHeight(text, width, size))
 	if h != defaultRowPt {
 		if err := r.f.SetRowHeight(s.name, s.row, h); err != nil {
 			return err
@@ -739,27 +755,6 @@ func (r *renderer) textRow(s *sheet, runs []docgen.Run, k styleKey) error {
 	s.advance(s.row, h)
 	s.row++
 	return nil
-}
-
-// wrappedLines estimates how many lines text takes in a column width
-// (in Excel character units, where a full-width character takes two).
-func wrappedLines(text string, width float64) int {
-	usable := math.Max(2, width-1)
-	n := 0
-	for _, line := range strings.Split(text, "\n") {
-		n += max(1, int(math.Ceil(float64(jp.DisplayWidth(line))/usable)))
-	}
-	return n
-}
-
-// rowHeight is the height of a row of lines of text at size points:
-// the line height LibreOffice's fallback CJK face needs (Excel's is
-// smaller), and padding, so that no printed row cuts its text.
-func rowHeight(lines int, size float64) float64 {
-	if lines <= 1 && size <= fontSize {
-		return defaultRowPt
-	}
-	return math.Min(409, math.Ceil(float64(lines)*size*lineFactor+3))
 }
 
 func (r *renderer) metaRows(s *sheet) error {
@@ -870,7 +865,7 @@ func (r *renderer) table(s *sheet, t docgen.Table) error {
 	if t.FontSize > 0 {
 		size = t.FontSize
 	}
-	lines := make([]int, len(t.Rows))
+	need := make([]float64, len(t.Rows)) // points, by row
 	var ferr error
 	layout(t, func(ri, ci int, c docgen.Cell) {
 		if ferr != nil {
@@ -940,17 +935,16 @@ func (r *renderer) table(s *sheet, t docgen.Table) error {
 		for k := ci; k < ci+cs && k < len(s.widths); k++ {
 			w += s.widths[k]
 		}
-		n := wrappedLines(text, w*fontSize/size)
 		if rs == 1 {
-			lines[ri] = max(lines[ri], n)
+			need[ri] = max(need[ri], textHeight(text, w, size))
 		}
 	})
 	if ferr != nil {
 		return ferr
 	}
 	headerH := 0.0
-	for ri, n := range lines {
-		h := rowHeight(max(1, n), size)
+	for ri, n := range need {
+		h := rowHeight(n)
 		if h != defaultRowPt {
 			if err := r.f.SetRowHeight(s.name, first+ri, h); err != nil {
 				return err

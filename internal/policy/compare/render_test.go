@@ -582,15 +582,15 @@ func TestTableDraftingCells(t *testing.T) {
 		}
 	}
 	want := []string{
-		"第1条　（略）",
-		"　　　第1章　総則\n　（定義）\n第2条　（略）\n　（1）～（3）　（略）\n　（4）　丁　丁及び戊をいう。\n　（5）　（略）",
+		"　　　第1章　総則\n第1条　（略）",
+		"　（定義）\n第2条　（略）\n　（1）～（3）　（略）\n　（4）　丁　丁及び戊をいう。\n　（5）　（略）",
 		"第3条～第5条・附　則　（略）",
 	}
 	if strings.Join(got, "\n---\n") != strings.Join(want, "\n---\n") {
 		t.Errorf("rows:\n%s\nwant:\n%s", strings.Join(got, "\n---\n"), strings.Join(want, "\n---\n"))
 	}
-	// hanging: heading and 見出し by their indent, 「第2条　」 by 4, 「　（4）　」 by 5
-	if h := tb.Rows[2].Cells[0].Hang; fmt.Sprint(h) != "[3 1 4 0 5 0]" {
+	// hanging: 見出し by its indent, 「第2条　」 by 4, 「　（4）　」 by 5
+	if h := tb.Rows[2].Cells[0].Hang; fmt.Sprint(h) != "[1 4 0 5 0]" {
 		t.Errorf("hang %v", h)
 	}
 }

@@ -80,7 +80,65 @@ func tableBlock(r *Result, opt TableOptions) docgen.Table {
 		tb.add(&r.Rows[i])
 	}
 	tb.flushOmitted()
+	if opt.Remarks {
+		t.Columns[2].Width = remarkWidth(t.Rows[1:])
+	}
 	return t
+}
+
+// remarkFitEm is how many full-width characters of 10 pt a line of the
+// 備考 column holds at its usual width (0.3 beside the sides' 1 each).
+const remarkFitEm = 8
+
+// splitRemark breaks a remark longer than the 備考 column usually holds
+// into two lines at the break that leaves the longer line shortest: after 「を」, before 「から」 or 「とする」, after 「・」
+// (「（第4条を」「第5条とする）」, 「（第12条・」「第13条から移動）」). A
+// remark with no such break stays whole.
+func splitRemark(line string) []string {
+	em := func(s string) float64 { return float64(jp.DisplayWidth(s)) / 2 }
+	if em(line) <= remarkFitEm {
+		return []string{line}
+	}
+	best, bestW := -1, em(line)
+	for i := range line {
+		rest := line[i:]
+		after := i > 0 && (strings.HasSuffix(line[:i], "を") || strings.HasSuffix(line[:i], "・"))
+		before := i > 0 && (strings.HasPrefix(rest, "から") || strings.HasPrefix(rest, "とする"))
+		if !after && !before {
+			continue
+		}
+		if w := max(em(line[:i]), em(rest)); w < bestW {
+			best, bestW = i, w
+		}
+	}
+	if best < 0 {
+		return []string{line}
+	}
+	return []string{line[:best], line[best:]}
+}
+
+// remarkWidth is the 備考 column's width beside the two sides' 1 each: as
+// wide as its longest line (after splitRemark; full-width characters 1 em,
+// others half) needs at 10 pt on an A4 landscape page, with the cell's
+// margins, so that no closing 「）」 wraps onto a line of its own in any
+// format; at least 0.3, and at most 0.8 (a side keeps most of the width).
+func remarkWidth(rows []docgen.Row) float64 {
+	em := 0.0
+	for _, r := range rows {
+		if len(r.Cells) < 3 {
+			continue
+		}
+		var text strings.Builder
+		for _, run := range r.Cells[2].Runs {
+			text.WriteString(run.Text)
+		}
+		for _, line := range strings.Split(text.String(), "\n") {
+			em = max(em, float64(jp.DisplayWidth(strings.TrimSpace(line)))/2)
+		}
+	}
+	const textPt = docgen.TextWidthLandscape * 72 / 25.4
+	frac := (em*10 + 14) / textPt // 10 pt characters and the cell's margins
+	return min(0.8, max(0.3, 2*frac/(1-frac)))
 }
 
 type tableBuilder struct {
@@ -92,6 +150,11 @@ type tableBuilder struct {
 	// even when they have no names.
 	pendingOmit      bool
 	omitNew, omitOld []*provision.Node
+	// omitNewCtx, omitOldCtx: the chapter and section (context headings)
+	// of the waiting provisions; a run of （略） never runs on into
+	// another chapter or section, whose heading would otherwise first
+	// show above a later row (附則, under no heading, may join it).
+	omitNewCtx, omitOldCtx string
 }
 
 // cellLine is a line of a cell: its runs, and how many of its first
@@ -162,8 +225,36 @@ func (tb *tableBuilder) flushOmitted() {
 		return
 	}
 	tb.pendingOmit = false
-	tb.emit(cellLines{plainLine(omitName(tb.omitNew) + omitted)}, cellLines{plainLine(omitName(tb.omitOld) + omitted)}, "")
+	newCell, oldCell := tb.contextCells(tb.omitNewCtx, tb.omitOldCtx, true, true)
+	newCell = append(newCell, plainLine(omitName(tb.omitNew)+omitted))
+	oldCell = append(oldCell, plainLine(omitName(tb.omitOld)+omitted))
+	tb.emit(newCell, oldCell, "")
 	tb.omitNew, tb.omitOld = nil, nil
+}
+
+// contextCells starts a row's cells with the context headings (章, 節)
+// when they differ from what was printed last, both sides together so
+// the columns stay level (a side without units, hasNew or hasOld false,
+// shows none), and records them as printed.
+func (tb *tableBuilder) contextCells(newCtx, oldCtx string, hasNew, hasOld bool) (newCell, oldCell cellLines) {
+	nc, oc := contextLines(newCtx, tb.newCtx), contextLines(oldCtx, tb.oldCtx)
+	if len(nc) > 0 || len(oc) > 0 {
+		nc, oc = contextLines(newCtx, ""), contextLines(oldCtx, "")
+		if !hasNew {
+			nc = nil
+		}
+		if !hasOld {
+			oc = nil
+		}
+		for i, h := range nc {
+			newCell = append(newCell, cellLine{runs: plainLine(headingPad(i) + h).runs, hang: 3 + i})
+		}
+		for i, h := range oc {
+			oldCell = append(oldCell, cellLine{runs: plainLine(headingPad(i) + h).runs, hang: 3 + i})
+		}
+	}
+	tb.newCtx, tb.oldCtx = newCtx, oldCtx
+	return newCell, oldCell
 }
 
 // omitName names a run of omitted provisions the way a 新旧対照表 does,
@@ -219,8 +310,13 @@ func omitName(nodes []*provision.Node) string {
 func (tb *tableBuilder) emit(newCell, oldCell cellLines, remark string) {
 	row := docgen.Row{Cells: []docgen.Cell{newCell.cell(), oldCell.cell()}}
 	if tb.opt.Remarks {
-		// One parenthesis per line: （変更） / （第4条を第5条とする）.
-		remark = strings.ReplaceAll(remark, "）（", "）\n（")
+		// One parenthesis per line: （変更） / （第4条を第5条とする）, a
+		// long one broken where it reads well (（第4条を / 第5条とする）).
+		var lines []string
+		for _, l := range strings.Split(strings.ReplaceAll(remark, "）（", "）\n（"), "\n") {
+			lines = append(lines, splitRemark(l)...)
+		}
+		remark = strings.Join(lines, "\n")
 		row.Cells = append(row.Cells, docgen.Cell{Runs: []docgen.Run{docgen.T(remark)}, Align: docgen.AlignCenter})
 	}
 	tb.t.Rows = append(tb.t.Rows, row)
@@ -263,6 +359,12 @@ func (tb *tableBuilder) add(row *Row) {
 		return // printed as the context of the provisions under it
 	}
 	if unchanged && tb.opt.OmitSame {
+		if tb.pendingOmit && (len(contextLines(row.NewContext, tb.omitNewCtx)) > 0 || len(contextLines(row.OldContext, tb.omitOldCtx)) > 0) {
+			tb.flushOmitted() // a chapter or section starting ends the run
+		}
+		if !tb.pendingOmit {
+			tb.omitNewCtx, tb.omitOldCtx = row.NewContext, row.OldContext
+		}
 		tb.pendingOmit = true
 		tb.omitNew = append(tb.omitNew, row.New...)
 		tb.omitOld = append(tb.omitOld, row.Old...)
@@ -270,7 +372,6 @@ func (tb *tableBuilder) add(row *Row) {
 	}
 	tb.flushOmitted()
 
-	var newCell, oldCell cellLines
 	// Context headings (章, 節) when they change. A side without units
 	// (新設, 削除) shows its document's headings at that place only when
 	// the comparison knows them; otherwise it shows none and keeps what
@@ -282,24 +383,7 @@ func (tb *tableBuilder) add(row *Row) {
 	if len(row.Old) == 0 && oldCtx == "" {
 		oldCtx = tb.oldCtx
 	}
-	nc, oc := contextLines(newCtx, tb.newCtx), contextLines(oldCtx, tb.oldCtx)
-	if len(nc) > 0 || len(oc) > 0 {
-		// Print both sides' context together so the columns stay level.
-		nc, oc = contextLines(newCtx, ""), contextLines(oldCtx, "")
-		if len(row.New) == 0 && row.NewContext == "" {
-			nc = nil
-		}
-		if len(row.Old) == 0 && row.OldContext == "" {
-			oc = nil
-		}
-		for i, h := range nc {
-			newCell = append(newCell, cellLine{runs: plainLine(headingPad(i) + h).runs, hang: 3 + i})
-		}
-		for i, h := range oc {
-			oldCell = append(oldCell, cellLine{runs: plainLine(headingPad(i) + h).runs, hang: 3 + i})
-		}
-	}
-	tb.newCtx, tb.oldCtx = newCtx, oldCtx
+	newCell, oldCell := tb.contextCells(newCtx, oldCtx, len(row.New) > 0 || row.NewContext != "", len(row.Old) > 0 || row.OldContext != "")
 
 	var oldOK, newOK []bool
 	if row.diff != nil && tb.opt.OmitSame {
