@@ -111,7 +111,7 @@ func zeroOr(t time.Time, f func(time.Time) string) string {
 // NewRenderer parses the shared layout.
 func NewRenderer(log *slog.Logger) (*Renderer, error) {
 	rd := &Renderer{pages: map[string]*template.Template{}, static: newStatic(), log: log}
-	base, err := template.New("layout").Funcs(rd.funcs()).ParseFS(layoutFS, "templates/*.html")
+	base, err := template.New("base").Funcs(rd.funcs()).ParseFS(layoutFS, "templates/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("web.NewRenderer: %w", err)
 	}
@@ -187,7 +187,7 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	p.Crumbs = Breadcrumbs(p.Path, title, p.Nav)
 	buf := getBuffer()
 	defer putBuffer(buf)
-	if err := t.ExecuteTemplate(buf, "layout", p); err != nil {
+	if err := rd.writePage(buf, t, &p); err != nil {
 		return fmt.Errorf("web.Render %s: %w", name, err)
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -327,7 +327,7 @@ func (rd *Renderer) Error(w http.ResponseWriter, r *http.Request, status int, ms
 	p := rd.page(w, r, title, map[string]any{"Status": status, "Message": msg})
 	buf := getBuffer()
 	defer putBuffer(buf)
-	if err := rd.errorPage.ExecuteTemplate(buf, "layout", p); err != nil {
+	if err := rd.writePage(buf, rd.errorPage, &p); err != nil {
 		rd.log.Error("render error page", "err", err)
 		http.Error(w, msg, status)
 		return

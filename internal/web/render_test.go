@@ -109,3 +109,41 @@ func TestNavRenderedOncePerMenu(t *testing.T) {
 		t.Errorf("NavItem has %d fields; add the new ones to navHTML's cache key and update this test", n)
 	}
 }
+
+// TestPageChromeEscaped: what the shared page shows from people and
+// settings (a display name, the ward's name, a one-time message, a
+// breadcrumb) is escaped, the page's own "head" lands in the document head,
+// and the title, the account form's CSRF token and the banner are there.
+func TestPageChromeEscaped(t *testing.T) {
+	rd, err := NewRenderer(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := fstest.MapFS{"p/x.html": {Data: []byte(`{{define "head"}}<link rel="stylesheet" href="/x.css">{{end}}{{define "content"}}<p>{{.Data}}</p>{{end}}`)}}
+	if err := rd.Add("t", pages, "p"); err != nil {
+		t.Fatal(err)
+	}
+	rd.Site = func(context.Context) Site { return Site{WardName: `<i>区</i>`, FiscalYear: 2026, Demo: true} }
+	rd.Nav = func(*http.Request, *User) []NavItem {
+		return []NavItem{{Label: "ホーム", Path: "/"}, {Label: "一覧<b>", Path: "/things"}}
+	}
+	r := httptest.NewRequest(http.MethodGet, "/things/1", nil)
+	r.AddCookie(&http.Cookie{Name: flashCookie, Value: "ng:%3Cscript%3E"})
+	r = r.WithContext(WithUser(context.WithValue(r.Context(), csrfKey, `tok"en`), &User{ID: 1, DisplayName: `<img src=x>`, Role: RoleStaff}, ScopeAll))
+	w := httptest.NewRecorder()
+	if err := rd.Render(w, r, http.StatusOK, "t/x", "題<名>", "<本文>"); err != nil {
+		t.Fatal(err)
+	}
+	page := w.Body.String()
+	for _, want := range []string{"<title>題&lt;名&gt; | 守り Mamori – &lt;i&gt;区&lt;/i&gt;</title>", `<link rel="stylesheet" href="/x.css">` + "\n</head>",
+		`<span class="ward">&lt;i&gt;区&lt;/i&gt;</span><span class="fy">令和8年度</span>`, `<span class="who">&lt;img src=x&gt;（職員）</span>`,
+		`value="tok&#34;en"`, `<a href="/things">一覧&lt;b&gt;</a>`, `<span aria-current="page">題&lt;名&gt;</span>`,
+		`<div class="alert alert-error" role="status">&lt;script&gt;</div>`, `class="demo-banner"`, "<p>&lt;本文&gt;</p>", "</html>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %s:\n%s", want, page)
+		}
+	}
+	if strings.Contains(page, "<script>") || strings.Contains(page, "<img") || strings.Contains(page, "<i>") {
+		t.Errorf("unescaped text on the page:\n%s", page)
+	}
+}
