@@ -210,26 +210,38 @@ func (s *Store) Document(ctx context.Context, id int64) (Document, error) {
 // Documents lists every document (kind order, then title) with its
 // adopted version and drafts in progress.
 func (s *Store) Documents(ctx context.Context) ([]Document, error) {
+	var docs []Document
+	var err error
 	if database.InTx(ctx) {
-		return s.documents(ctx)
-	}
-	now := time.Now()
-	docs, gen, ok := s.docs.get(now)
-	if !ok {
-		var err error
-		if docs, err = s.documents(ctx); err != nil {
-			return nil, err
+		docs, err = s.documents(ctx)
+	} else {
+		now := time.Now()
+		kept, gen, ok := s.docs.get(now)
+		if docs = kept; !ok {
+			if docs, err = s.documents(ctx); err == nil {
+				s.docs.put(docs, gen, now)
+			}
 		}
-		s.docs.put(docs, gen, now)
 	}
-	// Department names through the organisation's own cache, so that a
-	// renamed department shows as soon as the organisation sees it.
+	if err != nil {
+		return nil, err
+	}
+	// Department names (and the order, which follows them) through the
+	// organisation's own cache, so that a renamed department shows as
+	// soon as the organisation sees it.
 	if err := s.departmentNames(ctx, docs); err != nil {
 		return nil, err
 	}
+	order := map[Kind]int{}
+	for i, k := range Kinds {
+		order[k] = i
+	}
+	sortDocs(docs, order)
 	return docs, nil
 }
 
+// documents reads every document with its adopted version and drafts, in
+// id order and without department names.
 func (s *Store) documents(ctx context.Context) ([]Document, error) {
 	rows, err := s.db.Query(ctx, "SELECT "+docCols+" FROM policy_documents d ORDER BY d.id")
 	if err != nil {
@@ -250,9 +262,6 @@ func (s *Store) documents(ctx context.Context) ([]Document, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if err := s.departmentNames(ctx, docs); err != nil {
-		return nil, err
-	}
 	vs, err := s.versions(ctx, "v.status <> ?", string(StatusSuperseded))
 	if err != nil {
 		return nil, err
@@ -269,11 +278,6 @@ func (s *Store) documents(ctx context.Context) ([]Document, error) {
 			docs[i].Drafts = append(docs[i].Drafts, v)
 		}
 	}
-	order := map[Kind]int{}
-	for i, k := range Kinds {
-		order[k] = i
-	}
-	sortDocs(docs, order)
 	return docs, nil
 }
 
