@@ -92,21 +92,25 @@ const (
 	defaultRowPt = 15.0 // an empty or one-line row (height.go estimates the others)
 	maxColWidth  = 60.0 // no column is wider, even on screen
 	minColWidth  = 4.0
+	minFloor     = 8.0 // a column keeps this much of its unbreakable text's width when the page is short
 	defaultFill  = "DDE6F0"
 	chartRows    = 16   // rows an embedded chart covers
 	chartRowPt   = 18.0 // the height of each of them (22 px as excelize anchors the chart)
 	boxWidth     = 9.0  // one 決裁 stamp box
+	minBoxWidth  = 7.0  // … when the page is short of room (about 20 mm)
 	dataSheet    = "図表データ"
 	// printed columns add up to at most these (column units), so that a
 	// sheet fitted to the page width prints its 10 pt text at ≥ 9.2 pt.
 	// A unit is the width of a digit of the Normal font: in BIZ UDPゴシック
 	// (0.76 em at 11 pt, about 8.3 pt with padding) Excel and LibreOffice
-	// both make A4's printable width about 66 units portrait and 99
-	// landscape at 100 %. (With DejaVu Sans, which LibreOffice uses when the
-	// Japanese face is missing, a unit is narrower and the sheet prints
-	// larger; the print check therefore runs LibreOffice with the face.)
+	// both make A4's printable width about 61 units portrait and 91
+	// landscape at 100 %; landscape keeps one unit spare, because
+	// LibreOffice rounds each column up to whole pixels. (With DejaVu
+	// Sans, which LibreOffice uses when the Japanese face is missing, a
+	// unit is narrower and the sheet prints larger; the print check
+	// therefore runs LibreOffice with the face.)
 	pageUnitsPortrait  = 66.0
-	pageUnitsLandscape = 99.0
+	pageUnitsLandscape = 98.0
 	// printable height in points (A4 less margins, header and footer)
 	pageHeightPortrait  = 720.0
 	pageHeightLandscape = 470.0
@@ -451,10 +455,19 @@ func (r *renderer) columnPlan(s *sheet, sec docgen.Section, first bool) {
 	for i := range widths {
 		widths[i] = math.Min(maxColWidth, math.Max(math.Max(natural[i], floor[i]), share[i]*budget))
 	}
-	room := budget
+	// A 決裁欄 narrows its stamp boxes (down to minBoxWidth) before the
+	// table's unbreakable words would push the sheet past the page.
+	bw := boxWidth
 	if box > 0 {
-		room -= boxWidth * float64(box)
+		floors := 0.0
+		for _, f := range floor[:printed] {
+			floors += f
+		}
+		if floors+bw*float64(box) > budget {
+			bw = math.Max(minBoxWidth, (budget-floors)/float64(box))
+		}
 	}
+	room := budget - bw*float64(box)
 	fitColumns(widths[:printed], floor[:printed], share[:printed], room)
 	// a sheet narrower than half a page looks cramped for its text rows
 	sum := 0.0
@@ -468,7 +481,7 @@ func (r *renderer) columnPlan(s *sheet, sec docgen.Section, first bool) {
 	}
 	if box > 0 {
 		s.box = n + 1
-		widths = append(widths, fill(box, boxWidth)...)
+		widths = append(widths, fill(box, bw)...)
 	}
 	s.cols, s.widths = len(widths), widths
 	if printed < n && box == 0 {
@@ -490,17 +503,21 @@ func fitColumns(widths, floor, share []float64, room float64) {
 		return
 	}
 	// Floors that together exceed the page would make the whole sheet
-	// print smaller: they give way in proportion, down to the width of a
-	// ten-character word (a longer identifier or address then wraps
-	// inside its cell, which Excel and LibreOffice both do).
-	floors := 0.0
+	// print smaller: what each has above a short number's width
+	// (minFloor) gives way in proportion (a longer identifier, address or
+	// date then wraps inside its cell, which Excel and LibreOffice both do).
+	floors, above := 0.0, 0.0
 	for _, f := range floor {
 		floors += f
+		above += math.Max(0, f-minFloor)
 	}
-	if floors > room {
+	if floors > room && above > 0 {
+		keep := math.Max(0, 1-(floors-room)/above)
 		floor = append([]float64(nil), floor...)
 		for i, f := range floor {
-			floor[i] = math.Max(math.Min(f, 12), f*room/floors)
+			if f > minFloor {
+				floor[i] = minFloor + (f-minFloor)*keep
+			}
 		}
 	}
 	sh := append([]float64(nil), share...)
