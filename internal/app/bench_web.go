@@ -32,10 +32,11 @@ const webTarget = 0.5
 // client against /healthz, a small signed-in page, the staff list and the
 // largest checklist template, each for a fixed time.
 func (c CLI) benchWeb(ctx context.Context, args []string) error {
-	fs := c.plainFlags("bench web", "使い方: mamori bench web [--seconds 5] [--conns 50] [--db postgres://…]")
+	fs := c.plainFlags("bench web", "使い方: mamori bench web [--seconds 5] [--conns 50] [--db postgres://…] [--cpuprofile FILE]")
 	seconds := fs.Float64("seconds", 5, "1 ページあたりの計測秒数")
 	conns := fs.Int("conns", 50, "同時接続数")
 	dbURL := fs.String("db", "", "測るデータベース（省略時は一時 SQLite ファイル。postgres://… なら一時スキーマを作って測り、最後に削除。SQLite のパスなら空のファイル）")
+	profile := fs.String("cpuprofile", "", "小さいページ（/policy）の計測中の CPU プロファイルを書き出すファイル（go tool pprof 用）")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return err
@@ -76,7 +77,14 @@ func (c CLI) benchWeb(ctx context.Context, args []string) error {
 		if p.signedIn {
 			ck = cookie
 		}
+		stop := func() {}
+		if p.path == "/policy" {
+			if stop, err = startProfile(*profile); err != nil {
+				return err
+			}
+		}
 		res, err := loadPage(ctx, ln.Addr().String(), p.path, ck, *conns, dur)
+		stop()
 		if err != nil {
 			return fmt.Errorf("bench web %s: %w", p.path, err)
 		}

@@ -42,6 +42,7 @@ type Service struct {
 	now      func() time.Time
 	slog     *slog.Logger
 	settings settingsCache // settings read on every signed-in request (settings_cache.go)
+	sessions sessionCache  // sessions kept between requests (session_cache.go)
 }
 
 // New returns the service.
@@ -61,5 +62,5 @@ func New(db *database.DB, log *auditlog.Log, cfg Config, now func() time.Time, s
 	if sl == nil {
 		sl = slog.Default()
 	}
-	return &Service{db: db, log: log, cfg: cfg, now: now, slog: sl}
+	return &Service{db: db, log: log, cfg: cfg, now: now, slog: sl, sessions: sessionCache{start: time.Now()}}
 }

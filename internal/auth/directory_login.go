@@ -86,14 +86,20 @@ func (s *Service) directoryLogin(ctx context.Context, login, password string, id
 			return s.log.Record(ctx, "user.directory_create", fmt.Sprintf("user:%d", id),
 				fmt.Sprintf("ディレクトリの利用者 %s（%s）を初回ログインで作成、役割 %s", u.Login, name, web.Role(u.Role).Label()))
 		}
-		var oldRole string
+		var oldRole, oldName string
 		var wasDisabled bool
-		if err := s.db.QueryRow(ctx, "SELECT role, disabled FROM users WHERE id = ?", id).Scan(&oldRole, &wasDisabled); err != nil {
+		var oldStaff, oldDept sql.NullInt64
+		if err := s.db.QueryRow(ctx, "SELECT role, disabled, display_name, staff_id, department_id FROM users WHERE id = ?", id).Scan(&oldRole, &wasDisabled, &oldName, &oldStaff, &oldDept); err != nil {
 			return err
 		}
 		if _, err := s.db.Exec(ctx, `UPDATE users SET display_name = ?, role = ?, department_id = ?, staff_id = ?, directory_dn = ?, disabled = FALSE, updated_at = ? WHERE id = ?`,
 			name, u.Role, deptID, staffID, u.DN, now, id); err != nil {
 			return err
+		}
+		if oldRole != u.Role || wasDisabled || oldName != name || oldStaff != staffID || oldDept != deptID {
+			if err := s.AccountChanged(ctx, id); err != nil {
+				return err
+			}
 		}
 		if oldRole != u.Role || wasDisabled {
 			return s.log.Record(ctx, "user.directory_update", fmt.Sprintf("user:%d", id),

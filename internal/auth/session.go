@@ -262,43 +262,64 @@ func (s *Service) fail(ctx context.Context, key string, threshold int, now time.
 // idle and absolute timeouts, and refreshes the idle clock.
 func (s *Service) Session(ctx context.Context, tok string) (*web.User, string, error) {
 	h := hashToken(tok)
-	var u web.User
-	var role, csrf string
-	var lastSeen, expires database.Time
-	var totpEnabled, disabled bool
-	err := s.db.QueryRow(ctx, `SELECT u.id, u.login, u.display_name, u.role, COALESCE(u.department_id, 0), COALESCE(u.staff_id, 0), u.is_demo, u.totp_enabled, u.disabled,
-			s.csrf_token, s.mfa_pending, s.last_seen_at, s.expires_at
-		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, h).
-		Scan(&u.ID, &u.Login, &u.DisplayName, &role, &u.DepartmentID, &u.StaffID, &u.IsDemo, &totpEnabled, &disabled, &csrf, &u.MFAPending, &lastSeen, &expires)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, "", nil
-	}
-	if err != nil {
-		// The database could not be asked (it is restarting): the
-		// request fails with the 503 page rather than treating the
-		// person as signed out, which would send a form they submitted
-		// to the login page.
-		return nil, "", fmt.Errorf("auth.Session: %w", err)
+	e, epoch, useKept := s.kept(ctx, h)
+	if e == nil {
+		var err error
+		if e, err = s.readSession(ctx, h); err != nil || e == nil {
+			return nil, "", err
+		}
+		e.epoch, e.read = epoch, s.sessions.since()
+		if useKept {
+			s.keep(h, e)
+		}
 	}
 	now := s.now()
-	if disabled || now.After(expires.Time) || now.Sub(lastSeen.Time) > s.cfg.IdleTimeout {
+	if e.disabled || now.After(e.expires) || now.Sub(e.lastSeen) > s.cfg.IdleTimeout {
+		s.forgetSessions(h, 0)
 		_, _ = s.db.Exec(ctx, "DELETE FROM sessions WHERE token_hash = ?", h)
 		return nil, "", nil
 	}
-	if now.Sub(lastSeen.Time) > time.Minute {
+	if now.Sub(e.lastSeen) > time.Minute {
 		if _, err := s.db.Exec(ctx, "UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?", database.T(now), h); err != nil {
 			return nil, "", fmt.Errorf("auth.Session: %w", err)
 		}
+		s.seen(h, now)
 	}
-	u.Role = web.Role(role)
-	if !totpEnabled && (u.Role == web.RoleAdmin || u.Role == web.RoleConsultant) {
+	u := e.user
+	if !e.totpEnabled && (u.Role == web.RoleAdmin || u.Role == web.RoleConsultant) {
 		req, err := s.TOTPRequired(ctx)
 		if err != nil {
 			return nil, "", err
 		}
 		u.MFARequired = req
 	}
-	return &u, csrf, nil
+	return &u, e.csrf, nil
+}
+
+// readSession reads session h and its account from the database (nil when
+// there is no such session).
+func (s *Service) readSession(ctx context.Context, h string) (*keptSession, error) {
+	var e keptSession
+	u := &e.user
+	var role string
+	var lastSeen, expires database.Time
+	err := s.db.QueryRow(ctx, `SELECT u.id, u.login, u.display_name, u.role, COALESCE(u.department_id, 0), COALESCE(u.staff_id, 0), u.is_demo, u.totp_enabled, u.disabled,
+			s.csrf_token, s.mfa_pending, s.last_seen_at, s.expires_at
+		FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`, h).
+		Scan(&u.ID, &u.Login, &u.DisplayName, &role, &u.DepartmentID, &u.StaffID, &u.IsDemo, &e.totpEnabled, &e.disabled, &e.csrf, &u.MFAPending, &lastSeen, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		// The database could not be asked (it is restarting): the
+		// request fails with the 503 page rather than treating the
+		// person as signed out, which would send a form they submitted
+		// to the login page.
+		return nil, fmt.Errorf("auth.Session: %w", err)
+	}
+	u.Role = web.Role(role)
+	e.lastSeen, e.expires = lastSeen.Time, expires.Time
+	return &e, nil
 }
 
 // Denied implements web.Auth: a permission denial goes into the audit log.
@@ -324,6 +345,13 @@ func (s *Service) Logout(ctx context.Context, tok string, everywhere bool) error
 		if _, err := s.db.Exec(ctx, q, arg); err != nil {
 			return fmt.Errorf("auth.Logout: %w", err)
 		}
+		forget, forgetUID := h, int64(0)
+		if everywhere {
+			forget, forgetUID = "", uid
+		}
+		if err := s.revoked(ctx, forget, forgetUID); err != nil {
+			return err
+		}
 		return s.log.Record(ctx, "logout", fmt.Sprintf("user:%d", uid), detail)
 	})
 }
@@ -336,7 +364,7 @@ func (s *Service) EndSessions(ctx context.Context, uid int64, keepTokenHash stri
 	if _, err := s.db.Exec(ctx, "DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?", uid, keepTokenHash); err != nil {
 		return fmt.Errorf("auth.EndSessions: %w", err)
 	}
-	return nil
+	return s.revoked(ctx, "", uid)
 }
 
 // SessionCount returns how many live sessions an account has.

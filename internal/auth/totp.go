@@ -96,6 +96,9 @@ func (s *Service) ConfirmTOTP(ctx context.Context, uid int64, code string) error
 		if _, err := s.db.Exec(ctx, "UPDATE users SET totp_enabled = TRUE, totp_last_step = ?, updated_at = ? WHERE id = ?", int64(step), database.T(s.now()), uid); err != nil {
 			return err
 		}
+		if err := s.AccountChanged(ctx, uid); err != nil {
+			return err
+		}
 		return s.log.Record(ctx, "user.totp_enable", fmt.Sprintf("user:%d", uid), "")
 	})
 }
@@ -104,6 +107,9 @@ func (s *Service) ConfirmTOTP(ctx context.Context, uid int64, code string) error
 func (s *Service) DisableTOTP(ctx context.Context, uid int64) error {
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
 		if _, err := s.db.Exec(ctx, "UPDATE users SET totp_enabled = FALSE, totp_secret = '', totp_last_step = 0, updated_at = ? WHERE id = ?", database.T(s.now()), uid); err != nil {
+			return err
+		}
+		if err := s.AccountChanged(ctx, uid); err != nil {
 			return err
 		}
 		return s.log.Record(ctx, "user.totp_disable", fmt.Sprintf("user:%d", uid), "")
@@ -150,6 +156,9 @@ func (s *Service) VerifyTOTP(ctx context.Context, tok, code string) error {
 			return errTOTPUsed
 		}
 		if _, err := s.db.Exec(ctx, "UPDATE sessions SET mfa_pending = FALSE WHERE token_hash = ?", h); err != nil {
+			return err
+		}
+		if err := s.revoked(ctx, h, 0); err != nil {
 			return err
 		}
 		if _, err := s.db.Exec(ctx, "UPDATE users SET last_login_at = ? WHERE id = ?", database.T(now), uid); err != nil {

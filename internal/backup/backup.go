@@ -31,7 +31,7 @@ import (
 var (
 	Leading  = []string{"blobs", "jobs"}
 	Trailing = []string{"audit_log", "audit_head"}
-	Skipped  = []string{"schema_migrations", "sessions", "login_throttle", "job_schedules"}
+	Skipped  = []string{"schema_migrations", "sessions", "login_throttle", "job_schedules", "auth_epoch"}
 )
 
 // Order is the backup order of the modules' tables between Leading and

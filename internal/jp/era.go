@@ -87,10 +87,20 @@ func eraYear(n int) string {
 func FormatWareki(t time.Time) string {
 	y, m, d := jstDate(t)
 	e := eraAt(dateOf(y, m, d))
+	// Built by hand, not with fmt: lists print a date on every row.
+	b := make([]byte, 0, 32)
 	if e == nil {
-		return fmt.Sprintf("%d年%d月%d日", y, int(m), d)
+		b = strconv.AppendInt(b, int64(y), 10)
+	} else {
+		b = append(b, e.name...)
+		b = append(b, eraYear(y-e.start.year()+1)...)
 	}
-	return fmt.Sprintf("%s%s年%d月%d日", e.name, eraYear(y-e.start.year()+1), int(m), d)
+	b = append(b, "年"...)
+	b = strconv.AppendInt(b, int64(m), 10)
+	b = append(b, "月"...)
+	b = strconv.AppendInt(b, int64(d), 10)
+	b = append(b, "日"...)
+	return string(b)
 }
 
 // FormatWarekiShort formats t's date in Asia/Tokyo as "R8.11.26", using the

@@ -184,6 +184,9 @@ func (s *Service) UpdateAccount(ctx context.Context, id int64, in AccountInput) 
 			in.DisplayName, string(in.Role), nullID(in.DepartmentID), now, id); err != nil {
 			return fmt.Errorf("org.UpdateAccount: %w", err)
 		}
+		if err := s.auth.AccountChanged(ctx, id); err != nil {
+			return err
+		}
 		detail := fmt.Sprintf("表示名 %s, 役割 %s → %s", in.DisplayName, cur.Role.Label(), in.Role.Label())
 		if in.Password != "" {
 			if err := s.setPassword(ctx, id, in.Password); err != nil {
