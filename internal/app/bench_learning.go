@@ -99,7 +99,7 @@ func (c CLI) benchLearning(ctx context.Context, args []string) error {
 	}
 	client := benchHTTPClient(*clients, nil)
 	var acked atomic.Int64
-	res, err := drain(ctx, len(takers), *clients, func(i int) error {
+	res, err := drain(ctx, len(takers), *clients, func(_, i int) error {
 		t := takers[i]
 		body := t.Values.Encode()
 		send := func() error {

@@ -82,6 +82,27 @@ func TestBenchWeb(t *testing.T) {
 	}
 }
 
+// TestBenchSurvey: `mamori bench survey` submits every respondent's answers
+// through the real server (double clicks included), then the whole flow
+// through personal links, and finds every acknowledged submission counted
+// once.
+func TestBenchSurvey(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the demo ward")
+	}
+	code, out, errOut := run(t, t.TempDir(), "", "bench", "survey", "--staff", "60", "--clients", "4")
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errOut)
+	}
+	for _, re := range []string{`提出（ログイン済み、全問を 1 回で POST） +[0-9]+ 件/秒 .* 受理 60  失われた回答 0  二重計上 0  二度押し 6 回`,
+		`一連の流れ（新しいセッションで GET → POST） +[0-9]+ 件/秒 .* 受理 60  失われた回答 0  二重計上 0`,
+		`(?m)^結果: 提出 [0-9]+ 件/秒.*失われた回答 0、二重計上 0、集計 [0-9]+ ms、hello world 比 [0-9.]+$`} {
+		if !regexp.MustCompile(re).MatchString(out) {
+			t.Errorf("output lacks %s:\n%s", re, out)
+		}
+	}
+}
+
 // TestBenchAudit: `mamori bench audit` builds an engagement, measures
 // its pages, saves, concurrent saves (none lost or crossed, one winner
 // on a contested item) and the report PDF, and prints the summary line.
