@@ -1,6 +1,7 @@
 package survey
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -96,7 +97,7 @@ type answerView struct {
 	Missing   []string
 	Total     int
 	Answered  int
-	Body      template.HTML // the questions (render)
+	Body      template.HTML // where the questions go (web.BulkMarker; render)
 	Preview   bool          // the editor's preview: nothing can be entered
 }
 
@@ -106,27 +107,27 @@ type answerView struct {
 // reflection and per-value escaping cost ten times the rest of the
 // request there. The questions' own texts are escaped once per bank.
 func (v answerView) render(w http.ResponseWriter, r *http.Request, status int) error {
-	var b strings.Builder
-	b.Grow(64 << 10)
+	b := web.GetBuffer()
+	defer web.PutBuffer(b)
 	for _, sec := range v.Form.Sections {
 		b.WriteString("<h2>")
 		b.WriteString(html.EscapeString(sec.Label))
 		b.WriteString("向けの設問</h2>\n")
 		for _, q := range sec.Questions {
 			if v.Done {
-				v.writeResult(&b, q)
+				v.writeResult(b, q)
 			} else {
-				v.writeQuestion(&b, q)
+				v.writeQuestion(b, q)
 			}
 		}
 	}
-	v.Body = template.HTML(b.String())
-	return web.Render(w, r, status, "survey/survey_answer", v.Form.Campaign.Title, v)
+	v.Body = web.BulkMarker
+	return web.RenderBulk(w, r, status, "survey/survey_answer", v.Form.Campaign.Title, v, b.Bytes())
 }
 
 // writeQuestion writes one question as a fieldset of radio buttons or
 // check boxes (or a text area), with its error.
-func (v answerView) writeQuestion(b *strings.Builder, q Question) {
+func (v answerView) writeQuestion(b *bytes.Buffer, q Question) {
 	e := q.escaped()
 	a := v.Answers[q.Code]
 	msg := v.ErrorOf(q.Code)
@@ -206,7 +207,7 @@ func (v answerView) writeQuestion(b *strings.Builder, q Question) {
 
 // writeResult writes a knowledge question after submission: the
 // respondent's result (when known), the right answer and the explanation.
-func (v answerView) writeResult(b *strings.Builder, q Question) {
+func (v answerView) writeResult(b *bytes.Buffer, q Question) {
 	if !q.Scored() {
 		return
 	}

@@ -180,6 +180,24 @@ func (rd *Renderer) Pages() []string {
 
 // Render writes page name with data inside the layout.
 func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any) error {
+	return rd.render(w, r, status, name, title, data, nil)
+}
+
+// BulkMarker stands, in a page's data, for a large piece of HTML a handler
+// writes in Go (see RenderBulk): the template prints it where the piece
+// goes.
+const BulkMarker template.HTML = "<!--mamori:bulk-->"
+
+// RenderBulk is Render for a page with a large piece of HTML written in Go
+// (a whole questionnaire), which goes where the template printed
+// BulkMarker. Printed by the template itself, a 100 KB piece would be
+// copied twice more on its way, through a buffer allocated afresh each
+// time; here it is copied once, and bulk may be reused after the call.
+func (rd *Renderer) RenderBulk(w http.ResponseWriter, r *http.Request, status int, name, title string, data any, bulk []byte) error {
+	return rd.render(w, r, status, name, title, data, bulk)
+}
+
+func (rd *Renderer) render(w http.ResponseWriter, r *http.Request, status int, name, title string, data any, bulk []byte) error {
 	t, ok := rd.pages[name]
 	if !ok {
 		return fmt.Errorf("web.Render: no page %q", name)
@@ -191,6 +209,18 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	if err := rd.writePage(buf, t, &p); err != nil {
 		return fmt.Errorf("web.Render %s: %w", name, err)
 	}
+	if bulk != nil {
+		at := bytes.Index(buf.Bytes(), []byte(BulkMarker))
+		if at < 0 {
+			return fmt.Errorf("web.RenderBulk %s: the page does not print web.BulkMarker", name)
+		}
+		tail := getBuffer()
+		defer putBuffer(tail)
+		tail.Write(buf.Bytes()[at+len(BulkMarker):])
+		buf.Truncate(at)
+		buf.Write(bulk)
+		buf.Write(tail.Bytes())
+	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	// The length is known: the page goes out in one piece, not in chunks
@@ -200,6 +230,11 @@ func (rd *Renderer) Render(w http.ResponseWriter, r *http.Request, status int, n
 	_, err := w.Write(buf.Bytes())
 	return err
 }
+
+// GetBuffer and PutBuffer lend the page buffers to handlers that write a
+// large piece of a page in Go (RenderBulk).
+func GetBuffer() *bytes.Buffer  { return getBuffer() }
+func PutBuffer(b *bytes.Buffer) { putBuffer(b) }
 
 // Pages are rendered into a buffer first (so a template error still gets
 // a clean error page); the buffers are reused, because growing a fresh one
@@ -364,4 +399,13 @@ func Render(w http.ResponseWriter, r *http.Request, status int, name, title stri
 		return fmt.Errorf("web.Render: no renderer in request context")
 	}
 	return rd.Render(w, r, status, name, title, data)
+}
+
+// RenderBulk renders with the request's renderer (Renderer.RenderBulk).
+func RenderBulk(w http.ResponseWriter, r *http.Request, status int, name, title string, data any, bulk []byte) error {
+	rd, ok := r.Context().Value(rendererKey).(*Renderer)
+	if !ok {
+		return fmt.Errorf("web.RenderBulk: no renderer in request context")
+	}
+	return rd.RenderBulk(w, r, status, name, title, data, bulk)
 }
