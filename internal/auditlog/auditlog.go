@@ -237,20 +237,7 @@ func (l *Log) RecordBatch(ctx context.Context, entries []Pending) error {
 		at := l.now().UTC().Truncate(time.Microsecond)
 		prev := h.lastHash
 		first := h.lastID - int64(len(entries)) + 1
-		// One INSERT for up to 200 entries (11 values each).
-		var args []any
-		flush := func() error {
-			if len(args) == 0 {
-				return nil
-			}
-			_, err := l.db.Exec(ctx, `INSERT INTO audit_log (id, at, user_id, login, action, target, detail, ip, prev_hash, hash, chain) VALUES `+
-				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?), ", len(args)/11), ", "), args...)
-			args = args[:0]
-			if err != nil {
-				return fmt.Errorf("auditlog.Record: %w", err)
-			}
-			return nil
-		}
+		args := make([]any, 0, 11*len(entries))
 		for i, p := range entries {
 			a := p.Actor
 			e := Entry{ID: first + int64(i), PrevHash: prev, At: at, UserID: a.UserID, Login: a.Login,
@@ -269,14 +256,9 @@ func (l *Log) RecordBatch(ctx context.Context, entries []Pending) error {
 			}
 			args = append(args, e.ID, database.T(e.At), uid, e.Login, e.Action, e.Target, e.Detail, e.IP, e.PrevHash, e.Hash, e.Chain)
 			prev = e.Hash
-			if len(args) >= 200*11 {
-				if err := flush(); err != nil {
-					return err
-				}
-			}
 		}
-		if err := flush(); err != nil {
-			return err
+		if err := l.db.InsertRows(ctx, "audit_log", logColumns, args); err != nil {
+			return fmt.Errorf("auditlog.Record: %w", err)
 		}
 		if _, err := l.db.Exec(ctx, "UPDATE audit_head SET last_hash = ?, keyed_from = ?, key_id = ?, key_mac = ? WHERE id = 1",
 			prev, h.keyedFrom, h.keyID, h.keyMAC); err != nil {
@@ -285,6 +267,8 @@ func (l *Log) RecordBatch(ctx context.Context, entries []Pending) error {
 		return nil
 	})
 }
+
+var logColumns = []string{"id", "at", "user_id", "login", "action", "target", "detail", "ip", "prev_hash", "hash", "chain"}
 
 // Filter selects entries to list or export. The zero Filter is every
 // entry, newest first.

@@ -296,6 +296,46 @@ func (db *DB) InsertID(ctx context.Context, q string, args ...any) (int64, error
 	return id, nil
 }
 
+// InsertRows inserts rows into table's columns; args holds the rows' values
+// one row after another. It must run in a transaction. On SQLite one
+// single-row statement is prepared and run for each row: a multi-row
+// statement is parsed afresh every time, and for a few hundred rows the
+// parsing cost more than the inserting. On PostgreSQL, where each
+// statement is a round trip, rows go a few hundred values at a time.
+func (db *DB) InsertRows(ctx context.Context, table string, columns []string, args []any) error {
+	n := len(columns)
+	if n == 0 || len(args)%n != 0 {
+		return fmt.Errorf("database.InsertRows %s: %d values for %d columns", table, len(args), n)
+	}
+	if len(args) == 0 {
+		return nil
+	}
+	head := "INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES "
+	row := "(" + Placeholders(n) + ")"
+	if db.dialect == SQLite {
+		st, err := db.Prepare(ctx, head+row)
+		if err != nil {
+			return fmt.Errorf("database.InsertRows %s: %w", table, err)
+		}
+		defer st.Close()
+		for i := 0; i < len(args); i += n {
+			if _, err := st.ExecContext(ctx, args[i:i+n]...); err != nil {
+				return fmt.Errorf("database.InsertRows %s: %w", table, err)
+			}
+		}
+		return nil
+	}
+	per := max(1, 2000/n)
+	for i := 0; i < len(args); i += per * n {
+		chunk := args[i:min(len(args), i+per*n)]
+		rows := strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)/n), ", ")
+		if _, err := db.Exec(ctx, head+rows, chunk...); err != nil {
+			return fmt.Errorf("database.InsertRows %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
 // Placeholders returns "?, ?, …" with n marks, for IN lists and multi-row inserts.
 func Placeholders(n int) string {
 	if n <= 0 {

@@ -3,6 +3,7 @@ package database_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"sort"
 	"strings"
@@ -148,6 +149,46 @@ func TestWithTxRollsBackAndJoins(t *testing.T) {
 		var v string
 		if err := db.QueryRow(ctx, "SELECT value FROM settings WHERE key = ?", "c").Scan(&v); err != nil || v != "3" {
 			t.Fatalf("commit: %v %q", err, v)
+		}
+	})
+}
+
+// TestInsertRows inserts more rows than one PostgreSQL statement takes,
+// refuses a ragged argument list, and leaves nothing after a rollback.
+func TestInsertRows(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		cols := []string{"key", "value", "updated_at"}
+		var args []any
+		for i := range 1500 {
+			args = append(args, fmt.Sprintf("k%04d", i), fmt.Sprint(i), "x")
+		}
+		if err := db.WithTx(ctx, func(ctx context.Context) error { return db.InsertRows(ctx, "settings", cols, args) }); err != nil {
+			t.Fatal(err)
+		}
+		var n, sum int
+		if err := db.QueryRow(ctx, "SELECT COUNT(*), SUM(CAST(value AS INTEGER)) FROM settings").Scan(&n, &sum); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1500 || sum != 1499*1500/2 {
+			t.Fatalf("%d rows, sum %d", n, sum)
+		}
+		err := db.WithTx(ctx, func(ctx context.Context) error { return db.InsertRows(ctx, "settings", cols, []any{"a", "b"}) })
+		if err == nil || !strings.Contains(err.Error(), "2 values for 3 columns") {
+			t.Fatalf("ragged rows: %v", err)
+		}
+		boom := errors.New("boom")
+		err = db.WithTx(ctx, func(ctx context.Context) error {
+			if err := db.InsertRows(ctx, "settings", cols, []any{"z1", "1", "x", "z2", "2", "x"}); err != nil {
+				return err
+			}
+			return boom
+		})
+		if !errors.Is(err, boom) {
+			t.Fatal(err)
+		}
+		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM settings").Scan(&n); err != nil || n != 1500 {
+			t.Fatalf("after rollback: %d rows (%v)", n, err)
 		}
 	})
 }

@@ -206,11 +206,8 @@ func (s *Store) commit(ctx context.Context, batch []*pending) ([]error, error) {
 			entries = append(entries, auditlog.Pending{Actor: sub.Actor, Action: "survey.submit",
 				Target: fmt.Sprintf("survey_campaign:%d", sub.Campaign.ID), Detail: detail + "）"})
 		}
-		if n := len(args) / 7; n > 0 {
-			if _, err := s.db.Exec(ctx, `INSERT INTO survey_responses (campaign_id, staff_id, department_id, audiences, answers, source, submitted_on) VALUES `+
-				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?), ", n), ", "), args...); err != nil {
-				return err
-			}
+		if err := s.db.InsertRows(ctx, "survey_responses", responseColumns, args); err != nil {
+			return err
 		}
 		return s.log.RecordBatch(ctx, entries)
 	})
@@ -219,6 +216,8 @@ func (s *Store) commit(ctx context.Context, batch []*pending) ([]error, error) {
 	}
 	return results, nil
 }
+
+var responseColumns = []string{"campaign_id", "staff_id", "department_id", "audiences", "answers", "source", "submitted_on"}
 
 // IsRefusal reports whether err is one of the answering refusals whose
 // message the respondent reads as it is.
