@@ -49,20 +49,32 @@ vet: fonts
 NORACE := ./e2e ./internal/app ./internal/catalog ./internal/audit ./internal/org ./internal/policy ./internal/policy/gap ./internal/drill ./internal/vendor ./internal/scan ./internal/program \
 	./internal/mail/mailmod
 
+# Long sequential tests in packages that otherwise run under the race
+# detector (documents generated, a feature driven end to end on one
+# goroutine) skip themselves under it (testkit.NoRace) and run here once
+# without it: under it, five of them took 8 of CI's minutes.
+RACE_HEAVY := TestAnalysisRecount|TestAnalysisCLI|TestIncidentCLI|TestReportTriageAndClock|TestDirectoryLogin
+RACE_HEAVY_PKGS := ./internal/survey ./internal/incident ./internal/auth
+
 test: fonts $(AXE) fmt-check vet
 	$(GO) test -race -count=1 -timeout 30m $$($(GO) list ./... | grep -v -x -F $(foreach p,$(NORACE),-e mamori/$(patsubst ./%,%,$(p))))
 	$(GO) test -count=1 -timeout 30m $(NORACE)
+	$(GO) test -count=1 -timeout 30m -run '^($(RACE_HEAVY))$$' $(RACE_HEAVY_PKGS)
 	$(GO) test -race -count=1 -timeout 30m -run '^TestBenchWeb$$' ./internal/app
-	$(MAKE) --no-print-directory fuzz FUZZTIME=1s
+	$(MAKE) --no-print-directory fuzz FUZZTIME=1s FUZZ="$(FUZZ_QUICK)"
 
 # Native Go fuzzing of every reader of uploaded bytes (scanner files, the
 # roster, policy DOCX and text, SCORM packages): `make fuzz` runs each
-# target for FUZZTIME; make test runs them briefly on every run.
+# target for FUZZTIME. Every target's seed corpus runs as an ordinary test
+# in `go test`; make test also fuzzes the readers whose test binaries are
+# small for a second each (FUZZ_QUICK). The other three link the whole
+# feature with coverage instrumentation, which took close to a minute each
+# for one second of fuzzing, so they are fuzzed by `make fuzz` only.
 FUZZTIME ?= 1m
-FUZZ := ./internal/scan/parse:FuzzParseNmap ./internal/scan/parse:FuzzParseOpenVAS ./internal/scan/parse:FuzzParseTrivy \
+FUZZ_QUICK := ./internal/scan/parse:FuzzParseNmap ./internal/scan/parse:FuzzParseOpenVAS ./internal/scan/parse:FuzzParseTrivy \
 	./internal/scan/parse:FuzzParseSARIF ./internal/scan/parse:FuzzParseCSV ./internal/scan/parse:FuzzDetect \
-	./internal/policy/provision:FuzzParse ./internal/policy/provision:FuzzReadDOCX ./internal/org/roster:FuzzReadFile \
-	./internal/learning:FuzzParseSCORM ./internal/catalog:FuzzReadXLSX ./internal/audit:FuzzReadPresurveyXLSX
+	./internal/policy/provision:FuzzParse ./internal/policy/provision:FuzzReadDOCX ./internal/org/roster:FuzzReadFile
+FUZZ ?= $(FUZZ_QUICK) ./internal/learning:FuzzParseSCORM ./internal/catalog:FuzzReadXLSX ./internal/audit:FuzzReadPresurveyXLSX
 
 fuzz:
 	@for t in $(FUZZ); do pkg=$${t%%:*}; name=$${t##*:}; echo "== $$name ($$pkg, $(FUZZTIME))"; \

@@ -4,8 +4,8 @@ package app
 // the catalogue's printed checklists and spreadsheet, and each module's
 // deliverables of the demo year) is rendered as it is printed — PDFs as
 // Mamori writes them, XLSX through LibreOffice in one batch — read back
-// with poppler and turned into PNG pages (saved in MAMORI_SHOTS/print when
-// that is set). It fails on a number cut across two lines, text printed
+// with poppler and, when MAMORI_SHOTS is set, turned into PNG pages in
+// MAMORI_SHOTS/print to look at. It fails on a number cut across two lines, text printed
 // under 8 pt from a spreadsheet, text outside its page (a table wider than
 // the page), a line that starts with a character Japanese line breaking
 // forbids there, and a DOCX contents entry without its cached page
@@ -56,7 +56,7 @@ func TestPrintCheck(t *testing.T) {
 	if testing.Short() {
 		t.Skip("short: renders every document kind")
 	}
-	for _, tool := range []string{"pdftotext", "pdftoppm", "soffice"} {
+	for _, tool := range []string{"pdftotext", "soffice"} {
 		testkit.Tool(t, tool)
 	}
 	start := time.Now()
@@ -163,12 +163,12 @@ func TestPrintCheck(t *testing.T) {
 
 	t.Logf("rendered in %s", time.Since(start).Round(100*time.Millisecond))
 
-	shots := filepath.Join(dir, "png")
+	shots := ""
 	if d := os.Getenv("MAMORI_SHOTS"); d != "" {
 		shots = filepath.Join(d, "print")
-	}
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
+		if err := os.MkdirAll(shots, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// Mamori's PDFs are read while LibreOffice prints the spreadsheets.
 	done := make(chan struct{})
@@ -206,6 +206,9 @@ func TestPrintCheck(t *testing.T) {
 // shot renders the first pages of a PDF as PNG pictures (what a person
 // looks at).
 func shot(t *testing.T, dir, name, path string) {
+	if dir == "" {
+		return
+	}
 	prefix := filepath.Join(dir, strings.TrimSuffix(name, ".pdf"))
 	if o, err := exec.Command("pdftoppm", "-r", "60", "-png", "-l", "2", path, prefix).CombinedOutput(); err != nil {
 		t.Errorf("pdftoppm %s: %v %s", name, err, o)

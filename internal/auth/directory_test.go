@@ -21,6 +21,7 @@ import (
 // with the directory down, directory users get a clear message and the
 // local administrator still logs in.
 func TestDirectoryLogin(t *testing.T) {
+	testkit.NoRace(t)
 	sl := testkit.StartSlapd(t)
 	people, groups := "ou=people,"+sl.Suffix, "ou=groups,"+sl.Suffix
 	svc, svcPW := "uid=mamori-svc,"+people, "svc-Secret-2026"

@@ -15,6 +15,7 @@ import (
 // TestIncidentCLI: `mamori incident list --json` and the exports, read
 // back through pdftotext, with their refusals; each export is audited.
 func TestIncidentCLI(t *testing.T) {
+	testkit.NoRace(t)
 	dir := t.TempDir()
 	run := webtest.CLI(t, dir)
 	if code, _, errs := run("demo"); code != 0 {

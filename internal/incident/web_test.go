@@ -44,6 +44,7 @@ func incidentForm(title, occurred, aware, persons string, flags ...string) url.V
 // triage, a stale edit and an edit of a closed incident are refused; a
 // 所属長 reads only the incidents of their department.
 func TestReportTriageAndClock(t *testing.T) {
+	testkit.NoRace(t)
 	s := webtest.Start(t, webtest.Options{Demo: true})
 	staff := s.As("staff")
 	staff.Get("/incident").Want(http.StatusOK, "インシデントを報告する", "あなたの報告", "インシデントに当たらないと判断")

@@ -399,6 +399,7 @@ func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 // most chosen wrong option), and the report, the briefing and the raw
 // answers carry the same figures.
 func TestAnalysisRecount(t *testing.T) {
+	testkit.NoRace(t)
 	w := newAnWard(t, 2031)
 	div := w.biggestDivision(t)
 	c := w.campaign(t, 2031, true, div.ID)
@@ -879,6 +880,7 @@ func TestAnalysisPages(t *testing.T) {
 // TestAnalysisCLI: `mamori survey list --json` and the exports of a
 // campaign's report and raw answers, with their refusals.
 func TestAnalysisCLI(t *testing.T) {
+	testkit.NoRace(t)
 	dir := t.TempDir()
 	run := func(args ...string) (int, string, string) {
 		t.Helper()

@@ -304,3 +304,16 @@ func officeEnv(t testing.TB) []string {
 	}
 	return append(os.Environ(), "FONTCONFIG_FILE="+conf)
 }
+
+// NoRace skips a test under the race detector. It is for long tests that
+// generate documents or drive a feature end to end on one goroutine, which
+// the race detector slows about tenfold and which have no concurrency of
+// their own to check. make test runs every such test again without the
+// race detector (RACE_HEAVY in the Makefile; TestNoRaceTestsRunInMakeTest
+// fails for a test that is not listed there).
+func NoRace(t testing.TB) {
+	t.Helper()
+	if Race {
+		t.Skip("long and sequential: run without -race (make test: RACE_HEAVY)")
+	}
+}
