@@ -106,8 +106,8 @@ func (c CLI) benchSurvey(ctx context.Context, args []string) error {
 	}
 	measured := len(invites) - warm
 	dialect := bs.a.DB.Dialect()
-	fmt.Fprintf(c.Stdout, "自己点検の回答性能（%s、職員 %d 人、1 人あたり平均 %.0f 問、同時 %d クライアント、同じプロセスの Go クライアントから、クライアントごとに 1 本の接続でループバック計測）\n",
-		dialect, measured, float64(questions)/float64(max(measured, 1)), *clients)
+	fmt.Fprintf(c.Stdout, "自己点検の回答性能（%s、職員 %d 人、1 人あたり平均 %.0f 問、同時 %d クライアント、同じプロセスの Go クライアントから、クライアントごとに 1 本の接続でループバック計測、準備運転として別の %d 人が先に提出）\n",
+		dialect, measured, float64(questions)/float64(max(measured, 1)), *clients, warm)
 
 	hello, err := helloWorld(ctx, *clients, 2*time.Second)
 	if err != nil {
