@@ -102,7 +102,7 @@ func (c CLI) benchLearning(ctx context.Context, args []string) error {
 	res, err := drain(ctx, len(takers), *clients, func(_, i int) error {
 		t := takers[i]
 		body := t.Values.Encode()
-		send := func() error {
+		send := func(bool) error {
 			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, fmt.Sprintf("%s/learning/my/%d/test/%d", bs.base, t.AssignmentID, t.AttemptID), strings.NewReader(body))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 			req.Header.Set("Cookie", web.SessionCookie+"="+sessions[i].token)

@@ -140,19 +140,12 @@ func (c CLI) benchSurvey(ctx context.Context, args []string) error {
 			"X-CSRF-Token: " + sessions[i].csrf,
 			"Origin: " + bs.base,
 		}, forms[i])
-		var err error
-		if i%10 != 0 {
-			err = expectAckRaw(ctx, &first[w], req)
-		} else {
-			// A double click: the same submission twice at once; both
-			// must be answered, one counted.
-			errc := make(chan error, 1)
-			go func() { errc <- expectAckRaw(ctx, &second[w], req) }()
-			err = expectAckRaw(ctx, &first[w], req)
-			if err2 := <-errc; err == nil {
-				err = err2
+		err := sendOnceOrTwice(func(again bool) error {
+			if again {
+				return expectAckRaw(ctx, &second[w], req)
 			}
-		}
+			return expectAckRaw(ctx, &first[w], req)
+		}, i%10 == 0)
 		if err != nil {
 			return err
 		}
@@ -257,23 +250,24 @@ func verdict(ok bool) string {
 	return "未達"
 }
 
-// benchStaff adds active staff to the demo ward's departments until the
-// roster has n people (setup of the benchmark only).
 // sendOnceOrTwice sends a submission, or (twice) the same one twice at
-// once, as a double click does: both must be answered, one counted.
-func sendOnceOrTwice(send func() error, twice bool) error {
+// once, as a double click does: both must be answered, one counted. The
+// second copy is sent by send(true), on a connection of its own.
+func sendOnceOrTwice(send func(second bool) error, twice bool) error {
 	if !twice {
-		return send()
+		return send(false)
 	}
 	errc := make(chan error, 1)
-	go func() { errc <- send() }()
-	err := send()
+	go func() { errc <- send(true) }()
+	err := send(false)
 	if err2 := <-errc; err == nil {
 		err = err2
 	}
 	return err
 }
 
+// benchStaff adds active staff to the demo ward's departments until the
+// roster has n people (setup of the benchmark only).
 func benchStaff(ctx context.Context, db *database.DB, n int) error {
 	var have int
 	if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM staff WHERE active = TRUE").Scan(&have); err != nil {
