@@ -120,8 +120,10 @@ type head struct {
 	keyMAC    string // the key's MAC over keyedFrom and keyID
 }
 
+const headColumns = "last_id, last_hash, keyed_from, key_id, key_mac"
+
 func (l *Log) readHead(ctx context.Context, write bool) (head, error) {
-	const q = "SELECT last_id, last_hash, keyed_from, key_id, key_mac FROM audit_head WHERE id = 1"
+	const q = "SELECT " + headColumns + " FROM audit_head WHERE id = 1"
 	query := l.db.QueryRow
 	if write {
 		query = l.db.QueryRowWrite
@@ -223,11 +225,9 @@ func (l *Log) RecordBatch(ctx context.Context, entries []Pending) error {
 	}
 	return l.db.WithTx(ctx, func(ctx context.Context) error {
 		// Updating the head row first locks it on PostgreSQL; SQLite has one writer.
-		if _, err := l.db.Exec(ctx, "UPDATE audit_head SET last_id = last_id + ? WHERE id = 1", len(entries)); err != nil {
-			return fmt.Errorf("auditlog.Record: %w", err)
-		}
-		h, err := l.readHead(ctx, true)
-		if err != nil {
+		var h head
+		if err := l.db.QueryRowWrite(ctx, "UPDATE audit_head SET last_id = last_id + ? WHERE id = 1 RETURNING "+headColumns, len(entries)).
+			Scan(&h.lastID, &h.lastHash, &h.keyedFrom, &h.keyID, &h.keyMAC); err != nil {
 			return fmt.Errorf("auditlog.Record: %w", err)
 		}
 		k, err := l.keyFor(h, true)
@@ -257,10 +257,8 @@ func (l *Log) RecordBatch(ctx context.Context, entries []Pending) error {
 			args = append(args, e.ID, database.T(e.At), uid, e.Login, e.Action, e.Target, e.Detail, e.IP, e.PrevHash, e.Hash, e.Chain)
 			prev = e.Hash
 		}
-		if err := l.db.InsertRows(ctx, "audit_log", logColumns, args); err != nil {
-			return fmt.Errorf("auditlog.Record: %w", err)
-		}
-		if _, err := l.db.Exec(ctx, "UPDATE audit_head SET last_hash = ?, keyed_from = ?, key_id = ?, key_mac = ? WHERE id = 1",
+		if err := l.db.InsertRowsAnd(ctx, "audit_log", logColumns, args,
+			"UPDATE audit_head SET last_hash = ?, keyed_from = ?, key_id = ?, key_mac = ? WHERE id = 1",
 			prev, h.keyedFrom, h.keyID, h.keyMAC); err != nil {
 			return fmt.Errorf("auditlog.Record: %w", err)
 		}

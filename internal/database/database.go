@@ -38,6 +38,8 @@ type DB struct {
 	read    *sql.DB
 	dsn     string
 	stmts   stmtCache // prepared read-pool queries
+	// arrayInserts are InsertRows' PostgreSQL statements by table and columns.
+	arrayInserts sync.Map
 }
 
 // IsPostgres reports whether the DSN names a PostgreSQL server.
@@ -318,20 +320,30 @@ func (db *DB) InsertID(ctx context.Context, q string, args ...any) (int64, error
 // one row after another. It must run in a transaction. On SQLite one
 // single-row statement is prepared and run for each row: a multi-row
 // statement is parsed afresh every time, and for a few hundred rows the
-// parsing cost more than the inserting. On PostgreSQL, where each
-// statement is a round trip, rows go a few hundred values at a time.
+// parsing cost more than the inserting. On PostgreSQL all the rows go in
+// one statement whose text does not depend on their number (each column's
+// values as one array, unnested): a multi-row VALUES list was a new
+// statement for every batch size, prepared and planned afresh on each
+// connection, a round trip and a plan of thousands of parameters each time.
 func (db *DB) InsertRows(ctx context.Context, table string, columns []string, args []any) error {
+	return db.InsertRowsAnd(ctx, table, columns, args, "")
+}
+
+// InsertRowsAnd is InsertRows followed by the data-modifying statement
+// then (an UPDATE, say) with its own arguments: on PostgreSQL in the same
+// statement, so both cost one round trip; on SQLite one after the other.
+// then runs even when there are no rows, and must not depend on them (on
+// PostgreSQL it does not see them).
+func (db *DB) InsertRowsAnd(ctx context.Context, table string, columns []string, args []any, then string, thenArgs ...any) error {
 	n := len(columns)
 	if n == 0 || len(args)%n != 0 {
 		return fmt.Errorf("database.InsertRows %s: %d values for %d columns", table, len(args), n)
 	}
-	if len(args) == 0 {
-		return nil
+	if db.dialect == Postgres && len(args) > 0 {
+		return db.insertArrays(ctx, table, columns, args, then, thenArgs)
 	}
-	head := "INSERT INTO " + table + " (" + strings.Join(columns, ", ") + ") VALUES "
-	row := "(" + Placeholders(n) + ")"
-	if db.dialect == SQLite {
-		st, err := db.Prepare(ctx, head+row)
+	if len(args) > 0 {
+		st, err := db.Prepare(ctx, "INSERT INTO "+table+" ("+strings.Join(columns, ", ")+") VALUES ("+Placeholders(n)+")")
 		if err != nil {
 			return fmt.Errorf("database.InsertRows %s: %w", table, err)
 		}
@@ -341,17 +353,28 @@ func (db *DB) InsertRows(ctx context.Context, table string, columns []string, ar
 				return fmt.Errorf("database.InsertRows %s: %w", table, err)
 			}
 		}
-		return nil
 	}
-	per := max(1, 2000/n)
-	for i := 0; i < len(args); i += per * n {
-		chunk := args[i:min(len(args), i+per*n)]
-		rows := strings.TrimSuffix(strings.Repeat(row+", ", len(chunk)/n), ", ")
-		if _, err := db.Exec(ctx, head+rows, chunk...); err != nil {
+	if then != "" {
+		if _, err := db.Exec(ctx, then, thenArgs...); err != nil {
 			return fmt.Errorf("database.InsertRows %s: %w", table, err)
 		}
 	}
 	return nil
+}
+
+// InIDs is the condition "col is one of ids" and its arguments: an IN list
+// on SQLite, "= ANY" of one array on PostgreSQL, whose statement text then
+// does not change with the number of ids (a new text is a new prepared
+// statement on every connection).
+func (db *DB) InIDs(col string, ids []int64) (string, []any) {
+	if db.dialect == Postgres {
+		return col + " = ANY(?)", []any{ids}
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return col + " IN (" + Placeholders(len(ids)) + ")", args
 }
 
 // Placeholders returns "?, ?, …" with n marks, for IN lists and multi-row inserts.

@@ -190,6 +190,60 @@ func TestInsertRows(t *testing.T) {
 		if err := db.QueryRow(ctx, "SELECT COUNT(*) FROM settings").Scan(&n); err != nil || n != 1500 {
 			t.Fatalf("after rollback: %d rows (%v)", n, err)
 		}
+
+		// Typed and NULL columns, batches of different sizes, values that
+		// need quoting in an array literal.
+		at := database.T(database.FixedTimeForTest())
+		logCols := []string{"id", "at", "user_id", "login", "action", "target", "detail", "ip", "prev_hash", "hash", "chain"}
+		var id int64
+		for _, size := range []int{1, 3, 2} {
+			var rows []any
+			for range size {
+				id++
+				var uid any // NULL on odd rows
+				if id%2 == 0 {
+					uid = int64(7)
+				}
+				rows = append(rows, id, at, uid, `a"b\c,{d}`, "x.y", "", "改行\nと、カンマ", "", "", fmt.Sprint(id), int64(1))
+			}
+			if err := db.WithTx(ctx, func(ctx context.Context) error { return db.InsertRows(ctx, "audit_log", logCols, rows) }); err != nil {
+				t.Fatalf("%d rows into audit_log: %v", size, err)
+			}
+		}
+		var login, detail string
+		var got database.Time
+		var user, chain, users int64
+		if err := db.QueryRow(ctx, "SELECT COUNT(*), COUNT(user_id), MAX(login), MAX(detail), MAX(at), MAX(user_id), MAX(chain) FROM audit_log WHERE action = 'x.y'").Scan(&n, &users, &login, &detail, &got, &user, &chain); err != nil {
+			t.Fatal(err)
+		}
+		if n != 6 || users != 3 || login != `a"b\c,{d}` || detail != "改行\nと、カンマ" || !got.Equal(at.Time) || user != 7 || chain != 1 {
+			t.Fatalf("typed rows: %d (%d with a user) %q %q %v %d %d", n, users, login, detail, got, user, chain)
+		}
+		// Rows and a statement after them, in one go; then alone.
+		err = db.WithTx(ctx, func(ctx context.Context) error {
+			if err := db.InsertRowsAnd(ctx, "settings", cols, []any{"and1", "1", "x", "and2", "2", "x"},
+				"UPDATE settings SET value = ? WHERE key = ?", "then", "k0000"); err != nil {
+				return err
+			}
+			return db.InsertRowsAnd(ctx, "settings", cols, nil, "UPDATE settings SET updated_at = ? WHERE key = ?", "y", "k0001")
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v0, u1 string
+		if err := db.QueryRow(ctx, "SELECT (SELECT value FROM settings WHERE key = 'k0000'), (SELECT updated_at FROM settings WHERE key = 'k0001'), (SELECT COUNT(*) FROM settings WHERE key LIKE 'and%')").Scan(&v0, &u1, &n); err != nil {
+			t.Fatal(err)
+		}
+		if v0 != "then" || u1 != "y" || n != 2 {
+			t.Fatalf("InsertRowsAnd: %q %q %d", v0, u1, n)
+		}
+
+		err = db.WithTx(ctx, func(ctx context.Context) error {
+			return db.InsertRows(ctx, "audit_log", logCols[:2], []any{id + 1, struct{}{}})
+		})
+		if err == nil {
+			t.Fatal("a value of an unknown type was inserted")
+		}
 	})
 }
 
