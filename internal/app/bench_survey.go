@@ -76,36 +76,45 @@ func (c CLI) benchSurvey(ctx context.Context, args []string) error {
 	// connections and prepares its statements on the first requests (on
 	// PostgreSQL the first 50 waited 170 ms for that, the whole p99).
 	warm := 2 * *clients
-	fmt.Fprintf(c.Stderr, "職員 %d 人（ほかに準備運転用 %d 人）と回答用のセッションを用意しています…\n", *staff, warm)
-	if err := benchStaff(ctx, bs.a.DB, *staff+warm); err != nil {
+	dialect := bs.a.DB.Dialect()
+	target := surveySubmitSQLite
+	if dialect == database.Postgres {
+		target = surveySubmitPostgres
+	}
+	// Respondents of their own for the run paced at the target rate, two
+	// seconds of it (fewer on a small run).
+	paced := min(*staff, int(2*target))
+	fmt.Fprintf(c.Stderr, "職員 %d 人（ほかに準備運転用 %d 人、一定間隔での測定用 %d 人）と回答用のセッションを用意しています…\n", *staff, warm, paced)
+	if err := benchStaff(ctx, bs.a.DB, *staff+warm+paced); err != nil {
 		return err
 	}
 	signedIn, linked, invites, err := sb.BenchSetup(ctx)
 	if err != nil {
 		return fmt.Errorf("bench survey: %w", err)
 	}
-	if len(invites) > *staff+warm {
-		invites = invites[:*staff+warm]
+	if len(invites) > *staff+warm+paced {
+		invites = invites[:*staff+warm+paced]
 	}
 	sessions, err := benchSessions(ctx, bs.a, invites)
 	if err != nil {
 		return err
 	}
-	warm = min(warm, len(invites)/2)
+	if len(invites) < *staff+warm+paced {
+		warm, paced = min(warm, len(invites)/3), min(paced, len(invites)/3)
+	}
+	measured := len(invites) - warm - paced
 	// The answers as the form posts them, encoded once: kept as maps, the
 	// client's own data would be the largest thing on the heap the
 	// server's garbage collector walks.
 	questions := 0
 	forms := make([]string, len(invites))
 	for i := range invites {
-		if i >= warm {
+		if i >= warm && i < warm+measured {
 			questions += len(invites[i].Values) - 1
 		}
 		forms[i] = invites[i].Values.Encode()
 		invites[i].Values = nil
 	}
-	measured := len(invites) - warm
-	dialect := bs.a.DB.Dialect()
 	fmt.Fprintf(c.Stdout, "自己点検の回答性能（%s、職員 %d 人、1 人あたり平均 %.0f 問、同時 %d クライアント、同じプロセスの Go クライアントから、クライアントごとに 1 本の接続でループバック計測、準備運転として別の %d 人が先に提出）\n",
 		dialect, measured, float64(questions)/float64(max(measured, 1)), *clients, warm)
 
@@ -163,17 +172,31 @@ func (c CLI) benchSurvey(ctx context.Context, args []string) error {
 	if err != nil {
 		return err
 	}
-	lost, dup := int(acked.Load())-responses, responses-answered
-	if lost < 0 {
-		lost = 0
-	}
-	target := surveySubmitSQLite
-	if dialect == database.Postgres {
-		target = surveySubmitPostgres
-	}
+	lost, dup := max(0, int(acked.Load())-responses), responses-answered
 	v1 := verdict(res.rate() >= target && res.p(0.99) < 50*time.Millisecond && lost == 0 && dup == 0)
 	fmt.Fprintf(c.Stdout, "  提出（ログイン済み、全問を 1 回で POST）  %6.0f 件/秒  中央 %5.1f ms  99%% %5.1f ms  受理 %d  失われた回答 %d  二重計上 %d  二度押し %d 回  目標 %.0f 件/秒・99%% 50 ms 未満: %s\n",
-		res.rate(), ms(res.p(0.5)), ms(res.p(0.99)), acked.Load()-int64(warm), lost, dup, (len(invites)+9)/10-(warm+9)/10, target, v1)
+		res.rate(), ms(res.p(0.5)), ms(res.p(0.99)), acked.Load()-int64(warm), lost, dup, (warm+measured+9)/10-(warm+9)/10, target, v1)
+
+	// 1b. Other respondents at the target rate, sent at even intervals on
+	// the same connections. Above, every client sends its next as soon as
+	// its last is answered, so the server is always saturated and the
+	// latency is the number of clients divided by the throughput (Little's
+	// law): at exactly the target rate that would be 50 ms for 50 clients.
+	// Here is what a respondent waits when the ward submits at that rate.
+	before := acked.Load()
+	resP, err := drainAt(ctx, paced, *clients, target, func(w, i int) error { return submit(w, warm+measured+i) })
+	if err != nil {
+		return err
+	}
+	responsesP, answeredP, err := sb.BenchResponses(ctx, signedIn)
+	if err != nil {
+		return err
+	}
+	lostP, dupP := max(0, int(acked.Load())-responsesP-lost), responsesP-answeredP-dup
+	vP := verdict(resP.p(0.99) < 50*time.Millisecond && lostP == 0 && dupP == 0)
+	fmt.Fprintf(c.Stdout, "  提出（目標の %.0f 件/秒で一定間隔に送信、同じ %d 本の接続）  %6.0f 件/秒  中央 %5.1f ms  99%% %5.1f ms  受理 %d  失われた回答 %d  二重計上 %d  99%% 50 ms 未満: %s\n",
+		target, *clients, resP.rate(), ms(resP.p(0.5)), ms(resP.p(0.99)), acked.Load()-before, lostP, dupP, vP)
+	lost, dup = lost+lostP, dup+dupP
 
 	// 2. The respondent's whole flow through personal links.
 	stopProfile()
@@ -235,11 +258,11 @@ func (c CLI) benchSurvey(ctx context.Context, args []string) error {
 			return err
 		}
 		analysis = fmt.Sprintf("%.0f ms", ms(d))
-		fmt.Fprintf(c.Stdout, "  集計・分析（%d 人分）  %.0f ms  目標 500 ms 未満: %s\n", responses, ms(d), verdict(d < 500*time.Millisecond))
+		fmt.Fprintf(c.Stdout, "  集計・分析（%d 人分）  %.0f ms  目標 500 ms 未満: %s\n", responsesP, ms(d), verdict(d < 500*time.Millisecond))
 	}
 	fmt.Fprintf(c.Stdout, "  net/http の hello world  %8.0f 件/秒（同時 %d）  提出 ÷ hello world = %.3f\n", hello, *clients, res.rate()/hello)
-	fmt.Fprintf(c.Stdout, "結果: 提出 %.0f 件/秒（99%% %.1f ms）%s、一連の流れ %.0f 件/秒（99%% %.1f ms）%s、失われた回答 %d、二重計上 %d、集計 %s、hello world 比 %.3f\n",
-		res.rate(), ms(res.p(0.99)), v1, res2.rate(), ms(res2.p(0.99)), v2, lost+lost2, dup+dup2, analysis, res.rate()/hello)
+	fmt.Fprintf(c.Stdout, "結果: 提出 %.0f 件/秒（99%% %.1f ms）%s、目標件数で一定間隔なら 99%% %.1f ms %s、一連の流れ %.0f 件/秒（99%% %.1f ms）%s、失われた回答 %d、二重計上 %d、集計 %s、hello world 比 %.3f\n",
+		res.rate(), ms(res.p(0.99)), v1, ms(resP.p(0.99)), vP, res2.rate(), ms(res2.p(0.99)), v2, lost+lost2, dup+dup2, analysis, res.rate()/hello)
 	return nil
 }
 
@@ -371,6 +394,15 @@ func (r drainResult) p(q float64) time.Duration { return pct(r.lat, q) }
 // drain runs do(w, i) for i in [0, n) on conns goroutines (w is the
 // goroutine's number) and times each.
 func drain(ctx context.Context, n, conns int, do func(w, i int) error) (drainResult, error) {
+	return drainAt(ctx, n, conns, 0, do)
+}
+
+// drainAt is drain with the starts paced at rate per second (0: each
+// goroutine starts its next as soon as its last is answered). Paced, item
+// i is due at start + i/rate and its time runs from then, so that waiting
+// for a goroutine still busy with a slow answer counts too (the load does
+// not ease off when the server slows down).
+func drainAt(ctx context.Context, n, conns int, rate float64, do func(w, i int) error) (drainResult, error) {
 	var next atomic.Int64
 	var mu sync.Mutex
 	var res drainResult
@@ -386,6 +418,10 @@ func drain(ctx context.Context, n, conns int, do func(w, i int) error) (drainRes
 					break
 				}
 				t := time.Now()
+				if rate > 0 {
+					t = start.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+					time.Sleep(time.Until(t))
+				}
 				if err := do(w, i); err != nil {
 					mu.Lock()
 					if first == nil {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"mamori/internal/database"
 	"mamori/internal/database/dbtest"
@@ -262,4 +263,56 @@ func TestTimeRoundTrip(t *testing.T) {
 			t.Fatalf("got %v want %v", got, now)
 		}
 	})
+}
+
+// TestCheckpointInBackground: SQLite commits leave the write-ahead log to
+// the checkpointer, which copies it into the database file within a few of
+// its ticks; the writer itself never checkpoints (wal_autocheckpoint 0),
+// so without the checkpointer the file would not grow at all.
+func TestCheckpointInBackground(t *testing.T) {
+	ctx := context.Background()
+	path := t.TempDir() + "/ck.db"
+	db, err := database.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(ctx, "CREATE TABLE big (v TEXT)"); err != nil {
+		t.Fatal(err)
+	}
+	before := fileSize(t, path)
+	row := strings.Repeat("x", 4000)
+	for range 20 {
+		err := db.WithTx(ctx, func(ctx context.Context) error {
+			for range 50 {
+				if _, err := db.Exec(ctx, "INSERT INTO big (v) VALUES (?)", row); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 1,000 rows of 4 kB: about 4 MB that start in the log.
+	deadline := time.Now().Add(5 * time.Second)
+	for fileSize(t, path) < before+3<<20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file stayed at %d bytes (before: %d): nothing was checkpointed", fileSize(t, path), before)
+		}
+		time.Sleep(database.CheckpointEvery)
+	}
+	if err := db.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func fileSize(t *testing.T, path string) int64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
 }
