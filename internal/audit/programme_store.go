@@ -86,29 +86,20 @@ func (s *Store) Programme(ctx context.Context, f ProgrammeFilter) ([]Engagement,
 // finalised at least once): only then may auditees and viewers see their
 // findings.
 func (s *Store) FinalReports(ctx context.Context, ids []int64) (map[int64]bool, error) {
-	out := map[int64]bool{}
 	if len(ids) == 0 {
-		return out, nil
+		return map[int64]bool{}, nil
 	}
 	args := make([]any, len(ids))
 	for i, id := range ids {
 		args[i] = id
 	}
 	in := "(" + database.Placeholders(len(ids)) + ")"
-	rows, err := s.db.Query(ctx, "SELECT engagement_id FROM audit_reports WHERE (state = 'final' OR version > 0) AND engagement_id IN "+in+
+	out, err := s.db.IDSet(ctx, "SELECT engagement_id FROM audit_reports WHERE (state = 'final' OR version > 0) AND engagement_id IN "+in+
 		" UNION SELECT engagement_id FROM audit_report_versions WHERE engagement_id IN "+in, append(args, args...)...)
 	if err != nil {
 		return nil, fmt.Errorf("audit.FinalReports: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // CopyPlan is what 「前年度の計画を複写」 would do: the engagements of year

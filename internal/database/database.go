@@ -375,6 +375,24 @@ func (db *DB) InsertRowsAnd(ctx context.Context, table string, columns []string,
 	return nil
 }
 
+// IDSet runs q, whose rows hold one id each, and returns the ids.
+func (db *DB) IDSet(ctx context.Context, q string, args ...any) (map[int64]bool, error) {
+	rows, err := db.Query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
 // InIDs is the condition "col is one of ids" and its arguments: an IN list
 // on SQLite, "= ANY" of one array on PostgreSQL, whose statement text then
 // does not change with the number of ids (a new text is a new prepared

@@ -194,7 +194,7 @@ func (s *Store) markThenInsert(ctx context.Context, batch []*pending, subs []int
 		return nil
 	}
 	in, args := s.db.InIDs("id", ids)
-	marked, err := s.ids(ctx, `UPDATE survey_invitations SET submitted = TRUE, draft = '', draft_at = ''
+	marked, err := s.db.IDSet(ctx, `UPDATE survey_invitations SET submitted = TRUE, draft = '', draft_at = ''
 		WHERE submitted = FALSE AND `+in+` RETURNING id`, args...)
 	if err != nil {
 		return err
@@ -312,24 +312,6 @@ func submitEntry(sub Submission) auditlog.Pending {
 	}
 	return auditlog.Pending{Actor: sub.Actor, Action: "survey.submit",
 		Target: fmt.Sprintf("survey_campaign:%d", sub.Campaign.ID), Detail: detail + "）"}
-}
-
-// ids runs q and returns the ids its rows hold.
-func (s *Store) ids(ctx context.Context, q string, args ...any) (map[int64]bool, error) {
-	rows, err := s.db.Query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[int64]bool{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
 }
 
 var responseColumns = []string{"campaign_id", "staff_id", "department_id", "audiences", "answers", "source", "submitted_on"}
