@@ -172,6 +172,18 @@ func submitOnce(t *testing.T, dsn string) {
 		if c.Answered != len(invs) || c.Rate() != 1 {
 			t.Errorf("answered %d rate %v", c.Answered, c.Rate())
 		}
+		// Closed between the page and the commit: refused as closed at
+		// the commit, nothing written.
+		if err := f.st.CloseCampaign(f.ctx, f.camp.ID, "テスト"); err != nil {
+			t.Fatal(err)
+		}
+		err := f.st.Submit(f.ctx, survey.Submission{Invitation: invs[0], Campaign: f.camp, Answers: map[string]string{"T-R-1": "1"}, Source: survey.SourceWeb})
+		if !errors.Is(err, survey.ErrClosed) {
+			t.Errorf("anonymous=%v: submit after close: %v", anon, err)
+		}
+		if n := f.s.Count("SELECT COUNT(*) FROM survey_responses WHERE campaign_id = ?", f.camp.ID); n != len(invs) {
+			t.Errorf("anonymous=%v: %d responses after a submission to the closed campaign", anon, n)
+		}
 	}
 }
 
