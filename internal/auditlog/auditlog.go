@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -120,7 +121,14 @@ type head struct {
 	keyMAC    string // the key's MAC over keyedFrom and keyID
 }
 
+// headColumns are the head's columns in scanHead's order.
 const headColumns = "last_id, last_hash, keyed_from, key_id, key_mac"
+
+func scanHead(row *sql.Row) (head, error) {
+	var h head
+	err := row.Scan(&h.lastID, &h.lastHash, &h.keyedFrom, &h.keyID, &h.keyMAC)
+	return h, err
+}
 
 func (l *Log) readHead(ctx context.Context, write bool) (head, error) {
 	const q = "SELECT " + headColumns + " FROM audit_head WHERE id = 1"
@@ -128,10 +136,7 @@ func (l *Log) readHead(ctx context.Context, write bool) (head, error) {
 	if write {
 		query = l.db.QueryRowWrite
 	}
-	row := query(ctx, q)
-	var h head
-	err := row.Scan(&h.lastID, &h.lastHash, &h.keyedFrom, &h.keyID, &h.keyMAC)
-	return h, err
+	return scanHead(query(ctx, q))
 }
 
 // loadKey reads the key file, creating it when create is set and it does
@@ -225,9 +230,8 @@ func (l *Log) RecordBatch(ctx context.Context, entries []Pending) error {
 	}
 	return l.db.WithTx(ctx, func(ctx context.Context) error {
 		// Updating the head row first locks it on PostgreSQL; SQLite has one writer.
-		var h head
-		if err := l.db.QueryRowWrite(ctx, "UPDATE audit_head SET last_id = last_id + ? WHERE id = 1 RETURNING "+headColumns, len(entries)).
-			Scan(&h.lastID, &h.lastHash, &h.keyedFrom, &h.keyID, &h.keyMAC); err != nil {
+		h, err := scanHead(l.db.QueryRowWrite(ctx, "UPDATE audit_head SET last_id = last_id + ? WHERE id = 1 RETURNING "+headColumns, len(entries)))
+		if err != nil {
 			return fmt.Errorf("auditlog.Record: %w", err)
 		}
 		k, err := l.keyFor(h, true)
