@@ -666,6 +666,19 @@ func (ld *clusterLoad) run(ctx context.Context, base string, users int, dur time
 	}
 	start := time.Now()
 	end := start.Add(dur)
+	// With a fault the run lasts until the fault is undone and then long
+	// enough past lateAfter that a set which has not recovered shows it,
+	// however slowly the machine restarts a process or PostgreSQL.
+	more := func() bool {
+		if time.Now().Before(end) {
+			return true
+		}
+		if fault == nil {
+			return false
+		}
+		fd := faultDone.Load()
+		return fd == 0 || time.Since(time.Unix(0, fd)) < lateAfter+time.Second
+	}
 	if fault != nil {
 		wg.Go(func() { fault(); faultDone.Store(time.Now().UnixNano()) })
 	}
@@ -673,7 +686,7 @@ func (ld *clusterLoad) run(ctx context.Context, base string, users int, dur time
 		us := ld.user(base, u)
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(u), uint64(start.UnixNano())))
-			for time.Now().Before(end) && ctx.Err() == nil {
+			for more() && ctx.Err() == nil {
 				kind := "view"
 				switch p := r.IntN(100); {
 				case us.cookie == "" || p < 2:
