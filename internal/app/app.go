@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"mamori/internal/auditlog"
@@ -48,7 +49,10 @@ type App struct {
 	// Modules are the features in the order of internal/app/modules.go.
 	Modules []module.Module
 	handler http.Handler
-	navFor  func(*http.Request, *web.User) []web.NavItem // the menu of a page, by role and section
+	// stopping is set once a stop was asked for: /livez answers 503 so
+	// that a load balancer stops sending requests (Config.StopDrain).
+	stopping atomic.Bool
+	navFor   func(*http.Request, *web.User) []web.NavItem // the menu of a page, by role and section
 }
 
 // Options adjust New for tests and sub-commands.
@@ -180,6 +184,18 @@ func (a *App) Listen(ctx context.Context, ln net.Listener) error {
 		// Graceful stop (SIGTERM, Ctrl+C): no new connection is
 		// accepted, requests in flight finish (up to ShutdownGrace),
 		// idle keep-alive connections are closed.
+		if d := a.Config.StopDrain; d > 0 {
+			// Out of the balancer's rotation first: requests keep being
+			// served until it has noticed, so none is sent to a
+			// connection this server is about to close.
+			a.stopping.Store(true)
+			a.Logger.Info("stopping: /livez answers 503 while the load balancer drains", "drain", d.String())
+			select {
+			case <-time.After(d):
+			case err := <-errc:
+				return err
+			}
+		}
 		a.Logger.Info("stopping: finishing the requests in flight")
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), ShutdownGrace)
 		defer cancel()

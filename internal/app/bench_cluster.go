@@ -338,7 +338,7 @@ func (cl *cluster) startOne(ctx context.Context, i int) error {
 		return err
 	}
 	cmd := exec.Command(cl.bin, "serve", "--db", cl.dsn, "--data", cl.dir, "--addr", fmt.Sprintf("127.0.0.1:%d", cl.ports[i]),
-		"--trusted-proxy", "127.0.0.1/32")
+		"--trusted-proxy", "127.0.0.1/32", "--stop-drain", clusterDrain.String())
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(os.Environ(), "MAMORI_DB=", "MAMORI_DATA=", "MAMORI_LOG_LEVEL=warn")
 	if err := cmd.Start(); err != nil {
@@ -388,6 +388,13 @@ func (cl *cluster) terminate(i int) int {
 		return -1
 	}
 }
+
+// clusterDrain is each instance's --stop-drain: longer than haproxy's
+// check interval times its fall count below (500 ms × 2), so that an
+// instance stopped with SIGTERM is out of rotation before it closes its
+// connections (a POST sent on a keep-alive connection the instance was
+// closing at that moment was lost, and haproxy does not resend a POST).
+const clusterDrain = 2 * time.Second
 
 // haproxyErrorPage is what haproxy answers when no instance can take a
 // request (all are down): the same Japanese message as the app's 503.

@@ -28,7 +28,7 @@ func (a *App) routes() error {
 	rd.Site = a.Org.SiteInfo // cached; org drops it when a setting or the year changes
 	rt.HandleRaw("GET /static/{hash}/{name...}", web.PublicRule(), rd.Static())
 	rt.Handle("GET /healthz", web.PublicRule(), a.health)
-	rt.HandleRaw("GET /livez", web.PublicRule(), http.HandlerFunc(live))
+	rt.HandleRaw("GET /livez", web.PublicRule(), http.HandlerFunc(a.live))
 	rt.Handle("GET /{$}", web.SignedIn(), a.home)
 	if err := a.Jobs.Routes(rt); err != nil {
 		return err
@@ -102,10 +102,17 @@ func (a *App) navByRole(rt *web.Router) map[web.Role][]web.NavItem {
 // live answers a load balancer's check: the process serves requests. It
 // reads nothing, so that while the database is down the balancer keeps
 // sending users here, where they get the Japanese 503 page; /healthz,
-// which queries the database, is for monitoring.
-func live(w http.ResponseWriter, _ *http.Request) {
+// which queries the database, is for monitoring. Once the process is
+// stopping with a drain (Config.StopDrain) it answers 503, while still
+// serving what reaches it, so that the balancer takes it out first.
+func (a *App) live(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	if a.stopping.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		_, _ = w.Write([]byte("stopping\n"))
+		return
+	}
 	_, _ = w.Write([]byte("ok\n"))
 }
 

@@ -2,13 +2,16 @@ package app_test
 
 import (
 	"context"
+	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"mamori/internal/config"
 	"mamori/internal/web"
 	"mamori/internal/webtest"
 )
@@ -259,4 +262,62 @@ func TestCSIRTContactSetting(t *testing.T) {
 			t.Errorf("%d audit entries, want 2 (the refused posts change nothing)", n)
 		}
 	})
+}
+
+// TestStopDrain: asked to stop with a drain, the server answers /livez
+// with 503 at once, so that a load balancer takes it out of rotation,
+// keeps serving every other request until the drain has passed, and only
+// then stops.
+func TestStopDrain(t *testing.T) {
+	const drain = 1500 * time.Millisecond
+	s := webtest.Start(t, webtest.Options{Configure: func(c *config.Config) { c.StopDrain = drain }})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- s.Listen(ctx, ln) }()
+	status := func(p string) int {
+		t.Helper()
+		resp, err := http.Get(base + p)
+		if err != nil {
+			t.Fatalf("GET %s: %v", p, err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if c := status("/livez"); c != http.StatusOK {
+		t.Fatalf("/livez before the stop: %d", c)
+	}
+	stop()
+	stopped := time.Now()
+	deadline := stopped.Add(drain / 2)
+	for status("/livez") != http.StatusServiceUnavailable {
+		if time.Now().After(deadline) {
+			t.Fatal("/livez still answers ok after the stop was asked for")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if c := status("/login"); c != http.StatusOK {
+		t.Errorf("/login while draining: %d, want 200 (requests are served until the drain has passed)", c)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("Listen returned %v during the drain", err)
+	default:
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+		if took := time.Since(stopped); took < drain {
+			t.Errorf("stopped after %s, before the %s drain", took, drain)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("Listen did not return after the drain")
+	}
 }

@@ -42,6 +42,10 @@ type Config struct {
 	BackupDir    string // nightly backups go here (none while empty)
 	BackupKeep   int    // how many nightly backups are kept (default 14)
 	BackupHour   int    // the hour of the nightly backup, Japan time (default 2)
+	// StopDrain is how long a stopping server keeps serving, with /livez
+	// answering 503, before it stops taking requests: long enough for a
+	// load balancer to take it out of rotation (MAMORI_STOP_DRAIN).
+	StopDrain time.Duration
 }
 
 // SMTP is the outgoing mail server.
@@ -105,6 +109,9 @@ func (c *Config) FromEnv() {
 	set("MAMORI_LDAP_GROUPS", &c.LDAP.Groups)
 	set("MAMORI_PUBLIC_URL", &c.PublicURL)
 	set("MAMORI_BACKUP_DIR", &c.BackupDir)
+	if v, err := time.ParseDuration(os.Getenv("MAMORI_STOP_DRAIN")); err == nil {
+		c.StopDrain = v
+	}
 	if v, err := strconv.Atoi(os.Getenv("MAMORI_BACKUP_KEEP")); err == nil {
 		c.BackupKeep = v
 	}
@@ -173,6 +180,7 @@ func (c *Config) ServeFlags(fs *flag.FlagSet) {
 	fs.StringVar(&c.SMTP.FromName, "smtp-from-name", c.SMTP.FromName, "送信元の名前（例: ひので区 情報セキュリティ担当）。環境変数 MAMORI_SMTP_FROM_NAME")
 	fs.StringVar(&c.SMTP.Charset, "smtp-charset", c.SMTP.Charset, "メールの文字コード: utf-8（既定）、iso-2022-jp。環境変数 MAMORI_SMTP_CHARSET")
 	fs.StringVar(&c.TrustedProxy, "trusted-proxy", c.TrustedProxy, "前段のリバースプロキシのアドレス（カンマ区切り。10.0.0.0/8 のような範囲も可）。そこからの要求は X-Forwarded-For の利用者アドレスと X-Forwarded-Proto の HTTPS を信用します。環境変数 MAMORI_TRUSTED_PROXY")
+	fs.DurationVar(&c.StopDrain, "stop-drain", c.StopDrain, "停止の合図（SIGTERM）を受けてから、/livez に 503 を返しつつ要求を受け続ける時間（既定 0）。負荷分散装置の後ろでは、その確認の間隔 × 失敗の回数より長くします（例: 5s）。環境変数 MAMORI_STOP_DRAIN")
 }
 
 // TrustedProxies returns TrustedProxy parsed; entries that do not parse
@@ -232,6 +240,9 @@ func (c Config) Validate() error {
 	}
 	if _, err := ParseProxies(c.TrustedProxy); err != nil {
 		return err
+	}
+	if c.StopDrain < 0 || c.StopDrain > time.Minute {
+		return fmt.Errorf("--stop-drain は 0 から 1m（1 分）の間にしてください（%s が指定されました）", c.StopDrain)
 	}
 	return nil
 }
