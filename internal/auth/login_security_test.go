@@ -14,6 +14,7 @@ import (
 	"mamori/internal/auth"
 	"mamori/internal/database"
 	"mamori/internal/database/dbtest"
+	"mamori/internal/testkit"
 	"mamori/internal/web"
 )
 
@@ -64,6 +65,7 @@ func count(t *testing.T, db *database.DB, q string, args ...any) int {
 // stored whole, and a blocked key records one entry per block, not one per
 // refused try.
 func TestThrottledLoginsDoNotFloodTheAuditLog(t *testing.T) {
+	testkit.NoRace(t)
 	dbtest.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		clk := &testClock{t: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}

@@ -12,6 +12,7 @@ import (
 
 	"mamori/internal/auth"
 	"mamori/internal/org"
+	"mamori/internal/testkit"
 	"mamori/internal/web"
 	"mamori/internal/webtest"
 )
@@ -222,6 +223,7 @@ func TestTOTPCodeSingleUse(t *testing.T) {
 // TestLoginSuccessResetsAddressFailures: an office behind one address does
 // not lock itself out because typos add up over the day.
 func TestLoginSuccessResetsAddressFailures(t *testing.T) {
+	testkit.NoRace(t)
 	clk := &testClock{t: time.Date(2026, 6, 1, 9, 0, 0, 0, time.UTC)}
 	s := webtest.Start(t, webtest.Options{Now: clk.Now})
 	addUser(t, s, "tanaka", web.RoleStaff)

@@ -40,6 +40,7 @@ func ref(s *webtest.Server, r string) int64 {
 }
 
 func TestDemoRegister(t *testing.T) {
+	testkit.NoRace(t)
 	s := demo(t)
 	// The register's own demo actions (the audit module's demo adds its
 	// findings' actions besides).

@@ -130,6 +130,7 @@ func TestReportTriageAndClock(t *testing.T) {
 // with parties, a timeline and reports made; the open ones' clocks; the
 // CLI's rows.
 func TestDemoIncidents(t *testing.T) {
+	testkit.NoRace(t)
 	s := webtest.Start(t, webtest.Options{Demo: true})
 	if n := s.Count("SELECT COUNT(DISTINCT state) FROM incidents"); n != 5 {
 		t.Errorf("demo incidents in %d states, want 5", n)

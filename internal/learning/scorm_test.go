@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"mamori/internal/learning"
+	"mamori/internal/testkit"
 	"mamori/internal/webtest"
 )
 
@@ -200,6 +201,7 @@ func TestSCORMRuntime(t *testing.T) {
 // the certificate; forged elements, another person's assignment and
 // names escaping the package are refused.
 func TestSCORMCourse(t *testing.T) {
+	testkit.NoRace(t)
 	s := webtest.Start(t, webtest.Options{Demo: true})
 	admin := s.As("admin")
 	bad := zipOf(t, "index.html", reporting)

@@ -587,6 +587,7 @@ func smallUnit(t *testing.T, w *anWard) (p *org.Department, kids []*org.Departme
 // five; the raw answers of an anonymous campaign name no one and show the
 // merged department.
 func TestAnalysisSmallGroups(t *testing.T) {
+	testkit.NoRace(t)
 	w := newAnWard(t, 2031)
 	p, kids := smallUnit(t, w)
 	x, y, z := kids[0], kids[1], kids[2]

@@ -18,6 +18,7 @@ import (
 	"mamori/internal/auditlog"
 	"mamori/internal/jp"
 	"mamori/internal/survey"
+	"mamori/internal/testkit"
 	"mamori/internal/webtest"
 )
 
@@ -544,6 +545,7 @@ func TestCampaignLinks(t *testing.T) {
 // database: counts by department, audience and day, the non-respondents,
 // reminders, personal links and an import.
 func TestCampaignBackends(t *testing.T) {
+	testkit.NoRace(t)
 	webtest.EachBackend(t, func(t *testing.T, dsn string) {
 		e := campStartOn(t, dsn)
 		c := e.open(t, e.input("各データベースの試験", true, []string{"general", "system"}, e.dept))

@@ -21,6 +21,7 @@ import (
 // whose entries are other entries, named in Japanese. With MAMORI_SHOTS set
 // it saves the list at 1366 and 768 px.
 func TestBrowserAuditLog(t *testing.T) {
+	testkit.NoRace(t)
 	ctx := testkit.Browser(t)
 	s := webtest.Start(t, webtest.Options{Demo: true})
 	total := s.Count("SELECT COUNT(*) FROM audit_log") + 1 // and the browser's login

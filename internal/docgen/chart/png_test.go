@@ -100,6 +100,7 @@ func TestPNGEveryKind(t *testing.T) {
 // TestPNGEdgeCases draws awkward data of every kind at small and odd
 // sizes without failing, and text alone (「データがありません」) still inks.
 func TestPNGEdgeCases(t *testing.T) {
+	testkit.NoRace(t)
 	reg, bold := testFonts(t)
 	for _, k := range allKinds {
 		for name, c := range edgeCharts(k) {
