@@ -243,12 +243,16 @@ func (c CLI) benchSurvey(ctx context.Context, args []string) error {
 	}
 	lost2, dup2 := max(0, int(acked2.Load())-responses2), responses2-answered2
 	ok2 := lost2 == 0 && dup2 == 0
+	// The flow's speed target is SQLite's; on PostgreSQL only nothing
+	// lost or counted twice is judged, and the line says so.
+	goal2 := "失われた回答・二重計上なし（速さの目標は SQLite のもの）"
 	if dialect == database.SQLite {
 		ok2 = ok2 && res2.rate() >= surveyFlowSQLite && res2.p(0.99) < 100*time.Millisecond
+		goal2 = fmt.Sprintf("目標 %.0f 件/秒・99%% 100 ms 未満", surveyFlowSQLite)
 	}
 	v2 := verdict(ok2)
-	fmt.Fprintf(c.Stdout, "  回答の一連の流れ（新しいセッションで GET → POST）  %6.0f 件/秒  中央 %5.1f ms  99%% %5.1f ms  受理 %d  失われた回答 %d  二重計上 %d  目標（SQLite）%.0f 件/秒・99%% 100 ms 未満: %s\n",
-		res2.rate(), ms(res2.p(0.5)), ms(res2.p(0.99)), acked2.Load(), lost2, dup2, surveyFlowSQLite, v2)
+	fmt.Fprintf(c.Stdout, "  回答の一連の流れ（新しいセッションで GET → POST）  %6.0f 件/秒  中央 %5.1f ms  99%% %5.1f ms  受理 %d  失われた回答 %d  二重計上 %d  %s: %s\n",
+		res2.rate(), ms(res2.p(0.5)), ms(res2.p(0.99)), acked2.Load(), lost2, dup2, goal2, v2)
 
 	// 3. The analysis of what was just answered.
 	analysis := "（集計機能なし）"
