@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"mamori/internal/learning"
@@ -282,4 +283,47 @@ func TestSCORMCourse(t *testing.T) {
 	// The 所属長 sees the completion in the campaign's progress.
 	camp := s.ID("SELECT c.id FROM learning_campaigns c JOIN learning_courses co ON co.id = c.course_id WHERE co.code = 'SAMPLE-TW'")
 	s.As("auditee").Get(fmt.Sprintf("/learning/campaigns/%d", camp)).Want(http.StatusOK, "戸籍住民課")
+}
+
+// TestSCORMCommitsInFlightTogether: a SCO commits on every page, so a
+// browser can have several commits of one assignment in flight at once.
+// Each must fold into the state the one before left: every value sent is
+// kept, on both databases (on PostgreSQL two commits read the same old
+// state and the later write undid the other, before the assignment's row
+// was locked first).
+func TestSCORMCommitsInFlightTogether(t *testing.T) {
+	testkit.NoRace(t)
+	webtest.EachBackend(t, func(t *testing.T, dsn string) {
+		s := webtest.Start(t, webtest.Options{Demo: true, DSN: dsn})
+		staff := s.As("staff")
+		aid := s.ID(`SELECT a.id FROM learning_assignments a JOIN users u ON u.staff_id = a.staff_id JOIN learning_campaigns c ON c.id = a.campaign_id
+			JOIN learning_courses co ON co.id = c.course_id WHERE u.login = 'staff' AND co.code = 'SAMPLE-TW'`)
+		path := fmt.Sprintf("/learning/my/%d/scorm", aid)
+		staff.Get(path).Want(http.StatusOK, "scorm-frame")
+		const n = 12
+		var wg sync.WaitGroup
+		codes := make([]int, n)
+		for i := range n {
+			wg.Go(func() {
+				b, _ := json.Marshal(learning.SCORMCommit{Values: map[string]string{fmt.Sprintf("cmi.interactions.%d.id", i): fmt.Sprintf("q%d", i)}})
+				req, _ := http.NewRequest(http.MethodPost, staff.Base+path, bytes.NewReader(b))
+				req.Header.Set("Content-Type", "application/json")
+				req.Header.Set("X-CSRF-Token", staff.CSRF())
+				codes[i] = staff.Do(req).StatusCode
+			})
+		}
+		wg.Wait()
+		var data string
+		if err := s.DB.QueryRow(t.Context(), "SELECT data FROM learning_scorm_state WHERE assignment_id = ?", aid).Scan(&data); err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			if codes[i] != http.StatusOK {
+				t.Errorf("commit %d: HTTP %d", i, codes[i])
+			}
+			if !strings.Contains(data, fmt.Sprintf(`"cmi.interactions.%d.id":"q%d"`, i, i)) {
+				t.Errorf("commit %d's value was lost: %s", i, data)
+			}
+		}
+	})
 }

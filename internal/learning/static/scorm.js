@@ -113,14 +113,25 @@
     errorEl.hidden = !msg;
   }
 
+  // One send at a time, in the order the SCO asked: commits sent
+  // together (a SCO commits on every page) can be answered out of order,
+  // and an earlier commit's answer would put back an earlier status. A
+  // send asked for while one is in flight goes once it is answered, with
+  // every value set by then; sending is the whole chain, which the close
+  // button waits for. Only a page being left sends at once.
   var sending = null;
-  function send(finish) {
-    if (!init.commit) { dirty = {}; return; }
+  var waiting = null; // { finish } of the send asked for meanwhile
+  function send(finish, now) {
+    if (!init.commit) { dirty = {}; return null; }
+    if (sending && !now) {
+      waiting = { finish: (waiting !== null && waiting.finish) || !!finish };
+      return sending;
+    }
     var body = { values: dirty, finish: !!finish, session_time: finish ? sessionTime() : "" };
     if (finish) { delete body.values[writeOnly[1]]; }
     var sent = dirty;
     dirty = {};
-    sending = fetch(init.commit, {
+    var p = fetch(init.commit, {
       method: "POST", credentials: "same-origin", keepalive: JSON.stringify(body).length < 60000,
       headers: { "Content-Type": "application/json", "X-CSRF-Token": init.csrf },
       body: JSON.stringify(body)
@@ -139,7 +150,16 @@
       // keep what was not saved, to send again with the next commit
       Object.keys(sent).forEach(function (k) { if (!(k in dirty)) { dirty[k] = sent[k]; } });
       showError("学習の記録を保存できませんでした（" + e.message + "）。このまま続けると、次の保存のときにもう一度送ります。");
+    }).then(function () {
+      if (sending === p) { sending = null; }
+      if (waiting !== null && sending === null) {
+        var w = waiting;
+        waiting = null;
+        return send(w.finish);
+      }
     });
+    sending = p;
+    return p;
   }
 
   function initialize(arg) {
@@ -180,10 +200,10 @@
 
   // A learner who leaves without the SCO finishing: end the session (its
   // time) once; what the SCO still sets while it unloads is sent as well.
-  function leave() {
-    if (state === 1 && !ended) { ended = true; send(true); }
+  function leave(now) {
+    if (state === 1 && !ended) { ended = true; send(true, now); }
   }
-  window.addEventListener("pagehide", leave);
+  window.addEventListener("pagehide", function () { leave(true); });
   var close = document.getElementById("scorm-close");
   if (close) {
     close.addEventListener("click", function (ev) {
@@ -193,7 +213,7 @@
       var after = function () {
         if (done) { return; }
         done = true;
-        leave();
+        leave(false);
         (sending || Promise.resolve()).then(go, go);
       };
       // unload the SCO first, so that it finishes itself
