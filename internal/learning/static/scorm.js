@@ -127,6 +127,7 @@
       waiting = { finish: (waiting !== null && waiting.finish) || !!finish };
       return sending;
     }
+    waiting = null; // this send carries every value set so far
     var body = { values: dirty, finish: !!finish, session_time: finish ? sessionTime() : "" };
     if (finish) { delete body.values[writeOnly[1]]; }
     var sent = dirty;
