@@ -320,6 +320,43 @@ func (db *DB) Prepare(ctx context.Context, q string) (*sql.Stmt, error) {
 	return tx.tx.PrepareContext(ctx, db.Rebind(q))
 }
 
+// LockRow locks row id of table until the transaction in ctx (required)
+// ends. A transaction that reads a row's state, changes it in Go and
+// writes it back takes the lock before it reads: on PostgreSQL two such
+// transactions at once would otherwise both start from the same old state
+// and the later write would undo the other's (SQLite has one writer, so
+// the lock only starts the write there). table is a name from the
+// caller's code, never input. ErrNotFound when the row does not exist.
+func (db *DB) LockRow(ctx context.Context, table string, id int64) error {
+	if !InTx(ctx) {
+		return errors.New("database.LockRow: no transaction in context")
+	}
+	if !identifier(table) {
+		return fmt.Errorf("database.LockRow: bad table name %q", table)
+	}
+	res, err := db.Exec(ctx, "UPDATE "+table+" SET id = id WHERE id = ?", id)
+	if err != nil {
+		return fmt.Errorf("database.LockRow %s: %w", table, err)
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 0 {
+		return fmt.Errorf("database.LockRow %s %d: %w", table, id, ErrNotFound)
+	}
+	return nil
+}
+
+// identifier reports whether s is a plain SQL name (letters, digits, _).
+func identifier(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i, c := range s {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || i > 0 && c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
 // InsertID runs an INSERT … RETURNING id and returns the id.
 func (db *DB) InsertID(ctx context.Context, q string, args ...any) (int64, error) {
 	var id int64

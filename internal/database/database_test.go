@@ -154,6 +154,72 @@ func TestWithTxRollsBackAndJoins(t *testing.T) {
 	})
 }
 
+// TestLockRow: a second transaction locking the same row waits until the
+// first has committed, and so reads what the first wrote (the lost update
+// LockRow exists to prevent); a missing row and a call outside a
+// transaction are refused.
+func TestLockRow(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		id, err := db.InsertID(ctx, "INSERT INTO departments (code, name, level, sort_order, active, created_at, updated_at) VALUES ('L1', '施錠課', '課', 1, TRUE, 'x', 'x')")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// Both transactions read sort_order, add one and write it back.
+		bump := func(locked, hold chan struct{}) error {
+			return db.WithTx(ctx, func(ctx context.Context) error {
+				if err := db.LockRow(ctx, "departments", id); err != nil {
+					return err
+				}
+				if locked != nil {
+					close(locked)
+				}
+				var n int
+				if err := db.QueryRow(ctx, "SELECT sort_order FROM departments WHERE id = ?", id).Scan(&n); err != nil {
+					return err
+				}
+				if hold != nil {
+					<-hold
+				}
+				_, err := db.Exec(ctx, "UPDATE departments SET sort_order = ? WHERE id = ?", n+1, id)
+				return err
+			})
+		}
+		locked, hold := make(chan struct{}), make(chan struct{})
+		first := make(chan error, 1)
+		go func() { first <- bump(locked, hold) }()
+		<-locked
+		second := make(chan error, 1)
+		go func() { second <- bump(nil, nil) }()
+		select {
+		case err := <-second:
+			t.Fatalf("the second transaction did not wait for the lock: %v", err)
+		case <-time.After(300 * time.Millisecond):
+		}
+		close(hold)
+		if err := <-first; err != nil {
+			t.Fatal(err)
+		}
+		if err := <-second; err != nil {
+			t.Fatal(err)
+		}
+		var n int
+		if err := db.QueryRow(ctx, "SELECT sort_order FROM departments WHERE id = ?", id).Scan(&n); err != nil || n != 3 {
+			t.Fatalf("sort_order = %d, %v; want 3 (1 + two increments)", n, err)
+		}
+		err = db.WithTx(ctx, func(ctx context.Context) error { return db.LockRow(ctx, "departments", id+1000) })
+		if !errors.Is(err, database.ErrNotFound) {
+			t.Fatalf("missing row: %v", err)
+		}
+		if err := db.LockRow(ctx, "departments", id); err == nil {
+			t.Fatal("LockRow outside a transaction was accepted")
+		}
+		if err := db.WithTx(ctx, func(ctx context.Context) error { return db.LockRow(ctx, "departments; DROP", id) }); err == nil {
+			t.Fatal("a bad table name was accepted")
+		}
+	})
+}
+
 // TestInsertRows inserts more rows than one PostgreSQL statement takes,
 // refuses a ragged argument list, and leaves nothing after a rollback.
 func TestInsertRows(t *testing.T) {

@@ -200,12 +200,10 @@ func (s *Store) SCORMStateOf(ctx context.Context, assignmentID, pkg int64) (SCOR
 func (s *Store) CommitSCORM(ctx context.Context, a Assignment, p PackageRow, c SCORMCommit) (SCORMState, error) {
 	var out SCORMState
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		// Commits of one assignment one after another: the assignment's
-		// row is locked before the state is read, so that two commits in
-		// flight at once (a SCO commits on every page) cannot both fold
-		// into the same old state and the later write undo the other
-		// (PostgreSQL; SQLite has one writer anyway).
-		if _, err := s.db.Exec(ctx, "UPDATE learning_assignments SET updated_at = updated_at WHERE id = ?", a.ID); err != nil {
+		// Commits of one assignment one after another: two in flight at
+		// once (a SCO commits on every page) must not both fold into the
+		// same old state.
+		if err := s.db.LockRow(ctx, "learning_assignments", a.ID); err != nil {
 			return err
 		}
 		st, found, err := s.SCORMStateOf(ctx, a.ID, p.ID)
