@@ -233,6 +233,22 @@ func (db *DB) WithTx(ctx context.Context, fn func(ctx context.Context) error) (e
 	return fn(context.WithValue(ctx, txKey{}, &Tx{tx: sqlTx, dialect: db.dialect}))
 }
 
+// WithTxRetry is WithTx run again, up to tries times in all, while fn
+// fails on a unique constraint: a transaction that numbers a new row from
+// the rows there are (the year's count + 1) loses to another that took the
+// same number at the same moment (PostgreSQL runs them side by side) and,
+// run again, sees that row and takes the next number. Inside a caller's
+// transaction, which the violation has aborted, fn runs once and the
+// error goes back to the caller. The last error is returned as it is.
+func (db *DB) WithTxRetry(ctx context.Context, tries int, fn func(ctx context.Context) error) error {
+	for try := 1; ; try++ {
+		err := db.WithTx(ctx, fn)
+		if !IsUniqueViolation(err) || InTx(ctx) || try >= tries {
+			return err
+		}
+	}
+}
+
 // InTx reports whether ctx carries a transaction.
 func InTx(ctx context.Context) bool {
 	_, ok := ctx.Value(txKey{}).(*Tx)

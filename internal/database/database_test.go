@@ -220,6 +220,42 @@ func TestLockRow(t *testing.T) {
 	})
 }
 
+// TestWithTxRetry runs a transaction again while it breaks a unique
+// constraint, up to the limit, and only once inside a caller's transaction.
+func TestWithTxRetry(t *testing.T) {
+	dbtest.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		if _, err := db.Exec(ctx, "INSERT INTO settings (key, value, updated_at) VALUES ('k1', '', 'x'), ('k2', '', 'x')"); err != nil {
+			t.Fatal(err)
+		}
+		// Each run takes the next key, as a numbering transaction that
+		// lost to another one does: k1 and k2 are taken, k3 is free.
+		runs := 0
+		insert := func(ctx context.Context) error {
+			runs++
+			_, err := db.Exec(ctx, "INSERT INTO settings (key, value, updated_at) VALUES (?, '', 'x')", fmt.Sprintf("k%d", runs))
+			return err
+		}
+		if err := db.WithTxRetry(ctx, 5, insert); err != nil || runs != 3 {
+			t.Fatalf("runs %d, %v; want 3 runs and no error", runs, err)
+		}
+		runs = 0
+		if err := db.WithTxRetry(ctx, 2, insert); !database.IsUniqueViolation(err) || runs != 2 {
+			t.Fatalf("runs %d, %v; want a unique violation after 2 runs", runs, err)
+		}
+		runs = 0
+		err := db.WithTx(ctx, func(ctx context.Context) error { return db.WithTxRetry(ctx, 5, insert) })
+		if !database.IsUniqueViolation(err) || runs != 1 {
+			t.Fatalf("inside a transaction: runs %d, %v; want one run", runs, err)
+		}
+		boom := errors.New("boom")
+		runs = 0
+		if err := db.WithTxRetry(ctx, 5, func(context.Context) error { runs++; return boom }); err != boom || runs != 1 {
+			t.Fatalf("other error: runs %d, %v", runs, err)
+		}
+	})
+}
+
 // TestInsertRows inserts more rows than one PostgreSQL statement takes,
 // refuses a ragged argument list, and leaves nothing after a rollback.
 func TestInsertRows(t *testing.T) {
