@@ -198,6 +198,11 @@ func (s *Store) AddItem(ctx context.Context, engagementID int64, in AddItemInput
 	}
 	var id int64
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		// Additions one at a time: on PostgreSQL two of one code would both
+		// pass the check below and the later would hit the unique index (500).
+		if err := s.db.LockRow(ctx, "audit_engagements", e.ID); err != nil {
+			return err
+		}
 		var dropped bool
 		err := s.db.QueryRow(ctx, "SELECT dropped FROM audit_items WHERE engagement_id = ? AND code = ?", e.ID, found.Code).Scan(&dropped)
 		switch {
@@ -455,6 +460,12 @@ func (u *ChecklistUpgrade) Empty() bool {
 func (s *Store) UpgradeChecklist(ctx context.Context, engagementID, from, to int64, confirm bool, by Actor) (*ChecklistUpgrade, error) {
 	var u *ChecklistUpgrade
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// The template is checked, then the items rewritten: on PostgreSQL a
+		// second move at once would pass the check too and insert the new
+		// items again. Locked, it reads the moved template: ErrConflict.
+		if err := s.db.LockRow(ctx, "audit_engagements", engagementID); err != nil {
+			return err
+		}
 		e, err := s.Engagement(ctx, engagementID)
 		if err != nil {
 			return err

@@ -227,7 +227,22 @@ func (s *Store) CreateEngagement(ctx context.Context, in EngagementInput, by Act
 		return 0, fe
 	}
 	var id int64
-	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+	// Two creations of one year and kind at once both take the same next
+	// code (PostgreSQL): the later one takes the next free code.
+	err = s.db.WithTxRetry(ctx, 10, func(ctx context.Context) error { return s.createEngagement(ctx, in, by, &id) })
+	if err != nil {
+		var fe FieldErrors
+		if errors.As(err, &fe) {
+			return 0, fe
+		}
+		return 0, fmt.Errorf("audit.CreateEngagement: %w", err)
+	}
+	return id, nil
+}
+
+// createEngagement is one attempt of CreateEngagement's transaction.
+func (s *Store) createEngagement(ctx context.Context, in EngagementInput, by Actor, out *int64) error {
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
 		code, err := s.nextCode(ctx, in.FiscalYear, in.Kind)
 		if err != nil {
 			return err
@@ -240,7 +255,7 @@ func (s *Store) CreateEngagement(ctx context.Context, in EngagementInput, by Act
 			return fe
 		}
 		now := database.T(s.now())
-		id, err = s.db.InsertID(ctx, `INSERT INTO audit_engagements (code, fiscal_year, kind, title, system_name, hosting, vendors, business, phase,
+		id, err := s.db.InsertID(ctx, `INSERT INTO audit_engagements (code, fiscal_year, kind, title, system_name, hosting, vendors, business, phase,
 			template_id, template_title, template_version, characteristics, threats, mynumber, search_text, created_by, created_at, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			code, in.FiscalYear, string(in.Kind), in.Title, in.System, in.Hosting, in.Vendors, in.Business, string(PhasePlan),
@@ -264,18 +279,11 @@ func (s *Store) CreateEngagement(ctx context.Context, in EngagementInput, by Act
 		if err := s.refreshSearch(ctx, id); err != nil {
 			return err
 		}
+		*out = id
 		return s.log.Record(ctx, "audit.engagement_create", fmt.Sprintf("audit_engagement:%d", id),
 			fmt.Sprintf("%s「%s」（%s）を登録（%s %s版から %d 項目）", in.Kind.Label(), in.Title, code,
 				catalog.Kinds[res.Template.Kind], jp.FiscalYearLabel(res.Template.Version), len(res.Included)))
 	})
-	if err != nil {
-		var fe FieldErrors
-		if errors.As(err, &fe) {
-			return 0, fe
-		}
-		return 0, fmt.Errorf("audit.CreateEngagement: %w", err)
-	}
-	return id, nil
 }
 
 // buildFor builds the checklist of a new engagement with the checklist
@@ -503,6 +511,11 @@ func (s *Store) SetPhase(ctx context.Context, id int64, to Phase, by Actor) erro
 		return FieldErrors{"phase": "移す工程を選んでください。"}
 	}
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		// The phase is read, then the steps written from it: on PostgreSQL
+		// two moves at once would both start from the same phase.
+		if err := s.db.LockRow(ctx, "audit_engagements", id); err != nil {
+			return err
+		}
 		e, err := s.Engagement(ctx, id)
 		if err != nil {
 			return err
@@ -833,6 +846,11 @@ func (s *Store) CopyYear(ctx context.Context, from, to int, by Actor) (int, erro
 	n := 0
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
 		for _, e := range es {
+			// Two copies at once on PostgreSQL would both find e not copied
+			// yet and create it twice; the lock makes the later one wait.
+			if err := s.db.LockRow(ctx, "audit_engagements", e.ID); err != nil {
+				return err
+			}
 			var done int
 			if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM audit_engagements WHERE copied_from = ? AND fiscal_year = ?", e.ID, to).Scan(&done); err != nil {
 				return err

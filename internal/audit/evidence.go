@@ -109,6 +109,12 @@ func (s *Store) AddEvidence(ctx context.Context, engagementID int64, in Evidence
 	sum := sha256.Sum256(in.Data)
 	var id int64
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// One upload of an engagement at a time: on PostgreSQL the first two
+		// would both find no key and both insert one (a 500 for the later),
+		// and a request removed meanwhile would fail the insert.
+		if err := s.db.LockRow(ctx, "audit_engagements", engagementID); err != nil {
+			return err
+		}
 		if in.ItemID != 0 {
 			var n int
 			if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM audit_items WHERE id = ? AND engagement_id = ?", in.ItemID, engagementID).Scan(&n); err != nil {
@@ -235,6 +241,11 @@ func (s *Store) EvidenceFile(ctx context.Context, engagementID, id int64) (Evide
 // audited. Destroying it twice is harmless.
 func (s *Store) DestroyKey(ctx context.Context, engagementID int64, by Actor) error {
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		// Waits for an upload in flight (AddEvidence takes the same lock),
+		// so that none is sealed with the key after it is destroyed.
+		if err := s.db.LockRow(ctx, "audit_engagements", engagementID); err != nil {
+			return err
+		}
 		if _, err := blob.DestroyObjectKey(ctx, s.db, "audit_keys", "engagement_id", engagementID, s.now()); err != nil {
 			return err
 		}

@@ -227,6 +227,11 @@ func (s *Store) EnsureExamples(ctx context.Context) (int, error) {
 		return s.log.Record(ctx, "audit.examples_load", "audit_response_examples",
 			fmt.Sprintf("対応例ライブラリの既定の内容 %d 件を読み込み", loaded))
 	})
+	if database.IsUniqueViolation(err) {
+		// On PostgreSQL two first uses both count none; the later one's
+		// inserts wait for the first and then hit its codes: loaded already.
+		return 0, nil
+	}
 	if err != nil {
 		return 0, fmt.Errorf("audit.EnsureExamples: %w", err)
 	}
@@ -302,7 +307,7 @@ func (s *Store) exampleCheck(ctx context.Context, in *ExampleInput, except int64
 			if fe == nil {
 				fe = FieldErrors{}
 			}
-			fe["code"] = fmt.Sprintf("番号 %s は別の対応例で使われています。", in.Code)
+			fe["code"] = exampleCodeTaken(in.Code)["code"]
 		} else if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
@@ -311,6 +316,13 @@ func (s *Store) exampleCheck(ctx context.Context, in *ExampleInput, except int64
 		return fe
 	}
 	return nil
+}
+
+// exampleCodeTaken refuses a code another example has. The check above
+// reads before it writes: on PostgreSQL two saves of one new code at once
+// both pass it, and the later one meets the unique index instead.
+func exampleCodeTaken(code string) FieldErrors {
+	return FieldErrors{"code": fmt.Sprintf("番号 %s は別の対応例で使われています。", code)}
 }
 
 // CreateExample adds an example; a zero order puts it last.
@@ -328,6 +340,9 @@ func (s *Store) CreateExample(ctx context.Context, in ExampleInput, by Actor) (i
 		var err error
 		id, err = s.db.InsertID(ctx, `INSERT INTO audit_response_examples (code, category, title, problem, practice, sort_order, active, rev, updated_by_name, updated_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`, in.Code, in.Category, in.Title, in.Problem, in.Practice, in.Order, true, by.Name, database.T(s.now()))
+		if database.IsUniqueViolation(err) {
+			return exampleCodeTaken(in.Code)
+		}
 		if err != nil {
 			return err
 		}
@@ -348,6 +363,9 @@ func (s *Store) UpdateExample(ctx context.Context, id, rev int64, in ExampleInpu
 		res, err := s.db.Exec(ctx, `UPDATE audit_response_examples SET code = ?, category = ?, title = ?, problem = ?, practice = ?, sort_order = ?,
 			rev = rev + 1, updated_by_name = ?, updated_at = ? WHERE id = ? AND rev = ?`,
 			in.Code, in.Category, in.Title, in.Problem, in.Practice, in.Order, by.Name, database.T(s.now()), id, rev)
+		if database.IsUniqueViolation(err) {
+			return exampleCodeTaken(in.Code)
+		}
 		if err != nil {
 			return err
 		}
@@ -449,6 +467,11 @@ func (s *Store) SetMaterialExamples(ctx context.Context, e Engagement, choices [
 		return fe
 	}
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// Two saves at once on PostgreSQL would both delete the old choice
+		// and the later one's inserts would hit the other's rows (500).
+		if err := s.db.LockRow(ctx, "audit_engagements", e.ID); err != nil {
+			return err
+		}
 		before, err := s.MaterialExamples(ctx, e.ID)
 		if err != nil {
 			return err

@@ -367,9 +367,15 @@ func (s *Store) ConfirmPrevious(ctx context.Context, engagementID int64, items [
 				notes = it.Notes
 				res.KeptNotes++
 			}
-			if _, err := s.db.Exec(ctx, `UPDATE audit_items SET judgement = ?, notes = ?, status = 'done', rev = rev + 1, updated_by_name = ?, updated_at = ?
-				WHERE id = ? AND rev = ?`, it.PrevJudgement, notes, by.Name, now, it.ID, it.Rev); err != nil {
+			r, err := s.db.Exec(ctx, `UPDATE audit_items SET judgement = ?, notes = ?, status = 'done', rev = rev + 1, updated_by_name = ?, updated_at = ?
+				WHERE id = ? AND rev = ?`, it.PrevJudgement, notes, by.Name, now, it.ID, it.Rev)
+			if err != nil {
 				return err
+			}
+			// A save committed since the read above (PostgreSQL runs them
+			// side by side) leaves the guard unmatched: not confirmed.
+			if k, _ := r.RowsAffected(); k == 0 {
+				return fmt.Errorf("項目 %s: %w", it.Code, ErrConflict)
 			}
 			res.Confirmed++
 			codes = append(codes, it.Code)

@@ -535,6 +535,11 @@ func (s *Store) CreateFinding(ctx context.Context, e Engagement, in FindingInput
 	var id int64
 	locked := false
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		// The next number is read, then used: on PostgreSQL two findings
+		// added at once would take the same one and the later fail.
+		if err := s.db.LockRow(ctx, "audit_engagements", e.ID); err != nil {
+			return err
+		}
 		st, err := s.reportStage(ctx, e.ID)
 		if err != nil {
 			return err
@@ -687,8 +692,14 @@ func (s *Store) DeleteFinding(ctx context.Context, e Engagement, id, rev int64, 
 				return err
 			}
 		}
-		if _, err := s.db.Exec(ctx, "DELETE FROM audit_findings WHERE id = ? AND engagement_id = ? AND rev = ?", id, e.ID, rev); err != nil {
+		res, err := s.db.Exec(ctx, "DELETE FROM audit_findings WHERE id = ? AND engagement_id = ? AND rev = ?", id, e.ID, rev)
+		if err != nil {
 			return err
+		}
+		// A change committed since the read above (PostgreSQL runs them
+		// side by side) keeps the finding: roll back, register action too.
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrConflict
 		}
 		return s.log.Record(ctx, "audit.finding_delete", fmt.Sprintf("audit_finding:%d", id),
 			fmt.Sprintf("%s の%s「%s」を削除", e.Code, f.Label(), cutRunes(f.Title, 60)))

@@ -317,6 +317,12 @@ func (s *Store) AddRequests(ctx context.Context, engagementID int64, ins []Reque
 	}
 	var ids []int64
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// The count and the last position are read, then written on: on
+		// PostgreSQL two additions at once would share positions and could
+		// pass the limit together.
+		if err := s.db.LockRow(ctx, "audit_engagements", engagementID); err != nil {
+			return err
+		}
 		var n, last int
 		if err := s.db.QueryRow(ctx, "SELECT COUNT(*), COALESCE(MAX(sort_order), 0) FROM audit_doc_requests WHERE engagement_id = ?", engagementID).Scan(&n, &last); err != nil {
 			return err
@@ -390,6 +396,11 @@ func (s *Store) UpdateRequest(ctx context.Context, engagementID, id, rev int64, 
 // submitted for yet (the files are evidence and stay linked to it).
 func (s *Store) RemoveRequest(ctx context.Context, engagementID, id, rev int64, by Actor) error {
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// An upload for this request in flight (AddEvidence takes the same
+		// lock) is waited for, so that the file check below still holds.
+		if err := s.db.LockRow(ctx, "audit_engagements", engagementID); err != nil {
+			return err
+		}
 		cur, err := s.Request(ctx, engagementID, id)
 		if err != nil {
 			return err

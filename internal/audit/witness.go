@@ -218,6 +218,12 @@ func (s *Store) SaveWitness(ctx context.Context, e Engagement, in []WitnessInput
 	}
 	changed := 0
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		// Saves of one record one at a time: on PostgreSQL two first saves
+		// would both insert, and after the later one's unique violation the
+		// transaction is aborted, failing its next point with a 500.
+		if err := s.db.LockRow(ctx, "audit_engagements", e.ID); err != nil {
+			return err
+		}
 		cur, err := s.Witness(ctx, e.ID)
 		if err != nil {
 			return err
