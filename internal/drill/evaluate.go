@@ -236,6 +236,12 @@ func (s *Store) AddImprovement(ctx context.Context, d Drill, in ImprovementInput
 		return fe
 	}
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		// The drill's row is locked first: on PostgreSQL two improvements
+		// added at once would read the same MAX(seq) and the later insert
+		// would fail on (drill_id, seq).
+		if err := s.db.LockRow(ctx, "drills", d.ID); err != nil {
+			return err
+		}
 		var seq int
 		if err := s.db.QueryRow(ctx, "SELECT COALESCE(MAX(seq), 0) + 1 FROM drill_improvements WHERE drill_id = ?", d.ID).Scan(&seq); err != nil {
 			return err

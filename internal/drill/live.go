@@ -166,16 +166,22 @@ func (s *Store) IssueLinks(ctx context.Context, d Drill, ids []int64) ([]IssuedL
 	if d.Ended() {
 		return nil, ErrEnded
 	}
-	ps, err := s.Participants(ctx, d.ID)
-	if err != nil {
-		return nil, err
-	}
 	var out []IssuedLink
 	exp := linkExpiry(d)
 	if !exp.After(s.now()) {
 		return nil, FieldErrors{"link": "訓練の実施日が過ぎているため、リンクを発行できません。実施日時を変えてから発行してください。"}
 	}
-	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// The participants are read under the drill's lock: two issues in
+		// flight (PostgreSQL) would both see the same people without a link
+		// and the later would silently void the links the first handed out.
+		if err := s.db.LockRow(ctx, "drills", d.ID); err != nil {
+			return err
+		}
+		ps, err := s.Participants(ctx, d.ID)
+		if err != nil {
+			return err
+		}
 		for _, p := range ps {
 			if len(ids) > 0 && !slices.Contains(ids, p.ID) || len(ids) == 0 && p.HasLink {
 				continue
@@ -427,9 +433,13 @@ func (s *Store) Release(ctx context.Context, d Drill, injectID int64, by string)
 		return in, nil // a second click: already released
 	}
 	return in, s.db.WithTx(ctx, func(ctx context.Context) error {
-		if _, err := s.db.Exec(ctx, "UPDATE drill_injects SET released_at = ?, released_by_name = ?, on_demand = TRUE WHERE id = ? AND released_at = ''",
-			stampOf(s.now()), by, in.ID); err != nil {
+		res, err := s.db.Exec(ctx, "UPDATE drill_injects SET released_at = ?, released_by_name = ?, on_demand = TRUE WHERE id = ? AND released_at = ''",
+			stampOf(s.now()), by, in.ID)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return nil // released meanwhile (another click, or its time came): as a second click
 		}
 		return s.log.Record(ctx, "drill.release", fmt.Sprintf("drill:%d", d.ID), fmt.Sprintf("訓練 %s の状況付与 %s を今すぐ付与（%s）", d.Code, in.Ref(), in.Subject))
 	})

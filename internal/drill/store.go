@@ -596,47 +596,61 @@ func (s *Store) Create(ctx context.Context, in DrillInput, by string) (Drill, er
 	}
 	fy := jp.FiscalYearOf(at)
 	var id int64
-	err = s.db.WithTx(ctx, func(ctx context.Context) error {
-		var n int
-		if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM drills WHERE fiscal_year = ?", fy).Scan(&n); err != nil {
-			return err
-		}
-		code := ""
-		for k := n + 1; ; k++ {
-			code = fmt.Sprintf("DR-R%d-%02d", fy-2018, k)
-			var c int
-			if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM drills WHERE code = ?", code).Scan(&c); err != nil {
-				return err
-			}
-			if c == 0 {
-				break
-			}
-		}
-		id, err = s.db.InsertID(ctx, `INSERT INTO drills (code, fiscal_year, title, scenario_code, department_id, state, planned_at, location, created_by_name, created_at)
-			VALUES (?, ?, ?, ?, ?, 'planned', ?, ?, ?, ?)`, code, fy, in.Title, sc.Code, in.DepartmentID, stampOf(at), in.Location, by, database.T(s.now()))
-		if err != nil {
-			return err
-		}
-		for _, t := range sc.S.Teams {
-			var dept any
-			if t.Default == "" || t.Key == "lead" {
-				dept = in.DepartmentID
-			} else if d := findDept(tree, t.Default); d != nil {
-				dept = d.ID
-			}
-			if _, err := s.db.Exec(ctx, "INSERT INTO drill_teams (drill_id, team_key, label, department_id) VALUES (?, ?, ?, ?)", id, t.Key, t.Label, dept); err != nil {
-				return err
-			}
-		}
-		if _, err := s.db.Exec(ctx, "UPDATE drill_plan_cells SET drill_id = ? WHERE fiscal_year = ? AND department_id = ? AND drill_id IS NULL", id, fy, in.DepartmentID); err != nil {
-			return err
-		}
-		return s.log.Record(ctx, "drill.create", fmt.Sprintf("drill:%d", id), fmt.Sprintf("訓練 %s「%s」を計画（シナリオ %s、%s）", code, in.Title, sc.Code, jp.FormatWarekiDateTime(at)))
+	// On PostgreSQL two drills planned at once can pick the same free code
+	// (the later insert fails on drills.code): the later one runs again and
+	// picks the next.
+	err = s.db.WithTxRetry(ctx, 30, func(ctx context.Context) error {
+		var err error
+		id, err = s.insert(ctx, in, sc, tree, fy, at, by)
+		return err
 	})
+	if database.IsUniqueViolation(err) && !database.InTx(ctx) {
+		err = FieldErrors{"title": "同時に計画された訓練が多く、番号を決められませんでした。もう一度登録してください。"}
+	}
 	if err != nil {
 		return Drill{}, err
 	}
 	return s.Get(ctx, id)
+}
+
+// insert stores a checked drill with its teams in the caller's
+// transaction (a unique violation when its code was taken meanwhile).
+func (s *Store) insert(ctx context.Context, in DrillInput, sc ScenarioRow, tree *org.Tree, fy int, at time.Time, by string) (int64, error) {
+	var n int
+	if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM drills WHERE fiscal_year = ?", fy).Scan(&n); err != nil {
+		return 0, err
+	}
+	code := ""
+	for k := n + 1; ; k++ {
+		code = fmt.Sprintf("DR-R%d-%02d", fy-2018, k)
+		var c int
+		if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM drills WHERE code = ?", code).Scan(&c); err != nil {
+			return 0, err
+		}
+		if c == 0 {
+			break
+		}
+	}
+	id, err := s.db.InsertID(ctx, `INSERT INTO drills (code, fiscal_year, title, scenario_code, department_id, state, planned_at, location, created_by_name, created_at)
+		VALUES (?, ?, ?, ?, ?, 'planned', ?, ?, ?, ?)`, code, fy, in.Title, sc.Code, in.DepartmentID, stampOf(at), in.Location, by, database.T(s.now()))
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range sc.S.Teams {
+		var dept any
+		if t.Default == "" || t.Key == "lead" {
+			dept = in.DepartmentID
+		} else if d := findDept(tree, t.Default); d != nil {
+			dept = d.ID
+		}
+		if _, err := s.db.Exec(ctx, "INSERT INTO drill_teams (drill_id, team_key, label, department_id) VALUES (?, ?, ?, ?)", id, t.Key, t.Label, dept); err != nil {
+			return 0, err
+		}
+	}
+	if _, err := s.db.Exec(ctx, "UPDATE drill_plan_cells SET drill_id = ? WHERE fiscal_year = ? AND department_id = ? AND drill_id IS NULL", id, fy, in.DepartmentID); err != nil {
+		return 0, err
+	}
+	return id, s.log.Record(ctx, "drill.create", fmt.Sprintf("drill:%d", id), fmt.Sprintf("訓練 %s「%s」を計画（シナリオ %s、%s）", code, in.Title, sc.Code, jp.FormatWarekiDateTime(at)))
 }
 
 func findDept(t *org.Tree, name string) *org.Department {

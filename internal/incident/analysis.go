@@ -334,6 +334,12 @@ func (s *Store) AddMeasure(ctx context.Context, i Incident, in MeasureInput, by 
 	slices.Sort(in.Rollout)
 	in.Rollout = slices.Compact(in.Rollout)
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		// The incident's row is locked first: on PostgreSQL two measures
+		// added at once would read the same MAX(seq) and the later insert
+		// would fail on (incident_id, seq).
+		if err := s.db.LockRow(ctx, "incidents", i.ID); err != nil {
+			return err
+		}
 		var seq int
 		if err := s.db.QueryRow(ctx, "SELECT COALESCE(MAX(seq), 0) + 1 FROM incident_measures WHERE incident_id = ?", i.ID).Scan(&seq); err != nil {
 			return err
@@ -528,6 +534,12 @@ func (s *Store) AddEvidence(ctx context.Context, i Incident, visit int64, kind, 
 	sum := sha256.Sum256(data)
 	var id int64
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// The incident's row is locked first: the first two files of an
+		// incident in flight on PostgreSQL would both find no key and both
+		// insert one (the later failing on incident_keys' key).
+		if err := s.db.LockRow(ctx, "incidents", i.ID); err != nil {
+			return err
+		}
 		key, err := s.incidentKey(ctx, i.ID, true)
 		if err != nil {
 			return err

@@ -157,7 +157,14 @@ func (s *Store) Reports(ctx context.Context, user int64) ([]Report, error) {
 // note. A report already settled is refused (a replayed request).
 func (s *Store) Triage(ctx context.Context, id int64, action string, incident int64, in Input, note, by string) (int64, error) {
 	var out int64
-	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+	// A new incident's code may be taken by a registration in flight: the
+	// whole triage is then run again (retryCode).
+	err := s.retryCode(ctx, func(ctx context.Context) error { return s.triage(ctx, id, action, incident, in, note, by, &out) })
+	return out, err
+}
+
+func (s *Store) triage(ctx context.Context, id int64, action string, incident int64, in Input, note, by string, out *int64) error {
+	return s.db.WithTx(ctx, func(ctx context.Context) error {
 		r, err := s.Report(ctx, id)
 		if err != nil {
 			return err
@@ -176,13 +183,13 @@ func (s *Store) Triage(ctx context.Context, id int64, action string, incident in
 			if err != nil {
 				return FieldErrors{"incident": "まとめる先のインシデントが見つかりません。"}
 			}
-			out = i.ID
+			*out = i.ID
 		case "create":
 			i, err := s.Create(ctx, in, by)
 			if err != nil {
 				return err
 			}
-			out = i.ID
+			*out = i.ID
 		default:
 			return FieldErrors{"action": "受付の方法を選んでください。"}
 		}
@@ -191,7 +198,7 @@ func (s *Store) Triage(ctx context.Context, id int64, action string, incident in
 		if action == "dismiss" {
 			status = "dismissed"
 		} else {
-			inc = out
+			inc = *out
 		}
 		res, err := s.db.Exec(ctx, "UPDATE incident_reports SET status = ?, incident_id = ?, triaged_by_name = ?, triaged_at = ?, note = ? WHERE id = ? AND status = 'new'",
 			status, inc, by, database.T(s.now()), note, id)
@@ -204,5 +211,4 @@ func (s *Store) Triage(ctx context.Context, id int64, action string, incident in
 		return s.log.Record(ctx, "incident.triage", fmt.Sprintf("incident_report:%d", id),
 			fmt.Sprintf("職員からの報告（%s、%s）を受付：%s", r.Reporter, jp.FormatWarekiDateTime(r.SubmittedAt), Report{Status: status}.StatusLabel()))
 	})
-	return out, err
 }

@@ -51,6 +51,11 @@ func (m *Module) DestroyKeys(ctx context.Context, refs []string) error {
 			if err != nil {
 				return err
 			}
+			// Locked as AddEvidence locks it: a key being made by a file in
+			// flight (PostgreSQL) is destroyed after it commits, not missed.
+			if err := m.d.DB.LockRow(ctx, "incidents", id); err != nil {
+				return err
+			}
 			if _, err := blob.DestroyObjectKey(ctx, m.d.DB, "incident_keys", "incident_id", id, m.store.now()); err != nil {
 				return err
 			}

@@ -353,35 +353,53 @@ func (s *Store) Create(ctx context.Context, in Input, by string) (Incident, erro
 		return Incident{}, fe
 	}
 	var id int64
-	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		fy := jp.FiscalYearOf(in.aware)
-		var n int
-		if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM incidents WHERE fiscal_year = ?", fy).Scan(&n); err != nil {
-			return err
-		}
-		code := fmt.Sprintf("%d-IN-%03d", fy, n+1)
-		now := database.T(s.now())
-		var lead any
-		if in.LeadDepartmentID != 0 {
-			lead = in.LeadDepartmentID
-		}
+	err := s.retryCode(ctx, func(ctx context.Context) error {
 		var err error
-		id, err = s.db.InsertID(ctx, `INSERT INTO incidents (code, fiscal_year, title, summary, category, severity, state, occurred_at, aware_at,
-			closed_at, lead_department_id, data_items, persons, sent, recovered, unopened, flags, outcome, search_text, created_by_name, created_at,
-			updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, code, fy, in.Title, strings.TrimSpace(in.Summary),
-			in.Category, in.Severity, string(in.State), stampOf(in.occurred), stampOf(in.aware), stampOf(in.closed), lead,
-			strings.TrimSpace(in.DataItems), in.persons, in.sent, in.rec, in.unope, strings.Join(in.Flags, ","), strings.TrimSpace(in.Outcome),
-			jp.SearchText(code, in.Title, in.Summary, in.Category), by, now, now)
-		if err != nil {
-			return err
-		}
-		return s.log.Record(ctx, "incident.create", fmt.Sprintf("incident:%d", id),
-			fmt.Sprintf("インシデント %s「%s」を登録（%s、レベル%d、認知 %s）", code, in.Title, in.Category, in.Severity, jp.FormatWarekiDateTime(in.aware)))
+		id, err = s.insert(ctx, in, by)
+		return err
 	})
 	if err != nil {
 		return Incident{}, err
 	}
 	return s.Get(ctx, id)
+}
+
+// retryCode runs fn (the whole transaction that registers an incident)
+// again while the new incident's code was taken meanwhile by another
+// registration (database.WithTxRetry).
+func (s *Store) retryCode(ctx context.Context, fn func(ctx context.Context) error) error {
+	err := s.db.WithTxRetry(ctx, 30, fn)
+	if database.IsUniqueViolation(err) && !database.InTx(ctx) {
+		return FieldErrors{"title": "同時に登録されたインシデントが多く、番号を決められませんでした。もう一度登録してください。"}
+	}
+	return err
+}
+
+// insert stores a checked incident in the caller's transaction and
+// returns its id (a unique violation when its code was taken meanwhile).
+func (s *Store) insert(ctx context.Context, in Input, by string) (int64, error) {
+	fy := jp.FiscalYearOf(in.aware)
+	var n int
+	if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM incidents WHERE fiscal_year = ?", fy).Scan(&n); err != nil {
+		return 0, err
+	}
+	code := fmt.Sprintf("%d-IN-%03d", fy, n+1)
+	now := database.T(s.now())
+	var lead any
+	if in.LeadDepartmentID != 0 {
+		lead = in.LeadDepartmentID
+	}
+	id, err := s.db.InsertID(ctx, `INSERT INTO incidents (code, fiscal_year, title, summary, category, severity, state, occurred_at, aware_at,
+		closed_at, lead_department_id, data_items, persons, sent, recovered, unopened, flags, outcome, search_text, created_by_name, created_at,
+		updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, code, fy, in.Title, strings.TrimSpace(in.Summary),
+		in.Category, in.Severity, string(in.State), stampOf(in.occurred), stampOf(in.aware), stampOf(in.closed), lead,
+		strings.TrimSpace(in.DataItems), in.persons, in.sent, in.rec, in.unope, strings.Join(in.Flags, ","), strings.TrimSpace(in.Outcome),
+		jp.SearchText(code, in.Title, in.Summary, in.Category), by, now, now)
+	if err != nil {
+		return 0, err
+	}
+	return id, s.log.Record(ctx, "incident.create", fmt.Sprintf("incident:%d", id),
+		fmt.Sprintf("インシデント %s「%s」を登録（%s、レベル%d、認知 %s）", code, in.Title, in.Category, in.Severity, jp.FormatWarekiDateTime(in.aware)))
 }
 
 // Update changes an incident from a form made on revision in.Rev. A closed
@@ -439,8 +457,14 @@ func (s *Store) Reopen(ctx context.Context, id int64, reason, by string) error {
 		if !cur.Closed() {
 			return FieldErrors{"reason": "このインシデントは完了していません。"}
 		}
-		if _, err := s.db.Exec(ctx, "UPDATE incidents SET state = 'effect', closed_at = '', rev = rev + 1, updated_at = ? WHERE id = ?", database.T(s.now()), id); err != nil {
+		// Guarded on the state: of two reopenings in flight (on PostgreSQL
+		// both read it closed) only one reopens and is audited.
+		res, err := s.db.Exec(ctx, "UPDATE incidents SET state = 'effect', closed_at = '', rev = rev + 1, updated_at = ? WHERE id = ? AND state = 'closed'", database.T(s.now()), id)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return FieldErrors{"reason": "このインシデントは完了していません。"}
 		}
 		return s.log.Record(ctx, "incident.reopen", fmt.Sprintf("incident:%d", id), fmt.Sprintf("インシデント %s を再開（理由：%s、%s）", cur.Code, reason, by))
 	})
