@@ -76,7 +76,7 @@ func (s *Store) BySource(ctx context.Context, sourceModule string, refs []string
 func (s *Store) RemoveFromSource(ctx context.Context, sourceModule, sourceRef string, by Actor) (bool, error) {
 	removed := false
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		a, err := s.ByRef(ctx, sourceModule, sourceRef)
+		a, err := s.lockedByRef(ctx, sourceModule, sourceRef)
 		if errors.Is(err, database.ErrNotFound) {
 			return nil
 		}
@@ -121,7 +121,7 @@ func (s *Store) ProgressFromSource(ctx context.Context, sourceModule, sourceRef,
 		return FieldErrors{"note": "進捗の内容を4000文字以内で入力してください。"}
 	}
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		a, err := s.ByRef(ctx, sourceModule, sourceRef)
+		a, err := s.lockedByRef(ctx, sourceModule, sourceRef)
 		if err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func (s *Store) VerifyFromSource(ctx context.Context, sourceModule, sourceRef st
 		return FieldErrors{"note": "対応中に戻す理由（残っている課題）を入力してください。"}
 	}
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		a, err := s.ByRef(ctx, sourceModule, sourceRef)
+		a, err := s.lockedByRef(ctx, sourceModule, sourceRef)
 		if err != nil {
 			return err
 		}

@@ -174,6 +174,31 @@ func (s *Store) Get(ctx context.Context, id int64) (Action, error) {
 	return as[0], nil
 }
 
+// locked reads action id inside the caller's transaction with its row
+// locked until the transaction ends. A change reads the action, changes it
+// in Go and writes every column back: without the lock two changes at once
+// on PostgreSQL both start from the same old action and the later one
+// silently undoes the other (an edit putting back the status a progress
+// report had just moved).
+func (s *Store) locked(ctx context.Context, id int64) (Action, error) {
+	if err := s.db.LockRow(ctx, "improvement_actions", id); err != nil {
+		return Action{}, fmt.Errorf("improve.Get: %w", err)
+	}
+	return s.Get(ctx, id)
+}
+
+// lockedByRef is ByRef with the action's row locked, as locked.
+func (s *Store) lockedByRef(ctx context.Context, sourceModule, sourceRef string) (Action, error) {
+	a, err := s.ByRef(ctx, sourceModule, sourceRef)
+	if err != nil {
+		return a, err
+	}
+	if err := s.db.LockRow(ctx, "improvement_actions", a.ID); err != nil {
+		return a, fmt.Errorf("improve.ByRef: %w", err)
+	}
+	return s.ByRef(ctx, sourceModule, sourceRef)
+}
+
 // ByRef returns the action a feature wrote under its reference.
 func (s *Store) ByRef(ctx context.Context, sourceModule, sourceRef string) (Action, error) {
 	a, err := scanAction(s.db.QueryRow(ctx, "SELECT "+actionCols+" FROM improvement_actions WHERE source_module = ? AND source_ref = ?",
@@ -270,7 +295,7 @@ func (s *Store) Upsert(ctx context.Context, in Input) (id int64, created bool, e
 		return 0, false, fe
 	}
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
-		cur, err := s.ByRef(ctx, in.SourceModule, in.SourceRef)
+		cur, err := s.lockedByRef(ctx, in.SourceModule, in.SourceRef)
 		if errors.Is(err, database.ErrNotFound) {
 			id, err = s.insert(ctx, in, actorIn(ctx), "improve.upsert")
 			created = true
@@ -409,7 +434,7 @@ func (s *Store) Update(ctx context.Context, id int64, in Input, by Actor) (bool,
 	}
 	changed := false
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
-		cur, err := s.Get(ctx, id)
+		cur, err := s.locked(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -730,7 +755,7 @@ func (s *Store) EvidenceAction(ctx context.Context, evidenceID int64) (int64, er
 
 // updatable loads an action that by may update, or refuses with refusal.
 func (s *Store) updatable(ctx context.Context, id int64, by Actor, refusal string) (Action, error) {
-	a, err := s.Get(ctx, id)
+	a, err := s.locked(ctx, id)
 	if err != nil {
 		return a, err
 	}

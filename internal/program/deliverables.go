@@ -121,11 +121,11 @@ func (s *Store) SetDelivState(ctx context.Context, fy int, moduleKey, key, statu
 		return fe
 	}
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
-		if _, err := s.db.Exec(ctx, "DELETE FROM program_deliverables WHERE fiscal_year = ? AND module_key = ? AND doc_key = ?", fy, moduleKey, key); err != nil {
-			return err
-		}
+		// One upsert: a delete and an insert of two saves at once
+		// (PostgreSQL) broke the primary key with an SQL error.
 		if _, err := s.db.Exec(ctx, `INSERT INTO program_deliverables (fiscal_year, module_key, doc_key, status, version, delivered_on, note, updated_by_name, updated_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, fy, moduleKey, key, status, strings.TrimSpace(version), jp.DateKey(d), strings.TrimSpace(note), by, database.T(s.now())); err != nil {
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (fiscal_year, module_key, doc_key) DO UPDATE SET status = excluded.status, version = excluded.version,
+			delivered_on = excluded.delivered_on, note = excluded.note, updated_by_name = excluded.updated_by_name, updated_at = excluded.updated_at`, fy, moduleKey, key, status, strings.TrimSpace(version), jp.DateKey(d), strings.TrimSpace(note), by, database.T(s.now())); err != nil {
 			return err
 		}
 		return s.log.Record(ctx, "program.deliverable", fmt.Sprintf("program_year:%d", fy), fmt.Sprintf("成果物（%s/%s）を%sに", moduleKey, key, delivLabels[status]))

@@ -7,6 +7,7 @@ package program
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -80,19 +81,26 @@ func (s *Store) SetDeps(ctx context.Context, t Task, ids []int64, by string) err
 		}
 		names = append(names, "「"+x.Title+"」")
 	}
-	deps, err := s.DepsOf(ctx, t.FiscalYear)
-	if err != nil {
-		return err
-	}
-	deps[t.ID] = ids
-	if c := cycleFrom(t.ID, deps); c != nil {
-		var path []string
-		for _, id := range c {
-			path = append(path, "「"+byID[id].Title+"」")
-		}
-		return FieldErrors{"deps": "前提の作業が循環しています（" + strings.Join(path, " → ") + "）。どれかの前提を外してください。"}
-	}
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		// The year's dependencies are read and replaced under the year's
+		// lock: two changes at once (PostgreSQL) would each pass the
+		// circle check without the other's links, or insert the same link
+		// twice.
+		if err := s.lockYear(ctx, t.FiscalYear); err != nil {
+			return err
+		}
+		deps, err := s.DepsOf(ctx, t.FiscalYear)
+		if err != nil {
+			return err
+		}
+		deps[t.ID] = ids
+		if c := cycleFrom(t.ID, deps); c != nil {
+			var path []string
+			for _, id := range c {
+				path = append(path, "「"+byID[id].Title+"」")
+			}
+			return FieldErrors{"deps": "前提の作業が循環しています（" + strings.Join(path, " → ") + "）。どれかの前提を外してください。"}
+		}
 		if _, err := s.db.Exec(ctx, "DELETE FROM program_task_deps WHERE task_id = ?", t.ID); err != nil {
 			return err
 		}
@@ -107,6 +115,17 @@ func (s *Store) SetDeps(ctx context.Context, t Task, ids []int64, by string) err
 		}
 		return s.log.Record(ctx, "program.task_deps", fmt.Sprintf("program_task:%d", t.ID), detail)
 	})
+}
+
+// lockYear locks fiscal year fy's schedule until the transaction ends: the
+// row of the year's first task stands for the year (tasks are never
+// deleted). A year without tasks has nothing to lock.
+func (s *Store) lockYear(ctx context.Context, fy int) error {
+	var first sql.NullInt64
+	if err := s.db.QueryRow(ctx, "SELECT MIN(id) FROM program_tasks WHERE fiscal_year = ?", fy).Scan(&first); err != nil || !first.Valid {
+		return err
+	}
+	return s.db.LockRow(ctx, "program_tasks", first.Int64)
 }
 
 // judgeDeps flags the own tasks whose predecessors do not fit: one planned

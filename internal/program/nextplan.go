@@ -162,10 +162,10 @@ func (s *Store) SaveProposals(ctx context.Context, fy int, texts map[int]string,
 				continue
 			}
 			t = strings.TrimSpace(strings.ReplaceAll(t, "\r\n", "\n"))
-			if _, err := s.db.Exec(ctx, "DELETE FROM program_proposals WHERE fiscal_year = ? AND workstream = ?", fy, ws); err != nil {
-				return err
-			}
-			if _, err := s.db.Exec(ctx, "INSERT INTO program_proposals (fiscal_year, workstream, text, updated_by_name, updated_at) VALUES (?, ?, ?, ?, ?)",
+			// One upsert: a delete and an insert of two saves at once
+			// (PostgreSQL) broke the primary key with an SQL error.
+			if _, err := s.db.Exec(ctx, `INSERT INTO program_proposals (fiscal_year, workstream, text, updated_by_name, updated_at) VALUES (?, ?, ?, ?, ?)
+				ON CONFLICT (fiscal_year, workstream) DO UPDATE SET text = excluded.text, updated_by_name = excluded.updated_by_name, updated_at = excluded.updated_at`,
 				fy, ws, t, by, now); err != nil {
 				return err
 			}
@@ -180,6 +180,12 @@ func (s *Store) SaveProposals(ctx context.Context, fy int, texts map[int]string,
 func (s *Store) CopyToNextYear(ctx context.Context, fy int, by string) (int, error) {
 	n := 0
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// Two copies at once (PostgreSQL) would both find next year empty
+		// and copy the schedule twice; the year's lock makes the second
+		// one see the first's tasks.
+		if err := s.lockYear(ctx, fy); err != nil {
+			return err
+		}
 		var have int
 		if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM program_tasks WHERE fiscal_year = ?", fy+1).Scan(&have); err != nil {
 			return err

@@ -285,6 +285,9 @@ func (s *Store) applyChecks(ctx context.Context, e module.AuditEngagement, done 
 		if err != nil {
 			return err
 		}
+		if err := s.db.LockRow(ctx, "scan_plans", p.ID); err != nil {
+			return err
+		}
 		detail := fmt.Sprintf("確認 %d 件、接続 %d 回", len(done), connections)
 		if len(notes) > 0 {
 			detail += "。" + strings.Join(notes, " ")

@@ -354,8 +354,16 @@ func (s *Store) UpdateFinding(ctx context.Context, e module.AuditEngagement, f S
 
 // MarkProposed records the audit finding a technical finding became.
 func (s *Store) MarkProposed(ctx context.Context, e module.AuditEngagement, f Stored, label, link, by string) error {
-	_, err := s.db.Exec(ctx, "UPDATE scan_findings SET audit_finding = ?, audit_finding_link = ?, rev = rev + 1, updated_by_name = ?, updated_at = ? WHERE id = ?",
+	// Only a finding not yet proposed: two proposals at once (PostgreSQL)
+	// both passed the caller's check, and each made an audit finding. The
+	// loser's ErrStale rolls back the audit finding made in its transaction.
+	res, err := s.db.Exec(ctx, "UPDATE scan_findings SET audit_finding = ?, audit_finding_link = ?, rev = rev + 1, updated_by_name = ?, updated_at = ? WHERE id = ? AND audit_finding = ''",
 		label, link, by, database.T(s.now()), f.ID)
+	if err == nil {
+		if n, _ := res.RowsAffected(); n != 1 {
+			return ErrStale
+		}
+	}
 	if err != nil {
 		return fmt.Errorf("scan.MarkProposed: %w", err)
 	}

@@ -48,7 +48,11 @@ type existingRow struct {
 	where  string
 }
 
-// merger compares findings as they stream in with those stored.
+// merger compares findings as they stream in with those stored. A merger
+// that writes (apply) runs with the plan's row locked (database.LockRow):
+// two merges at once on PostgreSQL would each read the same stored
+// findings, insert the same new one twice (an SQL error on the unique
+// key) and close or reopen from a state the other just changed.
 type merger struct {
 	s        *Store
 	planID   int64
@@ -239,14 +243,21 @@ func (m *merger) finish(ctx context.Context) error {
 		if !m.covered[src+"\x00"+ex.scope] {
 			continue
 		}
-		m.out.Gone++
-		m.sample("gone", Brief{Severity: ex.sev, Title: ex.title, Where: ex.where})
 		if m.apply {
-			if _, err := m.s.db.Exec(ctx, `UPDATE scan_findings SET status = 'fixed', gone_at = ?, status_note = ?, rev = rev + 1, updated_by_name = ?,
-				updated_at = ? WHERE id = ?`, m.now, fmt.Sprintf("再検査で検出されなくなったため対応済としました（取込み #%d）。", m.importID), m.by, m.now, ex.id); err != nil {
+			// Only while still open or in progress: a status a person set
+			// after the merger read the findings (accepted, say) stays.
+			res, err := m.s.db.Exec(ctx, `UPDATE scan_findings SET status = 'fixed', gone_at = ?, status_note = ?, rev = rev + 1, updated_by_name = ?,
+				updated_at = ? WHERE id = ? AND status IN (?, ?)`, m.now, fmt.Sprintf("再検査で検出されなくなったため対応済としました（取込み #%d）。", m.importID),
+				m.by, m.now, ex.id, StatusOpen, StatusProgress)
+			if err != nil {
 				return fmt.Errorf("scan.finish: %w", err)
 			}
+			if n, _ := res.RowsAffected(); n == 0 {
+				continue
+			}
 		}
+		m.out.Gone++
+		m.sample("gone", Brief{Severity: ex.sev, Title: ex.title, Where: ex.where})
 	}
 	return nil
 }
@@ -347,6 +358,9 @@ func (s *Store) ApplyImport(ctx context.Context, e module.AuditEngagement, in Im
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
 		planID, err := s.ensurePlan(ctx, e.ID, by)
 		if err != nil {
+			return err
+		}
+		if err := s.db.LockRow(ctx, "scan_plans", planID); err != nil {
 			return err
 		}
 		var blob any

@@ -341,9 +341,18 @@ func (s *Store) SavePlan(ctx context.Context, e module.AuditEngagement, in PlanI
 		}
 		ports := Plan{Ports: p.Ports}.PortsText()
 		if cur.Saved() {
-			_, err = s.db.Exec(ctx, `UPDATE scan_plans SET targets = ?, ports = ?, window_start = ?, window_end = ?, rate = ?, profile = ?, methods = ?,
-				approved_by = ?, approved_on = ?, emergency_contact = ?, notes = ?, rev = rev + 1, updated_by_name = ?, updated_at = ? WHERE id = ?`,
-				p.Targets, ports, start, end, p.Rate, p.Profile, p.Methods, p.ApprovedBy, jp.DateKey(p.ApprovedOn), p.Emergency, p.Notes, by, now, cur.ID)
+			// The revision is checked again by the update itself: two saves
+			// of the same form at once (PostgreSQL) both passed the check
+			// above and the later one overwrote the other unseen.
+			var res sql.Result
+			res, err = s.db.Exec(ctx, `UPDATE scan_plans SET targets = ?, ports = ?, window_start = ?, window_end = ?, rate = ?, profile = ?, methods = ?,
+				approved_by = ?, approved_on = ?, emergency_contact = ?, notes = ?, rev = rev + 1, updated_by_name = ?, updated_at = ? WHERE id = ? AND rev = ?`,
+				p.Targets, ports, start, end, p.Rate, p.Profile, p.Methods, p.ApprovedBy, jp.DateKey(p.ApprovedOn), p.Emergency, p.Notes, by, now, cur.ID, cur.Rev)
+			if err == nil {
+				if n, _ := res.RowsAffected(); n != 1 {
+					return ErrStale
+				}
+			}
 		} else {
 			_, err = s.db.Exec(ctx, `INSERT INTO scan_plans (engagement_id, targets, ports, window_start, window_end, rate, profile, methods,
 				approved_by, approved_on, emergency_contact, notes, rev, updated_by_name, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?)`,
@@ -409,13 +418,15 @@ func (s *Store) ensurePlan(ctx context.Context, engagementID int64, by string) (
 		return p.ID, err
 	}
 	now := database.T(s.now())
-	id, err := s.db.InsertID(ctx, `INSERT INTO scan_plans (engagement_id, ports, rate, profile, rev, updated_by_name, created_at, updated_at)
-		VALUES (?, ?, 2, 'recommended', 1, ?, ?, ?)`, engagementID, Plan{Ports: DefaultPorts}.PortsText(), by, now, now)
-	if database.IsUniqueViolation(err) {
-		p, err = s.PlanOf(ctx, engagementID)
-		return p.ID, err
+	// ON CONFLICT, not a unique violation caught afterwards: on PostgreSQL
+	// a failed statement aborts the caller's transaction, so two first
+	// imports at once made the later one fail with an SQL error.
+	if _, err := s.db.Exec(ctx, `INSERT INTO scan_plans (engagement_id, ports, rate, profile, rev, updated_by_name, created_at, updated_at)
+		VALUES (?, ?, 2, 'recommended', 1, ?, ?, ?) ON CONFLICT (engagement_id) DO NOTHING`, engagementID, Plan{Ports: DefaultPorts}.PortsText(), by, now, now); err != nil {
+		return 0, err
 	}
-	return id, err
+	p, err = s.PlanOf(ctx, engagementID)
+	return p.ID, err
 }
 
 // dbKey is the stored deduplication key: long keys are hashed so that the

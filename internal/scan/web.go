@@ -558,6 +558,9 @@ func (m *Module) findingPropose(w http.ResponseWriter, r *http.Request) error {
 	if errors.As(err, &we) {
 		return m.renderFinding(w, r, e, f, nil, FieldErrors{"status": we.Msg}, http.StatusUnprocessableEntity)
 	}
+	if errors.Is(err, ErrStale) {
+		return m.renderFinding(w, r, e, f, nil, FieldErrors{"status": ErrStale.Error()}, http.StatusConflict)
+	}
 	if err != nil {
 		if msg := err.Error(); strings.Contains(msg, "報告書") || strings.Contains(msg, "確定") {
 			return m.renderFinding(w, r, e, f, nil, FieldErrors{"status": msg}, http.StatusConflict)

@@ -72,6 +72,9 @@ func (s *Store) AddEvidence(ctx context.Context, r Request, item, filename, cont
 	}
 	sum := sha256.Sum256(data)
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.lockOpen(ctx, r.ID); err != nil {
+			return err
+		}
 		b, err := s.blobs.Put(ctx, filename, contentType, data, 0)
 		if err != nil {
 			return err

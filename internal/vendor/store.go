@@ -302,7 +302,7 @@ func (s *Store) Create(ctx context.Context, in RequestInput, by string) (Request
 	now := s.now()
 	fy := jp.FiscalYearOf(now)
 	var id int64
-	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+	create := func(ctx context.Context) error {
 		var n int
 		if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM vendor_requests WHERE fiscal_year = ?", fy).Scan(&n); err != nil {
 			return err
@@ -328,7 +328,13 @@ func (s *Store) Create(ctx context.Context, in RequestInput, by string) (Request
 			return err
 		}
 		return s.log.Record(ctx, "vendor.request", fmt.Sprintf("vendor_request:%d", id), fmt.Sprintf("外部委託・クラウドの審査を依頼（%s、%s）", code, in.ServiceName))
-	})
+	}
+	// Requests made at the same moment (PostgreSQL) can pick the same next
+	// code: the later one counts again.
+	err := s.db.WithTxRetry(ctx, 20, create)
+	if database.IsUniqueViolation(err) {
+		return Request{}, FieldErrors{"code": "同時に登録された依頼と番号が重なりました。もう一度登録してください。"}
+	}
 	if err != nil {
 		return Request{}, err
 	}
@@ -523,6 +529,13 @@ func (s *Store) IssueLink(ctx context.Context, r Request, days int, by string) (
 	exp := time.Date(t.Year(), t.Month(), t.Day()+days+1, 0, 0, 0, 0, jp.JST)
 	tok := web.NewToken(24)
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// Two links issued at once would each revoke the older ones and
+		// both stay live; the request's row serialises them.
+		if err := s.lockOpen(ctx, r.ID); errors.Is(err, ErrLocked) {
+			return FieldErrors{"link": "回答を受け付けている審査（回答待ち・修正依頼中）にだけリンクを発行できます。"}
+		} else if err != nil {
+			return err
+		}
 		if _, err := s.db.Exec(ctx, "UPDATE vendor_links SET revoked_at = ? WHERE request_id = ? AND revoked_at = ''", stampOf(now), r.ID); err != nil {
 			return err
 		}
@@ -619,6 +632,22 @@ func (s *Store) SaveAnswers(ctx context.Context, r Request, in map[string]Answer
 	n := 0
 	now := s.now()
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		// The request's row is locked and the answers read again inside
+		// the transaction: a submission (or another save) in flight on
+		// PostgreSQL would otherwise be overtaken by answers checked
+		// against the state and answers read before it.
+		n = 0
+		if err := s.lockOpen(ctx, r.ID); err != nil {
+			return err
+		}
+		items, err := s.Items(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		known := map[string]Item{}
+		for _, i := range items {
+			known[i.Code] = i
+		}
 		for code, a := range in {
 			old := known[code]
 			if a.Answer == "" && a.Note == "" || a.Answer == old.Answer && a.Note == old.Note {
@@ -646,6 +675,24 @@ func (s *Store) SaveAnswers(ctx context.Context, r Request, in map[string]Answer
 	return n, err
 }
 
+// lockOpen locks the request's row until the transaction ends and reports
+// ErrLocked unless the request still takes answers. Saves, links and
+// evidence take it, as Submit's state change does, so that none of them
+// lands after a submission it did not see.
+func (s *Store) lockOpen(ctx context.Context, id int64) error {
+	if err := s.db.LockRow(ctx, "vendor_requests", id); err != nil {
+		return err
+	}
+	var st string
+	if err := s.db.QueryRow(ctx, "SELECT state FROM vendor_requests WHERE id = ?", id).Scan(&st); err != nil {
+		return err
+	}
+	if !State(st).Open() {
+		return ErrLocked
+	}
+	return nil
+}
+
 // Submission is one submission kept whole.
 type Submission struct {
 	Seq     int
@@ -660,25 +707,6 @@ func (s *Store) Submit(ctx context.Context, r Request, source string) error {
 	if !r.State.Open() {
 		return ErrLocked
 	}
-	items, err := s.Items(ctx, r.ID)
-	if err != nil {
-		return err
-	}
-	snap := map[string]AnswerInput{}
-	var missing []string
-	for _, i := range items {
-		if i.Answer == "" {
-			missing = append(missing, i.Code)
-		}
-		snap[i.Code] = AnswerInput{Answer: i.Answer, Note: i.Note}
-	}
-	if len(missing) > 0 {
-		return FieldErrors{"submit": fmt.Sprintf("回答のない項目が %d あります（%s）。すべて回答してから提出してください。", len(missing), strings.Join(missing[:min(len(missing), 5)], "、"))}
-	}
-	b, err := json.Marshal(snap)
-	if err != nil {
-		return err
-	}
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
 		res, err := s.db.Exec(ctx, "UPDATE vendor_requests SET state = 'review', rev = rev + 1, updated_at = ? WHERE id = ? AND state IN ('answering', 'returned')",
 			database.T(s.now()), r.ID)
@@ -687,6 +715,27 @@ func (s *Store) Submit(ctx context.Context, r Request, source string) error {
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrLocked
+		}
+		// The answers are read after the request's row is taken: a save
+		// committed just before is in the submission, and none can follow.
+		items, err := s.Items(ctx, r.ID)
+		if err != nil {
+			return err
+		}
+		snap := map[string]AnswerInput{}
+		var missing []string
+		for _, i := range items {
+			if i.Answer == "" {
+				missing = append(missing, i.Code)
+			}
+			snap[i.Code] = AnswerInput{Answer: i.Answer, Note: i.Note}
+		}
+		if len(missing) > 0 {
+			return FieldErrors{"submit": fmt.Sprintf("回答のない項目が %d あります（%s）。すべて回答してから提出してください。", len(missing), strings.Join(missing[:min(len(missing), 5)], "、"))}
+		}
+		b, err := json.Marshal(snap)
+		if err != nil {
+			return err
 		}
 		var seq int
 		if err := s.db.QueryRow(ctx, "SELECT COALESCE(MAX(seq), 0) + 1 FROM vendor_submissions WHERE request_id = ?", r.ID).Scan(&seq); err != nil {
