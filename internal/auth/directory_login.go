@@ -76,15 +76,22 @@ func (s *Service) directoryLogin(ctx context.Context, login, password string, id
 	now := database.T(s.now())
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
 		if id == 0 {
-			var err error
-			id, err = s.db.InsertID(ctx, `INSERT INTO users (login, display_name, role, department_id, staff_id, password_hash, source, directory_dn, created_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?)`, u.Login, name, u.Role, deptID, staffID, SourceDirectory, u.DN, now, now)
-			if err != nil {
+			// DO NOTHING: the same person's first login may be on its way
+			// in another request (two tabs, a double click on PostgreSQL);
+			// then that one created the account and this one updates it.
+			err := s.db.QueryRowWrite(ctx, `INSERT INTO users (login, display_name, role, department_id, staff_id, password_hash, source, directory_dn, created_at, updated_at)
+				VALUES (?, ?, ?, ?, ?, '', ?, ?, ?, ?) ON CONFLICT (login) DO NOTHING RETURNING id`, u.Login, name, u.Role, deptID, staffID, SourceDirectory, u.DN, now, now).Scan(&id)
+			switch {
+			case err == nil:
+				ctx = auditlog.WithActor(ctx, auditlog.Actor{UserID: id, Login: u.Login})
+				return s.log.Record(ctx, "user.directory_create", fmt.Sprintf("user:%d", id),
+					fmt.Sprintf("ディレクトリの利用者 %s（%s）を初回ログインで作成、役割 %s", u.Login, name, web.Role(u.Role).Label()))
+			case !errors.Is(err, sql.ErrNoRows):
 				return err
 			}
-			ctx = auditlog.WithActor(ctx, auditlog.Actor{UserID: id, Login: u.Login})
-			return s.log.Record(ctx, "user.directory_create", fmt.Sprintf("user:%d", id),
-				fmt.Sprintf("ディレクトリの利用者 %s（%s）を初回ログインで作成、役割 %s", u.Login, name, web.Role(u.Role).Label()))
+			if err := s.db.QueryRow(ctx, "SELECT id FROM users WHERE login = ? AND source = ?", u.Login, SourceDirectory).Scan(&id); err != nil {
+				return err
+			}
 		}
 		var oldRole, oldName string
 		var wasDisabled bool

@@ -237,13 +237,17 @@ func (s *Service) blocked(ctx context.Context, key string, now time.Time) (time.
 // fail counts a failure for key and sets the delay once threshold is reached:
 // 2, 4, 8 … seconds, at most maxDelay.
 func (s *Service) fail(ctx context.Context, key string, threshold int, now time.Time) error {
+	// Counted in one statement on the row as stored: failures read first
+	// and written back would count a burst of parallel failures (on
+	// PostgreSQL) as one, and the delay would never grow.
 	var failures int
-	var last database.Time
-	err := s.db.QueryRow(ctx, "SELECT failures, last_failure_at FROM login_throttle WHERE key = ?", key).Scan(&failures, &last)
-	if err != nil || now.Sub(last.Time) > failureMemory {
-		failures = 0
+	err := s.db.QueryRowWrite(ctx, `INSERT INTO login_throttle (key, failures, last_failure_at, blocked_until) VALUES (?, 1, ?, ?)
+		ON CONFLICT (key) DO UPDATE SET failures = CASE WHEN login_throttle.last_failure_at < ? THEN 1 ELSE login_throttle.failures + 1 END,
+		last_failure_at = excluded.last_failure_at RETURNING failures`,
+		key, database.T(now), database.T(now), database.T(now.Add(-failureMemory))).Scan(&failures)
+	if err != nil {
+		return err
 	}
-	failures++
 	until := now
 	if failures >= threshold {
 		d := time.Duration(math.Pow(2, float64(failures-threshold+1))) * time.Second
@@ -252,9 +256,7 @@ func (s *Service) fail(ctx context.Context, key string, threshold int, now time.
 		}
 		until = now.Add(d)
 	}
-	_, err = s.db.Exec(ctx, `INSERT INTO login_throttle (key, failures, last_failure_at, blocked_until) VALUES (?, ?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET failures = excluded.failures, last_failure_at = excluded.last_failure_at, blocked_until = excluded.blocked_until`,
-		key, failures, database.T(now), database.T(until))
+	_, err = s.db.Exec(ctx, "UPDATE login_throttle SET blocked_until = ? WHERE key = ?", database.T(until), key)
 	return err
 }
 

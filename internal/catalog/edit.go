@@ -187,6 +187,14 @@ func preferOf(st StoredItem) map[string]int64 {
 
 // editableTemplate loads a template for a change: frozen ones are refused.
 func editableTemplate(ctx context.Context, s *Store, tid int64) (StoredTemplate, error) {
+	// Edits of a template one after another: each reads the items' order
+	// (and the frozen flag) and writes it back whole, so two at once
+	// (PostgreSQL) would renumber from the same old order.
+	if database.InTx(ctx) {
+		if err := s.db.LockRow(ctx, "checklist_templates", tid); err != nil {
+			return StoredTemplate{}, err
+		}
+	}
 	t, err := s.Template(ctx, tid)
 	if err != nil {
 		return t, err
@@ -261,6 +269,9 @@ func UpdateItem(ctx context.Context, db *database.DB, log *auditlog.Log, id int6
 		}
 		t, err := editableTemplate(ctx, s, old.TemplateID)
 		if err != nil {
+			return err
+		}
+		if old, err = s.Item(ctx, id); err != nil { // as it is now that the template is locked
 			return err
 		}
 		// Checkboxes come back in display order: keep the stored order of

@@ -916,6 +916,12 @@ func ImportXLSX(ctx context.Context, db *database.DB, log *auditlog.Log, tid int
 	var res *XLSXResult
 	errDry := errors.New("dry run")
 	err := db.WithTx(ctx, func(ctx context.Context) error {
+		// Locked before the plan is read: an item edit or another import
+		// committed meanwhile (PostgreSQL) would otherwise be written over
+		// with the plan's older view of the items and their order.
+		if err := db.LockRow(ctx, "checklist_templates", tid); err != nil {
+			return err
+		}
 		var err error
 		if plan, err = PlanXLSX(ctx, db, tid, filename, data); err != nil {
 			return err

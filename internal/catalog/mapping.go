@@ -238,6 +238,13 @@ func AddMapping(ctx context.Context, db *database.DB, log *auditlog.Log, from, t
 		case a.FrameworkCode == b.FrameworkCode:
 			return &MappingError{Field: "clause", Msg: fmt.Sprintf("%s と %s は同じ枠組み（%s）の条項です。対応づけは別の枠組みの条項との間で行います", a.Ref(), b.Ref(), a.FrameworkTitle)}
 		}
+		// The two clauses locked (in id order) so that the same pair added
+		// at once in both directions (PostgreSQL) is found by the later.
+		for _, c := range []int64{min(a.ID, b.ID), max(a.ID, b.ID)} {
+			if err := db.LockRow(ctx, "clauses", c); err != nil {
+				return err
+			}
+		}
 		var existing int64
 		err = db.QueryRow(ctx, "SELECT id FROM clause_mappings WHERE (from_clause_id = ? AND to_clause_id = ?) OR (from_clause_id = ? AND to_clause_id = ?)",
 			a.ID, b.ID, b.ID, a.ID).Scan(&existing)

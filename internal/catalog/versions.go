@@ -70,6 +70,10 @@ func CopyTemplate(ctx context.Context, db *database.DB, log *auditlog.Log, id in
 		return log.Record(ctx, "catalog.template_copy", fmt.Sprintf("checklist_template:%d", nid),
 			fmt.Sprintf("%s %d年度版から %d年度版を作成（%d 項目）", Kinds[src.Kind], src.Version, version, len(ids)))
 	})
+	if database.IsUniqueViolation(err) {
+		// The same version made by someone else after the check above.
+		err = fmt.Errorf("%s %d年度版: %w", Kinds[src.Kind], version, ErrVersionExists)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("catalog.CopyTemplate: %w", err)
 	}

@@ -202,7 +202,8 @@ func (s *Store) CreateCampaign(ctx context.Context, in CampaignInput, by string)
 	}
 	var id int64
 	n := 0
-	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+	create := func(ctx context.Context) error {
+		n = 0
 		var seq int
 		if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM learning_campaigns WHERE fiscal_year = ?", c.FiscalYear).Scan(&seq); err != nil {
 			return err
@@ -260,7 +261,10 @@ func (s *Store) CreateCampaign(ctx context.Context, in CampaignInput, by string)
 		}
 		return s.log.Record(ctx, "learning.campaign_create", fmt.Sprintf("learning_campaign:%d", id),
 			fmt.Sprintf("%s「%s」（%s）を開始、対象 %d 人", code, in.Title, c.Code, n))
-	})
+	}
+	// Two campaigns created at once (PostgreSQL) count the same campaigns
+	// and pick the same code: the later one counts again.
+	err = s.db.WithTxRetry(ctx, 10, create)
 	if err != nil {
 		return 0, 0, fmt.Errorf("learning.CreateCampaign: %w", err)
 	}
@@ -389,6 +393,12 @@ func (s *Store) ProgressOf(ctx context.Context, assignmentID int64) (map[int64]P
 // Repeating it changes nothing.
 func (s *Store) CompleteLesson(ctx context.Context, a Assignment, l Lesson) error {
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		// One lesson after another per assignment: lessons_done is counted
+		// below, and two lessons finished at once (PostgreSQL) would each
+		// count without the other's progress, or both insert it.
+		if err := s.db.LockRow(ctx, "learning_assignments", a.ID); err != nil {
+			return err
+		}
 		now := database.T(s.now())
 		var done string
 		err := s.db.QueryRow(ctx, "SELECT done_at FROM learning_progress WHERE assignment_id = ? AND lesson_id = ?", a.ID, l.ID).Scan(&done)
@@ -539,6 +549,12 @@ func (s *Store) StartAttempt(ctx context.Context, a Assignment, c Campaign, co C
 	}
 	var out Attempt
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// Locked first: two starts at once (two tabs, a double click on
+		// PostgreSQL) would both find no open attempt and draw two with
+		// the same number.
+		if err := s.db.LockRow(ctx, "learning_assignments", a.ID); err != nil {
+			return err
+		}
 		t, err := scanAttempt(s.db.QueryRowWrite(ctx, "SELECT "+attemptCols+" FROM learning_attempts WHERE assignment_id = ? AND submitted_at = '' ORDER BY seq DESC LIMIT 1", a.ID))
 		if err == nil {
 			out = t
@@ -956,6 +972,12 @@ func (s *Store) CorrectKey(ctx context.Context, courseID, questionID int64, key 
 // transaction, once per reminder round).
 func (s *Store) Remind(ctx context.Context, id, root int64, by string) (reminded, held int, err error) {
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		// Locked first: two reminders sent at once (PostgreSQL) would both
+		// pass the limits read below and remind (and mail) everyone twice.
+		if err := s.db.LockRow(ctx, "learning_campaigns", id); err != nil {
+			return err
+		}
+		reminded, held = 0, 0
 		c, err := s.campaignHead(ctx, id)
 		if err != nil {
 			return err

@@ -229,11 +229,13 @@ func (s *Store) CommitSCORM(ctx context.Context, a Assignment, p PackageRow, c S
 		if err != nil {
 			return err
 		}
-		best := max(a.BestPercent, next.ScorePercent)
+		// The best score and the completion are settled against the row
+		// as it is now (a, read before the lock, may be older).
 		done := next.Completed(p.Version) && a.CompletedAt.IsZero()
 		if _, err := s.db.Exec(ctx, `UPDATE learning_assignments SET started_at = CASE WHEN started_at = '' THEN ? ELSE started_at END,
-			best_percent = ?, attempts = ?, lessons_done = ?, completed_at = CASE WHEN completed_at = '' AND ? THEN ? ELSE completed_at END,
-			updated_at = ? WHERE id = ?`, now, best, next.Sessions, boolInt(next.Completed(p.Version)), done, now, now, a.ID); err != nil {
+			best_percent = CASE WHEN best_percent < ? THEN ? ELSE best_percent END, attempts = ?, lessons_done = ?,
+			completed_at = CASE WHEN completed_at = '' AND ? THEN ? ELSE completed_at END,
+			updated_at = ? WHERE id = ?`, now, next.ScorePercent, next.ScorePercent, next.Sessions, boolInt(next.Completed(p.Version)), done, now, now, a.ID); err != nil {
 			return err
 		}
 		out = next

@@ -676,6 +676,10 @@ func (s *Store) CopyCourse(ctx context.Context, id int64, by string) (int64, err
 		return s.log.Record(ctx, "learning.course_copy", fmt.Sprintf("learning_course:%d", out),
 			fmt.Sprintf("%s %s を%sへ複写", jp.FiscalYearLabel(c.FiscalYear), c.Code, jp.FiscalYearLabel(to)))
 	})
+	if database.IsUniqueViolation(err) {
+		// Copied by someone else (or a double click) after the check above.
+		return 0, FieldErrors{"copy": "この研修は、ほかの人が先に次の年度へ複写しました。画面を読み込み直してください。"}
+	}
 	return out, err
 }
 

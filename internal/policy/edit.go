@@ -72,6 +72,12 @@ func (s *Store) Apply(ctx context.Context, versionID int64, rev int, op Op, meta
 	}
 	var res *Result
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// One change at a time per draft: the tree is read, edited here and
+		// written back whole, so two changes at once (PostgreSQL) would
+		// both edit the same old tree and the later would drop the other.
+		if err := s.db.LockRow(ctx, "policy_versions", versionID); err != nil {
+			return err
+		}
 		v, err := s.Version(ctx, versionID)
 		if err != nil {
 			return err

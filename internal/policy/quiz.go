@@ -240,6 +240,11 @@ func (s *Store) Questions(ctx context.Context, versionID int64) ([]Question, err
 // quiz (edited questions included: the page asks before).
 func (s *Store) ReplaceQuiz(ctx context.Context, versionID int64, qs []Question) error {
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		// Locked first: two replacements at once (PostgreSQL) would each
+		// delete only the old quiz and both insert theirs.
+		if err := s.db.LockRow(ctx, "policy_versions", versionID); err != nil {
+			return err
+		}
 		if _, err := s.db.Exec(ctx, "DELETE FROM policy_quiz_questions WHERE version_id = ?", versionID); err != nil {
 			return err
 		}

@@ -542,6 +542,15 @@ func (s *Store) adopt(ctx context.Context, id int64, a Adoption) error {
 	if err != nil {
 		return err
 	}
+	// One adoption at a time per document: two at once (PostgreSQL) would
+	// both supersede the same old version; read the draft again once the
+	// other has finished.
+	if err := s.db.LockRow(ctx, "policy_documents", v.DocumentID); err != nil {
+		return err
+	}
+	if v, err = s.Version(ctx, id); err != nil {
+		return err
+	}
 	if v.Status != StatusDraft {
 		return &InputError{Msg: fmt.Sprintf("この版は%sです。施行できるのは案だけです。", v.Status.Label())}
 	}
@@ -604,6 +613,16 @@ func (s *Store) DiscardDraft(ctx context.Context, id int64) error {
 		return &InputError{Msg: "施行中の版と旧版は削除できません。"}
 	}
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		// Checked again under the draft's lock: it may have been adopted
+		// (or discarded) since it was read above.
+		if err := s.db.LockRow(ctx, "policy_versions", id); err != nil {
+			return err
+		}
+		if v, err := s.Version(ctx, id); err != nil {
+			return err
+		} else if v.Status != StatusDraft {
+			return &InputError{Msg: "施行中の版と旧版は削除できません。"}
+		}
 		var n int
 		if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM policy_versions WHERE base_version_id = ?", id).Scan(&n); err != nil {
 			return err

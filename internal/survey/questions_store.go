@@ -328,6 +328,10 @@ func (s *Store) CreateQuestion(ctx context.Context, q Question, by string) (int6
 		}
 		return s.log.Record(ctx, "survey.question_create", questionTarget(id), fmt.Sprintf("%s %s %s", jp.FiscalYearLabel(q.FiscalYear), q.Code, questionDetail(q.Text, 60)))
 	})
+	if database.IsUniqueViolation(err) {
+		// The same code added by someone else after the check above.
+		return 0, FieldErrors{"code": fmt.Sprintf("設問コード %s は%sにすでにあります。別のコードにしてください。", q.Code, jp.FiscalYearLabel(q.FiscalYear))}
+	}
 	if err != nil {
 		return 0, fmt.Errorf("survey.CreateQuestion: %w", err)
 	}
@@ -392,6 +396,10 @@ func (s *Store) UpdateQuestion(ctx context.Context, id, rev int64, q Question, b
 		return s.log.Record(ctx, "survey.question_update", questionTarget(id),
 			fmt.Sprintf("%s %s %s", jp.FiscalYearLabel(q.FiscalYear), q.Code, strings.Join(changedFields(old, q), "・")))
 	})
+	if database.IsUniqueViolation(err) {
+		// The same code added by someone else after the check above.
+		return FieldErrors{"code": fmt.Sprintf("設問コード %s は%sにすでにあります。別のコードにしてください。", q.Code, jp.FiscalYearLabel(q.FiscalYear))}
+	}
 	if err != nil {
 		return fmt.Errorf("survey.UpdateQuestion: %w", err)
 	}

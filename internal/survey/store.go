@@ -129,7 +129,7 @@ func (s *Store) CreateCampaign(ctx context.Context, in CampaignInput, by string)
 		return 0, fe
 	}
 	var id int64
-	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+	create := func(ctx context.Context) error {
 		var n int
 		if err := s.db.QueryRow(ctx, "SELECT COUNT(*) FROM survey_campaigns WHERE fiscal_year = ?", in.FiscalYear).Scan(&n); err != nil {
 			return err
@@ -149,7 +149,13 @@ func (s *Store) CreateCampaign(ctx context.Context, in CampaignInput, by string)
 			}
 		}
 		return s.log.Record(ctx, "survey.campaign_create", fmt.Sprintf("survey_campaign:%d", id), code+" "+in.Title)
-	})
+	}
+	// Two campaigns created at once (PostgreSQL) count the same campaigns
+	// and pick the same code: the later one counts again.
+	err := s.db.WithTxRetry(ctx, 10, create)
+	if database.IsUniqueViolation(err) {
+		return 0, ErrConflict
+	}
 	return id, err
 }
 
@@ -170,10 +176,17 @@ func (s *Store) UpdateCampaign(ctx context.Context, id, rev int64, in CampaignIn
 		if c.State != StateDraft && (!slices.Equal(c.Audiences, in.Audiences) || c.Anonymous != in.Anonymous || !slices.Equal(c.Departments, in.Departments)) {
 			return FieldErrors{"audiences": "回答の受付を始めた後は、対象者・対象所属・匿名かどうかは変えられません（変えると回答率と集計が成り立たなくなります）。"}
 		}
-		if _, err := s.db.Exec(ctx, `UPDATE survey_campaigns SET title = ?, audiences = ?, anonymous = ?, opens_on = ?, closes_on = ?, note = ?,
+		res, err := s.db.Exec(ctx, `UPDATE survey_campaigns SET title = ?, audiences = ?, anonymous = ?, opens_on = ?, closes_on = ?, note = ?,
 			rev = rev + 1, updated_at = ? WHERE id = ? AND rev = ?`, in.Title, strings.Join(in.Audiences, ","), in.Anonymous, dateKey(in.OpensOn),
-			dateKey(in.ClosesOn), in.Note, database.T(s.now()), id, rev); err != nil {
+			dateKey(in.ClosesOn), in.Note, database.T(s.now()), id, rev)
+		if err != nil {
 			return err
+		}
+		// The rev read above may have changed since (an edit or the open
+		// committed in between on PostgreSQL): then nothing was updated and
+		// the targets below must not be replaced either.
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrConflict
 		}
 		if _, err := s.db.Exec(ctx, "DELETE FROM survey_campaign_departments WHERE campaign_id = ?", id); err != nil {
 			return err
@@ -306,6 +319,12 @@ func (s *Store) Campaigns(ctx context.Context, fy int) ([]Campaign, error) {
 func (s *Store) OpenCampaign(ctx context.Context, id int64, by string) (int, error) {
 	n := 0
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		// Locked first so that a second open at the same time (PostgreSQL)
+		// waits and then sees the campaign open, instead of inviting the
+		// same people again.
+		if err := s.db.LockRow(ctx, "survey_campaigns", id); err != nil {
+			return err
+		}
 		c, err := s.Campaign(ctx, id)
 		if err != nil {
 			return err
@@ -390,6 +409,11 @@ func (s *Store) OpenCampaign(ctx context.Context, id int64, by string) (int, err
 // CloseCampaign stops accepting answers.
 func (s *Store) CloseCampaign(ctx context.Context, id int64, by string) error {
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
+		// Locked first: a second close at the same time waits and is then
+		// refused, instead of closing (and logging) the campaign twice.
+		if err := s.db.LockRow(ctx, "survey_campaigns", id); err != nil {
+			return err
+		}
 		c, err := s.Campaign(ctx, id)
 		if err != nil {
 			return err
@@ -503,9 +527,15 @@ func (s *Store) IssueLink(ctx context.Context, invitationID int64) (string, erro
 			return ErrClosed
 		}
 		end := time.Date(c.ClosesOn.Year(), c.ClosesOn.Month(), c.ClosesOn.Day()+1, 0, 0, 0, 0, jp.JST)
-		if _, err := s.db.Exec(ctx, "UPDATE survey_invitations SET token_hash = ?, token_expires = ? WHERE id = ?",
-			tokenHash(tok), end.UTC().Format(time.RFC3339), invitationID); err != nil {
+		// submitted = FALSE again: the person may have submitted since it
+		// was read above, and then no new link is made.
+		res, err := s.db.Exec(ctx, "UPDATE survey_invitations SET token_hash = ?, token_expires = ? WHERE id = ? AND submitted = FALSE",
+			tokenHash(tok), end.UTC().Format(time.RFC3339), invitationID)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return ErrSubmitted
 		}
 		return s.log.Record(ctx, "survey.link_issue", fmt.Sprintf("survey_campaign:%d", c.ID), fmt.Sprintf("%s 個人用リンクを発行（回答依頼 %d）", c.Code, invitationID))
 	})

@@ -152,6 +152,9 @@ func (s *Store) Import(ctx context.Context, tableID int64, data []byte, apply bo
 		bySeq[r.Seq] = r
 	}
 	err = s.db.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.lockTable(ctx, tableID); err != nil {
+			return err
+		}
 		n := 0
 		for _, seq := range slices.Sorted(maps.Keys(edits)) {
 			r := bySeq[seq]

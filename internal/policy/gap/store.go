@@ -231,6 +231,14 @@ func (s *Store) UpdateRow(ctx context.Context, id int64, e Edit, userID int64, n
 		if err != nil {
 			return err
 		}
+		// Edits of a table one after another (see lockTable); the row is
+		// read again once the others have finished.
+		if err := s.lockTable(ctx, r.TableID); err != nil {
+			return err
+		}
+		if r, err = s.Row(ctx, id); err != nil {
+			return err
+		}
 		if fe := Check(r.Kind, &e); fe != nil {
 			return fe
 		}
@@ -242,6 +250,14 @@ func (s *Store) UpdateRow(ctx context.Context, id int64, e Edit, userID int64, n
 		return false, fmt.Errorf("gap.UpdateRow: %w", err)
 	}
 	return changed, nil
+}
+
+// lockTable locks table id until the transaction ends. A row is written
+// back whole from what was read, so two edits of it at once (PostgreSQL:
+// a bulk status change and an Excel import, say) would each write the
+// other's fields back as they were; every edit locks its table first.
+func (s *Store) lockTable(ctx context.Context, id int64) error {
+	return s.db.LockRow(ctx, "policy_gap_tables", id)
 }
 
 // apply writes a checked edit to row r and audits it; via names where the
@@ -311,6 +327,9 @@ func (s *Store) BulkStatus(ctx context.Context, tableID int64, ids []int64, stat
 	}
 	n := 0
 	err := s.db.WithTx(ctx, func(ctx context.Context) error {
+		if err := s.lockTable(ctx, tableID); err != nil {
+			return err
+		}
 		var bad []string
 		for _, id := range ids {
 			r, err := s.Row(ctx, id)
