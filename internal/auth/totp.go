@@ -92,9 +92,18 @@ func (s *Service) ConfirmTOTP(ctx context.Context, uid int64, code string) error
 		return FieldErrors{"code": "確認コードが正しくありません。認証アプリに表示されている 6 桁の数字を入力してください。"}
 	}
 	return s.db.WithTx(ctx, func(ctx context.Context) error {
-		// The enrolment code is used up: it cannot also sign in.
-		if _, err := s.db.Exec(ctx, "UPDATE users SET totp_enabled = TRUE, totp_last_step = ?, updated_at = ? WHERE id = ?", int64(step), database.T(s.now()), uid); err != nil {
+		// The enrolment code is used up: it cannot also sign in. Enabled
+		// only with the secret the code was checked against: a new secret
+		// begun in another tab since (its QR code shown there) must not be
+		// switched on by a code of the old one, or the person could not
+		// sign in with either.
+		res, err := s.db.Exec(ctx, "UPDATE users SET totp_enabled = TRUE, totp_last_step = ?, updated_at = ? WHERE id = ? AND totp_secret = ?",
+			int64(step), database.T(s.now()), uid, secret)
+		if err != nil {
 			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return FieldErrors{"code": "認証アプリの登録が別の画面でやり直されました。この画面を開き直し、新しい QR コードを登録してから確認コードを入力してください。"}
 		}
 		if err := s.AccountChanged(ctx, uid); err != nil {
 			return err
