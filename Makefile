@@ -55,7 +55,7 @@ NORACE := ./e2e ./internal/app ./internal/catalog ./internal/audit ./internal/or
 # without it: under it, five of them took 8 of CI's minutes, and nine
 # more (a demo built, a browser paging, PNG charts drawn, password hashes
 # for a login throttle) took 14 minutes of package time between them.
-RACE_HEAVY := TestAnalysisRecount|TestAnalysisCLI|TestIncidentCLI|TestReportTriageAndClock|TestDirectoryLogin|TestCampaignBackends|TestAnalysisSmallGroups|TestDemoIncidents|TestDemoRegister|TestSCORMCourse|TestPNGEdgeCases|TestBrowserAuditLog|TestLoginSuccessResetsAddressFailures|TestThrottledLoginsDoNotFloodTheAuditLog|TestSCORMCommitsInFlightTogether
+RACE_HEAVY := TestAnalysisRecount|TestAnalysisCLI|TestIncidentCLI|TestReportTriageAndClock|TestDirectoryLogin|TestCampaignBackends|TestAnalysisSmallGroups|TestDemoIncidents|TestDemoRegister|TestSCORMCourse|TestPNGEdgeCases|TestBrowserAuditLog|TestLoginSuccessResetsAddressFailures|TestThrottledLoginsDoNotFloodTheAuditLog|TestSCORMCommitsInFlightTogether|TestCampaignsChangedTogether|TestLearnerStepsTogether
 RACE_HEAVY_PKGS := ./internal/survey ./internal/incident ./internal/auth ./internal/improve ./internal/learning ./internal/docgen/chart ./internal/auditlog/auditweb
 
 test: fonts $(AXE) fmt-check vet

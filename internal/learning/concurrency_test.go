@@ -1,6 +1,7 @@
 package learning_test
 
 import (
+	"mamori/internal/testkit"
 	"sync"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 // at once (concurrent transactions on PostgreSQL) lose no lesson, draw one
 // attempt, get distinct codes and remind each person once.
 func TestLearnerStepsTogether(t *testing.T) {
+	testkit.NoRace(t)
 	webtest.EachBackend(t, func(t *testing.T, dsn string) {
 		s := webtest.Start(t, webtest.Options{Demo: true, DSN: dsn})
 		ctx := t.Context()

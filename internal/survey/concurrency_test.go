@@ -2,6 +2,7 @@ package survey_test
 
 import (
 	"errors"
+	"mamori/internal/testkit"
 	"strconv"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 // PostgreSQL) get distinct codes, lose no edit silently and invite each
 // person once; the losers get a clear refusal.
 func TestCampaignsChangedTogether(t *testing.T) {
+	testkit.NoRace(t)
 	webtest.EachBackend(t, func(t *testing.T, dsn string) {
 		f := newFixtureOn(t, dsn, false)
 		in := func(title string) survey.CampaignInput {
